@@ -13,7 +13,7 @@ const BLOCK: usize = 16;
 /// answer [`IdentityError::Malformed`]. Nothing is decrypted here.
 pub(crate) fn decode(token: &str) -> Result<Vec<u8>, IdentityError> {
     let bytes = hex::decode(token).map_err(|_| IdentityError::Malformed)?;
-    if bytes.is_empty() || bytes.len() % BLOCK != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(BLOCK) {
         return Err(IdentityError::Malformed);
     }
     Ok(bytes)

@@ -43,6 +43,10 @@ fn identity_malformed_for_bad_shapes_before_decryption() {
         ("odd length", good[..good.len() - 1].to_owned()),
         ("not whole blocks", good[..good.len() - 2].to_owned()),
         ("over 8 KiB", "A".repeat(MAX_TOKEN_LEN + 2)),
+        (
+            "over 8 KiB, whole blocks",
+            "00".repeat(MAX_TOKEN_LEN / 2 + 16),
+        ),
         ("over 8 KiB v2", format!("v2.{}", "A".repeat(MAX_TOKEN_LEN))),
         ("whitespace", format!(" {good}")),
         ("unicode", "张三".repeat(8)),

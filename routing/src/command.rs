@@ -367,7 +367,7 @@ pub struct Counters {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Record {
     /// Upsert a conversation.
-    Conversation(ConversationRecord),
+    Conversation(Box<ConversationRecord>),
     /// Delete a conversation (it closed).
     ConversationClosed(ConvId),
     /// Upsert an agent.
@@ -393,8 +393,8 @@ impl Snapshot {
         match record {
             Record::Conversation(c) => {
                 match self.conversations.binary_search_by(|x| x.id.cmp(&c.id)) {
-                    Ok(i) => self.conversations[i] = c,
-                    Err(i) => self.conversations.insert(i, c),
+                    Ok(i) => self.conversations[i] = *c,
+                    Err(i) => self.conversations.insert(i, *c),
                 }
             }
             Record::ConversationClosed(id) => {

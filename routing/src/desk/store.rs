@@ -198,7 +198,7 @@ impl Desk {
         }
         for id in dirty {
             let record = match self.convs.get(&id) {
-                Some(conv) => Record::Conversation(conv.clone()),
+                Some(conv) => Record::Conversation(Box::new(conv.clone())),
                 None => Record::ConversationClosed(id),
             };
             self.out.push(Command::Persist(record));

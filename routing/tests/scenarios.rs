@@ -165,7 +165,7 @@ fn render_duration(ms: u64) -> String {
     }
     let mut out = String::new();
     let mut rest = ms;
-    for (unit, name) in [(DAY, "d"), (HOUR, "h"), (MINUTE, "m"), (SECOND, "s"), (1, "ms")] {
+    for (unit, name) in [(HOUR, "h"), (MINUTE, "m"), (SECOND, "s"), (1, "ms")] {
         if rest >= unit {
             write!(out, "{}{name}", rest / unit).expect("writing to a string");
             rest %= unit;

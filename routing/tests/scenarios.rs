@@ -612,6 +612,10 @@ fn query(desk: &Desk, now: Millis, q: &str) -> Result<String, String> {
         "bot-list" => ids(desk.bot_list()),
         "expired" => ids(desk.expired_list()),
         "dormant" => ids(desk.dormant_list()),
+        "desk" => {
+            let s = desk.stats(now);
+            format!("queued={} bot-list={} expired={} dormant={}", s.queued, s.bot_list, s.expired, s.dormant)
+        }
         "alarm" => desk.next_deadline().map_or("none".to_owned(), render_at),
         "stats" => {
             let s = desk.agent_stats(&AgentId::from(arg(1)?), now).ok_or("unknown agent")?;

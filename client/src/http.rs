@@ -1,0 +1,62 @@
+//! JSON over `fetch`, with the API's typed errors.
+
+use protocol::ErrorBody;
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+use crate::util::cast;
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchError {
+    /// The network failed (offline, refused); worth retrying.
+    Network,
+    /// The server answered with its typed error.
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Stable code.
+        code: String,
+        /// Human-readable message.
+        message: String,
+    },
+    /// The answer was not the expected JSON.
+    Decode,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Network => write!(f, "network error"),
+            Self::Api { code, message, .. } => write!(f, "{code}: {message}"),
+            Self::Decode => write!(f, "unexpected response"),
+        }
+    }
+}
+
+/// POSTs `body` as JSON to `path` on this origin and decodes the JSON answer.
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, FetchError> {
+    let json = serde_json::to_string(body).map_err(|_| FetchError::Decode)?;
+    let headers = Headers::new().map_err(|_| FetchError::Network)?;
+    headers.set("content-type", "application/json").map_err(|_| FetchError::Network)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&json));
+    let request = Request::new_with_str_and_init(path, &init).map_err(|_| FetchError::Network)?;
+    let window = web_sys::window().ok_or(FetchError::Network)?;
+    let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| FetchError::Network)?;
+    let response: Response = cast(response).ok_or(FetchError::Network)?;
+    let text = JsFuture::from(response.text().map_err(|_| FetchError::Network)?).await.map_err(|_| FetchError::Network)?;
+    let text = text.as_string().unwrap_or_default();
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| FetchError::Decode)
+    } else {
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => Err(FetchError::Api { status: response.status(), code: body.error.code, message: body.error.message }),
+            Err(_) => Err(FetchError::Api { status: response.status(), code: "http_error".into(), message: text }),
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The message list a chat shows: stored messages by `seq`, then the client's own unsent ones.
+//!
+//! Pure data, no browser calls, so it is tested natively. Applying the same stored message twice,
+//! or an ack before or after the message itself, never shows anything twice.
+
+use protocol::{Author, ChatMessage, MessageBody};
+
+/// Delivery state of a line, as the sender sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Sent to the socket (or waiting for it), not yet stored.
+    Sending,
+    /// Stored by the Desk.
+    Sent,
+}
+
+/// One message as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Client id: the stable key of the line.
+    pub key: String,
+    /// Position in the conversation once stored.
+    pub seq: Option<u64>,
+    /// Who wrote it.
+    pub author: Author,
+    /// What it says.
+    pub body: MessageBody,
+    /// When it was written (local clock until stored).
+    pub at_ms: u64,
+    /// Delivery state.
+    pub status: Status,
+}
+
+/// The ordered lines of one conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timeline {
+    lines: Vec<Line>,
+    last_seq: u64,
+}
+
+impl Timeline {
+    /// All lines in display order.
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
+    /// Highest stored `seq` seen: what a reconnect resumes after.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Adds a line the user just wrote (status `Sending`).
+    pub fn push_local(&mut self, key: String, author: Author, body: MessageBody, now_ms: u64) {
+        if self.lines.iter().any(|l| l.key == key) {
+            return;
+        }
+        self.lines.push(Line { key, seq: None, author, body, at_ms: now_ms, status: Status::Sending });
+    }
+
+    /// Applies a stored message: confirms the matching local line or inserts it in `seq` order.
+    /// Returns true when the message was not on the timeline before (neither sent from here
+    /// nor received earlier).
+    pub fn apply(&mut self, message: ChatMessage) -> bool {
+        self.last_seq = self.last_seq.max(message.seq);
+        let existing = self.lines.iter().position(|l| l.key == message.client_id || l.seq == Some(message.seq));
+        if let Some(pos) = existing {
+            self.lines.remove(pos);
+        }
+        self.place(Line {
+            key: message.client_id,
+            seq: Some(message.seq),
+            author: message.author,
+            body: message.body,
+            at_ms: message.at_ms,
+            status: Status::Sent,
+        });
+        existing.is_none()
+    }
+
+    /// Marks a local line stored (the ack may arrive before or after the message itself).
+    pub fn ack(&mut self, key: &str, seq: u64) {
+        self.last_seq = self.last_seq.max(seq);
+        if let Some(pos) = self.lines.iter().position(|l| l.key == key) {
+            let mut line = self.lines.remove(pos);
+            line.seq = Some(seq);
+            line.status = Status::Sent;
+            self.place(line);
+        }
+    }
+
+    /// Lines still waiting to be stored, oldest first: resent after a reconnect.
+    pub fn pending(&self) -> Vec<(String, MessageBody)> {
+        self.lines.iter().filter(|l| l.status == Status::Sending).map(|l| (l.key.clone(), l.body.clone())).collect()
+    }
+
+    /// Puts a stored line after every stored line with a smaller `seq`, before unsent lines.
+    fn place(&mut self, line: Line) {
+        let seq = line.seq.unwrap_or(u64::MAX);
+        let pos = self.lines.iter().position(|l| l.seq.map_or(true, |s| s > seq)).unwrap_or(self.lines.len());
+        self.lines.insert(pos, line);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! Timeline tests: what a user would notice (order, no doubles, pending resend).
+
+use super::*;
+
+fn text(t: &str) -> MessageBody {
+    MessageBody::Text { text: t.into() }
+}
+
+fn stored(seq: u64, key: &str, author: Author, t: &str) -> ChatMessage {
+    ChatMessage { conversation_id: "c".into(), seq, client_id: key.into(), author, body: text(t), at_ms: seq * 10 }
+}
+
+fn texts(t: &Timeline) -> Vec<String> {
+    t.lines()
+        .iter()
+        .map(|l| match &l.body {
+            MessageBody::Text { text } => text.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn own_message_is_shown_once_whether_ack_or_echo_comes_first() {
+    let mut a = Timeline::default();
+    a.push_local("k1".into(), Author::Visitor, text("你好"), 1);
+    a.ack("k1", 1);
+    assert!(!a.apply(stored(1, "k1", Author::Visitor, "你好")));
+    let mut b = Timeline::default();
+    b.push_local("k1".into(), Author::Visitor, text("你好"), 1);
+    assert!(!b.apply(stored(1, "k1", Author::Visitor, "你好")));
+    b.ack("k1", 1);
+    for t in [&a, &b] {
+        assert_eq!(texts(t), ["你好"]);
+        assert_eq!(t.lines()[0].status, Status::Sent);
+        assert_eq!(t.last_seq(), 1);
+    }
+}
+
+#[test]
+fn replayed_messages_after_reconnect_are_not_doubled() {
+    let mut t = Timeline::default();
+    let agent = Author::Agent { id: "a".into(), name: "A".into() };
+    assert!(t.apply(stored(1, "x", Author::Visitor, "one")));
+    assert!(t.apply(stored(2, "y", agent.clone(), "two")));
+    assert!(!t.apply(stored(2, "y", agent, "two")));
+    assert_eq!(texts(&t), ["one", "two"]);
+}
+
+#[test]
+fn out_of_order_delivery_is_shown_in_seq_order_with_unsent_last() {
+    let mut t = Timeline::default();
+    t.push_local("mine".into(), Author::Visitor, text("unsent"), 5);
+    t.apply(stored(3, "c", Author::Visitor, "three"));
+    t.apply(stored(1, "a", Author::Visitor, "one"));
+    t.apply(stored(2, "b", Author::Visitor, "two"));
+    assert_eq!(texts(&t), ["one", "two", "three", "unsent"]);
+    assert_eq!(t.pending(), vec![("mine".to_string(), text("unsent"))]);
+}
+
+#[test]
+fn pending_lines_are_resent_in_the_order_they_were_written() {
+    let mut t = Timeline::default();
+    t.push_local("1".into(), Author::Visitor, text("a"), 1);
+    t.push_local("2".into(), Author::Visitor, text("b"), 2);
+    t.push_local("2".into(), Author::Visitor, text("b"), 2);
+    let keys: Vec<String> = t.pending().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["1", "2"]);
+    t.ack("1", 7);
+    assert_eq!(t.pending().len(), 1);
+    assert_eq!(t.last_seq(), 7);
+}

@@ -1,0 +1,75 @@
+//! Small browser helpers: storage, clock, ids and URLs.
+
+use wasm_bindgen::JsCast;
+
+fn window() -> Option<web_sys::Window> {
+    web_sys::window()
+}
+
+/// Reads a value from `localStorage` (None when storage is blocked).
+pub fn storage_get(key: &str) -> Option<String> {
+    window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+/// Writes a value to `localStorage`; blocked storage is ignored (the session then lasts a page view).
+pub fn storage_set(key: &str, value: &str) {
+    if let Some(Ok(Some(storage))) = window().map(|w| w.local_storage()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Reads a value from `sessionStorage`.
+pub fn session_get(key: &str) -> Option<String> {
+    window()?.session_storage().ok()??.get_item(key).ok()?
+}
+
+/// Writes a value to `sessionStorage`.
+pub fn session_set(key: &str, value: &str) {
+    if let Some(Ok(Some(storage))) = window().map(|w| w.session_storage()) {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// Removes a value from `sessionStorage`.
+pub fn session_remove(key: &str) {
+    if let Some(Ok(Some(storage))) = window().map(|w| w.session_storage()) {
+        let _ = storage.remove_item(key);
+    }
+}
+
+/// Milliseconds since the unix epoch.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// A fresh client message id: 96 random bits from the browser's CSPRNG, hex.
+pub fn new_client_id() -> String {
+    let mut bytes = [0u8; 12];
+    let filled = window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok())
+        .is_some();
+    if !filled {
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = ((js_sys::Math::random() * 256.0) as u8) ^ (i as u8);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The page's own origin, e.g. `http://127.0.0.1:8787`.
+pub fn origin() -> String {
+    window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+}
+
+/// The WebSocket URL for an API path on this origin (`ws:` or `wss:`).
+pub fn ws_url(path: &str) -> String {
+    let origin = origin();
+    let base = origin.strip_prefix("https://").map(|h| format!("wss://{h}")).unwrap_or_else(|| origin.replacen("http://", "ws://", 1));
+    format!("{base}{path}")
+}
+
+/// Casts a JS value, for the few places that need it.
+pub(crate) fn cast<T: JsCast>(value: wasm_bindgen::JsValue) -> Option<T> {
+    value.dyn_into::<T>().ok()
+}

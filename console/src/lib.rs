@@ -1,0 +1,15 @@
+//! The agent workbench at `/console`: log in, see the site's conversations live, answer them.
+//!
+//! `api` holds all network code and the reactive state, `login` and `workbench` the screens.
+
+mod api;
+mod app;
+mod i18n;
+mod login;
+mod workbench;
+
+/// Mounts the console; wasm-bindgen calls this when the module loads.
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,322 @@
+//! The Desk: one SQLite-backed Durable Object per site. It turns HTTP and WebSocket callbacks
+//! into stored messages and frames for the site's visitors and agents.
+
+mod sockets;
+mod store;
+
+use std::cell::RefCell;
+
+use protocol::{
+    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, MessageBody, ServerFrame, SessionRequest,
+    SessionResponse, SiteConfig, VisitorFrame, WidgetConfig,
+};
+use serde::de::DeserializeOwned;
+use worker::{
+    durable_object, DurableObject, Env, Method, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
+    WebSocketPair,
+};
+
+use crate::error::{EdgeError, EdgeResult};
+use crate::secrets;
+use sockets::{Role, SocketIndex, Who};
+use store::Store;
+
+/// Largest WebSocket frame a client may send.
+const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Longest client id.
+const MAX_CLIENT_ID: usize = 64;
+
+/// The per-site Durable Object.
+#[durable_object]
+pub struct Desk {
+    state: State,
+    store: Option<Store>,
+    sockets: RefCell<Option<SocketIndex>>,
+}
+
+impl DurableObject for Desk {
+    fn new(state: State, _env: Env) -> Self {
+        let store = match Store::open(state.storage().sql()) {
+            Ok(store) => Some(store),
+            Err(err) => {
+                worker::console_error!("desk storage failed to open: {err:?}");
+                None
+            }
+        };
+        Self { state, store, sockets: RefCell::new(None) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let method = req.method();
+        let body = if matches!(method, Method::Post | Method::Put) { req.bytes().await.unwrap_or_default() } else { Vec::new() };
+        let result = match (method, path.as_str()) {
+            (Method::Post, "/sessions") => self.open_session(&body),
+            (Method::Post, "/agents/login") => self.agent_login(&body),
+            (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor),
+            (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent),
+            (Method::Put, "/admin/config") => self.put_config(&body),
+            (Method::Get, "/admin/config") => self.get_config(),
+            _ => Err(EdgeError::NotFound),
+        };
+        result.or_else(EdgeError::into_response)
+    }
+
+    async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
+        let WebSocketIncomingMessage::String(text) = message else {
+            sockets::send(&ws, &error_frame(&EdgeError::BadRequest("frames are JSON text".into())));
+            return Ok(());
+        };
+        if text.len() > MAX_FRAME_BYTES {
+            sockets::send(&ws, &error_frame(&EdgeError::PayloadTooLarge));
+            return Ok(());
+        }
+        let who = match ws.deserialize_attachment::<Who>() {
+            Ok(Some(who)) => who,
+            _ => {
+                let _ = ws.close(Some(4400), Some("unknown socket"));
+                return Ok(());
+            }
+        };
+        if let Err(err) = self.on_frame(&ws, who, &text) {
+            if let EdgeError::Internal(detail) = &err {
+                worker::console_error!("websocket frame failed: {detail}");
+            }
+            sockets::send(&ws, &error_frame(&err));
+        }
+        Ok(())
+    }
+
+    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        self.forget(&ws);
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
+        self.forget(&ws);
+        Ok(())
+    }
+}
+
+impl Desk {
+    fn store(&self) -> EdgeResult<&Store> {
+        self.store.as_ref().ok_or_else(|| EdgeError::Internal("storage unavailable".into()))
+    }
+
+    fn config(&self) -> EdgeResult<SiteConfig> {
+        self.store()?.config()?.ok_or(EdgeError::SiteNotFound)
+    }
+
+    /// Runs `f` with the socket index, rebuilding it from hibernated sockets first if needed.
+    fn with_sockets<T>(&self, f: impl FnOnce(&mut SocketIndex) -> T) -> T {
+        let mut slot = self.sockets.borrow_mut();
+        let index = slot.get_or_insert_with(|| SocketIndex::rebuild(&self.state));
+        f(index)
+    }
+
+    fn forget(&self, ws: &WebSocket) {
+        if let Ok(Some(who)) = ws.deserialize_attachment::<Who>() {
+            self.with_sockets(|index| index.remove(&who));
+        }
+    }
+
+    fn open_session(&self, body: &[u8]) -> EdgeResult<Response> {
+        let request: SessionRequest = parse_json(body)?;
+        let config = self.config()?;
+        let store = self.store()?;
+        let widget_config = WidgetConfig { site_name: config.name.clone(), greeting: config.greeting.clone() };
+        if let Some(token) = request.resume_token.as_deref().filter(|t| t.starts_with("v_")) {
+            if let Some(found) = store.visitor_by_token(&secrets::token_hash(token))? {
+                return Ok(Response::from_json(&SessionResponse {
+                    visitor_id: found.visitor_id,
+                    conversation_id: found.conversation_id,
+                    token: token.to_string(),
+                    config: widget_config,
+                })?);
+            }
+        }
+        let token = secrets::new_token("v_")?;
+        let visitor_id = format!("v{}", secrets::random_hex(8)?);
+        let conversation_id = format!("c{}", secrets::random_hex(8)?);
+        let name = format!("访客 {}", &visitor_id[1..5].to_uppercase());
+        store.create_visitor(&visitor_id, &secrets::token_hash(&token), &name, &conversation_id, now_ms())?;
+        Ok(Response::from_json(&SessionResponse { visitor_id, conversation_id, token, config: widget_config })?)
+    }
+
+    fn agent_login(&self, body: &[u8]) -> EdgeResult<Response> {
+        let request: AgentLoginRequest = parse_json(body)?;
+        self.config()?;
+        let store = self.store()?;
+        let agent = store.agent(&request.agent)?.ok_or(EdgeError::InvalidCredentials)?;
+        if agent.password_hash.is_empty() || !secrets::password_matches(&request.password, &agent.salt, &agent.password_hash) {
+            return Err(EdgeError::InvalidCredentials);
+        }
+        let token = secrets::new_token("a_")?;
+        store.add_agent_session(&secrets::token_hash(&token), &agent.id, now_ms())?;
+        Ok(Response::from_json(&AgentLoginResponse { agent_id: agent.id, name: agent.name, token })?)
+    }
+
+    fn accept_socket(&self, role: Role) -> EdgeResult<Response> {
+        self.config()?;
+        let pair = WebSocketPair::new()?;
+        self.state.accept_websocket_with_tags(&pair.server, &[role.tag()]);
+        pair.server.serialize_attachment(Who::Pending { role, sid: secrets::random_hex(8)? })?;
+        Ok(Response::from_websocket(pair.client)?)
+    }
+
+    fn put_config(&self, body: &[u8]) -> EdgeResult<Response> {
+        let mut config: SiteConfig = parse_json(body)?;
+        validate_config(&config)?;
+        let mut hashed = Vec::new();
+        for agent in &mut config.agents {
+            if let Some(password) = agent.password.take() {
+                let salt = secrets::random_hex(16)?;
+                let hash = secrets::hash_password(&password, &salt);
+                hashed.push((agent.id.clone(), salt, hash));
+            }
+        }
+        self.store()?.put_config(&config, &hashed)?;
+        Ok(Response::from_json(&config)?)
+    }
+
+    fn get_config(&self) -> EdgeResult<Response> {
+        Ok(Response::from_json(&self.config()?)?)
+    }
+
+    fn on_frame(&self, ws: &WebSocket, who: Who, text: &str) -> EdgeResult<()> {
+        match who {
+            Who::Pending { role: Role::Visitor, sid } => match parse_frame::<VisitorFrame>(text)? {
+                VisitorFrame::Auth { token, last_seq } => self.auth_visitor(ws, sid, &token, last_seq),
+                _ => Err(EdgeError::Unauthorized),
+            },
+            Who::Pending { role: Role::Agent, sid } => match parse_frame::<AgentFrame>(text)? {
+                AgentFrame::Auth { token } => self.auth_agent(ws, sid, &token),
+                _ => Err(EdgeError::Unauthorized),
+            },
+            Who::Visitor { conversation_id, .. } => match parse_frame::<VisitorFrame>(text)? {
+                VisitorFrame::Send { client_id, body } => self.post(ws, &conversation_id, &client_id, Author::Visitor, body),
+                VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
+            },
+            Who::Agent { agent_id, name, .. } => match parse_frame::<AgentFrame>(text)? {
+                AgentFrame::Send { conversation_id, client_id, body } => {
+                    self.post(ws, &conversation_id, &client_id, Author::Agent { id: agent_id, name }, body)
+                }
+                AgentFrame::Sync { conversation_id, after_seq } => {
+                    self.store()?.conversation(&conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
+                    for message in self.store()?.messages_after(&conversation_id, after_seq)? {
+                        sockets::send(ws, &ServerFrame::Message { message });
+                    }
+                    Ok(())
+                }
+                AgentFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
+            },
+        }
+    }
+
+    fn auth_visitor(&self, ws: &WebSocket, sid: String, token: &str, last_seq: u64) -> EdgeResult<()> {
+        let store = self.store()?;
+        let Some(found) = store.visitor_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("v_")) else {
+            return self.refuse(ws);
+        };
+        let who = Who::Visitor { sid, visitor_id: found.visitor_id.clone(), conversation_id: found.conversation_id.clone() };
+        ws.serialize_attachment(&who)?;
+        sockets::send(ws, &ServerFrame::Ready { principal: found.visitor_id });
+        for message in store.messages_after(&found.conversation_id, last_seq)? {
+            sockets::send(ws, &ServerFrame::Message { message });
+        }
+        self.with_sockets(|index| index.insert(&who, ws.clone()));
+        Ok(())
+    }
+
+    fn auth_agent(&self, ws: &WebSocket, sid: String, token: &str) -> EdgeResult<()> {
+        let store = self.store()?;
+        let Some(agent) = store.agent_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("a_")) else {
+            return self.refuse(ws);
+        };
+        let who = Who::Agent { sid, agent_id: agent.id.clone(), name: agent.name };
+        ws.serialize_attachment(&who)?;
+        sockets::send(ws, &ServerFrame::Ready { principal: agent.id });
+        sockets::send(ws, &ServerFrame::Conversations { conversations: store.open_conversations(200)? });
+        self.with_sockets(|index| index.insert(&who, ws.clone()));
+        Ok(())
+    }
+
+    fn refuse(&self, ws: &WebSocket) -> EdgeResult<()> {
+        sockets::send(ws, &error_frame(&EdgeError::Unauthorized));
+        let _ = ws.close(Some(4401), Some("unauthorized"));
+        Ok(())
+    }
+
+    /// Stores a message (once per client id), acknowledges it, and relays it to everyone concerned.
+    fn post(&self, ws: &WebSocket, conversation_id: &str, client_id: &str, author: Author, body: MessageBody) -> EdgeResult<()> {
+        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
+            return Err(EdgeError::BadRequest(format!("client_id must be 1-{MAX_CLIENT_ID} characters")));
+        }
+        validate_body(&body)?;
+        let store = self.store()?;
+        let (message, is_new) = store.insert_message(conversation_id, client_id, &author, &body, now_ms())?;
+        let ack = ServerFrame::Ack { client_id: client_id.to_string(), conversation_id: conversation_id.to_string(), seq: message.seq };
+        if is_new {
+            let summary = store.conversation(conversation_id)?;
+            let frame = ServerFrame::Message { message };
+            self.with_sockets(|index| {
+                index.to_conversation(conversation_id, &frame);
+                if let Some(conversation) = summary {
+                    index.to_agents(&ServerFrame::ConversationUpdated { conversation });
+                }
+                index.to_agents(&frame);
+            });
+        }
+        sockets::send(ws, &ack);
+        Ok(())
+    }
+}
+
+fn validate_body(body: &MessageBody) -> EdgeResult<()> {
+    match body {
+        MessageBody::Text { text } => {
+            if text.trim().is_empty() {
+                return Err(EdgeError::BadRequest("empty message".into()));
+            }
+            if text.chars().count() > protocol::MAX_TEXT_CHARS {
+                return Err(EdgeError::MessageTooLong);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    for agent in &config.agents {
+        if agent.id.is_empty() || agent.id.len() > 64 || !seen.insert(agent.id.as_str()) {
+            return Err(EdgeError::BadRequest(format!("agent ids must be unique, 1-64 characters: {:?}", agent.id)));
+        }
+        if agent.password.as_deref().is_some_and(|p| p.chars().count() < 8) {
+            return Err(EdgeError::BadRequest(format!("password of agent {} is shorter than 8 characters", agent.id)));
+        }
+    }
+    for group in &config.groups {
+        if let Some(unknown) = group.agents.iter().find(|id| !seen.contains(id.as_str())) {
+            return Err(EdgeError::BadRequest(format!("group {} names unknown agent {unknown}", group.id)));
+        }
+    }
+    Ok(())
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> EdgeResult<T> {
+    serde_json::from_slice(body).map_err(|e| EdgeError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
+fn parse_frame<T: DeserializeOwned>(text: &str) -> EdgeResult<T> {
+    serde_json::from_str(text).map_err(|e| EdgeError::BadRequest(format!("invalid frame: {e}")))
+}
+
+fn error_frame(err: &EdgeError) -> ServerFrame {
+    ServerFrame::Error { code: err.code().to_string(), message: err.message() }
+}
+
+fn now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}

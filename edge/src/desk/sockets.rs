@@ -1,0 +1,139 @@
+//! Who is on which socket: attachments that survive hibernation and the in-memory index over them.
+
+use std::collections::HashMap;
+
+use protocol::ServerFrame;
+use serde::{Deserialize, Serialize};
+use worker::{State, WebSocket};
+
+/// Which kind of client a socket was opened for (also its hibernation tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A visitor's widget.
+    Visitor,
+    /// An agent's console.
+    Agent,
+}
+
+impl Role {
+    /// The hibernation tag of sockets of this role.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::Visitor => "visitor",
+            Self::Agent => "agent",
+        }
+    }
+}
+
+/// What a socket speaks for; stored with `serialize_attachment` so it survives hibernation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "who", rename_all = "snake_case")]
+pub enum Who {
+    /// Accepted, waiting for its `auth` frame.
+    Pending {
+        /// Role the socket was opened for.
+        role: Role,
+        /// Socket id.
+        sid: String,
+    },
+    /// An authenticated visitor.
+    Visitor {
+        /// Socket id.
+        sid: String,
+        /// Visitor id.
+        visitor_id: String,
+        /// The visitor's conversation.
+        conversation_id: String,
+    },
+    /// An authenticated agent.
+    Agent {
+        /// Socket id.
+        sid: String,
+        /// Agent id.
+        agent_id: String,
+        /// Display name.
+        name: String,
+    },
+}
+
+/// Index of authenticated sockets by conversation (visitors) and by agent.
+#[derive(Default)]
+pub struct SocketIndex {
+    visitors: HashMap<String, Vec<(String, WebSocket)>>,
+    agents: Vec<(String, WebSocket)>,
+}
+
+impl SocketIndex {
+    /// Rebuilds the index from the sockets the runtime kept across hibernation.
+    pub fn rebuild(state: &State) -> Self {
+        let mut index = Self::default();
+        for ws in state.get_websockets() {
+            if let Ok(Some(who)) = ws.deserialize_attachment::<Who>() {
+                index.insert(&who, ws);
+            }
+        }
+        index
+    }
+
+    /// Adds an authenticated socket.
+    pub fn insert(&mut self, who: &Who, ws: WebSocket) {
+        match who {
+            Who::Visitor { sid, conversation_id, .. } => {
+                self.visitors.entry(conversation_id.clone()).or_default().push((sid.clone(), ws));
+            }
+            Who::Agent { sid, .. } => self.agents.push((sid.clone(), ws)),
+            Who::Pending { .. } => {}
+        }
+    }
+
+    /// Removes a socket that closed.
+    pub fn remove(&mut self, who: &Who) {
+        match who {
+            Who::Visitor { sid, conversation_id, .. } => {
+                if let Some(list) = self.visitors.get_mut(conversation_id) {
+                    list.retain(|(s, _)| s != sid);
+                    if list.is_empty() {
+                        self.visitors.remove(conversation_id);
+                    }
+                }
+            }
+            Who::Agent { sid, .. } => self.agents.retain(|(s, _)| s != sid),
+            Who::Pending { .. } => {}
+        }
+    }
+
+    /// Sends a frame to every visitor socket of a conversation.
+    pub fn to_conversation(&self, conversation_id: &str, frame: &ServerFrame) {
+        if let Some(list) = self.visitors.get(conversation_id) {
+            let text = encode(frame);
+            for (_, ws) in list {
+                send_text(ws, &text);
+            }
+        }
+    }
+
+    /// Sends a frame to every agent socket.
+    pub fn to_agents(&self, frame: &ServerFrame) {
+        let text = encode(frame);
+        for (_, ws) in &self.agents {
+            send_text(ws, &text);
+        }
+    }
+}
+
+/// Serializes a frame (frames are plain data, so this cannot fail in practice).
+pub fn encode(frame: &ServerFrame) -> String {
+    serde_json::to_string(frame).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"encode"}"#.into())
+}
+
+/// Sends a frame to one socket; a socket that is already gone is ignored (its close event cleans up).
+pub fn send(ws: &WebSocket, frame: &ServerFrame) {
+    send_text(ws, &encode(frame));
+}
+
+fn send_text(ws: &WebSocket, text: &str) {
+    if let Err(err) = ws.send_with_str(text) {
+        worker::console_log!("send to closed socket ignored: {err}");
+    }
+}

@@ -1,0 +1,309 @@
+//! The Desk's SQLite storage: versioned schema and every query. The only code that touches `sql()`.
+
+use protocol::{Author, ChatMessage, ConversationSummary, MessageBody, SiteConfig};
+use serde::Deserialize;
+use worker::{SqlStorage, SqlStorageValue};
+
+use crate::error::{EdgeError, EdgeResult};
+
+/// Schema migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &[
+    // v1: site config, agents, visitors, conversations, messages.
+    "CREATE TABLE IF NOT EXISTS config (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS agents (id TEXT PRIMARY KEY, name TEXT NOT NULL, salt TEXT NOT NULL, password_hash TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS agent_sessions (token_hash TEXT PRIMARY KEY, agent_id TEXT NOT NULL, created_ms INTEGER NOT NULL);
+     CREATE TABLE IF NOT EXISTS visitors (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
+     CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, status TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+     CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, status);
+     CREATE TABLE IF NOT EXISTS messages (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, client_id TEXT NOT NULL, author TEXT NOT NULL, body TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (conversation_id, seq), UNIQUE (conversation_id, client_id));",
+];
+
+/// Most messages replayed in one resume.
+const MAX_REPLAY: i64 = 1_000;
+
+/// Typed access to the Desk's SQLite database.
+pub struct Store {
+    sql: SqlStorage,
+}
+
+/// A stored agent account.
+#[derive(Debug, Deserialize)]
+pub struct AgentRow {
+    /// Agent id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Password salt (hex).
+    pub salt: String,
+    /// PBKDF2 hash (hex).
+    pub password_hash: String,
+}
+
+/// A visitor with its open conversation.
+#[derive(Debug, Deserialize)]
+pub struct VisitorSession {
+    /// Visitor id.
+    pub visitor_id: String,
+    /// Open conversation id.
+    pub conversation_id: String,
+}
+
+#[derive(Deserialize)]
+struct MessageRow {
+    conversation_id: String,
+    seq: f64,
+    client_id: String,
+    author: String,
+    body: String,
+    at_ms: f64,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: f64,
+}
+
+fn int(v: u64) -> SqlStorageValue {
+    SqlStorageValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+impl Store {
+    /// Opens the store and brings the schema up to date.
+    pub fn open(sql: SqlStorage) -> EdgeResult<Self> {
+        let store = Self { sql };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> EdgeResult<()> {
+        self.sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", None)?;
+        let rows: Vec<Count> = self.sql.exec("SELECT COALESCE(MAX(version), 0) AS n FROM schema_version", None)?.to_array()?;
+        let current = rows.first().map_or(0, |c| c.n as usize);
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(current) {
+            for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                self.sql.exec(statement, None)?;
+            }
+            self.sql.exec("INSERT INTO schema_version (version) VALUES (?)", vec![int(i as u64 + 1)])?;
+        }
+        Ok(())
+    }
+
+    /// The site configuration, if the admin has written one.
+    pub fn config(&self) -> EdgeResult<Option<SiteConfig>> {
+        #[derive(Deserialize)]
+        struct Row {
+            json: String,
+        }
+        let rows: Vec<Row> = self.sql.exec("SELECT json FROM config WHERE id = 1", None)?.to_array()?;
+        match rows.first() {
+            Some(row) => Ok(Some(serde_json::from_str(&row.json)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes the site configuration (without passwords) and the agent accounts.
+    ///
+    /// `hashed` holds `(agent id, salt, hash)` for agents whose password was given; agents not in
+    /// the config are removed together with their sessions.
+    pub fn put_config(&self, config: &SiteConfig, hashed: &[(String, String, String)]) -> EdgeResult<()> {
+        let json = serde_json::to_string(config)?;
+        self.sql.exec("INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json", vec![json.into()])?;
+        for agent in &config.agents {
+            let (salt, hash) = hashed
+                .iter()
+                .find(|(id, _, _)| id == &agent.id)
+                .map(|(_, s, h)| (s.clone(), h.clone()))
+                .unwrap_or_default();
+            self.sql.exec(
+                "INSERT INTO agents (id, name, salt, password_hash) VALUES (?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+                   salt = CASE WHEN excluded.salt = '' THEN agents.salt ELSE excluded.salt END,
+                   password_hash = CASE WHEN excluded.password_hash = '' THEN agents.password_hash ELSE excluded.password_hash END",
+                vec![agent.id.as_str().into(), agent.name.as_str().into(), salt.into(), hash.into()],
+            )?;
+        }
+        let keep: Vec<String> = config.agents.iter().map(|a| a.id.clone()).collect();
+        let existing: Vec<AgentRow> = self.sql.exec("SELECT id, name, salt, password_hash FROM agents", None)?.to_array()?;
+        for gone in existing.iter().filter(|a| !keep.contains(&a.id)) {
+            self.sql.exec("DELETE FROM agents WHERE id = ?", vec![gone.id.as_str().into()])?;
+            self.sql.exec("DELETE FROM agent_sessions WHERE agent_id = ?", vec![gone.id.as_str().into()])?;
+        }
+        Ok(())
+    }
+
+    /// An agent account by id.
+    pub fn agent(&self, id: &str) -> EdgeResult<Option<AgentRow>> {
+        let rows: Vec<AgentRow> = self
+            .sql
+            .exec("SELECT id, name, salt, password_hash FROM agents WHERE id = ?", vec![id.into()])?
+            .to_array()?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Records an agent session token (by hash).
+    pub fn add_agent_session(&self, token_hash: &str, agent_id: &str, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT INTO agent_sessions (token_hash, agent_id, created_ms) VALUES (?, ?, ?)",
+            vec![token_hash.into(), agent_id.into(), int(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// The agent a session token (by hash) belongs to.
+    pub fn agent_by_token(&self, token_hash: &str) -> EdgeResult<Option<AgentRow>> {
+        let rows: Vec<AgentRow> = self
+            .sql
+            .exec(
+                "SELECT a.id, a.name, a.salt, a.password_hash FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ?",
+                vec![token_hash.into()],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The visitor a session token (by hash) belongs to, with its open conversation.
+    pub fn visitor_by_token(&self, token_hash: &str) -> EdgeResult<Option<VisitorSession>> {
+        let rows: Vec<VisitorSession> = self
+            .sql
+            .exec(
+                "SELECT v.id AS visitor_id, c.id AS conversation_id FROM visitors v
+                 JOIN conversations c ON c.visitor_id = v.id AND c.status = 'open'
+                 WHERE v.token_hash = ? ORDER BY c.created_ms DESC LIMIT 1",
+                vec![token_hash.into()],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Creates a visitor and its first conversation.
+    pub fn create_visitor(&self, visitor_id: &str, token_hash: &str, name: &str, conversation_id: &str, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT INTO visitors (id, token_hash, name, created_ms) VALUES (?, ?, ?, ?)",
+            vec![visitor_id.into(), token_hash.into(), name.into(), int(now_ms)],
+        )?;
+        self.sql.exec(
+            "INSERT INTO conversations (id, visitor_id, status, last_seq, created_ms, updated_ms) VALUES (?, ?, 'open', 0, ?, ?)",
+            vec![conversation_id.into(), visitor_id.into(), int(now_ms), int(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// A conversation's summary, if it exists.
+    pub fn conversation(&self, conversation_id: &str) -> EdgeResult<Option<ConversationSummary>> {
+        Ok(self
+            .summaries("WHERE c.id = ?", vec![conversation_id.into()])?
+            .into_iter()
+            .next())
+    }
+
+    /// Open conversations with at least one message, newest first.
+    pub fn open_conversations(&self, limit: u32) -> EdgeResult<Vec<ConversationSummary>> {
+        self.summaries(
+            "WHERE c.status = 'open' AND c.last_seq > 0 ORDER BY c.updated_ms DESC LIMIT ?",
+            vec![int(u64::from(limit))],
+        )
+    }
+
+    fn summaries(&self, tail: &str, bindings: Vec<SqlStorageValue>) -> EdgeResult<Vec<ConversationSummary>> {
+        #[derive(Deserialize)]
+        struct Row {
+            conversation_id: String,
+            visitor_id: String,
+            visitor_name: String,
+            last_seq: f64,
+        }
+        let query = format!(
+            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, c.last_seq FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
+        );
+        let rows: Vec<Row> = self.sql.exec(&query, bindings)?.to_array()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ConversationSummary {
+                conversation_id: r.conversation_id,
+                visitor_id: r.visitor_id,
+                visitor_name: r.visitor_name,
+                last_seq: r.last_seq as u64,
+            })
+            .collect())
+    }
+
+    /// Stores a message unless one with the same client id exists; returns it and whether it is new.
+    pub fn insert_message(
+        &self,
+        conversation_id: &str,
+        client_id: &str,
+        author: &Author,
+        body: &MessageBody,
+        now_ms: u64,
+    ) -> EdgeResult<(ChatMessage, bool)> {
+        if let Some(existing) = self.message_by_client_id(conversation_id, client_id)? {
+            return Ok((existing, false));
+        }
+        #[derive(Deserialize)]
+        struct Seq {
+            last_seq: f64,
+        }
+        let rows: Vec<Seq> = self
+            .sql
+            .exec(
+                "UPDATE conversations SET last_seq = last_seq + 1, updated_ms = ? WHERE id = ? RETURNING last_seq",
+                vec![int(now_ms), conversation_id.into()],
+            )?
+            .to_array()?;
+        let seq = rows.first().map(|r| r.last_seq as u64).ok_or(EdgeError::ConversationNotFound)?;
+        let message = ChatMessage {
+            conversation_id: conversation_id.to_string(),
+            seq,
+            client_id: client_id.to_string(),
+            author: author.clone(),
+            body: body.clone(),
+            at_ms: now_ms,
+        };
+        self.sql.exec(
+            "INSERT INTO messages (conversation_id, seq, client_id, author, body, at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+            vec![
+                conversation_id.into(),
+                int(seq),
+                client_id.into(),
+                serde_json::to_string(author)?.into(),
+                serde_json::to_string(body)?.into(),
+                int(now_ms),
+            ],
+        )?;
+        Ok((message, true))
+    }
+
+    fn message_by_client_id(&self, conversation_id: &str, client_id: &str) -> EdgeResult<Option<ChatMessage>> {
+        let rows: Vec<MessageRow> = self
+            .sql
+            .exec(
+                "SELECT conversation_id, seq, client_id, author, body, at_ms FROM messages WHERE conversation_id = ? AND client_id = ?",
+                vec![conversation_id.into(), client_id.into()],
+            )?
+            .to_array()?;
+        rows.into_iter().next().map(Self::decode).transpose()
+    }
+
+    /// Messages of a conversation after `after_seq`, in order.
+    pub fn messages_after(&self, conversation_id: &str, after_seq: u64) -> EdgeResult<Vec<ChatMessage>> {
+        let rows: Vec<MessageRow> = self
+            .sql
+            .exec(
+                "SELECT conversation_id, seq, client_id, author, body, at_ms FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                vec![conversation_id.into(), int(after_seq), SqlStorageValue::Integer(MAX_REPLAY)],
+            )?
+            .to_array()?;
+        rows.into_iter().map(Self::decode).collect()
+    }
+
+    fn decode(row: MessageRow) -> EdgeResult<ChatMessage> {
+        Ok(ChatMessage {
+            conversation_id: row.conversation_id,
+            seq: row.seq as u64,
+            client_id: row.client_id,
+            author: serde_json::from_str(&row.author)?,
+            body: serde_json::from_str(&row.body)?,
+            at_ms: row.at_ms as u64,
+        })
+    }
+}

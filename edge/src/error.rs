@@ -1,0 +1,108 @@
+//! The edge's one error type and its one mapping to an HTTP response.
+
+use protocol::ErrorBody;
+use worker::Response;
+
+/// Everything that can go wrong at the edge, each with a stable code.
+#[derive(Debug)]
+pub enum EdgeError {
+    /// The path matches no endpoint.
+    NotFound,
+    /// The endpoint exists but not for this method.
+    MethodNotAllowed,
+    /// The site id is not of the allowed form.
+    InvalidSite,
+    /// The site has no configuration yet.
+    SiteNotFound,
+    /// The request body is not what the endpoint takes.
+    BadRequest(String),
+    /// The request body is larger than the endpoint accepts.
+    PayloadTooLarge,
+    /// A message text is longer than allowed.
+    MessageTooLong,
+    /// The credentials (token, admin token) are missing or wrong.
+    Unauthorized,
+    /// Agent name or password is wrong.
+    InvalidCredentials,
+    /// A conversation that does not exist or is not the caller's.
+    ConversationNotFound,
+    /// An unexpected platform failure; details are logged, never returned.
+    Internal(String),
+}
+
+impl EdgeError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::InvalidSite => "invalid_site",
+            Self::SiteNotFound => "site_not_found",
+            Self::BadRequest(_) => "bad_request",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::MessageTooLong => "message_too_long",
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::ConversationNotFound => "conversation_not_found",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The HTTP status that goes with the code.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound | Self::SiteNotFound | Self::ConversationNotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::InvalidSite | Self::BadRequest(_) => 400,
+            Self::PayloadTooLarge => 413,
+            Self::MessageTooLong => 422,
+            Self::Unauthorized | Self::InvalidCredentials => 401,
+            Self::Internal(_) => 500,
+        }
+    }
+
+    /// A message safe to show to the client.
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotFound => "no such endpoint".into(),
+            Self::MethodNotAllowed => "method not allowed here".into(),
+            Self::InvalidSite => "site id must be 1-64 characters of a-z, 0-9, - and _".into(),
+            Self::SiteNotFound => "this site is not configured".into(),
+            Self::BadRequest(why) => why.clone(),
+            Self::PayloadTooLarge => "request body too large".into(),
+            Self::MessageTooLong => format!("messages are limited to {} characters", protocol::MAX_TEXT_CHARS),
+            Self::Unauthorized => "missing or invalid token".into(),
+            Self::InvalidCredentials => "wrong agent name or password".into(),
+            Self::ConversationNotFound => "no such conversation".into(),
+            Self::Internal(_) => "internal error".into(),
+        }
+    }
+
+    /// The JSON body `{"error":{"code","message"}}`.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody::new(self.code(), self.message())
+    }
+
+    /// Converts the error into its response; internal errors are logged here, the only place.
+    pub fn into_response(self) -> worker::Result<Response> {
+        if let Self::Internal(detail) = &self {
+            worker::console_error!("internal error: {detail}");
+        }
+        Ok(Response::from_json(&self.body())?.with_status(self.status()))
+    }
+}
+
+impl From<worker::Error> for EdgeError {
+    fn from(err: worker::Error) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+impl From<serde_json::Error> for EdgeError {
+    fn from(err: serde_json::Error) -> Self {
+        Self::Internal(format!("json: {err}"))
+    }
+}
+
+/// Result type of the edge's handlers.
+pub type EdgeResult<T> = Result<T, EdgeError>;

@@ -1,0 +1,155 @@
+//! The Worker's front door: parses the public API path, enforces limits and the admin token, and
+//! forwards each request to the site's Desk Durable Object under an internal path.
+
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+use crate::error::{EdgeError, EdgeResult};
+use crate::secrets;
+
+/// Largest JSON body any endpoint accepts.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// Binding name of the Desk namespace in wrangler.toml.
+const DESK_BINDING: &str = "DESK";
+
+/// An endpoint of the public API, after the path is parsed.
+#[derive(Debug, PartialEq, Eq)]
+enum Endpoint {
+    /// `POST sessions`: a visitor opens or resumes a session.
+    Sessions,
+    /// `GET ws`: the visitor WebSocket.
+    VisitorSocket,
+    /// `POST agents/login`.
+    AgentLogin,
+    /// `GET agents/ws`: the agent WebSocket.
+    AgentSocket,
+    /// `GET|PUT config`: the site configuration (admin token).
+    Config,
+}
+
+/// Handles one request that static assets did not answer.
+pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
+    let path = req.path();
+    if path == "/api/v1/health" {
+        return Ok(Response::from_json(&serde_json::json!({"ok": true}))?);
+    }
+    let Some((site, endpoint)) = parse_path(&path)? else {
+        return Err(EdgeError::NotFound);
+    };
+    let method = req.method();
+    match (endpoint, method) {
+        (Endpoint::Sessions, Method::Post) => {
+            let body = read_json_body(&mut req).await?;
+            forward(env, &site, "/sessions", Method::Post, Some(body)).await
+        }
+        (Endpoint::AgentLogin, Method::Post) => {
+            let body = read_json_body(&mut req).await?;
+            forward(env, &site, "/agents/login", Method::Post, Some(body)).await
+        }
+        (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, "/visitor/ws", &req).await,
+        (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, "/agent/ws", &req).await,
+        (Endpoint::Config, Method::Put) => {
+            check_admin(&req, env)?;
+            let body = read_json_body(&mut req).await?;
+            forward(env, &site, "/admin/config", Method::Put, Some(body)).await
+        }
+        (Endpoint::Config, Method::Get) => {
+            check_admin(&req, env)?;
+            forward(env, &site, "/admin/config", Method::Get, None).await
+        }
+        _ => Err(EdgeError::MethodNotAllowed),
+    }
+}
+
+/// Splits `/api/v1/sites/{site}/{rest}` into a valid site id and an endpoint.
+fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
+    let Some(rest) = path.strip_prefix("/api/v1/sites/") else {
+        return Ok(None);
+    };
+    let (site, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    if !valid_site_id(site) {
+        return Err(EdgeError::InvalidSite);
+    }
+    let endpoint = match tail {
+        "sessions" => Endpoint::Sessions,
+        "ws" => Endpoint::VisitorSocket,
+        "agents/login" => Endpoint::AgentLogin,
+        "agents/ws" => Endpoint::AgentSocket,
+        "config" => Endpoint::Config,
+        _ => return Ok(None),
+    };
+    Ok(Some((site.to_string(), endpoint)))
+}
+
+/// A site id is 1-64 characters of `a-z`, `0-9`, `-` and `_`.
+pub fn valid_site_id(site: &str) -> bool {
+    !site.is_empty()
+        && site.len() <= 64
+        && site.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Reads a JSON body, refusing bodies over [`MAX_JSON_BODY`] before and after reading.
+async fn read_json_body(req: &mut Request) -> EdgeResult<Vec<u8>> {
+    if let Ok(Some(len)) = req.headers().get("content-length") {
+        if len.parse::<usize>().map_or(true, |n| n > MAX_JSON_BODY) {
+            return Err(EdgeError::PayloadTooLarge);
+        }
+    }
+    let body = req.bytes().await.map_err(|_| EdgeError::BadRequest("unreadable body".into()))?;
+    if body.len() > MAX_JSON_BODY {
+        return Err(EdgeError::PayloadTooLarge);
+    }
+    Ok(body)
+}
+
+/// Checks `Authorization: Bearer <ADMIN_TOKEN>` in constant time.
+fn check_admin(req: &Request, env: &Env) -> EdgeResult<()> {
+    let expected = env
+        .secret("ADMIN_TOKEN")
+        .map(|s| s.to_string())
+        .or_else(|_| env.var("ADMIN_TOKEN").map(|v| v.to_string()))
+        .map_err(|_| EdgeError::Unauthorized)?;
+    let given = req.headers().get("authorization").ok().flatten().unwrap_or_default();
+    let given = given.strip_prefix("Bearer ").unwrap_or("");
+    if expected.len() < 16 || !secrets::secret_eq(given, &expected) {
+        return Err(EdgeError::Unauthorized);
+    }
+    Ok(())
+}
+
+/// Sends a request to the site's Desk under an internal path and returns its answer.
+async fn forward(env: &Env, site: &str, path: &str, method: Method, body: Option<Vec<u8>>) -> EdgeResult<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    headers.set("x-desk-site", site)?;
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(body) = body {
+        init.with_body(Some(JsValue::from(js_sys::Uint8Array::from(body.as_slice()))));
+    }
+    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
+    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
+    Ok(stub.fetch_with_request(request).await?)
+}
+
+/// Forwards a WebSocket upgrade to the Desk.
+async fn upgrade(env: &Env, site: &str, path: &str, req: &Request) -> EdgeResult<Response> {
+    let is_upgrade = req
+        .headers()
+        .get("upgrade")
+        .ok()
+        .flatten()
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !is_upgrade {
+        return Err(EdgeError::BadRequest("expected a WebSocket upgrade".into()));
+    }
+    let headers = Headers::new();
+    headers.set("upgrade", "websocket")?;
+    headers.set("x-desk-site", site)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
+    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
+    Ok(stub.fetch_with_request(request).await?)
+}

@@ -1,0 +1,22 @@
+//! The Cloudflare Worker and the Desk Durable Object: IO adapters around the routing core.
+//!
+//! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding);
+//! `desk` is the per-site Durable Object. Every error becomes a response in `error`.
+
+mod desk;
+mod error;
+mod front;
+mod secrets;
+
+pub use desk::Desk;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+/// The Worker's entry point: everything not served as a static asset arrives here.
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    match front::handle(req, &env).await {
+        Ok(response) => Ok(response),
+        Err(err) => err.into_response(),
+    }
+}

@@ -1,0 +1,155 @@
+//! WebSocket frames between the clients (widget, console) and the Desk.
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Author {
+    /// The shopper.
+    Visitor,
+    /// A human agent.
+    Agent {
+        /// Agent id.
+        id: String,
+        /// Display name.
+        name: String,
+    },
+    /// The system (prompts, welcome messages).
+    System,
+}
+
+/// The content of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MessageBody {
+    /// Plain text (with emoji); always rendered as text, never as HTML.
+    Text {
+        /// The text.
+        text: String,
+    },
+}
+
+/// A stored message, as every client sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Conversation the message belongs to.
+    pub conversation_id: String,
+    /// Position in the conversation, from 1, without gaps.
+    pub seq: u64,
+    /// Id the sending client chose, for de-duplication.
+    pub client_id: String,
+    /// Who wrote it.
+    pub author: Author,
+    /// What it says.
+    pub body: MessageBody,
+    /// When the Desk stored it, unix milliseconds.
+    pub at_ms: u64,
+}
+
+/// A conversation as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// Conversation id.
+    pub conversation_id: String,
+    /// Visitor id.
+    pub visitor_id: String,
+    /// Name to show for the visitor.
+    pub visitor_name: String,
+    /// Highest `seq` in the conversation.
+    pub last_seq: u64,
+}
+
+/// Frames a visitor's widget sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorFrame {
+    /// First frame: the session token, and the last `seq` the widget has seen.
+    Auth {
+        /// Session token from `POST .../sessions`.
+        token: String,
+        /// Last `seq` already shown; the Desk replays everything after it.
+        #[serde(default)]
+        last_seq: u64,
+    },
+    /// Send a message.
+    Send {
+        /// Client-chosen id; a resend with the same id is acknowledged once and stored once.
+        client_id: String,
+        /// The content.
+        body: MessageBody,
+    },
+}
+
+/// Frames an agent's console sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentFrame {
+    /// First frame: the agent token.
+    Auth {
+        /// Token from `POST .../agents/login`.
+        token: String,
+    },
+    /// Ask for a conversation's messages after `after_seq`.
+    Sync {
+        /// Conversation id.
+        conversation_id: String,
+        /// Replay messages with a greater `seq`.
+        #[serde(default)]
+        after_seq: u64,
+    },
+    /// Send a message into a conversation.
+    Send {
+        /// Conversation id.
+        conversation_id: String,
+        /// Client-chosen id for de-duplication.
+        client_id: String,
+        /// The content.
+        body: MessageBody,
+    },
+}
+
+/// Frames the Desk sends to visitors and agents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Authentication succeeded; replayed messages follow.
+    Ready {
+        /// Who the socket now speaks for (visitor or agent id).
+        principal: String,
+    },
+    /// A message was stored (sent to the author as the ack too).
+    Message {
+        /// The stored message.
+        message: ChatMessage,
+    },
+    /// The stored message for a client id (answer to `Send`, also for duplicates).
+    Ack {
+        /// The client id that was sent.
+        client_id: String,
+        /// Conversation id.
+        conversation_id: String,
+        /// The `seq` the message got.
+        seq: u64,
+    },
+    /// The conversations an agent can see (sent after auth and on change).
+    Conversations {
+        /// Every open conversation of the site the agent may see.
+        conversations: Vec<ConversationSummary>,
+    },
+    /// A conversation changed (new message, new visitor); agents upsert it in their lists.
+    ConversationUpdated {
+        /// The conversation's current summary.
+        conversation: ConversationSummary,
+    },
+    /// A request failed; the socket stays open unless the code says otherwise.
+    Error {
+        /// Stable code.
+        code: String,
+        /// Human-readable message.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests;

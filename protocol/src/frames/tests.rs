@@ -1,0 +1,41 @@
+//! Wire-shape tests: the JSON the clients rely on.
+
+use super::*;
+
+#[test]
+fn visitor_send_frame_has_stable_json() {
+    let frame = VisitorFrame::Send {
+        client_id: "c1".into(),
+        body: MessageBody::Text { text: "你好".into() },
+    };
+    let json = serde_json::to_string(&frame).expect("serialize");
+    assert_eq!(json, r#"{"type":"send","client_id":"c1","body":{"kind":"text","text":"你好"}}"#);
+}
+
+#[test]
+fn auth_frame_defaults_last_seq_to_zero() {
+    let frame: VisitorFrame = serde_json::from_str(r#"{"type":"auth","token":"t"}"#).expect("parse");
+    assert_eq!(frame, VisitorFrame::Auth { token: "t".into(), last_seq: 0 });
+}
+
+#[test]
+fn unknown_frame_type_is_an_error_not_a_misread() {
+    let parsed = serde_json::from_str::<VisitorFrame>(r#"{"type":"delete_everything"}"#);
+    assert!(parsed.is_err());
+}
+
+#[test]
+fn agent_author_round_trips() {
+    let m = ChatMessage {
+        conversation_id: "c".into(),
+        seq: 3,
+        client_id: "x".into(),
+        author: Author::Agent { id: "a1".into(), name: "Lin".into() },
+        body: MessageBody::Text { text: "hi".into() },
+        at_ms: 1,
+    };
+    let json = serde_json::to_string(&m).expect("serialize");
+    assert!(json.contains(r#""author":{"role":"agent","id":"a1","name":"Lin"}"#), "{json}");
+    let back: ChatMessage = serde_json::from_str(&json).expect("parse");
+    assert_eq!(back, m);
+}

@@ -1,0 +1,87 @@
+//! HTTP request and response bodies of the edge's JSON API.
+
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /api/v1/sites/{site}/sessions`: a visitor opens (or resumes) a chat session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionRequest {
+    /// Encrypted identity (`customParams`) from the site owner's server, if any.
+    pub identity: Option<String>,
+    /// Session token the browser kept from an earlier visit, so a guest keeps its history.
+    pub resume_token: Option<String>,
+    /// Locale the page asked for (`zh-CN`, `en`).
+    pub locale: Option<String>,
+    /// Entry id (designated agent or group) the visitor came through.
+    pub entry: Option<String>,
+    /// URL of the host page.
+    pub page_url: Option<String>,
+    /// Title of the host page.
+    pub page_title: Option<String>,
+}
+
+/// Answer to a session request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// Stable id of the visitor within the site.
+    pub visitor_id: String,
+    /// The visitor's current conversation.
+    pub conversation_id: String,
+    /// Secret session token: sent in the first WebSocket frame, never in a URL.
+    pub token: String,
+    /// What the widget needs to render for this site.
+    pub config: WidgetConfig,
+}
+
+/// Per-site settings the widget renders with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WidgetConfig {
+    /// Display name of the site, shown in the window title when no theme title is set.
+    pub site_name: String,
+    /// Greeting shown at the top of an empty conversation.
+    pub greeting: String,
+}
+
+/// Body of `POST /api/v1/sites/{site}/agents/login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentLoginRequest {
+    /// Agent login name.
+    pub agent: String,
+    /// Agent password (checked against a stored hash).
+    pub password: String,
+}
+
+/// Answer to a successful agent login.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentLoginResponse {
+    /// Agent id.
+    pub agent_id: String,
+    /// Display name.
+    pub name: String,
+    /// Secret agent token for the agent WebSocket's first frame.
+    pub token: String,
+}
+
+/// The error shape every endpoint answers with: `{"error":{"code","message"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error itself.
+    pub error: ApiError,
+}
+
+/// A stable, machine-readable error code with a human-readable message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable code, e.g. `identity_invalid`.
+    pub code: String,
+    /// Human-readable explanation; never contains internals.
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// Builds an error body from a code and a message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { error: ApiError { code: code.into(), message: message.into() } }
+    }
+}

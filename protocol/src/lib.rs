@@ -1,0 +1,19 @@
+//! Wire types shared by the widget, the console and the edge: every JSON shape that crosses a wire.
+//!
+//! HTTP bodies live in [`http`], WebSocket frames in [`frames`]. Frames are tagged enums
+//! (`{"type": "..."}`) so a peer can always tell what it got, and unknown frames fail to parse
+//! into a typed error instead of being misread.
+
+pub mod admin;
+pub mod frames;
+pub mod http;
+
+/// Version of the wire protocol; it is also the `/api/v1` path segment.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Longest text message a client may send, in characters.
+pub const MAX_TEXT_CHARS: usize = 5_000;
+
+pub use admin::{AgentConfig, GroupConfig, SiteConfig};
+pub use frames::{AgentFrame, Author, ChatMessage, ConversationSummary, MessageBody, ServerFrame, VisitorFrame};
+pub use http::{AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, SessionRequest, SessionResponse, WidgetConfig};

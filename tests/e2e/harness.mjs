@@ -1,0 +1,113 @@
+// End-to-end harness: starts the real Worker in workerd (wrangler dev) on a free port with a
+// state dir, seeds the demo site through the admin API, and launches headless Chromium.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const wrangler = process.env.WRANGLER_BIN || path.join(root, 'node_modules', '.bin', 'wrangler');
+export const demoConfig = JSON.parse(fs.readFileSync(path.join(root, 'demo-site', 'config', 'demo.json'), 'utf8'));
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Starts `wrangler dev`; resolves once /api/v1/health answers. */
+export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port } = {}) {
+  port = port ?? await freePort();
+  const inspector = await freePort();
+  const child = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+    '--persist-to', stateDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--log-level', 'warn'], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler exited early:\n${log}`);
+    try {
+      const res = await fetch(`${base}/api/v1/health`);
+      if (res.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) {
+      process.kill(-child.pid, 'SIGKILL');
+      throw new Error(`wrangler did not start within 90 s:\n${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    base,
+    port,
+    stateDir,
+    adminToken,
+    log: () => log,
+    /** Stops wrangler and workerd (the whole process group) and waits for the exit. */
+    async stop() {
+      if (child.exitCode !== null) return;
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+      const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
+      await exited;
+      clearTimeout(timer);
+      // workerd may outlive wrangler for a moment; make sure the group is gone.
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    },
+  };
+}
+
+/** Writes the demo site's configuration through the admin API. */
+export async function seedDemo(edge, site = 'demo', config = demoConfig) {
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}/config`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${edge.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(config),
+  });
+  if (!res.ok) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** The widget iframe of a host page. */
+export function widget(page) {
+  return page.frameLocator('iframe[data-testid=cw-frame]');
+}
+
+/** Logs an agent into the console in a fresh page; returns the page. */
+export async function agentLogin(browser, edge, agent = 'alice', password = 'alice-demo-pass') {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${edge.base}/console/`);
+  await page.getByTestId('login-agent').fill(agent);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('me').waitFor();
+  return page;
+}

@@ -1,0 +1,22 @@
+//! The visitor chat widget: launcher and chat window, a Leptos CSR app in the edge-origin iframe
+//! that the loader (`loader/w.js`) puts on the host page.
+//!
+//! `app` holds the state and layout, `api` all network code, `host` the postMessage bridge to the
+//! loader, `i18n` every visible string.
+
+mod api;
+mod app;
+mod chat_window;
+mod host;
+mod i18n;
+mod launcher;
+
+/// Mounts the widget; wasm-bindgen calls this when the module loads.
+#[cfg(not(test))]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(app::App);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,96 @@
+//! `cargo xtask bench`: prints every figure as `bench: NAME VALUE UNIT`, one per line.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::build::{self, public_dir};
+use crate::util::{root, step, Result};
+
+/// One measured figure.
+#[derive(Debug)]
+pub struct Figure {
+    /// Stable name, e.g. `loader_gzip`.
+    pub name: &'static str,
+    /// Measured value.
+    pub value: u64,
+    /// Unit, e.g. `bytes`.
+    pub unit: &'static str,
+}
+
+impl std::fmt::Display for Figure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bench: {} {} {}", self.name, self.value, self.unit)
+    }
+}
+
+/// Entry point of `cargo xtask bench`.
+pub fn run() -> Result<()> {
+    crate::setup::run()?;
+    build::run()?;
+    for figure in sizes()? {
+        println!("{figure}");
+    }
+    for (package, bench) in [("routing", "assign"), ("identity", "check")] {
+        forward_bench_lines(package, bench)?;
+    }
+    Ok(())
+}
+
+/// Raw and gzip sizes of what the browser and the Worker load.
+pub fn sizes() -> Result<Vec<Figure>> {
+    let public = public_dir();
+    let widget = ["index.html", "widget.js", "widget_bg.wasm", "widget.css"].map(|f| public.join("widget").join(f));
+    let console = ["index.html", "console.js", "console_bg.wasm", "console.css"].map(|f| public.join("console").join(f));
+    let loader = [public.join("w.js")];
+    let worker = [root().join("edge").join("build").join("index_bg.wasm")];
+    Ok(vec![
+        Figure { name: "loader_raw", value: total(&loader, false)?, unit: "bytes" },
+        Figure { name: "loader_gzip", value: total(&loader, true)?, unit: "bytes" },
+        Figure { name: "widget_open_chat_raw", value: total(&widget, false)?, unit: "bytes" },
+        Figure { name: "widget_open_chat_gzip", value: total(&widget, true)?, unit: "bytes" },
+        Figure { name: "console_gzip", value: total(&console, true)?, unit: "bytes" },
+        Figure { name: "worker_wasm_raw", value: total(&worker, false)?, unit: "bytes" },
+        Figure { name: "worker_wasm_gzip", value: total(&worker, true)?, unit: "bytes" },
+    ])
+}
+
+fn total(files: &[impl AsRef<Path>], gzip: bool) -> Result<u64> {
+    let mut sum = 0;
+    for file in files {
+        let file = file.as_ref();
+        let bytes = std::fs::read(file).map_err(|e| format!("{}: {e} (run cargo xtask build)", file.display()))?;
+        sum += if gzip { gzip_len(&bytes)? } else { bytes.len() as u64 };
+    }
+    Ok(sum)
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(bytes).map_err(|e| e.to_string())?;
+    Ok(encoder.finish().map_err(|e| e.to_string())?.len() as u64)
+}
+
+/// Runs a crate's criterion bench and forwards the `bench:` lines it prints.
+fn forward_bench_lines(package: &str, bench: &str) -> Result<()> {
+    if !root().join(package).join("benches").join(format!("{bench}.rs")).exists() {
+        step(&format!("bench: {package}/benches/{bench}.rs not present, skipped"));
+        return Ok(());
+    }
+    step(&format!("bench: cargo bench -p {package} --bench {bench}"));
+    let out = Command::new("cargo")
+        .args(["bench", "-q", "-p", package, "--bench", bench])
+        .current_dir(root())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("cargo bench -p {package} failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    for line in String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with("bench: ")) {
+        println!("{line}");
+    }
+    Ok(())
+}

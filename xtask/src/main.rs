@@ -1,0 +1,41 @@
+//! Project automation, the only entry point: `cargo xtask setup|build|dev|test|bench`.
+
+mod bench;
+mod build;
+mod dev;
+mod setup;
+mod test;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup   install everything the project needs (idempotent)
+  build   build widget, console, loader, static pages and the Worker into dist/ and edge/build/
+  dev     setup + build, then serve everything on http://127.0.0.1:8787 with a seeded demo site
+  test    fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests against workerd
+  bench   print size and speed figures as `bench: NAME VALUE UNIT`";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::run(),
+        Some("build") => setup::run().and_then(|()| build::run()),
+        Some("dev") => dev::run(),
+        Some("test") => test::run(),
+        Some("bench") => bench::run(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

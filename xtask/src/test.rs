@@ -1,0 +1,101 @@
+//! `cargo xtask test`: fmt, clippy, native tests, wasm tests in headless Chromium, size budgets,
+//! then the end-to-end suites against real workerd.
+
+use std::process::{Command, Stdio};
+
+use crate::util::{cargo_bin, node_bin, root, exec, step, target_dir, Result};
+use crate::{bench, build, setup};
+
+/// Crates that only make sense on wasm32 (they are checked and tested for that target).
+const WASM_CRATES: [&str; 3] = ["edge", "widget", "console"];
+
+/// Size budgets in bytes (gzip), enforced here and printed by `cargo xtask bench`.
+const BUDGETS: [(&str, u64); 2] = [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 100 * 1024)];
+
+/// Entry point of `cargo xtask test`.
+pub fn run() -> Result<()> {
+    setup::run()?;
+    step("test: cargo fmt --check");
+    exec(Command::new("cargo").args(["fmt", "--all", "--", "--check"]))?;
+
+    let mut excludes = Vec::new();
+    for krate in WASM_CRATES {
+        excludes.extend(["--exclude", krate]);
+    }
+    step("test: clippy (native crates)");
+    exec(Command::new("cargo").args(["clippy", "--workspace", "--all-targets"]).args(&excludes).args(["--", "-D", "warnings"]))?;
+    step("test: clippy (wasm crates)");
+    exec(Command::new("cargo")
+        .args(["clippy", "--target", "wasm32-unknown-unknown", "--all-targets", "-p", "edge", "-p", "widget", "-p", "console", "-p", "client"])
+        .args(["--", "-D", "warnings"]))?;
+
+    step("test: native tests");
+    exec(Command::new("cargo").args(["test", "--workspace"]).args(&excludes))?;
+
+    step("test: wasm tests in headless Chromium (wasm-bindgen-test)");
+    let tmp = target_dir().join("tmp-chromium");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let wasm = exec(Command::new("cargo")
+        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "widget"])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", cargo_bin("wasm-bindgen-test-runner"))
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+        .env("TMPDIR", &tmp));
+    let _ = std::fs::remove_dir_all(&tmp);
+    wasm?;
+
+    build::run()?;
+    step("test: size budgets");
+    let sizes = bench::sizes()?;
+    for figure in &sizes {
+        println!("{figure}");
+    }
+    for (name, budget) in BUDGETS {
+        if let Some(f) = sizes.iter().find(|f| f.name == name) {
+            if f.value > budget {
+                return Err(format!("{name} is {} bytes, over its budget of {budget} bytes", f.value));
+            }
+        }
+    }
+
+    e2e()
+}
+
+
+/// Runs every `tests/e2e/*.test.mjs` with node's test runner, one file at a time.
+fn e2e() -> Result<()> {
+    let dir = root().join("tests").join("e2e");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    step(&format!("test: end-to-end ({} files) against wrangler dev + headless Chromium", files.len()));
+    let out = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(&files)
+        .current_dir(root())
+        .env("WRANGLER_BIN", node_bin("wrangler"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    let count = |key: &str| {
+        text.lines()
+            .filter_map(|l| l.trim_start_matches(['ℹ', ' ', '#']).strip_prefix(key))
+            .filter_map(|n| n.trim().parse::<u32>().ok())
+            .last()
+            .unwrap_or(0)
+    };
+    let (passed, failed) = (count("pass "), count("fail "));
+    println!("e2e: {passed} passed, {failed} failed");
+    if out.status.success() && failed == 0 && passed > 0 {
+        Ok(())
+    } else {
+        Err("end-to-end tests failed".into())
+    }
+}

@@ -372,6 +372,8 @@ pub enum Record {
     ConversationClosed(ConvId),
     /// Upsert an agent.
     Agent(AgentRecord),
+    /// Delete an agent (removed from the config).
+    AgentRemoved(AgentId),
     /// Replace the counters.
     Counters(Counters),
 }
@@ -406,6 +408,7 @@ impl Snapshot {
                 Ok(i) => self.agents[i] = a,
                 Err(i) => self.agents.insert(i, a),
             },
+            Record::AgentRemoved(id) => self.agents.retain(|a| a.id != id),
             Record::Counters(c) => self.counters = c,
         }
     }

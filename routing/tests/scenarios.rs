@@ -572,6 +572,7 @@ fn render(c: &Command) -> String {
             Record::Conversation(c) => format!("persist conversation {}", c.id),
             Record::ConversationClosed(c) => format!("persist closed {c}"),
             Record::Agent(a) => format!("persist agent {}", a.id),
+            Record::AgentRemoved(a) => format!("persist agent-removed {a}"),
             Record::Counters(_) => "persist counters".to_owned(),
         },
         Command::SetAlarm { at } => format!("alarm {}", at.map_or("none".to_owned(), render_at)),

@@ -53,6 +53,7 @@ pub struct Desk {
     dirty_agents: BTreeSet<AgentId>,
     dirty_counters: bool,
     moved_queues: BTreeSet<GroupId>,
+    removed_agents: BTreeSet<AgentId>,
 }
 
 /// The configuration with its lookup tables.

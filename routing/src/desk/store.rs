@@ -42,6 +42,7 @@ impl Desk {
             dirty_agents: BTreeSet::new(),
             dirty_counters: false,
             moved_queues: BTreeSet::new(),
+            removed_agents: BTreeSet::new(),
         };
         for record in snapshot.agents {
             if let Some(&a) = desk.site.agent_ix.get(&record.id) {
@@ -203,6 +204,11 @@ impl Desk {
             };
             self.out.push(Command::Persist(record));
         }
+        for agent in std::mem::take(&mut self.removed_agents) {
+            if !self.site.agent_ix.contains_key(&agent) {
+                self.out.push(Command::Persist(Record::AgentRemoved(agent)));
+            }
+        }
         for agent in std::mem::take(&mut self.dirty_agents) {
             if let Some(&a) = self.site.agent_ix.get(&agent) {
                 let record = self.agent_record(a);
@@ -254,6 +260,7 @@ impl Desk {
         }
         let mut reroute: Vec<ConvId> = Vec::new();
         for (agent, rt) in old_agents {
+            self.removed_agents.insert(agent.clone());
             for id in rt.active {
                 if let Some(conv) = self.convs.get_mut(&id) {
                     conv.state = ConvState::Dormant {

@@ -97,7 +97,10 @@ impl ServiceHours {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.utc_offset_minutes.abs() > 14 * 60 {
-            problems.push(format!("UTC offset {} minutes is out of range", self.utc_offset_minutes));
+            problems.push(format!(
+                "UTC offset {} minutes is out of range",
+                self.utc_offset_minutes
+            ));
         }
         if let Some(weekly) = &self.weekly {
             for (day, spans) in WEEKDAYS.iter().zip(weekly.iter()) {
@@ -180,7 +183,10 @@ mod tests {
         let friday_close = Millis(MONDAY + 4 * DAY + 10 * HOUR);
         let next = h.next_open(friday_close).expect("opens again on Monday");
         assert_eq!(next, Millis(MONDAY + 7 * DAY + HOUR));
-        assert_eq!(h.next_open(Millis(MONDAY + 2 * HOUR)), Some(Millis(MONDAY + 2 * HOUR)));
+        assert_eq!(
+            h.next_open(Millis(MONDAY + 2 * HOUR)),
+            Some(Millis(MONDAY + 2 * HOUR))
+        );
     }
 
     #[test]

@@ -69,7 +69,10 @@ impl SiteConfig {
             let mut members = BTreeSet::new();
             for member in &group.members {
                 if !agents.contains(member) {
-                    problems.push(format!("group `{}` names unknown agent `{member}`", group.id));
+                    problems.push(format!(
+                        "group `{}` names unknown agent `{member}`",
+                        group.id
+                    ));
                 }
                 if !members.insert(member) {
                     problems.push(format!("group `{}` lists agent `{member}` twice", group.id));
@@ -77,7 +80,10 @@ impl SiteConfig {
             }
         }
         if !groups.contains(&self.fallback_group) {
-            problems.push(format!("fallback group `{}` does not exist", self.fallback_group));
+            problems.push(format!(
+                "fallback group `{}` does not exist",
+                self.fallback_group
+            ));
         }
         let mut entries: BTreeMap<&EntryId, ()> = BTreeMap::new();
         for entry in &self.entries {
@@ -103,7 +109,10 @@ impl SiteConfig {
         }
         for rule in &self.rules {
             if !groups.contains(&rule.group) {
-                problems.push(format!("rule `{}` targets unknown group `{}`", rule.name, rule.group));
+                problems.push(format!(
+                    "rule `{}` targets unknown group `{}`",
+                    rule.name, rule.group
+                ));
             }
         }
         problems.extend(self.service_hours.problems());
@@ -393,14 +402,18 @@ pub struct BotSettings {
 }
 
 /// The default transfer keywords.
-pub const DEFAULT_TRANSFER_KEYWORDS: [&str; 8] = ["人工", "客服", "rg", "kf", "退货", "发票", "退款", "快递"];
+pub const DEFAULT_TRANSFER_KEYWORDS: [&str; 8] =
+    ["人工", "客服", "rg", "kf", "退货", "发票", "退款", "快递"];
 
 impl Default for BotSettings {
     fn default() -> Self {
         BotSettings {
             enabled: false,
             greeting: None,
-            transfer_keywords: DEFAULT_TRANSFER_KEYWORDS.iter().map(|k| (*k).to_owned()).collect(),
+            transfer_keywords: DEFAULT_TRANSFER_KEYWORDS
+                .iter()
+                .map(|k| (*k).to_owned())
+                .collect(),
             auto_replies: Vec::new(),
             fallback_reply: None,
         }

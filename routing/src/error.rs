@@ -121,6 +121,9 @@ mod tests {
             by: AgentId::from("a1"),
         };
         assert_eq!(r.code(), "already_accepted");
-        assert_eq!(r.to_string(), "conversation `c1` was already accepted by `a1`");
+        assert_eq!(
+            r.to_string(),
+            "conversation `c1` was already accepted by `a1`"
+        );
     }
 }

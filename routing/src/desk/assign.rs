@@ -124,14 +124,27 @@ impl Desk {
 
     /// The eligible member with the smallest `key`; ties go to the longest since its last
     /// assignment, then to the smallest id.
-    fn least(&self, g: usize, ok: &dyn Fn(usize) -> bool, key: impl Fn(usize) -> u64) -> Option<usize> {
+    fn least(
+        &self,
+        g: usize,
+        ok: &dyn Fn(usize) -> bool,
+        key: impl Fn(usize) -> u64,
+    ) -> Option<usize> {
         let mut best: Option<(u64, u64, &AgentId, usize)> = None;
         for &a in &self.site.members[g] {
             if !ok(a) {
                 continue;
             }
-            let candidate = (key(a), self.agents[a].last_assigned, &self.site.cfg.agents[a].id, a);
-            if best.as_ref().is_none_or(|b| (candidate.0, candidate.1, candidate.2) < (b.0, b.1, b.2)) {
+            let candidate = (
+                key(a),
+                self.agents[a].last_assigned,
+                &self.site.cfg.agents[a].id,
+                a,
+            );
+            if best
+                .as_ref()
+                .is_none_or(|b| (candidate.0, candidate.1, candidate.2) < (b.0, b.1, b.2))
+            {
                 best = Some(candidate);
             }
         }
@@ -206,7 +219,14 @@ impl Desk {
     }
 
     /// Tells both sides a conversation is connected; the first time, sends the welcome and promo.
-    pub(super) fn emit_connected(&mut self, id: &ConvId, a: usize, via: Via, first: bool, now: Millis) {
+    pub(super) fn emit_connected(
+        &mut self,
+        id: &ConvId,
+        a: usize,
+        via: Via,
+        first: bool,
+        now: Millis,
+    ) {
         self.emit(Command::Assigned {
             conv: id.clone(),
             agent: self.site.agent_id(a),

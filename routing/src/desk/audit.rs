@@ -35,7 +35,10 @@ impl Desk {
                 places.entry(id).or_default().push(format!("live {agent}"));
             }
             for id in &rt.offered {
-                places.entry(id).or_default().push(format!("pending {agent}"));
+                places
+                    .entry(id)
+                    .or_default()
+                    .push(format!("pending {agent}"));
             }
             let max = self.site.max_sessions(a);
             if rt.occupied() > max {
@@ -64,7 +67,11 @@ impl Desk {
             }
             let timed = matches!(conv.state, ConvState::Active { .. } | ConvState::Bot);
             if timed != self.deadlines.contains_key(id) {
-                problems.push(format!("{id} is {:?} with timer {:?}", conv.state, self.deadlines.get(id)));
+                problems.push(format!(
+                    "{id} is {:?} with timer {:?}",
+                    conv.state,
+                    self.deadlines.get(id)
+                ));
             }
         }
         if self.timers.len() != self.deadlines.len() {
@@ -89,7 +96,10 @@ impl Desk {
         }
         for (a, rt) in self.agents.iter().enumerate() {
             if rt.status == AgentStatus::Offline && !rt.active.is_empty() {
-                problems.push(format!("offline agent {} holds live chats", self.site.cfg.agents[a].id));
+                problems.push(format!(
+                    "offline agent {} holds live chats",
+                    self.site.cfg.agents[a].id
+                ));
             }
         }
         problems

@@ -159,7 +159,9 @@ impl Site {
     /// Whether `text` contains a transfer keyword (case-insensitive, anywhere in the text).
     fn wants_human(&self, text: &str) -> bool {
         let text = text.to_lowercase();
-        self.transfer_keywords.iter().any(|k| text.contains(k.as_str()))
+        self.transfer_keywords
+            .iter()
+            .any(|k| text.contains(k.as_str()))
     }
 
     /// The first keyword auto-reply whose keyword `text` contains.
@@ -340,7 +342,10 @@ impl Desk {
     /// An agent's presence.
     #[must_use]
     pub fn agent_status(&self, agent: &AgentId) -> Option<AgentStatus> {
-        self.site.agent_ix.get(agent).map(|&a| self.agents[a].status)
+        self.site
+            .agent_ix
+            .get(agent)
+            .map(|&a| self.agents[a].status)
     }
 
     fn in_state(&self, f: impl Fn(&ConvState) -> bool) -> Vec<ConvId> {
@@ -452,7 +457,10 @@ impl Desk {
     fn open(&mut self, req: NewConversation, now: Millis) {
         let id = req.conv.clone();
         if self.convs.contains_key(&id) {
-            self.reject(Party::Visitor(id.clone()), Rejection::DuplicateConversation(id));
+            self.reject(
+                Party::Visitor(id.clone()),
+                Rejection::DuplicateConversation(id),
+            );
             return;
         }
         let (g, designated, welcome, promo) = match self.resolve(&req) {
@@ -521,13 +529,16 @@ impl Desk {
         }
         match &self.site.cfg.mode {
             crate::config::RoutingMode::VisitorPicksGroup { groups } => match &req.chosen_group {
-                Some(g) if groups.contains(g) => Ok((self.site.group_of(g), None, site_welcome, None)),
+                Some(g) if groups.contains(g) => {
+                    Ok((self.site.group_of(g), None, site_welcome, None))
+                }
                 Some(g) => Err(Rejection::UnknownGroup(g.clone())),
                 None => Ok((self.site.fallback, None, site_welcome, None)),
             },
             crate::config::RoutingMode::Rules => {
                 for rule in &self.site.cfg.rules {
-                    let channel_ok = rule.channels.is_empty() || rule.channels.contains(&req.channel);
+                    let channel_ok =
+                        rule.channels.is_empty() || rule.channels.contains(&req.channel);
                     let condition_ok = match &rule.condition {
                         crate::config::Condition::AllVisitors => true,
                         crate::config::Condition::VisitorInfo(f) => f.matches(&req.info),
@@ -535,7 +546,12 @@ impl Desk {
                     };
                     if channel_ok && condition_ok {
                         let welcome = rule.welcome.clone().or(site_welcome);
-                        return Ok((self.site.group_of(&rule.group), None, welcome, rule.promo.clone()));
+                        return Ok((
+                            self.site.group_of(&rule.group),
+                            None,
+                            welcome,
+                            rule.promo.clone(),
+                        ));
                     }
                 }
                 Ok((self.site.fallback, None, site_welcome, None))
@@ -545,7 +561,10 @@ impl Desk {
 
     fn visitor_entered(&mut self, id: ConvId, now: Millis) {
         let Some(conv) = self.convs.get_mut(&id) else {
-            self.reject(Party::Visitor(id.clone()), Rejection::UnknownConversation(id));
+            self.reject(
+                Party::Visitor(id.clone()),
+                Rejection::UnknownConversation(id),
+            );
             return;
         };
         if conv.channel == Channel::MiniProgram {
@@ -559,7 +578,10 @@ impl Desk {
 
     fn visitor_message(&mut self, id: ConvId, text: String, now: Millis) {
         let Some(conv) = self.convs.get_mut(&id) else {
-            self.reject(Party::Visitor(id.clone()), Rejection::UnknownConversation(id));
+            self.reject(
+                Party::Visitor(id.clone()),
+                Rejection::UnknownConversation(id),
+            );
             return;
         };
         conv.last_activity = now;
@@ -848,7 +870,10 @@ impl Desk {
 
     fn leave_message(&mut self, id: ConvId, fields: BTreeMap<String, String>, now: Millis) {
         if !self.convs.contains_key(&id) {
-            self.reject(Party::Visitor(id.clone()), Rejection::UnknownConversation(id));
+            self.reject(
+                Party::Visitor(id.clone()),
+                Rejection::UnknownConversation(id),
+            );
             return;
         }
         let missing = self

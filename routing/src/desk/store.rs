@@ -53,7 +53,10 @@ impl Desk {
             }
         }
         for (group, agent) in snapshot.counters.round_robin {
-            if let (Some(&g), Some(&a)) = (desk.site.group_ix.get(&group), desk.site.agent_ix.get(&agent)) {
+            if let (Some(&g), Some(&a)) = (
+                desk.site.group_ix.get(&group),
+                desk.site.agent_ix.get(&agent),
+            ) {
                 desk.rr_last[g] = Some(a);
             }
         }
@@ -80,7 +83,11 @@ impl Desk {
                     .filter(|&a| desk.agents[a].status != AgentStatus::Offline)
             };
             match conv.state.clone() {
-                ConvState::Queued { group, ticket, reason } => {
+                ConvState::Queued {
+                    group,
+                    ticket,
+                    reason,
+                } => {
                     let g = desk.site.group_of(&group);
                     let ticket = if desk.queues[g].contains_key(&ticket) {
                         desk.next_ticket += 1;
@@ -92,7 +99,11 @@ impl Desk {
                     desk.queues[g].insert(ticket, id.clone());
                     let group = desk.site.group_id(g);
                     repaired |= !matches!(&conv.state, ConvState::Queued { group: old, ticket: t, .. } if *old == group && *t == ticket);
-                    conv.state = ConvState::Queued { group, ticket, reason };
+                    conv.state = ConvState::Queued {
+                        group,
+                        ticket,
+                        reason,
+                    };
                 }
                 ConvState::Offered { agent } => match agent_of(&agent) {
                     Some(a) => {
@@ -142,7 +153,9 @@ impl Desk {
     /// [`Command::Persist`] records written so far add up to.
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {
-        let mut agents: Vec<AgentRecord> = (0..self.agents.len()).map(|a| self.agent_record(a)).collect();
+        let mut agents: Vec<AgentRecord> = (0..self.agents.len())
+            .map(|a| self.agent_record(a))
+            .collect();
         agents.sort_by(|x, y| x.id.cmp(&y.id));
         Snapshot {
             conversations: self.convs.values().cloned().collect(),
@@ -177,7 +190,8 @@ impl Desk {
     /// When a closed site with waiting conversations must wake up to serve them.
     fn hours_wake_at(&self, now: Millis) -> Option<Millis> {
         let hours = &self.site.cfg.service_hours;
-        if hours.weekly.is_none() || hours.is_open(now) || self.queues.iter().all(|q| q.is_empty()) {
+        if hours.weekly.is_none() || hours.is_open(now) || self.queues.iter().all(|q| q.is_empty())
+        {
             return None;
         }
         hours.next_open(now)
@@ -326,7 +340,10 @@ impl Desk {
         }
         self.rr_last = vec![None; self.queues.len()];
         for (group, agent) in old_rr {
-            if let (Some(&g), Some(&a)) = (self.site.group_ix.get(&group), self.site.agent_ix.get(&agent)) {
+            if let (Some(&g), Some(&a)) = (
+                self.site.group_ix.get(&group),
+                self.site.agent_ix.get(&agent),
+            ) {
                 self.rr_last[g] = Some(a);
             }
         }
@@ -345,7 +362,9 @@ impl Desk {
     /// Today's figures of every agent, in config order, and the sizes of the lists.
     #[must_use]
     pub fn stats(&self, now: Millis) -> DeskStats {
-        let agents = (0..self.agents.len()).map(|a| self.stats_of(a, now)).collect();
+        let agents = (0..self.agents.len())
+            .map(|a| self.stats_of(a, now))
+            .collect();
         let mut stats = DeskStats {
             agents,
             queued: 0,
@@ -368,7 +387,10 @@ impl Desk {
     /// One agent's figures for today (site time zone).
     #[must_use]
     pub fn agent_stats(&self, agent: &AgentId, now: Millis) -> Option<AgentStats> {
-        self.site.agent_ix.get(agent).map(|&a| self.stats_of(a, now))
+        self.site
+            .agent_ix
+            .get(agent)
+            .map(|&a| self.stats_of(a, now))
     }
 
     fn stats_of(&self, a: usize, now: Millis) -> AgentStats {

@@ -12,6 +12,18 @@
 //! ? queue sales = c2 c3                    <- a query on the desk after the event
 //! ```
 //!
+//! Config directives: `agent(s) a1,a2 max=N`, `group g members=a1,a2 strategy=load|round-robin|
+//! idle-rate|customer-owner[/fallback]|contact-owner[/fallback] accept=auto|pending`, `fallback g`,
+//! `entry e agent=a|group=g`, `mode pick g1,g2`, `rule name group=g [channels=web,mini]
+//! [info:k=v | info:k~=v | form:k=v | form:k~=v] [welcome=".."] [promo=".."]`,
+//! `hours offset=+08:00 weekdays|daily|mon..sun=09:00-18:00[,..]`, `prompt busy=".." ..`,
+//! `bot on|off [greeting=".."] [fallback=".."]`, `bot-keywords a,b`, `bot-reply kw="reply"`,
+//! `form name,phone*` (`*` = required), `idle 30m`, `expiry 48h`, `show persist|alarms`.
+//! Events: `open c [entry= group= channel= owner= contact= info:k= form:k=]`, `enter c`,
+//! `visitor c "text"`, `reply a c "text"`, `login|logout|online|away|offline a`, `accept a c`,
+//! `transfer a c agent=b|group=g`, `close c [by=a|system]`, `leave c k=v..`, `pickup a c`,
+//! `tick`, `config <directive>` / `config remove <directive>`, `restore`.
+//!
 //! An event with no `>` lines must return no commands. Storage writes (`Persist`) and alarms
 //! are hidden unless the scenario says `show persist` / `show alarms`, but after every event the
 //! runner checks that the persisted records add up to the desk's snapshot, and that the desk's

@@ -3,6 +3,8 @@
 mod assign;
 mod audit;
 mod store;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,0 +1,140 @@
+//! Unit tests of the desk's edges that the scenario files do not reach: construction, repair on
+//! restore, time going backwards, and the deadline bookkeeping.
+
+use super::*;
+use crate::command::Snapshot;
+use crate::config::{AgentConfig, GroupConfig};
+use crate::ids::MINUTE;
+
+fn site() -> SiteConfig {
+    let mut c = SiteConfig::new("g");
+    c.agents = vec![AgentConfig::new("a1", 1), AgentConfig::new("a2", 1)];
+    c.groups = vec![
+        GroupConfig::new("g", vec![AgentId::from("a1"), AgentId::from("a2")]),
+        GroupConfig::new("h", vec![AgentId::from("a2")]),
+    ];
+    c
+}
+
+fn login(desk: &mut Desk, now: u64, agent: &str) {
+    let _ = desk.handle(
+        Millis(now),
+        Event::AgentLogin {
+            agent: agent.into(),
+        },
+    );
+}
+
+fn open(desk: &mut Desk, now: u64, conv: &str) -> Vec<Command> {
+    desk.handle(Millis(now), Event::Open(NewConversation::new(conv)))
+}
+
+#[test]
+fn an_inconsistent_config_is_refused_with_every_problem_named() {
+    let mut c = site();
+    c.fallback_group = GroupId::from("nowhere");
+    c.groups[1].members.push(AgentId::from("ghost"));
+    let err = Desk::new(c).expect_err("the config is inconsistent");
+    assert_eq!(err.code(), "invalid_config");
+    let text = err.to_string();
+    assert!(text.contains("nowhere") && text.contains("ghost"), "{text}");
+}
+
+#[test]
+fn time_going_backwards_counts_as_the_latest_time_seen() {
+    let mut desk = Desk::new(site()).expect("valid");
+    login(&mut desk, 10 * MINUTE, "a1");
+    let _ = open(&mut desk, 10 * MINUTE, "c1");
+    // An event stamped earlier than the last one must not move the idle deadline back.
+    let _ = desk.handle(
+        Millis(0),
+        Event::VisitorMessage {
+            conv: "c1".into(),
+            text: "x".into(),
+        },
+    );
+    assert_eq!(desk.next_deadline(), Some(Millis(40 * MINUTE)));
+}
+
+#[test]
+fn restore_repairs_records_that_no_longer_fit_the_config() {
+    let mut desk = Desk::new(site()).expect("valid");
+    let mut store = Snapshot::default();
+    let mut keep = |cmds: Vec<Command>| {
+        for c in cmds {
+            if let Command::Persist(r) = c {
+                store.apply(r);
+            }
+        }
+    };
+    keep(desk.handle(Millis(0), Event::AgentLogin { agent: "a2".into() }));
+    let mut req = NewConversation::new("held");
+    req.chosen_group = None;
+    keep(desk.handle(Millis(1), Event::Open(req)));
+    keep(open(&mut desk, 2, "waiting"));
+    assert_eq!(desk.live(&AgentId::from("a2")), vec![ConvId::from("held")]);
+
+    // The new config drops agent a2 and group g (fallback h is now the only group).
+    let mut c = SiteConfig::new("h");
+    c.agents = vec![AgentConfig::new("a1", 1)];
+    c.groups = vec![GroupConfig::new("h", vec![AgentId::from("a1")])];
+    let restored = Desk::restore(c, store, Millis(3)).expect("valid");
+    assert!(restored.audit().is_empty(), "{:?}", restored.audit());
+    let held = restored.conversation(&"held".into()).expect("still open");
+    assert_eq!(
+        held.state,
+        ConvState::Dormant {
+            previous: "a2".into(),
+            reason: DormantReason::AgentLeft
+        }
+    );
+    assert_eq!(held.group, GroupId::from("h"));
+    assert_eq!(restored.queue(&"h".into()), vec![ConvId::from("waiting")]);
+}
+
+#[test]
+fn restore_then_first_event_serves_queues_that_can_move() {
+    let mut desk = Desk::new(site()).expect("valid");
+    let mut store = Snapshot::default();
+    for c in open(&mut desk, 1, "c1") {
+        if let Command::Persist(r) = c {
+            store.apply(r);
+        }
+    }
+    // Stored while a1 was offline; restored with a1 marked online (its socket reconnected).
+    store.agents.push(crate::command::AgentRecord {
+        id: "a1".into(),
+        status: AgentStatus::Online,
+        last_assigned: 0,
+        today: DayStats::default(),
+    });
+    let mut restored = Desk::restore(site(), store, Millis(2)).expect("valid");
+    let cmds = restored.handle(Millis(3), Event::TimerFired);
+    assert!(cmds.contains(&Command::Assigned {
+        conv: "c1".into(),
+        agent: "a1".into(),
+        via: Via::Load
+    }));
+}
+
+#[test]
+fn the_alarm_follows_the_earliest_deadline() {
+    let mut desk = Desk::new(site()).expect("valid");
+    login(&mut desk, 0, "a1");
+    let cmds = open(&mut desk, 0, "c1");
+    assert_eq!(
+        cmds.last(),
+        Some(&Command::SetAlarm {
+            at: Some(Millis(30 * MINUTE))
+        })
+    );
+    let cmds = desk.handle(
+        Millis(MINUTE),
+        Event::Close {
+            conv: "c1".into(),
+            by: Closer::Visitor,
+        },
+    );
+    assert_eq!(cmds.last(), Some(&Command::SetAlarm { at: None }));
+    assert_eq!(desk.next_deadline(), None);
+}

@@ -5,6 +5,8 @@
 //! always give the same commands. See [`Desk`] for the call order and [`Snapshot`] for
 //! persistence.
 
+#![warn(missing_docs)]
+
 mod clock;
 mod command;
 mod config;

@@ -49,13 +49,16 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) 
     let window = web_sys::window().ok_or(FetchError::Network)?;
     let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|_| FetchError::Network)?;
     let response: Response = cast(response).ok_or(FetchError::Network)?;
-    let text = JsFuture::from(response.text().map_err(|_| FetchError::Network)?).await.map_err(|_| FetchError::Network)?;
+    let text =
+        JsFuture::from(response.text().map_err(|_| FetchError::Network)?).await.map_err(|_| FetchError::Network)?;
     let text = text.as_string().unwrap_or_default();
     if response.ok() {
         serde_json::from_str(&text).map_err(|_| FetchError::Decode)
     } else {
         match serde_json::from_str::<ErrorBody>(&text) {
-            Ok(body) => Err(FetchError::Api { status: response.status(), code: body.error.code, message: body.error.message }),
+            Ok(body) => {
+                Err(FetchError::Api { status: response.status(), code: body.error.code, message: body.error.message })
+            }
             Err(_) => Err(FetchError::Api { status: response.status(), code: "http_error".into(), message: text }),
         }
     }

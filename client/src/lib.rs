@@ -2,10 +2,12 @@
 //! WebSocket, storage and ids. UI crates call only these; nothing here knows about Leptos.
 
 mod http;
-pub mod timeline;
 mod socket;
+pub mod timeline;
 mod util;
 
 pub use http::{post_json, FetchError};
 pub use socket::{Socket, SocketEvents};
-pub use util::{new_client_id, now_ms, origin, session_get, session_remove, session_set, storage_get, storage_set, ws_url};
+pub use util::{
+    new_client_id, now_ms, origin, session_get, session_remove, session_set, storage_get, storage_set, ws_url,
+};

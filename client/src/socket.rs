@@ -40,7 +40,16 @@ pub struct Socket {
 impl Socket {
     /// Opens a socket to `url` and keeps it open until [`Socket::close`].
     pub fn open(url: String, events: Rc<dyn SocketEvents>) -> Self {
-        let socket = Self { inner: Rc::new(RefCell::new(Inner { url, ws: None, attempts: 0, closed_by_owner: false, events, callbacks: Vec::new() })) };
+        let socket = Self {
+            inner: Rc::new(RefCell::new(Inner {
+                url,
+                ws: None,
+                attempts: 0,
+                closed_by_owner: false,
+                events,
+                callbacks: Vec::new(),
+            })),
+        };
         socket.connect();
         socket
     }
@@ -103,7 +112,9 @@ impl Socket {
             let weak = weak.clone();
             move |event: JsValue| {
                 let Some(inner) = weak.upgrade() else { return };
-                let Some(text) = event.dyn_into::<MessageEvent>().ok().and_then(|e| e.data().as_string()) else { return };
+                let Some(text) = event.dyn_into::<MessageEvent>().ok().and_then(|e| e.data().as_string()) else {
+                    return;
+                };
                 if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
                     let events = inner.borrow().events.clone();
                     events.frame(frame);

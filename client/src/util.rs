@@ -65,7 +65,10 @@ pub fn origin() -> String {
 /// The WebSocket URL for an API path on this origin (`ws:` or `wss:`).
 pub fn ws_url(path: &str) -> String {
     let origin = origin();
-    let base = origin.strip_prefix("https://").map(|h| format!("wss://{h}")).unwrap_or_else(|| origin.replacen("http://", "ws://", 1));
+    let base = origin
+        .strip_prefix("https://")
+        .map(|h| format!("wss://{h}"))
+        .unwrap_or_else(|| origin.replacen("http://", "ws://", 1));
     format!("{base}{path}")
 }
 

@@ -7,7 +7,9 @@ use std::rc::Rc;
 use client::timeline::Timeline;
 use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
-use protocol::{AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, ConversationSummary, MessageBody, ServerFrame};
+use protocol::{
+    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, ConversationSummary, MessageBody, ServerFrame,
+};
 use serde::{Deserialize, Serialize};
 
 /// A logged-in agent, kept in `sessionStorage` so a reload resumes.
@@ -112,14 +114,24 @@ impl Desk {
     /// Sends a reply into the selected conversation.
     pub fn reply(self, text: String) {
         let text = text.trim().to_string();
-        let (Some(conversation_id), Some(session)) = (self.selected.get_untracked(), self.session.get_untracked()) else { return };
+        let (Some(conversation_id), Some(session)) = (self.selected.get_untracked(), self.session.get_untracked())
+        else {
+            return;
+        };
         if text.is_empty() {
             return;
         }
         let client_id = client::new_client_id();
         let body = MessageBody::Text { text };
         let author = Author::Agent { id: session.agent_id, name: session.name };
-        self.timelines.update(|t| t.entry(conversation_id.clone()).or_default().push_local(client_id.clone(), author, body.clone(), client::now_ms()));
+        self.timelines.update(|t| {
+            t.entry(conversation_id.clone()).or_default().push_local(
+                client_id.clone(),
+                author,
+                body.clone(),
+                client::now_ms(),
+            )
+        });
         send(&AgentFrame::Send { conversation_id, client_id, body });
     }
 }
@@ -147,7 +159,9 @@ impl SocketEvents for Events {
                     desk.sync(&selected);
                 }
                 let pending: Vec<(String, String, MessageBody)> = desk.timelines.with_untracked(|t| {
-                    t.iter().flat_map(|(conv, tl)| tl.pending().into_iter().map(move |(k, b)| (conv.clone(), k, b))).collect()
+                    t.iter()
+                        .flat_map(|(conv, tl)| tl.pending().into_iter().map(move |(k, b)| (conv.clone(), k, b)))
+                        .collect()
                 });
                 for (conversation_id, client_id, body) in pending {
                     send(&AgentFrame::Send { conversation_id, client_id, body });
@@ -161,8 +175,12 @@ impl SocketEvents for Events {
             ServerFrame::Message { message } => {
                 let conversation_id = message.conversation_id.clone();
                 let from_visitor = matches!(message.author, Author::Visitor);
-                let is_new = desk.timelines.try_update(|t| t.entry(conversation_id.clone()).or_default().apply(message)).unwrap_or(false);
-                if is_new && from_visitor && desk.selected.get_untracked().as_deref() != Some(conversation_id.as_str()) {
+                let is_new = desk
+                    .timelines
+                    .try_update(|t| t.entry(conversation_id.clone()).or_default().apply(message))
+                    .unwrap_or(false);
+                if is_new && from_visitor && desk.selected.get_untracked().as_deref() != Some(conversation_id.as_str())
+                {
                     desk.unread.update(|u| *u.entry(conversation_id).or_default() += 1);
                 }
             }

@@ -11,7 +11,10 @@ pub fn Login() -> impl IntoView {
     let desk = expect_context::<Desk>();
     let strings = expect_context::<&'static Strings>();
     let query = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let default_site = web_sys::UrlSearchParams::new_with_str(&query).ok().and_then(|p| p.get("site")).unwrap_or_else(|| "demo".into());
+    let default_site = web_sys::UrlSearchParams::new_with_str(&query)
+        .ok()
+        .and_then(|p| p.get("site"))
+        .unwrap_or_else(|| "demo".into());
     let site = RwSignal::new(default_site);
     let agent = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

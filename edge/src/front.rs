@@ -135,12 +135,7 @@ async fn forward(env: &Env, site: &str, path: &str, method: Method, body: Option
 
 /// Forwards a WebSocket upgrade to the Desk.
 async fn upgrade(env: &Env, site: &str, path: &str, req: &Request) -> EdgeResult<Response> {
-    let is_upgrade = req
-        .headers()
-        .get("upgrade")
-        .ok()
-        .flatten()
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let is_upgrade = req.headers().get("upgrade").ok().flatten().is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if !is_upgrade {
         return Err(EdgeError::BadRequest("expected a WebSocket upgrade".into()));
     }

@@ -23,40 +23,26 @@ fn setup(key_b64: &str) -> (SiteIdentityConfig, String) {
 }
 
 fn check(config: &SiteIdentityConfig, token: &str) -> bool {
-    matches!(
-        verify(black_box(config), SITE, Some(black_box(token)), NOW),
-        Ok(Some(_))
-    )
+    matches!(verify(black_box(config), SITE, Some(black_box(token)), NOW), Ok(Some(_)))
 }
 
 fn criterion_groups(c: &mut Criterion) {
     let mut group = c.benchmark_group("identity_check");
-    for (name, key) in [
-        ("ecb_aes128", KEY_128),
-        ("ecb_aes192", KEY_192),
-        ("ecb_aes256", KEY_256),
-    ] {
+    for (name, key) in [("ecb_aes128", KEY_128), ("ecb_aes192", KEY_192), ("ecb_aes256", KEY_256)] {
         let (config, token) = setup(key);
         assert!(check(&config, &token));
         group.bench_function(name, |b| b.iter(|| check(&config, &token)));
     }
     let (config, _) = setup(KEY_256);
-    let claims = format!(
-        r#"{{"full_name":"张三","phone":"15912345678","aud":"{SITE}","exp":{}}}"#,
-        NOW + 3600
-    );
+    let claims = format!(r#"{{"full_name":"张三","phone":"15912345678","aud":"{SITE}","exp":{}}}"#, NOW + 3600);
     let v2 = encrypt_v2(&config.keys[0], [7; 12], claims).expect("v2 token");
     assert!(check(&config, &v2));
     group.bench_function("v2_aes256gcm", |b| b.iter(|| check(&config, &v2)));
     let (rotating, token) = setup(KEY_128);
     let mut rotating = rotating;
-    rotating
-        .keys
-        .insert(0, SiteKey::from_b64(KEY_256).expect("bench key"));
+    rotating.keys.insert(0, SiteKey::from_b64(KEY_256).expect("bench key"));
     assert!(check(&rotating, &token));
-    group.bench_function("ecb_aes128_second_of_two_keys", |b| {
-        b.iter(|| check(&rotating, &token))
-    });
+    group.bench_function("ecb_aes128_second_of_two_keys", |b| b.iter(|| check(&rotating, &token)));
     group.bench_function("baseline_json_parse_only", |b| {
         b.iter(|| serde_json::from_str::<Map<String, Value>>(black_box(PAYLOAD)).is_ok())
     });
@@ -97,9 +83,7 @@ fn main() {
 
     let (config, token) = setup(KEY_128);
     let check_ns = median_ns(31, 2_000, || check(&config, &token));
-    let parse_ns = median_ns(31, 2_000, || {
-        serde_json::from_str::<Map<String, Value>>(black_box(PAYLOAD)).is_ok()
-    });
+    let parse_ns = median_ns(31, 2_000, || serde_json::from_str::<Map<String, Value>>(black_box(PAYLOAD)).is_ok());
     eprintln!(
         "identity check {check_ns} ns vs JSON parse alone {parse_ns} ns: ratio {:.2} (goal: check <= 20000 ns)",
         check_ns as f64 / parse_ns.max(1) as f64

@@ -34,10 +34,7 @@ impl SiteIdentityConfig {
     pub fn new(keys: Vec<SiteKey>) -> Self {
         SiteIdentityConfig {
             keys,
-            verification_fields: DEFAULT_VERIFICATION_FIELDS
-                .iter()
-                .map(|f| (*f).to_owned())
-                .collect(),
+            verification_fields: DEFAULT_VERIFICATION_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
             require_identity: false,
             accept_ecb: true,
             accept_v2: true,
@@ -51,10 +48,7 @@ impl SiteIdentityConfig {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let keys = keys_b64
-            .into_iter()
-            .map(|k| SiteKey::from_b64(k.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let keys = keys_b64.into_iter().map(|k| SiteKey::from_b64(k.as_ref())).collect::<Result<Vec<_>, _>>()?;
         Ok(Self::new(keys))
     }
 }

@@ -37,9 +37,7 @@ impl SiteKey {
     /// Parses a base64 (standard alphabet, padding optional, surrounding whitespace ignored) key
     /// of 16, 24 or 32 bytes.
     pub fn from_b64(key_b64: &str) -> Result<Self, KeyError> {
-        let bytes = KEY_B64
-            .decode(key_b64.trim())
-            .map_err(|_| KeyError::NotBase64)?;
+        let bytes = KEY_B64.decode(key_b64.trim()).map_err(|_| KeyError::NotBase64)?;
         Self::from_bytes(&bytes)
     }
 
@@ -47,14 +45,8 @@ impl SiteKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let bad = |_| KeyError::BadLength(bytes.len());
         let (ecb, gcm) = match bytes.len() {
-            16 => (
-                EcbCipher::Aes128(Aes128::new_from_slice(bytes).map_err(bad)?),
-                None,
-            ),
-            24 => (
-                EcbCipher::Aes192(Aes192::new_from_slice(bytes).map_err(bad)?),
-                None,
-            ),
+            16 => (EcbCipher::Aes128(Aes128::new_from_slice(bytes).map_err(bad)?), None),
+            24 => (EcbCipher::Aes192(Aes192::new_from_slice(bytes).map_err(bad)?), None),
             32 => (
                 EcbCipher::Aes256(Aes256::new_from_slice(bytes).map_err(bad)?),
                 Some(Aes256Gcm::new_from_slice(bytes).map_err(bad)?),

@@ -101,11 +101,7 @@ pub fn encrypt_ecb(key: &SiteKey, payload_json: impl AsRef<[u8]>) -> String {
 /// The nonce must never repeat under one key (use 12 random bytes per token). The payload should
 /// carry `exp` and `aud`; this helper does not add them. Fails with a shorter key, or when the
 /// token would exceed [`MAX_TOKEN_LEN`].
-pub fn encrypt_v2(
-    key: &SiteKey,
-    nonce: [u8; 12],
-    payload_json: impl AsRef<[u8]>,
-) -> Result<String, EncryptError> {
+pub fn encrypt_v2(key: &SiteKey, nonce: [u8; 12], payload_json: impl AsRef<[u8]>) -> Result<String, EncryptError> {
     v2::seal(key, nonce, payload_json.as_ref())
 }
 

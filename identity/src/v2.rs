@@ -22,9 +22,7 @@ const TAG_LEN: usize = 16;
 /// base64url; written without padding, read with or without it.
 const B64URL: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
 /// Decodes the part after `v2.`: bad base64 or too short for nonce + tag is malformed.
@@ -42,29 +40,18 @@ pub(crate) fn decode(body: &str) -> Result<Vec<u8>, IdentityError> {
 pub(crate) fn open(keys: &[SiteKey], sealed: &[u8]) -> Option<Map<String, Value>> {
     let (nonce, ciphertext) = sealed.split_at_checked(NONCE_LEN)?;
     let nonce = Nonce::from_slice(nonce);
-    let plaintext = keys
-        .iter()
-        .filter_map(SiteKey::gcm)
-        .find_map(|gcm| gcm.decrypt(nonce, ciphertext).ok())?;
+    let plaintext = keys.iter().filter_map(SiteKey::gcm).find_map(|gcm| gcm.decrypt(nonce, ciphertext).ok())?;
     let text = std::str::from_utf8(&plaintext).ok()?;
     serde_json::from_str::<Map<String, Value>>(text).ok()
 }
 
 /// Seals a payload as a v2 token.
-pub(crate) fn seal(
-    key: &SiteKey,
-    nonce: [u8; NONCE_LEN],
-    payload: &[u8],
-) -> Result<String, EncryptError> {
-    let gcm = key
-        .gcm()
-        .ok_or(EncryptError::KeyNotAes256(key.len_bytes()))?;
+pub(crate) fn seal(key: &SiteKey, nonce: [u8; NONCE_LEN], payload: &[u8]) -> Result<String, EncryptError> {
+    let gcm = key.gcm().ok_or(EncryptError::KeyNotAes256(key.len_bytes()))?;
     if payload.len() > MAX_TOKEN_LEN {
         return Err(EncryptError::PayloadTooLarge);
     }
-    let ciphertext = gcm
-        .encrypt(Nonce::from_slice(&nonce), payload)
-        .map_err(|_| EncryptError::PayloadTooLarge)?;
+    let ciphertext = gcm.encrypt(Nonce::from_slice(&nonce), payload).map_err(|_| EncryptError::PayloadTooLarge)?;
     let mut sealed = Vec::with_capacity(NONCE_LEN + ciphertext.len());
     sealed.extend_from_slice(&nonce);
     sealed.extend_from_slice(&ciphertext);

@@ -22,10 +22,7 @@ pub struct Verified {
 
 impl Verified {
     /// Checks that every verification field is present and non-empty, and builds the match key.
-    pub(crate) fn new(
-        payload: Map<String, Value>,
-        fields: &[String],
-    ) -> Result<Self, IdentityError> {
+    pub(crate) fn new(payload: Map<String, Value>, fields: &[String]) -> Result<Self, IdentityError> {
         let match_key = fields
             .iter()
             .map(|field| {
@@ -61,11 +58,7 @@ fn normalise(field: &str, value: &Value) -> Option<String> {
         Value::Number(n) => n.to_string(),
         _ => return None,
     };
-    let out = if is_phone_field(field) {
-        raw.chars().filter_map(ascii_digit).collect()
-    } else {
-        raw
-    };
+    let out = if is_phone_field(field) { raw.chars().filter_map(ascii_digit).collect() } else { raw };
     (!out.is_empty()).then_some(out)
 }
 
@@ -96,29 +89,17 @@ mod tests {
 
     #[test]
     fn phone_keeps_digits_and_names_are_trimmed() {
-        let v = Verified::new(
-            map(json!({"full_name": "  张三 ", "phone": "+86 159-1234 ５６７８"})),
-            &fields(),
-        );
+        let v = Verified::new(map(json!({"full_name": "  张三 ", "phone": "+86 159-1234 ５６７８"})), &fields());
         assert_eq!(
             v.map(|v| v.match_key),
-            Ok(vec![
-                ("full_name".into(), "张三".into()),
-                ("phone".into(), "8615912345678".into()),
-            ])
+            Ok(vec![("full_name".into(), "张三".into()), ("phone".into(), "8615912345678".into()),])
         );
     }
 
     #[test]
     fn numbers_count_and_blank_or_other_types_are_missing() {
-        let ok = Verified::new(
-            map(json!({"full_name": "A", "phone": 15912345678u64})),
-            &fields(),
-        );
-        assert_eq!(
-            ok.map(|v| v.match_key[1].1.clone()),
-            Ok("15912345678".into())
-        );
+        let ok = Verified::new(map(json!({"full_name": "A", "phone": 15912345678u64})), &fields());
+        assert_eq!(ok.map(|v| v.match_key[1].1.clone()), Ok("15912345678".into()));
         for payload in [
             json!({"full_name": "A"}),
             json!({"full_name": "   ", "phone": "1"}),
@@ -126,11 +107,7 @@ mod tests {
             json!({"full_name": "A", "phone": null}),
             json!({"full_name": ["A"], "phone": "1"}),
         ] {
-            assert_eq!(
-                Verified::new(map(payload.clone()), &fields()),
-                Err(IdentityError::FieldsMissing),
-                "{payload}"
-            );
+            assert_eq!(Verified::new(map(payload.clone()), &fields()), Err(IdentityError::FieldsMissing), "{payload}");
         }
     }
 

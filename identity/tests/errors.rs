@@ -9,17 +9,13 @@ use serde_json::json;
 const OK_PAYLOAD: &str = r#"{"full_name":"张三","phone":"15912345678"}"#;
 
 fn check(config: &SiteIdentityConfig, token: &str) -> Result<(), &'static str> {
-    verify(config, SITE, Some(token), NOW)
-        .map(|_| ())
-        .map_err(IdentityError::code)
+    verify(config, SITE, Some(token), NOW).map(|_| ()).map_err(IdentityError::code)
 }
 
 #[test]
 fn codes_statuses_and_messages_are_the_public_contract() {
-    let table: Vec<_> = IdentityError::ALL
-        .iter()
-        .map(|e| (e.code(), e.http_status(), e.message() == e.to_string()))
-        .collect();
+    let table: Vec<_> =
+        IdentityError::ALL.iter().map(|e| (e.code(), e.http_status(), e.message() == e.to_string())).collect();
     assert_eq!(
         table,
         vec![
@@ -43,18 +39,12 @@ fn identity_malformed_for_bad_shapes_before_decryption() {
         ("odd length", good[..good.len() - 1].to_owned()),
         ("not whole blocks", good[..good.len() - 2].to_owned()),
         ("over 8 KiB", "A".repeat(MAX_TOKEN_LEN + 2)),
-        (
-            "over 8 KiB, whole blocks",
-            "00".repeat(MAX_TOKEN_LEN / 2 + 16),
-        ),
+        ("over 8 KiB, whole blocks", "00".repeat(MAX_TOKEN_LEN / 2 + 16)),
         ("over 8 KiB v2", format!("v2.{}", "A".repeat(MAX_TOKEN_LEN))),
         ("whitespace", format!(" {good}")),
         ("unicode", "张三".repeat(8)),
         ("v2 bad base64", "v2.***".to_owned()),
-        (
-            "v2 standard alphabet",
-            format!("{}+/", &v2_good[..v2_good.len() - 2]),
-        ),
+        ("v2 standard alphabet", format!("{}+/", &v2_good[..v2_good.len() - 2])),
         ("v2 too short", "v2.AAAA".to_owned()),
         ("v2 empty", "v2.".to_owned()),
     ];
@@ -73,14 +63,7 @@ fn identity_invalid_for_every_decryption_and_parse_failure() {
     let last = bad_padding.len() - 1;
     bad_padding[last] ^= 1;
     let mut tampered_v2 = v2(KEY_256, 2, &v2_payload("A", "1"));
-    tampered_v2.replace_range(
-        10..11,
-        if &tampered_v2[10..11] == "A" {
-            "B"
-        } else {
-            "A"
-        },
-    );
+    tampered_v2.replace_range(10..11, if &tampered_v2[10..11] == "A" { "B" } else { "A" });
     let cases = [
         ("wrong key", ecb(KEY_OTHER_256, OK_PAYLOAD)),
         ("bad padding", hex::encode(bad_padding)),
@@ -88,41 +71,17 @@ fn identity_invalid_for_every_decryption_and_parse_failure() {
         ("json array", ecb(KEY_128, r#"["A","1"]"#)),
         ("json string", ecb(KEY_128, r#""A""#)),
         ("empty plaintext", ecb(KEY_128, "")),
-        (
-            "not utf-8",
-            identity::encrypt_ecb(&key(KEY_128), [0xFF, 0xFE, b'{', b'}']),
-        ),
-        (
-            "exp not a number",
-            ecb(KEY_128, r#"{"full_name":"A","phone":"1","exp":"soon"}"#),
-        ),
+        ("not utf-8", identity::encrypt_ecb(&key(KEY_128), [0xFF, 0xFE, b'{', b'}'])),
+        ("exp not a number", ecb(KEY_128, r#"{"full_name":"A","phone":"1","exp":"soon"}"#)),
         ("v2 tampered", tampered_v2),
         ("v2 wrong key", v2(KEY_OTHER_256, 2, &v2_payload("A", "1"))),
         ("v2 not json", v2(KEY_256, 2, "nope")),
         (
             "v2 wrong audience",
-            v2(
-                KEY_256,
-                2,
-                &json!({"full_name":"A","phone":"1","aud":"site-2","exp":NOW+60}).to_string(),
-            ),
+            v2(KEY_256, 2, &json!({"full_name":"A","phone":"1","aud":"site-2","exp":NOW+60}).to_string()),
         ),
-        (
-            "v2 missing aud",
-            v2(
-                KEY_256,
-                2,
-                &json!({"full_name":"A","phone":"1","exp":NOW+60}).to_string(),
-            ),
-        ),
-        (
-            "v2 missing exp",
-            v2(
-                KEY_256,
-                2,
-                &json!({"full_name":"A","phone":"1","aud":SITE}).to_string(),
-            ),
-        ),
+        ("v2 missing aud", v2(KEY_256, 2, &json!({"full_name":"A","phone":"1","exp":NOW+60}).to_string())),
+        ("v2 missing exp", v2(KEY_256, 2, &json!({"full_name":"A","phone":"1","aud":SITE}).to_string())),
     ];
     for (what, token) in cases {
         assert_eq!(check(&cfg, &token), Err("identity_invalid"), "{what}");
@@ -132,10 +91,7 @@ fn identity_invalid_for_every_decryption_and_parse_failure() {
     let token = v2(KEY_256, 4, &v2_payload("A", "1"));
     assert_eq!(check(&short_keys, &token), Err("identity_invalid"));
     // A site without keys opens nothing.
-    assert_eq!(
-        check(&SiteIdentityConfig::default(), &good),
-        Err("identity_invalid")
-    );
+    assert_eq!(check(&SiteIdentityConfig::default(), &good), Err("identity_invalid"));
     assert_eq!(IdentityError::Invalid.http_status(), 401);
 }
 
@@ -164,61 +120,29 @@ fn identity_fields_missing_when_a_verification_field_is_absent_or_empty() {
         r#"{"full_name":"张三","phone":null}"#,
         r#"{}"#,
     ] {
-        assert_eq!(
-            check(&cfg, &ecb(KEY_128, payload)),
-            Err("identity_fields_missing"),
-            "{payload}"
-        );
+        assert_eq!(check(&cfg, &ecb(KEY_128, payload)), Err("identity_fields_missing"), "{payload}");
     }
-    let v2_token = v2(
-        KEY_256,
-        6,
-        &json!({"full_name":"A","aud":SITE,"exp":NOW+60}).to_string(),
-    );
+    let v2_token = v2(KEY_256, 6, &json!({"full_name":"A","aud":SITE,"exp":NOW+60}).to_string());
     assert_eq!(check(&cfg, &v2_token), Err("identity_fields_missing"));
     // Custom verification fields are honoured.
     let mut custom = cfg.clone();
     custom.verification_fields = vec!["member_id".into()];
-    assert_eq!(
-        check(&custom, &ecb(KEY_128, OK_PAYLOAD)),
-        Err("identity_fields_missing")
-    );
-    assert_eq!(
-        check(&custom, &ecb(KEY_128, r#"{"member_id":" 42 "}"#)),
-        Ok(())
-    );
+    assert_eq!(check(&custom, &ecb(KEY_128, OK_PAYLOAD)), Err("identity_fields_missing"));
+    assert_eq!(check(&custom, &ecb(KEY_128, r#"{"member_id":" 42 "}"#)), Ok(()));
     assert_eq!(IdentityError::FieldsMissing.http_status(), 422);
 }
 
 #[test]
 fn identity_expired_when_exp_is_past() {
     let cfg = config(&[KEY_128, KEY_256]);
-    let with_exp = |exp: serde_json::Value| {
-        json!({"full_name":"A","phone":"1","aud":SITE,"exp":exp}).to_string()
-    };
+    let with_exp = |exp: serde_json::Value| json!({"full_name":"A","phone":"1","aud":SITE,"exp":exp}).to_string();
     for exp in [json!(NOW - 1), json!(NOW), json!(0), json!(-5), json!(1.5)] {
-        assert_eq!(
-            check(&cfg, &ecb(KEY_128, &with_exp(exp.clone()))),
-            Err("identity_expired"),
-            "ecb {exp}"
-        );
-        assert_eq!(
-            check(&cfg, &v2(KEY_256, 8, &with_exp(exp.clone()))),
-            Err("identity_expired"),
-            "v2 {exp}"
-        );
+        assert_eq!(check(&cfg, &ecb(KEY_128, &with_exp(exp.clone()))), Err("identity_expired"), "ecb {exp}");
+        assert_eq!(check(&cfg, &v2(KEY_256, 8, &with_exp(exp.clone()))), Err("identity_expired"), "v2 {exp}");
     }
     for exp in [json!(NOW + 1), json!(NOW as f64 + 0.5), json!(u64::MAX)] {
-        assert_eq!(
-            check(&cfg, &ecb(KEY_128, &with_exp(exp.clone()))),
-            Ok(()),
-            "ecb {exp}"
-        );
-        assert_eq!(
-            check(&cfg, &v2(KEY_256, 8, &with_exp(exp.clone()))),
-            Ok(()),
-            "v2 {exp}"
-        );
+        assert_eq!(check(&cfg, &ecb(KEY_128, &with_exp(exp.clone()))), Ok(()), "ecb {exp}");
+        assert_eq!(check(&cfg, &v2(KEY_256, 8, &with_exp(exp.clone()))), Ok(()), "v2 {exp}");
     }
     assert_eq!(IdentityError::Expired.http_status(), 401);
 }
@@ -227,10 +151,7 @@ fn identity_expired_when_exp_is_past() {
 fn identity_required_when_the_site_requires_identity_and_none_is_given() {
     let mut cfg = config(&[KEY_128]);
     cfg.require_identity = true;
-    assert_eq!(
-        verify(&cfg, SITE, None, NOW).map_err(IdentityError::code),
-        Err("identity_required")
-    );
+    assert_eq!(verify(&cfg, SITE, None, NOW).map_err(IdentityError::code), Err("identity_required"));
     assert_eq!(check(&cfg, ""), Err("identity_required"));
     // A token is still checked normally on such a site.
     assert_eq!(check(&cfg, &ecb(KEY_128, OK_PAYLOAD)), Ok(()));

@@ -12,8 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use common::*;
 use identity::{
-    encrypt_ecb, encrypt_v2, is_phone_field, verify, IdentityError, SiteIdentityConfig, Verified,
-    MAX_TOKEN_LEN,
+    encrypt_ecb, encrypt_v2, is_phone_field, verify, IdentityError, SiteIdentityConfig, Verified, MAX_TOKEN_LEN,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -56,11 +55,7 @@ fn corpus() -> &'static Corpus {
             let token = v2(KEY_256, i as u8, &Value::Object(claims.clone()).to_string());
             v2_tokens.push((token, claims));
         }
-        Corpus {
-            config: config(&[KEY_128, KEY_256]),
-            ecb: ecb_tokens,
-            v2: v2_tokens,
-        }
+        Corpus { config: config(&[KEY_128, KEY_256]), ecb: ecb_tokens, v2: v2_tokens }
     })
 }
 
@@ -76,19 +71,9 @@ enum Case {
     /// A valid compat token cut to `len` hex characters.
     Truncate { i: usize, len: usize },
     /// Block `x` of token `a` replaced by block `y` of token `b`.
-    BlockSwap {
-        a: usize,
-        b: usize,
-        x: usize,
-        y: usize,
-    },
+    BlockSwap { a: usize, b: usize, x: usize, y: usize },
     /// The first blocks of `a` followed by the last blocks of `b`.
-    Splice {
-        a: usize,
-        b: usize,
-        keep_a: usize,
-        skip_b: usize,
-    },
+    Splice { a: usize, b: usize, keep_a: usize, skip_b: usize },
     /// Far over the size limit: `len` copies of a hex or base64 character.
     Huge { len: usize, v2: bool },
     /// Random ciphertext exactly at the size limit.
@@ -108,11 +93,7 @@ enum Case {
     /// The nonce of v2 token `a` with the ciphertext of v2 token `b`.
     V2NonceSwap { a: usize, b: usize },
     /// Garbage plaintext (JSON-ish fragments, non-UTF-8 bytes) encrypted with a configured key.
-    Garbage {
-        plaintext: Vec<u8>,
-        v2: bool,
-        nonce: [u8; 12],
-    },
+    Garbage { plaintext: Vec<u8>, v2: bool, nonce: [u8; 12] },
 }
 
 /// Pieces that random plaintexts are built from, so some of them are near-valid JSON.
@@ -227,13 +208,7 @@ fn build(case: &Case) -> (String, Expect) {
             let token = t
                 .chars()
                 .enumerate()
-                .map(|(n, ch)| {
-                    if mask >> (n % 64) & 1 == 1 {
-                        ch.to_ascii_lowercase()
-                    } else {
-                        ch
-                    }
-                })
+                .map(|(n, ch)| if mask >> (n % 64) & 1 == 1 { ch.to_ascii_lowercase() } else { ch })
                 .collect();
             (token, Expect::Exactly(Ok(p.clone())))
         }
@@ -261,38 +236,21 @@ fn build(case: &Case) -> (String, Expect) {
             blocks[x] = other[y % other.len()];
             (hex::encode_upper(blocks.concat()), Expect::Any)
         }
-        Case::Splice {
-            a,
-            b,
-            keep_a,
-            skip_b,
-        } => {
+        Case::Splice { a, b, keep_a, skip_b } => {
             let first = hex_blocks(&c.ecb[*a].0);
             let second = hex_blocks(&c.ecb[*b].0);
             let keep = 1 + keep_a % first.len();
             let skip = skip_b % second.len();
-            let blocks: Vec<_> = first[..keep]
-                .iter()
-                .chain(&second[skip..])
-                .copied()
-                .collect();
+            let blocks: Vec<_> = first[..keep].iter().chain(&second[skip..]).copied().collect();
             (hex::encode_upper(blocks.concat()), Expect::Any)
         }
         Case::Huge { len, v2 } => {
-            let token = if *v2 {
-                format!("v2.{}", "A".repeat(*len))
-            } else {
-                "AB".repeat(len.div_ceil(2))
-            };
+            let token = if *v2 { format!("v2.{}", "A".repeat(*len)) } else { "AB".repeat(len.div_ceil(2)) };
             (token, Expect::Exactly(Err(Malformed)))
         }
         Case::AtLimit(bytes) => (hex::encode(bytes), Expect::Exactly(Err(Invalid))),
         Case::RandomHex { bytes, upper } => {
-            let token = if *upper {
-                hex::encode_upper(bytes)
-            } else {
-                hex::encode(bytes)
-            };
+            let token = if *upper { hex::encode_upper(bytes) } else { hex::encode(bytes) };
             let expect = if bytes.is_empty() || !bytes.len().is_multiple_of(16) {
                 Expect::Exactly(Err(Malformed))
             } else {
@@ -307,21 +265,14 @@ fn build(case: &Case) -> (String, Expect) {
             (token, Expect::Any)
         }
         Case::V2Random(bytes) => {
-            let expect = if bytes.len() < 28 {
-                Expect::Exactly(Err(Malformed))
-            } else {
-                Expect::Exactly(Err(Invalid))
-            };
+            let expect = if bytes.len() < 28 { Expect::Exactly(Err(Malformed)) } else { Expect::Exactly(Err(Invalid)) };
             (format!("v2.{}", URL_SAFE_NO_PAD.encode(bytes)), expect)
         }
         Case::V2Tamper { i, pos, xor } => {
             let mut sealed = v2_sealed(&c.v2[*i].0);
             let pos = pos % sealed.len();
             sealed[pos] ^= xor;
-            (
-                format!("v2.{}", URL_SAFE_NO_PAD.encode(sealed)),
-                Expect::Exactly(Err(Invalid)),
-            )
+            (format!("v2.{}", URL_SAFE_NO_PAD.encode(sealed)), Expect::Exactly(Err(Invalid)))
         }
         Case::V2Truncate { i, len } => {
             let t = &c.v2[*i].0;
@@ -333,18 +284,10 @@ fn build(case: &Case) -> (String, Expect) {
             let (tb, _) = &c.v2[*b];
             let mut sealed = v2_sealed(ta)[..12].to_vec();
             sealed.extend_from_slice(&v2_sealed(tb)[12..]);
-            let expect = if a == b {
-                Expect::Exactly(Ok(pa.clone()))
-            } else {
-                Expect::Exactly(Err(Invalid))
-            };
+            let expect = if a == b { Expect::Exactly(Ok(pa.clone())) } else { Expect::Exactly(Err(Invalid)) };
             (format!("v2.{}", URL_SAFE_NO_PAD.encode(sealed)), expect)
         }
-        Case::Garbage {
-            plaintext,
-            v2,
-            nonce,
-        } => {
+        Case::Garbage { plaintext, v2, nonce } => {
             let token = if *v2 {
                 encrypt_v2(&key(KEY_256), *nonce, plaintext).unwrap_or_default()
             } else {
@@ -374,17 +317,9 @@ fn shape_malformed(token: &str) -> Option<bool> {
 }
 
 /// An accepted identity must be complete and normalised, and a v2 one must be for this site.
-fn check_accept(
-    token: &str,
-    v: &Verified,
-    config: &SiteIdentityConfig,
-) -> Result<(), TestCaseError> {
+fn check_accept(token: &str, v: &Verified, config: &SiteIdentityConfig) -> Result<(), TestCaseError> {
     let names: Vec<&str> = v.match_key.iter().map(|(f, _)| f.as_str()).collect();
-    let wanted: Vec<&str> = config
-        .verification_fields
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let wanted: Vec<&str> = config.verification_fields.iter().map(String::as_str).collect();
     prop_assert_eq!(names, wanted);
     for (field, value) in &v.match_key {
         prop_assert!(!value.is_empty());
@@ -414,11 +349,7 @@ struct Tally {
 
 fn kind(case: &Case) -> String {
     let debug = format!("{case:?}");
-    debug
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+    debug.split(|c: char| !c.is_alphanumeric()).next().unwrap_or_default().to_owned()
 }
 
 fn run_case(case: &Case, tally: &RefCell<Tally>) -> Result<(), TestCaseError> {
@@ -452,12 +383,7 @@ fn run_case(case: &Case, tally: &RefCell<Tally>) -> Result<(), TestCaseError> {
         }
     };
     if let Some(malformed) = shape_malformed(&token) {
-        prop_assert_eq!(
-            got == Err(IdentityError::Malformed),
-            malformed,
-            "shape rule for {:?}",
-            token.get(..64)
-        );
+        prop_assert_eq!(got == Err(IdentityError::Malformed), malformed, "shape rule for {:?}", token.get(..64));
     }
     match expect {
         Expect::Exactly(want) => prop_assert_eq!(got, want),
@@ -472,11 +398,7 @@ fn run_case(case: &Case, tally: &RefCell<Tally>) -> Result<(), TestCaseError> {
 
 #[test]
 fn ten_thousand_random_and_mutated_tokens_give_typed_results() {
-    let config = Config {
-        cases: CASES,
-        failure_persistence: None,
-        ..Config::default()
-    };
+    let config = Config { cases: CASES, failure_persistence: None, ..Config::default() };
     let mut runner = TestRunner::new(config);
     let tally = RefCell::new(Tally::default());
     let result = runner.run(&cases(), |case| run_case(&case, &tally));
@@ -486,15 +408,9 @@ fn ten_thousand_random_and_mutated_tokens_give_typed_results() {
     let tally = tally.into_inner();
     let total: usize = tally.by_code.values().sum();
     eprintln!("identity fuzz: {total} tokens: {:?}", tally.by_code);
-    eprintln!(
-        "identity fuzz: accepted by kind: {:?}",
-        tally.accepted_by_kind
-    );
+    eprintln!("identity fuzz: accepted by kind: {:?}", tally.accepted_by_kind);
     assert_eq!(total, CASES as usize, "every case fed exactly one token");
     for label in ["accepted", "identity_malformed", "identity_invalid"] {
-        assert!(
-            tally.by_code.get(label).is_some_and(|n| *n > 0),
-            "no {label} outcome"
-        );
+        assert!(tally.by_code.get(label).is_some_and(|n| *n > 0), "no {label} outcome");
     }
 }

@@ -3,18 +3,13 @@
 mod common;
 
 use common::*;
-use identity::{
-    encrypt_v2, generate_key_b64, verify, EncryptError, IdentityError, KeyError, SiteKey,
-};
+use identity::{encrypt_v2, generate_key_b64, verify, EncryptError, IdentityError, KeyError, SiteKey};
 use serde_json::json;
 
 const PAYLOAD: &str = r#"{"full_name":"张三","phone":"159 1234 5678","vipNo":"vip12138"}"#;
 
 fn expected_match_key() -> Vec<(String, String)> {
-    vec![
-        ("full_name".into(), "张三".into()),
-        ("phone".into(), "15912345678".into()),
-    ]
+    vec![("full_name".into(), "张三".into()), ("phone".into(), "15912345678".into())]
 }
 
 #[test]
@@ -22,14 +17,8 @@ fn ecb_round_trip_for_16_24_and_32_byte_keys() {
     for (k, bytes) in [(KEY_128, 16), (KEY_192, 24), (KEY_256, 32)] {
         assert_eq!(key(k).len_bytes(), bytes);
         let token = ecb(k, PAYLOAD);
-        assert_eq!(
-            token,
-            token.to_ascii_uppercase(),
-            "uppercase hex like the Java reference"
-        );
-        let verified = verify(&config(&[k]), SITE, Some(&token), NOW)
-            .expect("accepted")
-            .expect("not a guest");
+        assert_eq!(token, token.to_ascii_uppercase(), "uppercase hex like the Java reference");
+        let verified = verify(&config(&[k]), SITE, Some(&token), NOW).expect("accepted").expect("not a guest");
         assert_eq!(verified.match_key, expected_match_key(), "{bytes}-byte key");
         assert_eq!(verified.payload["vipNo"], json!("vip12138"));
         assert_eq!(verified.display_name(), Some("张三"));
@@ -45,11 +34,7 @@ fn ecb_round_trip_for_every_padding_length() {
         let payload = json!({"full_name": "A", "phone": "1", "pad": "x".repeat(extra)}).to_string();
         let token = ecb(KEY_128, &payload);
         let got = verify(&config(&[KEY_128]), SITE, Some(&token), NOW);
-        assert!(
-            matches!(got, Ok(Some(_))),
-            "payload of {} bytes: {got:?}",
-            payload.len()
-        );
+        assert!(matches!(got, Ok(Some(_))), "payload of {} bytes: {got:?}", payload.len());
     }
 }
 
@@ -58,9 +43,7 @@ fn v2_round_trip_with_a_32_byte_key() {
     let token = v2(KEY_256, 7, &v2_payload("张三", "159 1234 5678"));
     assert!(token.starts_with("v2."));
     assert!(!token.contains('='), "unpadded base64url");
-    let verified = verify(&config(&[KEY_256]), SITE, Some(&token), NOW)
-        .expect("accepted")
-        .expect("not a guest");
+    let verified = verify(&config(&[KEY_256]), SITE, Some(&token), NOW).expect("accepted").expect("not a guest");
     assert_eq!(verified.match_key, expected_match_key());
     assert_eq!(verified.payload["aud"], json!(SITE));
 }
@@ -87,10 +70,7 @@ fn v2_accepts_padded_base64url_too() {
 fn v2_needs_a_32_byte_key() {
     for (k, len) in [(KEY_128, 16), (KEY_192, 24)] {
         assert!(!key(k).supports_v2());
-        assert_eq!(
-            encrypt_v2(&key(k), [0; 12], v2_payload("A", "1")),
-            Err(EncryptError::KeyNotAes256(len))
-        );
+        assert_eq!(encrypt_v2(&key(k), [0; 12], v2_payload("A", "1")), Err(EncryptError::KeyNotAes256(len)));
     }
     assert!(key(KEY_256).supports_v2());
 }
@@ -102,12 +82,7 @@ fn rotation_accepts_tokens_under_either_key() {
         let got = verify(&both, SITE, Some(&ecb(k, PAYLOAD)), NOW);
         assert!(matches!(got, Ok(Some(_))), "{got:?}");
     }
-    let got = verify(
-        &both,
-        SITE,
-        Some(&v2(KEY_256, 3, &v2_payload("A", "1"))),
-        NOW,
-    );
+    let got = verify(&both, SITE, Some(&v2(KEY_256, 3, &v2_payload("A", "1"))), NOW);
     assert!(matches!(got, Ok(Some(_))), "{got:?}");
     // The retired key, once removed, no longer opens its tokens.
     let new_only = config(&[KEY_256]);
@@ -117,18 +92,9 @@ fn rotation_accepts_tokens_under_either_key() {
 
 #[test]
 fn keys_parse_from_base64_with_typed_errors() {
-    assert_eq!(
-        SiteKey::from_b64("not base64!").err(),
-        Some(KeyError::NotBase64)
-    );
-    assert_eq!(
-        SiteKey::from_b64("AAAA").err(),
-        Some(KeyError::BadLength(3))
-    );
-    assert_eq!(
-        SiteKey::from_bytes(&[0; 20]).err(),
-        Some(KeyError::BadLength(20))
-    );
+    assert_eq!(SiteKey::from_b64("not base64!").err(), Some(KeyError::NotBase64));
+    assert_eq!(SiteKey::from_b64("AAAA").err(), Some(KeyError::BadLength(3)));
+    assert_eq!(SiteKey::from_bytes(&[0; 20]).err(), Some(KeyError::BadLength(20)));
     // Unpadded and whitespace-wrapped forms of a valid key are accepted.
     assert!(SiteKey::from_b64(" aTyG4CbHGZbZaNwidpdd3g \n").is_ok());
     // The Debug form never shows key material.

@@ -31,22 +31,13 @@ fn expected_code(expect: &str) -> String {
 #[test]
 fn every_shared_vector_gives_its_expected_result() {
     let file: File = serde_json::from_str(FIXTURE).expect("fixture parses");
-    assert_eq!(
-        file.vectors.len(),
-        18,
-        "the fixture holds all 18 shared vectors"
-    );
+    assert_eq!(file.vectors.len(), 18, "the fixture holds all 18 shared vectors");
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     for v in &file.vectors {
         let key = SiteKey::from_b64(&v.key_b64).expect("vector key");
         let mut config = SiteIdentityConfig::new(vec![key.clone()]);
         config.verification_fields = file.verification_fields.clone();
-        let got = verify(
-            &config,
-            "vector-site",
-            Some(&v.custom_params),
-            1_700_000_000,
-        );
+        let got = verify(&config, "vector-site", Some(&v.custom_params), 1_700_000_000);
         *seen.entry(v.expect.clone()).or_default() += 1;
         match (v.expect.as_str(), got) {
             ("ok", Ok(Some(verified))) => {
@@ -57,12 +48,7 @@ fn every_shared_vector_gives_its_expected_result() {
                     let parsed: Map<String, Value> = serde_json::from_str(plaintext).expect("json");
                     assert_eq!(verified.payload, parsed, "vector {}", v.name);
                     // Our encryption helper reproduces the reference Java output byte for byte.
-                    assert_eq!(
-                        encrypt_ecb(&key, plaintext),
-                        v.custom_params,
-                        "vector {}",
-                        v.name
-                    );
+                    assert_eq!(encrypt_ecb(&key, plaintext), v.custom_params, "vector {}", v.name);
                 }
                 assert_eq!(verified.match_key.len(), 2, "vector {}", v.name);
             }
@@ -79,9 +65,6 @@ fn every_shared_vector_gives_its_expected_result() {
     }
     let known: Vec<_> = IdentityError::ALL.iter().map(|e| e.code()).collect();
     for expect in seen.keys().filter(|e| *e != "ok") {
-        assert!(
-            known.contains(&expected_code(expect).as_str()),
-            "unknown expect {expect}"
-        );
+        assert!(known.contains(&expected_code(expect).as_str()), "unknown expect {expect}");
     }
 }

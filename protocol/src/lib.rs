@@ -16,4 +16,6 @@ pub const MAX_TEXT_CHARS: usize = 5_000;
 
 pub use admin::{AgentConfig, GroupConfig, SiteConfig};
 pub use frames::{AgentFrame, Author, ChatMessage, ConversationSummary, MessageBody, ServerFrame, VisitorFrame};
-pub use http::{AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, SessionRequest, SessionResponse, WidgetConfig};
+pub use http::{
+    AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, SessionRequest, SessionResponse, WidgetConfig,
+};

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use routing::{
-    AgentConfig, Closer, Command, ConvId, Desk, EntryConfig, EntryId, Event, GroupConfig, GroupId,
-    Millis, NewConversation, SiteConfig, Target,
+    AgentConfig, Closer, Command, ConvId, Desk, EntryConfig, EntryId, Event, GroupConfig, GroupId, Millis,
+    NewConversation, SiteConfig, Target,
 };
 
 const AGENTS: usize = 1_000;
@@ -31,15 +31,10 @@ struct Fixture {
 impl Fixture {
     fn new(queued: usize) -> Fixture {
         let mut config = SiteConfig::new("g0");
-        config.agents = (0..AGENTS)
-            .map(|a| AgentConfig::new(format!("agent-{a:04}").as_str(), MAX_SESSIONS))
-            .collect();
+        config.agents = (0..AGENTS).map(|a| AgentConfig::new(format!("agent-{a:04}").as_str(), MAX_SESSIONS)).collect();
         config.groups = (0..GROUPS)
             .map(|g| {
-                let members = (0..AGENTS)
-                    .filter(|a| a % GROUPS == g)
-                    .map(|a| config.agents[a].id.clone())
-                    .collect();
+                let members = (0..AGENTS).filter(|a| a % GROUPS == g).map(|a| config.agents[a].id.clone()).collect();
                 GroupConfig::new(format!("g{g}").as_str(), members)
             })
             .collect();
@@ -50,17 +45,10 @@ impl Fixture {
             })
             .collect();
         let desk = Desk::new(config).expect("a valid config");
-        let mut fixture = Fixture {
-            desk,
-            now: 1_704_067_200_000,
-            live: VecDeque::new(),
-            next: 0,
-        };
+        let mut fixture = Fixture { desk, now: 1_704_067_200_000, live: VecDeque::new(), next: 0 };
         for a in 0..AGENTS {
             let agent = format!("agent-{a:04}").as_str().into();
-            let _ = fixture
-                .desk
-                .handle(Millis(fixture.now), Event::AgentLogin { agent });
+            let _ = fixture.desk.handle(Millis(fixture.now), Event::AgentLogin { agent });
         }
         let full = AGENTS * MAX_SESSIONS as usize;
         for i in 0..full + queued {
@@ -86,10 +74,7 @@ impl Fixture {
     fn decide(&mut self) -> Duration {
         let (conv, group) = self.live.pop_front().expect("agents hold conversations");
         self.now += 1;
-        let event = Event::Close {
-            conv,
-            by: Closer::Visitor,
-        };
+        let event = Event::Close { conv, by: Closer::Visitor };
         let start = Instant::now();
         let commands = self.desk.handle(Millis(self.now), event);
         let elapsed = start.elapsed();

@@ -19,10 +19,7 @@ impl DaySpan {
     /// A span from `start` to `end`, both as `(hour, minute)`.
     #[must_use]
     pub fn new(start: (u16, u16), end: (u16, u16)) -> Self {
-        DaySpan {
-            start_minute: start.0 * 60 + start.1,
-            end_minute: end.0 * 60 + end.1,
-        }
+        DaySpan { start_minute: start.0 * 60 + start.1, end_minute: end.0 * 60 + end.1 }
     }
 }
 
@@ -45,10 +42,7 @@ impl ServiceHours {
     /// Always open, site time zone UTC.
     #[must_use]
     pub fn always() -> Self {
-        ServiceHours {
-            utc_offset_minutes: 0,
-            weekly: None,
-        }
+        ServiceHours { utc_offset_minutes: 0, weekly: None }
     }
 
     /// Whether the site is open at `now`.
@@ -60,9 +54,7 @@ impl ServiceHours {
         let local = local_ms(now, self.utc_offset_minutes);
         let day = local.div_euclid(DAY_I);
         let minute = local.rem_euclid(DAY_I) / MINUTE_I;
-        weekly[weekday(day)]
-            .iter()
-            .any(|s| i64::from(s.start_minute) <= minute && minute < i64::from(s.end_minute))
+        weekly[weekday(day)].iter().any(|s| i64::from(s.start_minute) <= minute && minute < i64::from(s.end_minute))
     }
 
     /// The first instant at or after `now` when the site is open (`now` itself when open), if any within a week.
@@ -97,10 +89,7 @@ impl ServiceHours {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         if self.utc_offset_minutes.abs() > 14 * 60 {
-            problems.push(format!(
-                "UTC offset {} minutes is out of range",
-                self.utc_offset_minutes
-            ));
+            problems.push(format!("UTC offset {} minutes is out of range", self.utc_offset_minutes));
         }
         if let Some(weekly) = &self.weekly {
             for (day, spans) in WEEKDAYS.iter().zip(weekly.iter()) {
@@ -126,9 +115,7 @@ impl ServiceHours {
 
 /// Milliseconds since the epoch, shifted into the site's time zone.
 fn local_ms(now: Millis, offset_minutes: i32) -> i64 {
-    i64::try_from(now.0)
-        .unwrap_or(i64::MAX)
-        .saturating_add(i64::from(offset_minutes) * MINUTE_I)
+    i64::try_from(now.0).unwrap_or(i64::MAX).saturating_add(i64::from(offset_minutes) * MINUTE_I)
 }
 
 /// The weekday of a local day number, Monday = 0 (1970-01-01 was a Thursday).
@@ -183,18 +170,12 @@ mod tests {
         let friday_close = Millis(MONDAY + 4 * DAY + 10 * HOUR);
         let next = h.next_open(friday_close).expect("opens again on Monday");
         assert_eq!(next, Millis(MONDAY + 7 * DAY + HOUR));
-        assert_eq!(
-            h.next_open(Millis(MONDAY + 2 * HOUR)),
-            Some(Millis(MONDAY + 2 * HOUR))
-        );
+        assert_eq!(h.next_open(Millis(MONDAY + 2 * HOUR)), Some(Millis(MONDAY + 2 * HOUR)));
     }
 
     #[test]
     fn an_empty_schedule_never_opens() {
-        let h = ServiceHours {
-            utc_offset_minutes: 0,
-            weekly: Some(Default::default()),
-        };
+        let h = ServiceHours { utc_offset_minutes: 0, weekly: Some(Default::default()) };
         assert_eq!(h.next_open(Millis(MONDAY)), None);
     }
 }

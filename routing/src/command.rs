@@ -393,12 +393,10 @@ impl Snapshot {
     /// Applies one storage write, as the adapter's storage would.
     pub fn apply(&mut self, record: Record) {
         match record {
-            Record::Conversation(c) => {
-                match self.conversations.binary_search_by(|x| x.id.cmp(&c.id)) {
-                    Ok(i) => self.conversations[i] = *c,
-                    Err(i) => self.conversations.insert(i, *c),
-                }
-            }
+            Record::Conversation(c) => match self.conversations.binary_search_by(|x| x.id.cmp(&c.id)) {
+                Ok(i) => self.conversations[i] = *c,
+                Err(i) => self.conversations.insert(i, *c),
+            },
             Record::ConversationClosed(id) => {
                 if let Ok(i) = self.conversations.binary_search_by(|x| x.id.cmp(&id)) {
                     self.conversations.remove(i);

@@ -69,10 +69,7 @@ impl SiteConfig {
             let mut members = BTreeSet::new();
             for member in &group.members {
                 if !agents.contains(member) {
-                    problems.push(format!(
-                        "group `{}` names unknown agent `{member}`",
-                        group.id
-                    ));
+                    problems.push(format!("group `{}` names unknown agent `{member}`", group.id));
                 }
                 if !members.insert(member) {
                     problems.push(format!("group `{}` lists agent `{member}` twice", group.id));
@@ -80,10 +77,7 @@ impl SiteConfig {
             }
         }
         if !groups.contains(&self.fallback_group) {
-            problems.push(format!(
-                "fallback group `{}` does not exist",
-                self.fallback_group
-            ));
+            problems.push(format!("fallback group `{}` does not exist", self.fallback_group));
         }
         let mut entries: BTreeMap<&EntryId, ()> = BTreeMap::new();
         for entry in &self.entries {
@@ -109,10 +103,7 @@ impl SiteConfig {
         }
         for rule in &self.rules {
             if !groups.contains(&rule.group) {
-                problems.push(format!(
-                    "rule `{}` targets unknown group `{}`",
-                    rule.name, rule.group
-                ));
+                problems.push(format!("rule `{}` targets unknown group `{}`", rule.name, rule.group));
             }
         }
         problems.extend(self.service_hours.problems());
@@ -135,10 +126,7 @@ pub struct AgentConfig {
 impl AgentConfig {
     /// An agent with the given capacity.
     pub fn new(id: impl Into<AgentId>, max_sessions: u32) -> Self {
-        AgentConfig {
-            id: id.into(),
-            max_sessions,
-        }
+        AgentConfig { id: id.into(), max_sessions }
     }
 }
 
@@ -158,12 +146,7 @@ pub struct GroupConfig {
 impl GroupConfig {
     /// A load-balanced, auto-accepting group.
     pub fn new(id: impl Into<GroupId>, members: Vec<AgentId>) -> Self {
-        GroupConfig {
-            id: id.into(),
-            members,
-            strategy: Strategy::Load,
-            accept: AcceptMode::Auto,
-        }
+        GroupConfig { id: id.into(), members, strategy: Strategy::Load, accept: AcceptMode::Auto }
     }
 }
 
@@ -358,11 +341,7 @@ impl Default for LeaveMessageForm {
     fn default() -> Self {
         LeaveMessageForm {
             intro: "请留下您的联系方式和问题。".to_owned(),
-            fields: vec![
-                FormField::new("name", false),
-                FormField::new("phone", true),
-                FormField::new("message", true),
-            ],
+            fields: vec![FormField::new("name", false), FormField::new("phone", true), FormField::new("message", true)],
         }
     }
 }
@@ -379,10 +358,7 @@ pub struct FormField {
 impl FormField {
     /// A field.
     pub fn new(name: impl Into<String>, required: bool) -> Self {
-        FormField {
-            name: name.into(),
-            required,
-        }
+        FormField { name: name.into(), required }
     }
 }
 
@@ -402,18 +378,14 @@ pub struct BotSettings {
 }
 
 /// The default transfer keywords.
-pub const DEFAULT_TRANSFER_KEYWORDS: [&str; 8] =
-    ["人工", "客服", "rg", "kf", "退货", "发票", "退款", "快递"];
+pub const DEFAULT_TRANSFER_KEYWORDS: [&str; 8] = ["人工", "客服", "rg", "kf", "退货", "发票", "退款", "快递"];
 
 impl Default for BotSettings {
     fn default() -> Self {
         BotSettings {
             enabled: false,
             greeting: None,
-            transfer_keywords: DEFAULT_TRANSFER_KEYWORDS
-                .iter()
-                .map(|k| (*k).to_owned())
-                .collect(),
+            transfer_keywords: DEFAULT_TRANSFER_KEYWORDS.iter().map(|k| (*k).to_owned()).collect(),
             auto_replies: Vec::new(),
             fallback_reply: None,
         }
@@ -440,10 +412,7 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts {
-            idle_ms: 30 * MINUTE,
-            bot_expiry_ms: 2 * DAY,
-        }
+        Timeouts { idle_ms: 30 * MINUTE, bot_expiry_ms: 2 * DAY }
     }
 }
 

@@ -116,14 +116,8 @@ mod tests {
 
     #[test]
     fn second_accept_names_the_winner() {
-        let r = Rejection::AlreadyAccepted {
-            conv: ConvId::from("c1"),
-            by: AgentId::from("a1"),
-        };
+        let r = Rejection::AlreadyAccepted { conv: ConvId::from("c1"), by: AgentId::from("a1") };
         assert_eq!(r.code(), "already_accepted");
-        assert_eq!(
-            r.to_string(),
-            "conversation `c1` was already accepted by `a1`"
-        );
+        assert_eq!(r.to_string(), "conversation `c1` was already accepted by `a1`");
     }
 }

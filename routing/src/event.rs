@@ -115,10 +115,7 @@ pub struct NewConversation {
 impl NewConversation {
     /// A web conversation with nothing else known.
     pub fn new(conv: impl Into<ConvId>) -> Self {
-        NewConversation {
-            conv: conv.into(),
-            ..Default::default()
-        }
+        NewConversation { conv: conv.into(), ..Default::default() }
     }
 }
 

@@ -17,14 +17,13 @@ mod ids;
 
 pub use clock::{DaySpan, ServiceHours};
 pub use command::{
-    AgentRecord, AgentStats, Average, Command, ConvState, ConversationRecord, Counters, DayStats,
-    DeskStats, DormantReason, Party, PromptKind, Quota, Record, Snapshot, Via, WaitReason,
+    AgentRecord, AgentStats, Average, Command, ConvState, ConversationRecord, Counters, DayStats, DeskStats,
+    DormantReason, Party, PromptKind, Quota, Record, Snapshot, Via, WaitReason,
 };
 pub use config::{
-    AcceptMode, AgentConfig, AutoReply, BaseStrategy, BotSettings, Channel, Condition, EntryConfig,
-    FieldFilter, FieldTest, FormField, GroupConfig, LeaveMessageForm, Prompts, RoutingMode, Rule,
-    SiteConfig, Strategy, Target, Timeouts, DEFAULT_TRANSFER_KEYWORDS, ENTER_QUOTA,
-    ENTER_WINDOW_MS, MESSAGE_QUOTA, MESSAGE_WINDOW_MS,
+    AcceptMode, AgentConfig, AutoReply, BaseStrategy, BotSettings, Channel, Condition, EntryConfig, FieldFilter,
+    FieldTest, FormField, GroupConfig, LeaveMessageForm, Prompts, RoutingMode, Rule, SiteConfig, Strategy, Target,
+    Timeouts, DEFAULT_TRANSFER_KEYWORDS, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA, MESSAGE_WINDOW_MS,
 };
 pub use desk::Desk;
 pub use error::Rejection;

@@ -31,55 +31,18 @@ struct GroupSetup {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Open {
-        conv: usize,
-        entry: u8,
-        owner: usize,
-        mini: bool,
-        vip: bool,
-    },
-    Enter {
-        conv: usize,
-    },
-    Visitor {
-        conv: usize,
-        text: u8,
-    },
-    Reply {
-        conv: usize,
-        agent: usize,
-    },
-    Status {
-        agent: usize,
-        status: u8,
-    },
-    Accept {
-        conv: usize,
-        agent: usize,
-    },
-    Transfer {
-        conv: usize,
-        agent: usize,
-        to: usize,
-        to_group: bool,
-    },
-    Close {
-        conv: usize,
-        by: usize,
-    },
-    Leave {
-        conv: usize,
-        complete: bool,
-    },
-    PickUp {
-        conv: usize,
-        agent: usize,
-    },
+    Open { conv: usize, entry: u8, owner: usize, mini: bool, vip: bool },
+    Enter { conv: usize },
+    Visitor { conv: usize, text: u8 },
+    Reply { conv: usize, agent: usize },
+    Status { agent: usize, status: u8 },
+    Accept { conv: usize, agent: usize },
+    Transfer { conv: usize, agent: usize, to: usize, to_group: bool },
+    Close { conv: usize, by: usize },
+    Leave { conv: usize, complete: bool },
+    PickUp { conv: usize, agent: usize },
     Tick,
-    Config {
-        groups: [GroupSetup; 2],
-        bot: bool,
-    },
+    Config { groups: [GroupSetup; 2], bot: bool },
 }
 
 fn agent_id(a: usize) -> AgentId {
@@ -92,16 +55,8 @@ fn conv_id(c: usize) -> ConvId {
 }
 
 fn group_setup() -> impl Strategy<Value = GroupSetup> {
-    (
-        prop::array::uniform4(prop::bool::weighted(0.7)),
-        0u8..7,
-        prop::bool::weighted(0.3),
-    )
-        .prop_map(|(members, strategy, pending)| GroupSetup {
-            members,
-            strategy,
-            pending,
-        })
+    (prop::array::uniform4(prop::bool::weighted(0.7)), 0u8..7, prop::bool::weighted(0.3))
+        .prop_map(|(members, strategy, pending)| GroupSetup { members, strategy, pending })
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -159,18 +114,7 @@ fn delta() -> impl Strategy<Value = u64> {
 fn steps(max_len: usize) -> impl Strategy<Value = Vec<(u64, Op)>> {
     prop::collection::vec((delta(), op()), 1..max_len).prop_map(|random| {
         let login = |agent| (0, Op::Status { agent, status: 0 });
-        let open = |conv| {
-            (
-                SECOND,
-                Op::Open {
-                    conv,
-                    entry: 0,
-                    owner: AGENTS + 1,
-                    mini: false,
-                    vip: conv == 2,
-                },
-            )
-        };
+        let open = |conv| (SECOND, Op::Open { conv, entry: 0, owner: AGENTS + 1, mini: false, vip: conv == 2 });
         let mut all = vec![login(0), login(1), open(0), open(1), open(2)];
         all.extend(random);
         all
@@ -182,84 +126,47 @@ fn strategy_of(n: u8) -> routing::Strategy {
         0 => routing::Strategy::Load,
         1 => routing::Strategy::RoundRobin,
         2 => routing::Strategy::IdleRate,
-        3 => routing::Strategy::CustomerOwner {
-            otherwise: BaseStrategy::Load,
-        },
-        4 => routing::Strategy::CustomerOwner {
-            otherwise: BaseStrategy::RoundRobin,
-        },
-        5 => routing::Strategy::ContactOwner {
-            otherwise: BaseStrategy::IdleRate,
-        },
-        _ => routing::Strategy::ContactOwner {
-            otherwise: BaseStrategy::Load,
-        },
+        3 => routing::Strategy::CustomerOwner { otherwise: BaseStrategy::Load },
+        4 => routing::Strategy::CustomerOwner { otherwise: BaseStrategy::RoundRobin },
+        5 => routing::Strategy::ContactOwner { otherwise: BaseStrategy::IdleRate },
+        _ => routing::Strategy::ContactOwner { otherwise: BaseStrategy::Load },
     }
 }
 
 fn config(setup: &Setup, groups: &[GroupSetup; 2], bot: bool) -> SiteConfig {
     let mut c = SiteConfig::new("g0");
-    c.agents = (0..AGENTS)
-        .map(|a| AgentConfig::new(agent_id(a), setup.max[a]))
-        .collect();
+    c.agents = (0..AGENTS).map(|a| AgentConfig::new(agent_id(a), setup.max[a])).collect();
     c.groups = groups
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let members = (0..AGENTS)
-                .filter(|&a| g.members[a])
-                .map(agent_id)
-                .collect();
+            let members = (0..AGENTS).filter(|&a| g.members[a]).map(agent_id).collect();
             let mut group = GroupConfig::new(format!("g{i}").as_str(), members);
             group.strategy = strategy_of(g.strategy);
-            group.accept = if g.pending {
-                AcceptMode::Pending
-            } else {
-                AcceptMode::Auto
-            };
+            group.accept = if g.pending { AcceptMode::Pending } else { AcceptMode::Auto };
             group
         })
         .collect();
     c.entries = vec![
-        EntryConfig {
-            id: EntryId::from("e0"),
-            target: Target::Agent(agent_id(setup.designated)),
-        },
-        EntryConfig {
-            id: EntryId::from("e1"),
-            target: Target::Group(GroupId::from("g1")),
-        },
+        EntryConfig { id: EntryId::from("e0"), target: Target::Agent(agent_id(setup.designated)) },
+        EntryConfig { id: EntryId::from("e1"), target: Target::Group(GroupId::from("g1")) },
     ];
     c.rules = vec![Rule {
         name: "vip".into(),
         channels: Vec::new(),
-        condition: Condition::VisitorInfo(FieldFilter {
-            field: "vip".into(),
-            test: FieldTest::Equals("1".into()),
-        }),
+        condition: Condition::VisitorInfo(FieldFilter { field: "vip".into(), test: FieldTest::Equals("1".into()) }),
         group: GroupId::from("g1"),
         welcome: Some("welcome".into()),
         promo: None,
     }];
     c.bot.enabled = bot;
     c.bot.fallback_reply = Some("?".into());
-    c.bot.auto_replies = vec![AutoReply {
-        keyword: "price".into(),
-        reply: "see page".into(),
-    }];
+    c.bot.auto_replies = vec![AutoReply { keyword: "price".into(), reply: "see page".into() }];
     if let Some(offset) = setup.hours_offset {
         let day = vec![DaySpan::new((8, 0), (20, 0))];
         c.service_hours = ServiceHours {
             utc_offset_minutes: offset,
-            weekly: Some([
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day.clone(),
-                day,
-            ]),
+            weekly: Some([day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day.clone(), day]),
         };
     }
     c
@@ -277,13 +184,7 @@ fn event(setup: &Setup, desk: &Desk, op: &Op) -> Event {
         }
     };
     match op {
-        Op::Open {
-            conv,
-            entry,
-            owner,
-            mini,
-            vip,
-        } => {
+        Op::Open { conv, entry, owner, mini, vip } => {
             let mut req = NewConversation::new(conv_id(*conv));
             req.entry = match entry {
                 0 => None,
@@ -301,44 +202,22 @@ fn event(setup: &Setup, desk: &Desk, op: &Op) -> Event {
             }
             Event::Open(req)
         }
-        Op::Enter { conv } => Event::VisitorEntered {
-            conv: conv_id(*conv),
-        },
+        Op::Enter { conv } => Event::VisitorEntered { conv: conv_id(*conv) },
         Op::Visitor { conv, text } => Event::VisitorMessage {
             conv: conv_id(*conv),
             text: ["hi", "转人工", "price?", "KF", ""][usize::from(*text)].into(),
         },
-        Op::Reply { conv, agent } => Event::AgentMessage {
-            conv: conv_id(*conv),
-            agent: who(*agent, conv),
-            text: "ok".into(),
-        },
+        Op::Reply { conv, agent } => {
+            Event::AgentMessage { conv: conv_id(*conv), agent: who(*agent, conv), text: "ok".into() }
+        }
         Op::Status { agent, status } => match status {
-            0 => Event::AgentLogin {
-                agent: who(*agent, &0),
-            },
-            1 => Event::AgentStatus {
-                agent: who(*agent, &0),
-                status: AgentStatus::Away,
-            },
-            2 => Event::AgentStatus {
-                agent: who(*agent, &0),
-                status: AgentStatus::Online,
-            },
-            _ => Event::AgentLogout {
-                agent: who(*agent, &0),
-            },
+            0 => Event::AgentLogin { agent: who(*agent, &0) },
+            1 => Event::AgentStatus { agent: who(*agent, &0), status: AgentStatus::Away },
+            2 => Event::AgentStatus { agent: who(*agent, &0), status: AgentStatus::Online },
+            _ => Event::AgentLogout { agent: who(*agent, &0) },
         },
-        Op::Accept { conv, agent } => Event::Accept {
-            conv: conv_id(*conv),
-            agent: who(*agent, conv),
-        },
-        Op::Transfer {
-            conv,
-            agent,
-            to,
-            to_group,
-        } => Event::Transfer {
+        Op::Accept { conv, agent } => Event::Accept { conv: conv_id(*conv), agent: who(*agent, conv) },
+        Op::Transfer { conv, agent, to, to_group } => Event::Transfer {
             conv: conv_id(*conv),
             agent: who(*agent, conv),
             to: if *to_group {
@@ -360,15 +239,9 @@ fn event(setup: &Setup, desk: &Desk, op: &Op) -> Event {
             if *complete {
                 fields.insert("phone".to_owned(), "13800000000".to_owned());
             }
-            Event::LeaveMessage {
-                conv: conv_id(*conv),
-                fields,
-            }
+            Event::LeaveMessage { conv: conv_id(*conv), fields }
         }
-        Op::PickUp { conv, agent } => Event::BotPickUp {
-            conv: conv_id(*conv),
-            agent: who(*agent, conv),
-        },
+        Op::PickUp { conv, agent } => Event::BotPickUp { conv: conv_id(*conv), agent: who(*agent, conv) },
         Op::Tick => Event::TimerFired,
         Op::Config { groups, bot } => Event::ConfigUpdate(Box::new(config(setup, groups, *bot))),
     }
@@ -380,8 +253,8 @@ fn drive(
     steps: &[(u64, Op)],
     mut check: impl FnMut(&Desk, Millis, &[Command]) -> Result<(), TestCaseError>,
 ) -> Result<Vec<Vec<Command>>, TestCaseError> {
-    let mut desk = Desk::new(config(setup, &setup.groups, setup.bot))
-        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let mut desk =
+        Desk::new(config(setup, &setup.groups, setup.bot)).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut now = 1_704_067_200_000u64;
     let mut all = Vec::new();
     for (dt, op) in steps {
@@ -552,11 +425,7 @@ fn generated_sequences_reach_every_outcome() {
             let key = match c {
                 Command::Assigned { via, .. } => format!("Assigned {via:?}"),
                 Command::Reject { reason, .. } => format!("Reject {}", reason.code()),
-                other => format!("{other:?}")
-                    .split(|ch: char| !ch.is_alphanumeric())
-                    .next()
-                    .unwrap_or("")
-                    .to_owned(),
+                other => format!("{other:?}").split(|ch: char| !ch.is_alphanumeric()).next().unwrap_or("").to_owned(),
             };
             *counts.entry(key).or_default() += 1;
         }
@@ -588,9 +457,6 @@ fn generated_sequences_reach_every_outcome() {
         "Reject unknown_entry",
     ];
     for key in wanted {
-        assert!(
-            counts.get(key).copied().unwrap_or(0) > 0,
-            "no `{key}` in {counts:?}"
-        );
+        assert!(counts.get(key).copied().unwrap_or(0) > 0, "no `{key}` in {counts:?}");
     }
 }

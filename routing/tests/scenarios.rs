@@ -65,19 +65,11 @@ fn run_file(topic: &str) {
     for scenario in split_scenarios(&text) {
         count += 1;
         if let Err(e) = run_scenario(&scenario) {
-            failures.push(format!(
-                "{path}:{} scenario `{}`:\n{e}",
-                scenario.line, scenario.name
-            ));
+            failures.push(format!("{path}:{} scenario `{}`:\n{e}", scenario.line, scenario.name));
         }
     }
     assert!(count > 0, "{path} has no scenario");
-    assert!(
-        failures.is_empty(),
-        "{} of {count} scenarios failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    assert!(failures.is_empty(), "{} of {count} scenarios failed:\n\n{}", failures.len(), failures.join("\n\n"));
 }
 
 struct Scenario {
@@ -94,11 +86,7 @@ fn split_scenarios(text: &str) -> Vec<Scenario> {
             continue;
         }
         if let Some(name) = line.strip_prefix("scenario:") {
-            out.push(Scenario {
-                name: name.trim().to_owned(),
-                line: i + 1,
-                lines: Vec::new(),
-            });
+            out.push(Scenario { name: name.trim().to_owned(), line: i + 1, lines: Vec::new() });
         } else if let Some(s) = out.last_mut() {
             s.lines.push((i + 1, line.to_owned()));
         } else {
@@ -140,10 +128,7 @@ fn key_value(token: &str) -> Option<(&str, &str)> {
 }
 
 fn list(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned)
-        .collect()
+    s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
 }
 
 // ----- time -----
@@ -208,19 +193,12 @@ fn parse_time(spec: &str, previous: u64) -> Result<u64, String> {
     }
     let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     if let Some((day, clock)) = spec.split_once(' ') {
-        let d = days
-            .iter()
-            .position(|x| *x == day)
-            .ok_or(format!("bad day `{day}`"))? as u64;
+        let d = days.iter().position(|x| *x == day).ok_or(format!("bad day `{day}`"))? as u64;
         let parts: Vec<u64> = clock
             .split(':')
             .map(|p| p.parse().map_err(|_| format!("bad clock `{clock}`")))
             .collect::<Result<_, _>>()?;
-        let (h, m, s) = (
-            parts[0],
-            parts.get(1).copied().unwrap_or(0),
-            parts.get(2).copied().unwrap_or(0),
-        );
+        let (h, m, s) = (parts[0], parts.get(1).copied().unwrap_or(0), parts.get(2).copied().unwrap_or(0));
         return Ok(EPOCH + d * DAY + h * HOUR + m * MINUTE + s * SECOND);
     }
     Ok(EPOCH + parse_duration(spec)?)
@@ -229,10 +207,7 @@ fn parse_time(spec: &str, previous: u64) -> Result<u64, String> {
 // ----- config -----
 
 fn directive_key(t: &[String]) -> String {
-    let first = t
-        .get(1)
-        .map(|s| s.split('=').next().unwrap_or("").to_owned())
-        .unwrap_or_default();
+    let first = t.get(1).map(|s| s.split('=').next().unwrap_or("").to_owned()).unwrap_or_default();
     match t[0].as_str() {
         "agent" | "group" | "entry" | "rule" | "prompt" | "bot-reply" => {
             format!("{} {first}", t[0])
@@ -250,12 +225,8 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
     };
     let (head, otherwise) = s.split_once('/').unwrap_or((s, "load"));
     Ok(match head {
-        "customer-owner" => Strategy::CustomerOwner {
-            otherwise: base(otherwise)?,
-        },
-        "contact-owner" => Strategy::ContactOwner {
-            otherwise: base(otherwise)?,
-        },
+        "customer-owner" => Strategy::CustomerOwner { otherwise: base(otherwise)? },
+        "contact-owner" => Strategy::ContactOwner { otherwise: base(otherwise)? },
         other => match base(other)? {
             BaseStrategy::Load => Strategy::Load,
             BaseStrategy::RoundRobin => Strategy::RoundRobin,
@@ -276,22 +247,13 @@ fn parse_channel(s: &str) -> Result<Channel, String> {
 
 fn parse_clock(s: &str) -> Result<(u16, u16), String> {
     let (h, m) = s.split_once(':').ok_or(format!("bad clock `{s}`"))?;
-    Ok((
-        h.parse().map_err(|_| format!("bad hour `{h}`"))?,
-        m.parse().map_err(|_| format!("bad minute `{m}`"))?,
-    ))
+    Ok((h.parse().map_err(|_| format!("bad hour `{h}`"))?, m.parse().map_err(|_| format!("bad minute `{m}`"))?))
 }
 
 fn parse_filter(key: &str, value: &str) -> FieldFilter {
     match key.strip_suffix('~') {
-        Some(field) => FieldFilter {
-            field: field.to_owned(),
-            test: FieldTest::Contains(value.to_owned()),
-        },
-        None => FieldFilter {
-            field: key.to_owned(),
-            test: FieldTest::Equals(value.to_owned()),
-        },
+        Some(field) => FieldFilter { field: field.to_owned(), test: FieldTest::Contains(value.to_owned()) },
+        None => FieldFilter { field: key.to_owned(), test: FieldTest::Equals(value.to_owned()) },
     }
 }
 
@@ -316,21 +278,14 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
         fields: vec![FormField::new("name", false), FormField::new("phone", true)],
     };
     let mut fallback: Option<GroupId> = None;
-    let mut built = Built {
-        config: c,
-        show_persist: false,
-        show_alarms: false,
-    };
+    let mut built = Built { config: c, show_persist: false, show_alarms: false };
     let c = &mut built.config;
     for t in directives {
         let args = &t[1..];
         let opts: BTreeMap<&str, &str> = args.iter().filter_map(|a| key_value(a)).collect();
         match t[0].as_str() {
             "agent" | "agents" => {
-                let max = opts
-                    .get("max")
-                    .map_or(Ok(3), |m| m.parse())
-                    .map_err(|_| "bad max")?;
+                let max = opts.get("max").map_or(Ok(3), |m| m.parse()).map_err(|_| "bad max")?;
                 for id in list(&args[0]) {
                     c.agents.push(AgentConfig::new(id, max));
                 }
@@ -338,20 +293,13 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
             "group" => {
                 let mut g = GroupConfig::new(
                     args[0].as_str(),
-                    list(opts.get("members").copied().unwrap_or(""))
-                        .into_iter()
-                        .map(AgentId::from)
-                        .collect(),
+                    list(opts.get("members").copied().unwrap_or("")).into_iter().map(AgentId::from).collect(),
                 );
                 if let Some(s) = opts.get("strategy") {
                     g.strategy = parse_strategy(s)?;
                 }
                 if let Some(a) = opts.get("accept") {
-                    g.accept = if *a == "pending" {
-                        AcceptMode::Pending
-                    } else {
-                        AcceptMode::Auto
-                    };
+                    g.accept = if *a == "pending" { AcceptMode::Pending } else { AcceptMode::Auto };
                 }
                 c.groups.push(g);
             }
@@ -360,14 +308,9 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
                 let target = if let Some(a) = opts.get("agent") {
                     Target::Agent(AgentId::from(*a))
                 } else {
-                    Target::Group(GroupId::from(
-                        *opts.get("group").ok_or("entry needs agent= or group=")?,
-                    ))
+                    Target::Group(GroupId::from(*opts.get("group").ok_or("entry needs agent= or group=")?))
                 };
-                c.entries.push(EntryConfig {
-                    id: EntryId::from(args[0].as_str()),
-                    target,
-                });
+                c.entries.push(EntryConfig { id: EntryId::from(args[0].as_str()), target });
             }
             "mode" => {
                 c.mode = match args[0].as_str() {
@@ -393,12 +336,7 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
                     name: args[0].clone(),
                     channels: opts
                         .get("channels")
-                        .map(|l| {
-                            list(l)
-                                .iter()
-                                .map(|x| parse_channel(x))
-                                .collect::<Result<_, _>>()
-                        })
+                        .map(|l| list(l).iter().map(|x| parse_channel(x)).collect::<Result<_, _>>())
                         .transpose()?
                         .unwrap_or_default(),
                     condition,
@@ -421,10 +359,7 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
                     let which: Vec<usize> = match *k {
                         "weekdays" => (0..5).collect(),
                         "daily" => (0..7).collect(),
-                        d => vec![days
-                            .iter()
-                            .position(|x| *x == d)
-                            .ok_or(format!("bad day `{d}`"))?],
+                        d => vec![days.iter().position(|x| *x == d).ok_or(format!("bad day `{d}`"))?],
                     };
                     for span in list(v) {
                         let (a, b) = span.split_once('-').ok_or(format!("bad span `{span}`"))?;
@@ -434,10 +369,7 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
                         }
                     }
                 }
-                c.service_hours = ServiceHours {
-                    utc_offset_minutes: offset,
-                    weekly: Some(weekly),
-                };
+                c.service_hours = ServiceHours { utc_offset_minutes: offset, weekly: Some(weekly) };
             }
             "prompt" => {
                 for (k, v) in &opts {
@@ -460,10 +392,7 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
             "bot-keywords" => c.bot.transfer_keywords = list(&args[0]),
             "bot-reply" => {
                 let (k, v) = key_value(&args[0]).ok_or("bot-reply needs keyword=reply")?;
-                c.bot.auto_replies.push(AutoReply {
-                    keyword: k.to_owned(),
-                    reply: v.to_owned(),
-                });
+                c.bot.auto_replies.push(AutoReply { keyword: k.to_owned(), reply: v.to_owned() });
             }
             "form" => {
                 c.leave_message.fields = list(&args[0])
@@ -485,14 +414,10 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
         }
     }
     let c = &mut built.config;
-    c.fallback_group = fallback
-        .or_else(|| c.groups.first().map(|g| g.id.clone()))
-        .unwrap_or_else(|| GroupId::from("default"));
+    c.fallback_group =
+        fallback.or_else(|| c.groups.first().map(|g| g.id.clone())).unwrap_or_else(|| GroupId::from("default"));
     if c.groups.is_empty() {
-        c.groups.push(GroupConfig::new(
-            "default",
-            c.agents.iter().map(|a| a.id.clone()).collect(),
-        ));
+        c.groups.push(GroupConfig::new("default", c.agents.iter().map(|a| a.id.clone()).collect()));
     }
     Ok(built)
 }
@@ -500,11 +425,7 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
 // ----- events -----
 
 fn parse_event(t: &[String], directives: &mut Vec<Vec<String>>) -> Result<Option<Event>, String> {
-    let arg = |i: usize| {
-        t.get(i)
-            .cloned()
-            .ok_or(format!("`{}` needs more arguments", t[0]))
-    };
+    let arg = |i: usize| t.get(i).cloned().ok_or(format!("`{}` needs more arguments", t[0]));
     let opts: BTreeMap<&str, &str> = t[1..].iter().filter_map(|a| key_value(a)).collect();
     let conv = |i: usize| arg(i).map(ConvId::from);
     let agent = |i: usize| arg(i).map(AgentId::from);
@@ -519,12 +440,10 @@ fn parse_event(t: &[String], directives: &mut Vec<Vec<String>>) -> Result<Option
                     "owner" => req.customer_owner = Some(AgentId::from(*v)),
                     "contact" => req.contact_owner = Some(AgentId::from(*v)),
                     k if k.starts_with("info:") => {
-                        req.info
-                            .insert(k["info:".len()..].to_owned(), (*v).to_owned());
+                        req.info.insert(k["info:".len()..].to_owned(), (*v).to_owned());
                     }
                     k if k.starts_with("form:") => {
-                        req.pre_chat
-                            .insert(k["form:".len()..].to_owned(), (*v).to_owned());
+                        req.pre_chat.insert(k["form:".len()..].to_owned(), (*v).to_owned());
                     }
                     other => return Err(format!("bad open option `{other}`")),
                 }
@@ -532,48 +451,22 @@ fn parse_event(t: &[String], directives: &mut Vec<Vec<String>>) -> Result<Option
             Event::Open(req)
         }
         "enter" => Event::VisitorEntered { conv: conv(1)? },
-        "visitor" => Event::VisitorMessage {
-            conv: conv(1)?,
-            text: arg(2).unwrap_or_default(),
-        },
-        "reply" => Event::AgentMessage {
-            agent: agent(1)?,
-            conv: conv(2)?,
-            text: arg(3).unwrap_or_default(),
-        },
+        "visitor" => Event::VisitorMessage { conv: conv(1)?, text: arg(2).unwrap_or_default() },
+        "reply" => Event::AgentMessage { agent: agent(1)?, conv: conv(2)?, text: arg(3).unwrap_or_default() },
         "login" => Event::AgentLogin { agent: agent(1)? },
         "logout" => Event::AgentLogout { agent: agent(1)? },
-        "online" => Event::AgentStatus {
-            agent: agent(1)?,
-            status: AgentStatus::Online,
-        },
-        "away" => Event::AgentStatus {
-            agent: agent(1)?,
-            status: AgentStatus::Away,
-        },
-        "offline" => Event::AgentStatus {
-            agent: agent(1)?,
-            status: AgentStatus::Offline,
-        },
-        "accept" => Event::Accept {
-            agent: agent(1)?,
-            conv: conv(2)?,
-        },
-        "pickup" => Event::BotPickUp {
-            agent: agent(1)?,
-            conv: conv(2)?,
-        },
+        "online" => Event::AgentStatus { agent: agent(1)?, status: AgentStatus::Online },
+        "away" => Event::AgentStatus { agent: agent(1)?, status: AgentStatus::Away },
+        "offline" => Event::AgentStatus { agent: agent(1)?, status: AgentStatus::Offline },
+        "accept" => Event::Accept { agent: agent(1)?, conv: conv(2)? },
+        "pickup" => Event::BotPickUp { agent: agent(1)?, conv: conv(2)? },
         "transfer" => {
             let to = match (opts.get("agent"), opts.get("group")) {
                 (Some(a), _) => Target::Agent(AgentId::from(*a)),
                 (None, Some(g)) => Target::Group(GroupId::from(*g)),
                 _ => return Err("transfer needs agent= or group=".into()),
             };
-            Event::Transfer {
-                agent: agent(1)?,
-                conv: conv(2)?,
-                to,
-            }
+            Event::Transfer { agent: agent(1)?, conv: conv(2)?, to }
         }
         "close" => {
             let by = match opts.get("by").copied() {
@@ -585,10 +478,7 @@ fn parse_event(t: &[String], directives: &mut Vec<Vec<String>>) -> Result<Option
         }
         "leave" => Event::LeaveMessage {
             conv: conv(1)?,
-            fields: opts
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            fields: opts.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         },
         "tick" => Event::TimerFired,
         "config" => {
@@ -650,24 +540,14 @@ fn opt_ms(ms: Option<u64>) -> String {
 
 fn render(c: &Command) -> String {
     match c {
-        Command::Assigned {
-            conv,
-            agent,
-            via: v,
-        } => format!("assigned {conv} {agent} via={}", via(*v)),
-        Command::Offered {
-            conv,
-            agent,
-            group,
-            via: v,
-        } => format!("offered {conv} {agent} group={group} via={}", via(*v)),
+        Command::Assigned { conv, agent, via: v } => format!("assigned {conv} {agent} via={}", via(*v)),
+        Command::Offered { conv, agent, group, via: v } => {
+            format!("offered {conv} {agent} group={group} via={}", via(*v))
+        }
         Command::Withdrawn { conv, agent } => format!("withdrawn {conv} {agent}"),
-        Command::Enqueued {
-            conv,
-            group,
-            position,
-            reason,
-        } => format!("enqueued {conv} {group} #{position} {}", wait(*reason)),
+        Command::Enqueued { conv, group, position, reason } => {
+            format!("enqueued {conv} {group} #{position} {}", wait(*reason))
+        }
         Command::QueueMoved { group } => format!("queue-moved {group}"),
         Command::Prompt { conv, kind, text } => {
             let kind = match kind {
@@ -691,33 +571,19 @@ fn render(c: &Command) -> String {
             };
             format!("deliver {conv} to={to} \"{text}\"")
         }
-        Command::NeedsReaccept {
-            conv,
-            previous,
-            reason,
-        } => {
+        Command::NeedsReaccept { conv, previous, reason } => {
             let r = match reason {
                 DormantReason::Idle => "idle",
                 DormantReason::AgentLeft => "agent-left",
             };
             format!("needs-reaccept {conv} previous={previous} {r}")
         }
-        Command::Transferred {
-            conv,
-            from,
-            to,
-            via: v,
-        } => format!("transferred {conv} {from}->{to} via={}", via(*v)),
+        Command::Transferred { conv, from, to, via: v } => format!("transferred {conv} {from}->{to} via={}", via(*v)),
         Command::MessageLeft { conv, fields } => {
             let f: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("message-left {conv} {}", f.join(" "))
         }
-        Command::Closed {
-            conv,
-            by,
-            first_response_ms,
-            handled_ms,
-        } => {
+        Command::Closed { conv, by, first_response_ms, handled_ms } => {
             let by = match by {
                 Closer::Visitor => "visitor".to_owned(),
                 Closer::System => "system".to_owned(),
@@ -751,41 +617,23 @@ fn render_state(desk: &Desk, id: &str) -> String {
         ConvState::Queued { group, reason, .. } => format!("queued {group} {}", wait(*reason)),
         ConvState::Offered { agent } => format!("offered {agent}"),
         ConvState::Active { agent } => format!("active {agent}"),
-        ConvState::Dormant { previous, reason } => format!(
-            "dormant {previous} {}",
-            if *reason == DormantReason::Idle {
-                "idle"
-            } else {
-                "agent-left"
-            }
-        ),
+        ConvState::Dormant { previous, reason } => {
+            format!("dormant {previous} {}", if *reason == DormantReason::Idle { "idle" } else { "agent-left" })
+        }
     }
 }
 
 fn avg(a: &Average) -> String {
-    a.mean_ms().map_or("-".to_owned(), |m| {
-        format!("{}/{}", render_duration(m), a.count)
-    })
+    a.mean_ms().map_or("-".to_owned(), |m| format!("{}/{}", render_duration(m), a.count))
 }
 
 fn query(desk: &Desk, now: Millis, q: &str) -> Result<String, String> {
     let t = tokens(q);
-    let ids = |v: Vec<ConvId>| {
-        v.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let arg = |i: usize| {
-        t.get(i)
-            .cloned()
-            .ok_or(format!("query `{q}` needs an argument"))
-    };
+    let ids = |v: Vec<ConvId>| v.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+    let arg = |i: usize| t.get(i).cloned().ok_or(format!("query `{q}` needs an argument"));
     Ok(match t[0].as_str() {
         "queue" => ids(desk.queue(&GroupId::from(arg(1)?))),
-        "position" => desk
-            .queue_position(&ConvId::from(arg(1)?))
-            .map_or("-".to_owned(), |p| p.to_string()),
+        "position" => desk.queue_position(&ConvId::from(arg(1)?)).map_or("-".to_owned(), |p| p.to_string()),
         "state" => render_state(desk, &arg(1)?),
         "pending" => ids(desk.pending(&AgentId::from(arg(1)?))),
         "live" => ids(desk.live(&AgentId::from(arg(1)?))),
@@ -794,16 +642,11 @@ fn query(desk: &Desk, now: Millis, q: &str) -> Result<String, String> {
         "dormant" => ids(desk.dormant_list()),
         "desk" => {
             let s = desk.stats(now);
-            format!(
-                "queued={} bot-list={} expired={} dormant={}",
-                s.queued, s.bot_list, s.expired, s.dormant
-            )
+            format!("queued={} bot-list={} expired={} dormant={}", s.queued, s.bot_list, s.expired, s.dormant)
         }
         "alarm" => desk.next_deadline().map_or("none".to_owned(), render_at),
         "stats" => {
-            let s = desk
-                .agent_stats(&AgentId::from(arg(1)?), now)
-                .ok_or("unknown agent")?;
+            let s = desk.agent_stats(&AgentId::from(arg(1)?), now).ok_or("unknown agent")?;
             let status = match s.status {
                 AgentStatus::Online => "online",
                 AgentStatus::Away => "away",
@@ -826,11 +669,7 @@ fn query(desk: &Desk, now: Millis, q: &str) -> Result<String, String> {
 
 /// Drops agent records still in their initial state (never written, restored as the default).
 fn pristine_dropped(mut s: Snapshot) -> Snapshot {
-    s.agents.retain(|a| {
-        !(a.status == AgentStatus::Offline
-            && a.last_assigned == 0
-            && a.today == DayStats::default())
-    });
+    s.agents.retain(|a| !(a.status == AgentStatus::Offline && a.last_assigned == 0 && a.today == DayStats::default()));
     s
 }
 
@@ -861,18 +700,14 @@ fn run_scenario(s: &Scenario) -> Result<(), String> {
         let (line_no, line) = &s.lines[i];
         i += 1;
         let Some(rest) = line.strip_prefix('@') else {
-            return Err(format!(
-                "line {line_no}: expected `@time event`, got `{line}`"
-            ));
+            return Err(format!("line {line_no}: expected `@time event`, got `{line}`"));
         };
         // The time is the first token, or the first two for `mon 09:00`.
         let words: Vec<&str> = rest.splitn(3, ' ').collect();
         let (time_spec, event_text) = if words.len() == 3 && words[1].contains(':') {
             (format!("{} {}", words[0], words[1]), words[2].to_owned())
         } else {
-            let (a, b) = rest
-                .split_once(' ')
-                .ok_or(format!("line {line_no}: no event"))?;
+            let (a, b) = rest.split_once(' ').ok_or(format!("line {line_no}: no event"))?;
             (a.to_owned(), b.to_owned())
         };
         now = parse_time(&time_spec, now).map_err(|e| format!("line {line_no}: {e}"))?;
@@ -919,9 +754,7 @@ fn run_scenario(s: &Scenario) -> Result<(), String> {
         while i < s.lines.len() && s.lines[i].1.starts_with('?') {
             let (qn, q) = &s.lines[i];
             i += 1;
-            let (question, answer) = q[1..]
-                .split_once('=')
-                .map_or((q[1..].trim(), ""), |(a, b)| (a.trim(), b.trim()));
+            let (question, answer) = q[1..].split_once('=').map_or((q[1..].trim(), ""), |(a, b)| (a.trim(), b.trim()));
             match query(&desk, Millis(now), question) {
                 Ok(got) if got == answer => {}
                 Ok(got) => {
@@ -937,7 +770,11 @@ fn run_scenario(s: &Scenario) -> Result<(), String> {
             let _ = writeln!(errors, "line {line_no}: invariants broken: {problems:?}");
         }
         if pristine_dropped(store.clone()) != pristine_dropped(desk.snapshot()) {
-            let _ = writeln!(errors, "line {line_no}: persisted records differ from the snapshot:\n  stored: {store:?}\n  desk:   {:?}", desk.snapshot());
+            let _ = writeln!(
+                errors,
+                "line {line_no}: persisted records differ from the snapshot:\n  stored: {store:?}\n  desk:   {:?}",
+                desk.snapshot()
+            );
         }
         if !errors.is_empty() {
             break;

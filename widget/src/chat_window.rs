@@ -36,7 +36,9 @@ pub fn ChatWindow() -> impl IntoView {
         }
     });
 
-    let title = move || chat.config.get().map(|c| c.site_name).filter(|n| !n.is_empty()).unwrap_or_else(|| strings.title.to_string());
+    let title = move || {
+        chat.config.get().map(|c| c.site_name).filter(|n| !n.is_empty()).unwrap_or_else(|| strings.title.to_string())
+    };
     let status_line = move || match chat.phase.get() {
         Phase::Idle | Phase::Connecting => Some(strings.connecting.to_string()),
         Phase::Offline => Some(strings.reconnecting.to_string()),

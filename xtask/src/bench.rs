@@ -44,7 +44,8 @@ pub fn run() -> Result<()> {
 pub fn sizes() -> Result<Vec<Figure>> {
     let public = public_dir();
     let widget = ["index.html", "widget.js", "widget_bg.wasm", "widget.css"].map(|f| public.join("widget").join(f));
-    let console = ["index.html", "console.js", "console_bg.wasm", "console.css"].map(|f| public.join("console").join(f));
+    let console =
+        ["index.html", "console.js", "console_bg.wasm", "console.css"].map(|f| public.join("console").join(f));
     let loader = [public.join("w.js")];
     let worker = [root().join("edge").join("build").join("index_bg.wasm")];
     Ok(vec![

@@ -4,7 +4,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{cargo_bin, node_bin, root, exec, step, target_dir, Result};
+use crate::util::{cargo_bin, exec, node_bin, root, step, target_dir, Result};
 
 /// The Leptos apps built to wasm, each served from `/NAME/`.
 pub const APPS: [&str; 2] = ["widget", "console"];
@@ -38,29 +38,44 @@ pub fn run() -> Result<()> {
 
 fn apps(public: &Path) -> Result<()> {
     step("build: widget + console (cargo build --release --target wasm32-unknown-unknown)");
-    exec(Command::new("cargo").args(["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "widget", "-p", "console"]))?;
+    exec(Command::new("cargo").args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "widget",
+        "-p",
+        "console",
+    ]))?;
     let release = target_dir().join("wasm32-unknown-unknown").join("release");
     for app in APPS {
         let staging = target_dir().join("web").join(app);
         let out = public.join(app);
         fs::create_dir_all(&out).map_err(|e| e.to_string())?;
         step(&format!("build: wasm-bindgen + wasm-opt -Oz + esbuild for {app}"));
-        exec(Command::new(cargo_bin("wasm-bindgen"))
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(&staging)
-            .arg(release.join(format!("{app}.wasm"))))?;
-        exec(Command::new(node_bin("wasm-opt"))
-            .arg("-Oz")
-            .args(WASM_FEATURES)
-            .arg(staging.join(format!("{app}_bg.wasm")))
-            .arg("-o")
-            .arg(out.join(format!("{app}_bg.wasm"))))?;
+        exec(
+            Command::new(cargo_bin("wasm-bindgen"))
+                .args(["--target", "web", "--no-typescript", "--out-dir"])
+                .arg(&staging)
+                .arg(release.join(format!("{app}.wasm"))),
+        )?;
+        exec(
+            Command::new(node_bin("wasm-opt"))
+                .arg("-Oz")
+                .args(WASM_FEATURES)
+                .arg(staging.join(format!("{app}_bg.wasm")))
+                .arg("-o")
+                .arg(out.join(format!("{app}_bg.wasm"))),
+        )?;
         let entry = staging.join("entry.js");
         fs::write(&entry, format!("import init from './{app}.js';\ninit();\n")).map_err(|e| e.to_string())?;
-        exec(Command::new(node_bin("esbuild"))
-            .arg(&entry)
-            .args(["--bundle", "--minify", "--format=esm", "--log-level=warning"])
-            .arg(format!("--outfile={}", out.join(format!("{app}.js")).display())))?;
+        exec(
+            Command::new(node_bin("esbuild"))
+                .arg(&entry)
+                .args(["--bundle", "--minify", "--format=esm", "--log-level=warning"])
+                .arg(format!("--outfile={}", out.join(format!("{app}.js")).display())),
+        )?;
         copy_dir(&root().join(app).join("static"), &out)?;
     }
     Ok(())
@@ -68,10 +83,12 @@ fn apps(public: &Path) -> Result<()> {
 
 fn loader(public: &Path) -> Result<()> {
     step("build: loader w.js (esbuild --minify)");
-    exec(Command::new(node_bin("esbuild"))
-        .arg(root().join("widget").join("loader").join("w.js"))
-        .args(["--minify", "--log-level=warning", "--target=es2019"])
-        .arg(format!("--outfile={}", public.join("w.js").display())))
+    exec(
+        Command::new(node_bin("esbuild"))
+            .arg(root().join("widget").join("loader").join("w.js"))
+            .args(["--minify", "--log-level=warning", "--target=es2019"])
+            .arg(format!("--outfile={}", public.join("w.js").display())),
+    )
 }
 
 fn statics(public: &Path) -> Result<()> {
@@ -88,12 +105,14 @@ fn statics(public: &Path) -> Result<()> {
 
 fn worker() -> Result<()> {
     step("build: the Worker (worker-build --release)");
-    exec(Command::new(cargo_bin("worker-build"))
-        .arg("--release")
-        .current_dir(root().join("edge"))
-        .env("WASM_BINDGEN_BIN", cargo_bin("wasm-bindgen"))
-        .env("WASM_OPT_BIN", node_bin("wasm-opt"))
-        .env("ESBUILD_BIN", node_bin("esbuild")))
+    exec(
+        Command::new(cargo_bin("worker-build"))
+            .arg("--release")
+            .current_dir(root().join("edge"))
+            .env("WASM_BINDGEN_BIN", cargo_bin("wasm-bindgen"))
+            .env("WASM_OPT_BIN", node_bin("wasm-opt"))
+            .env("ESBUILD_BIN", node_bin("esbuild")),
+    )
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::util::{self, cargo_bin, output, root, exec, step, Result};
+use crate::util::{self, cargo_bin, exec, output, root, step, Result};
 
 /// The worker-build release that matches `worker` in Cargo.lock.
 const WORKER_BUILD_VERSION: &str = "0.8.7";
@@ -16,7 +16,6 @@ pub fn run() -> Result<()> {
     chromium()?;
     Ok(())
 }
-
 
 fn wasm_target() -> Result<()> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
@@ -46,7 +45,14 @@ fn worker_build() -> Result<()> {
         return Ok(());
     }
     step(&format!("setup: installing worker-build {WORKER_BUILD_VERSION}"));
-    exec(Command::new("cargo").args(["install", "worker-build", "--version", WORKER_BUILD_VERSION, "--locked", "--force"]))
+    exec(Command::new("cargo").args([
+        "install",
+        "worker-build",
+        "--version",
+        WORKER_BUILD_VERSION,
+        "--locked",
+        "--force",
+    ]))
 }
 
 fn node_modules() -> Result<()> {

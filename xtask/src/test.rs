@@ -3,7 +3,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::util::{cargo_bin, node_bin, root, exec, step, target_dir, Result};
+use crate::util::{cargo_bin, exec, node_bin, root, step, target_dir, Result};
 use crate::{bench, build, setup};
 
 /// Crates that only make sense on wasm32 (they are checked and tested for that target).
@@ -23,11 +23,31 @@ pub fn run() -> Result<()> {
         excludes.extend(["--exclude", krate]);
     }
     step("test: clippy (native crates)");
-    exec(Command::new("cargo").args(["clippy", "--workspace", "--all-targets"]).args(&excludes).args(["--", "-D", "warnings"]))?;
+    exec(
+        Command::new("cargo")
+            .args(["clippy", "--workspace", "--all-targets"])
+            .args(&excludes)
+            .args(["--", "-D", "warnings"]),
+    )?;
     step("test: clippy (wasm crates)");
-    exec(Command::new("cargo")
-        .args(["clippy", "--target", "wasm32-unknown-unknown", "--all-targets", "-p", "edge", "-p", "widget", "-p", "console", "-p", "client"])
-        .args(["--", "-D", "warnings"]))?;
+    exec(
+        Command::new("cargo")
+            .args([
+                "clippy",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+                "-p",
+                "edge",
+                "-p",
+                "widget",
+                "-p",
+                "console",
+                "-p",
+                "client",
+            ])
+            .args(["--", "-D", "warnings"]),
+    )?;
 
     step("test: native tests");
     exec(Command::new("cargo").args(["test", "--workspace"]).args(&excludes))?;
@@ -36,12 +56,14 @@ pub fn run() -> Result<()> {
     let tmp = target_dir().join("tmp-chromium");
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let wasm = exec(Command::new("cargo")
-        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "widget"])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", cargo_bin("wasm-bindgen-test-runner"))
-        .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
-        .env("TMPDIR", &tmp));
+    let wasm = exec(
+        Command::new("cargo")
+            .args(["test", "--target", "wasm32-unknown-unknown", "-p", "widget"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", cargo_bin("wasm-bindgen-test-runner"))
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+            .env("TMPDIR", &tmp),
+    );
     let _ = std::fs::remove_dir_all(&tmp);
     wasm?;
 
@@ -61,7 +83,6 @@ pub fn run() -> Result<()> {
 
     e2e()
 }
-
 
 /// Runs every `tests/e2e/*.test.mjs` with node's test runner, one file at a time.
 fn e2e() -> Result<()> {

@@ -50,7 +50,11 @@ impl DurableObject for Desk {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         let method = req.method();
-        let body = if matches!(method, Method::Post | Method::Put) { req.bytes().await.unwrap_or_default() } else { Vec::new() };
+        let body = if matches!(method, Method::Post | Method::Put) {
+            req.bytes().await.unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let result = match (method, path.as_str()) {
             (Method::Post, "/sessions") => self.open_session(&body),
             (Method::Post, "/agents/login") => self.agent_login(&body),
@@ -149,7 +153,9 @@ impl Desk {
         self.config()?;
         let store = self.store()?;
         let agent = store.agent(&request.agent)?.ok_or(EdgeError::InvalidCredentials)?;
-        if agent.password_hash.is_empty() || !secrets::password_matches(&request.password, &agent.salt, &agent.password_hash) {
+        if agent.password_hash.is_empty()
+            || !secrets::password_matches(&request.password, &agent.salt, &agent.password_hash)
+        {
             return Err(EdgeError::InvalidCredentials);
         }
         let token = secrets::new_token("a_")?;
@@ -195,7 +201,9 @@ impl Desk {
                 _ => Err(EdgeError::Unauthorized),
             },
             Who::Visitor { conversation_id, .. } => match parse_frame::<VisitorFrame>(text)? {
-                VisitorFrame::Send { client_id, body } => self.post(ws, &conversation_id, &client_id, Author::Visitor, body),
+                VisitorFrame::Send { client_id, body } => {
+                    self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
+                }
                 VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
             },
             Who::Agent { agent_id, name, .. } => match parse_frame::<AgentFrame>(text)? {
@@ -216,10 +224,13 @@ impl Desk {
 
     fn auth_visitor(&self, ws: &WebSocket, sid: String, token: &str, last_seq: u64) -> EdgeResult<()> {
         let store = self.store()?;
-        let Some(found) = store.visitor_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("v_")) else {
+        let Some(found) =
+            store.visitor_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("v_"))
+        else {
             return self.refuse(ws);
         };
-        let who = Who::Visitor { sid, visitor_id: found.visitor_id.clone(), conversation_id: found.conversation_id.clone() };
+        let who =
+            Who::Visitor { sid, visitor_id: found.visitor_id.clone(), conversation_id: found.conversation_id.clone() };
         ws.serialize_attachment(&who)?;
         sockets::send(ws, &ServerFrame::Ready { principal: found.visitor_id });
         for message in store.messages_after(&found.conversation_id, last_seq)? {
@@ -231,7 +242,9 @@ impl Desk {
 
     fn auth_agent(&self, ws: &WebSocket, sid: String, token: &str) -> EdgeResult<()> {
         let store = self.store()?;
-        let Some(agent) = store.agent_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("a_")) else {
+        let Some(agent) =
+            store.agent_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("a_"))
+        else {
             return self.refuse(ws);
         };
         let who = Who::Agent { sid, agent_id: agent.id.clone(), name: agent.name };
@@ -249,14 +262,25 @@ impl Desk {
     }
 
     /// Stores a message (once per client id), acknowledges it, and relays it to everyone concerned.
-    fn post(&self, ws: &WebSocket, conversation_id: &str, client_id: &str, author: Author, body: MessageBody) -> EdgeResult<()> {
+    fn post(
+        &self,
+        ws: &WebSocket,
+        conversation_id: &str,
+        client_id: &str,
+        author: Author,
+        body: MessageBody,
+    ) -> EdgeResult<()> {
         if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
             return Err(EdgeError::BadRequest(format!("client_id must be 1-{MAX_CLIENT_ID} characters")));
         }
         validate_body(&body)?;
         let store = self.store()?;
         let (message, is_new) = store.insert_message(conversation_id, client_id, &author, &body, now_ms())?;
-        let ack = ServerFrame::Ack { client_id: client_id.to_string(), conversation_id: conversation_id.to_string(), seq: message.seq };
+        let ack = ServerFrame::Ack {
+            client_id: client_id.to_string(),
+            conversation_id: conversation_id.to_string(),
+            seq: message.seq,
+        };
         if is_new {
             let summary = store.conversation(conversation_id)?;
             let frame = ServerFrame::Message { message };

@@ -77,7 +77,8 @@ impl Store {
 
     fn migrate(&self) -> EdgeResult<()> {
         self.sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", None)?;
-        let rows: Vec<Count> = self.sql.exec("SELECT COALESCE(MAX(version), 0) AS n FROM schema_version", None)?.to_array()?;
+        let rows: Vec<Count> =
+            self.sql.exec("SELECT COALESCE(MAX(version), 0) AS n FROM schema_version", None)?.to_array()?;
         let current = rows.first().map_or(0, |c| c.n as usize);
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current) {
             for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
@@ -107,7 +108,10 @@ impl Store {
     /// the config are removed together with their sessions.
     pub fn put_config(&self, config: &SiteConfig, hashed: &[(String, String, String)]) -> EdgeResult<()> {
         let json = serde_json::to_string(config)?;
-        self.sql.exec("INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json", vec![json.into()])?;
+        self.sql.exec(
+            "INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+            vec![json.into()],
+        )?;
         for agent in &config.agents {
             let (salt, hash) = hashed
                 .iter()
@@ -123,7 +127,8 @@ impl Store {
             )?;
         }
         let keep: Vec<String> = config.agents.iter().map(|a| a.id.clone()).collect();
-        let existing: Vec<AgentRow> = self.sql.exec("SELECT id, name, salt, password_hash FROM agents", None)?.to_array()?;
+        let existing: Vec<AgentRow> =
+            self.sql.exec("SELECT id, name, salt, password_hash FROM agents", None)?.to_array()?;
         for gone in existing.iter().filter(|a| !keep.contains(&a.id)) {
             self.sql.exec("DELETE FROM agents WHERE id = ?", vec![gone.id.as_str().into()])?;
             self.sql.exec("DELETE FROM agent_sessions WHERE agent_id = ?", vec![gone.id.as_str().into()])?;
@@ -176,7 +181,14 @@ impl Store {
     }
 
     /// Creates a visitor and its first conversation.
-    pub fn create_visitor(&self, visitor_id: &str, token_hash: &str, name: &str, conversation_id: &str, now_ms: u64) -> EdgeResult<()> {
+    pub fn create_visitor(
+        &self,
+        visitor_id: &str,
+        token_hash: &str,
+        name: &str,
+        conversation_id: &str,
+        now_ms: u64,
+    ) -> EdgeResult<()> {
         self.sql.exec(
             "INSERT INTO visitors (id, token_hash, name, created_ms) VALUES (?, ?, ?, ?)",
             vec![visitor_id.into(), token_hash.into(), name.into(), int(now_ms)],
@@ -190,10 +202,7 @@ impl Store {
 
     /// A conversation's summary, if it exists.
     pub fn conversation(&self, conversation_id: &str) -> EdgeResult<Option<ConversationSummary>> {
-        Ok(self
-            .summaries("WHERE c.id = ?", vec![conversation_id.into()])?
-            .into_iter()
-            .next())
+        Ok(self.summaries("WHERE c.id = ?", vec![conversation_id.into()])?.into_iter().next())
     }
 
     /// Open conversations with at least one message, newest first.

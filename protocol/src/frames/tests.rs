@@ -4,10 +4,7 @@ use super::*;
 
 #[test]
 fn visitor_send_frame_has_stable_json() {
-    let frame = VisitorFrame::Send {
-        client_id: "c1".into(),
-        body: MessageBody::Text { text: "你好".into() },
-    };
+    let frame = VisitorFrame::Send { client_id: "c1".into(), body: MessageBody::Text { text: "你好".into() } };
     let json = serde_json::to_string(&frame).expect("serialize");
     assert_eq!(json, r#"{"type":"send","client_id":"c1","body":{"kind":"text","text":"你好"}}"#);
 }

@@ -50,14 +50,8 @@ impl Desk {
             self.note_round_robin(g, a, via);
             self.connect(id, a, g, via, now);
         } else {
-            let anyone_online = self.site.members[g]
-                .iter()
-                .any(|&m| self.agents[m].status == AgentStatus::Online);
-            let reason = if anyone_online {
-                WaitReason::Busy
-            } else {
-                WaitReason::Offline
-            };
+            let anyone_online = self.site.members[g].iter().any(|&m| self.agents[m].status == AgentStatus::Online);
+            let reason = if anyone_online { WaitReason::Busy } else { WaitReason::Offline };
             self.enqueue(id, g, reason, now);
         }
     }
@@ -94,9 +88,7 @@ impl Desk {
             }
         };
         match base {
-            BaseStrategy::Load => self
-                .least(g, &ok, |a| self.agents[a].occupied() as u64)
-                .map(|a| (a, Via::Load)),
+            BaseStrategy::Load => self.least(g, &ok, |a| self.agents[a].occupied() as u64).map(|a| (a, Via::Load)),
             BaseStrategy::IdleRate => {
                 let day = self.local_day(now);
                 self.least(g, &ok, |a| {
@@ -111,9 +103,8 @@ impl Desk {
             }
             BaseStrategy::RoundRobin => {
                 let members = &self.site.members[g];
-                let start = self.rr_last[g]
-                    .and_then(|last| members.iter().position(|&m| m == last))
-                    .map_or(0, |p| p + 1);
+                let start =
+                    self.rr_last[g].and_then(|last| members.iter().position(|&m| m == last)).map_or(0, |p| p + 1);
                 (0..members.len())
                     .map(|k| members[(start + k) % members.len()])
                     .find(|&a| ok(a))
@@ -124,27 +115,14 @@ impl Desk {
 
     /// The eligible member with the smallest `key`; ties go to the longest since its last
     /// assignment, then to the smallest id.
-    fn least(
-        &self,
-        g: usize,
-        ok: &dyn Fn(usize) -> bool,
-        key: impl Fn(usize) -> u64,
-    ) -> Option<usize> {
+    fn least(&self, g: usize, ok: &dyn Fn(usize) -> bool, key: impl Fn(usize) -> u64) -> Option<usize> {
         let mut best: Option<(u64, u64, &AgentId, usize)> = None;
         for &a in &self.site.members[g] {
             if !ok(a) {
                 continue;
             }
-            let candidate = (
-                key(a),
-                self.agents[a].last_assigned,
-                &self.site.cfg.agents[a].id,
-                a,
-            );
-            if best
-                .as_ref()
-                .is_none_or(|b| (candidate.0, candidate.1, candidate.2) < (b.0, b.1, b.2))
-            {
+            let candidate = (key(a), self.agents[a].last_assigned, &self.site.cfg.agents[a].id, a);
+            if best.as_ref().is_none_or(|b| (candidate.0, candidate.1, candidate.2) < (b.0, b.1, b.2)) {
                 best = Some(candidate);
             }
         }
@@ -179,17 +157,10 @@ impl Desk {
         self.touch_agent(a);
         let agent = self.site.agent_id(a);
         if let Some(conv) = self.convs.get_mut(id) {
-            conv.state = ConvState::Offered {
-                agent: agent.clone(),
-            };
+            conv.state = ConvState::Offered { agent: agent.clone() };
         }
         self.touch_conv(id);
-        self.emit(Command::Offered {
-            conv: id.clone(),
-            agent,
-            group: self.site.group_id(g),
-            via,
-        });
+        self.emit(Command::Offered { conv: id.clone(), agent, group: self.site.group_id(g), via });
     }
 
     /// Connects a detached conversation to agent `a`; returns whether it is its first connection.
@@ -219,19 +190,8 @@ impl Desk {
     }
 
     /// Tells both sides a conversation is connected; the first time, sends the welcome and promo.
-    pub(super) fn emit_connected(
-        &mut self,
-        id: &ConvId,
-        a: usize,
-        via: Via,
-        first: bool,
-        now: Millis,
-    ) {
-        self.emit(Command::Assigned {
-            conv: id.clone(),
-            agent: self.site.agent_id(a),
-            via,
-        });
+    pub(super) fn emit_connected(&mut self, id: &ConvId, a: usize, via: Via, first: bool, now: Millis) {
+        self.emit(Command::Assigned { conv: id.clone(), agent: self.site.agent_id(a), via });
         if !first {
             return;
         }
@@ -256,19 +216,10 @@ impl Desk {
         let position = self.queues[g].len();
         let group = self.site.group_id(g);
         if let Some(conv) = self.convs.get_mut(id) {
-            conv.state = ConvState::Queued {
-                group: group.clone(),
-                ticket,
-                reason,
-            };
+            conv.state = ConvState::Queued { group: group.clone(), ticket, reason };
         }
         self.touch_conv(id);
-        self.emit(Command::Enqueued {
-            conv: id.clone(),
-            group,
-            position,
-            reason,
-        });
+        self.emit(Command::Enqueued { conv: id.clone(), group, position, reason });
         let prompts = &self.site.cfg.prompts;
         let (kind, text) = match reason {
             WaitReason::Busy => (PromptKind::Busy, prompts.busy.clone()),
@@ -336,10 +287,8 @@ impl Desk {
             return;
         }
         loop {
-            let mut heads: Vec<(u64, usize)> = groups
-                .iter()
-                .filter_map(|&g| self.queues[g].first_key_value().map(|(&t, _)| (t, g)))
-                .collect();
+            let mut heads: Vec<(u64, usize)> =
+                groups.iter().filter_map(|&g| self.queues[g].first_key_value().map(|(&t, _)| (t, g))).collect();
             heads.sort_unstable();
             let mut assigned = false;
             for (ticket, g) in heads {

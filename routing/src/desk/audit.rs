@@ -23,10 +23,7 @@ impl Desk {
         let mut places: BTreeMap<&ConvId, Vec<String>> = BTreeMap::new();
         for (g, queue) in self.queues.iter().enumerate() {
             for (ticket, id) in queue {
-                places
-                    .entry(id)
-                    .or_default()
-                    .push(format!("queue {} #{ticket}", self.site.cfg.groups[g].id));
+                places.entry(id).or_default().push(format!("queue {} #{ticket}", self.site.cfg.groups[g].id));
             }
         }
         for (a, rt) in self.agents.iter().enumerate() {
@@ -35,10 +32,7 @@ impl Desk {
                 places.entry(id).or_default().push(format!("live {agent}"));
             }
             for id in &rt.offered {
-                places
-                    .entry(id)
-                    .or_default()
-                    .push(format!("pending {agent}"));
+                places.entry(id).or_default().push(format!("pending {agent}"));
             }
             let max = self.site.max_sessions(a);
             if rt.occupied() > max {
@@ -67,11 +61,7 @@ impl Desk {
             }
             let timed = matches!(conv.state, ConvState::Active { .. } | ConvState::Bot);
             if timed != self.deadlines.contains_key(id) {
-                problems.push(format!(
-                    "{id} is {:?} with timer {:?}",
-                    conv.state,
-                    self.deadlines.get(id)
-                ));
+                problems.push(format!("{id} is {:?} with timer {:?}", conv.state, self.deadlines.get(id)));
             }
         }
         if self.timers.len() != self.deadlines.len() {
@@ -96,10 +86,7 @@ impl Desk {
         }
         for (a, rt) in self.agents.iter().enumerate() {
             if rt.status == AgentStatus::Offline && !rt.active.is_empty() {
-                problems.push(format!(
-                    "offline agent {} holds live chats",
-                    self.site.cfg.agents[a].id
-                ));
+                problems.push(format!("offline agent {} holds live chats", self.site.cfg.agents[a].id));
             }
         }
         problems

@@ -8,12 +8,8 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::command::{
-    Command, ConvState, ConversationRecord, DayStats, DormantReason, Party, PromptKind, Quota, Via,
-};
-use crate::config::{
-    Channel, SiteConfig, Target, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA, MESSAGE_WINDOW_MS,
-};
+use crate::command::{Command, ConvState, ConversationRecord, DayStats, DormantReason, Party, PromptKind, Quota, Via};
+use crate::config::{Channel, SiteConfig, Target, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA, MESSAGE_WINDOW_MS};
 use crate::error::Rejection;
 use crate::event::{AgentStatus, Closer, Event, NewConversation};
 use crate::ids::{AgentId, ConvId, EntryId, GroupId, Millis};
@@ -80,18 +76,10 @@ impl Site {
         if !problems.is_empty() {
             return Err(Rejection::InvalidConfig(problems.join("; ")));
         }
-        let agent_ix: BTreeMap<AgentId, usize> = cfg
-            .agents
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id.clone(), i))
-            .collect();
-        let group_ix: BTreeMap<GroupId, usize> = cfg
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.id.clone(), i))
-            .collect();
+        let agent_ix: BTreeMap<AgentId, usize> =
+            cfg.agents.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect();
+        let group_ix: BTreeMap<GroupId, usize> =
+            cfg.groups.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
         let mut agent_groups = vec![Vec::new(); cfg.agents.len()];
         let members = cfg
             .groups
@@ -109,18 +97,9 @@ impl Site {
         let Some(&fallback) = group_ix.get(&cfg.fallback_group) else {
             return Err(Rejection::InvalidConfig("no fallback group".to_owned()));
         };
-        let entries = cfg
-            .entries
-            .iter()
-            .map(|e| (e.id.clone(), e.target.clone()))
-            .collect();
-        let transfer_keywords = cfg
-            .bot
-            .transfer_keywords
-            .iter()
-            .map(|k| k.trim().to_lowercase())
-            .filter(|k| !k.is_empty())
-            .collect();
+        let entries = cfg.entries.iter().map(|e| (e.id.clone(), e.target.clone())).collect();
+        let transfer_keywords =
+            cfg.bot.transfer_keywords.iter().map(|k| k.trim().to_lowercase()).filter(|k| !k.is_empty()).collect();
         let auto_replies = cfg
             .bot
             .auto_replies
@@ -128,17 +107,7 @@ impl Site {
             .map(|r| (r.keyword.trim().to_lowercase(), r.reply.clone()))
             .filter(|(k, _)| !k.is_empty())
             .collect();
-        Ok(Site {
-            cfg,
-            agent_ix,
-            group_ix,
-            entries,
-            members,
-            agent_groups,
-            fallback,
-            transfer_keywords,
-            auto_replies,
-        })
+        Ok(Site { cfg, agent_ix, group_ix, entries, members, agent_groups, fallback, transfer_keywords, auto_replies })
     }
 
     /// The index of a group, or the fallback group's when it no longer exists.
@@ -161,18 +130,13 @@ impl Site {
     /// Whether `text` contains a transfer keyword (case-insensitive, anywhere in the text).
     fn wants_human(&self, text: &str) -> bool {
         let text = text.to_lowercase();
-        self.transfer_keywords
-            .iter()
-            .any(|k| text.contains(k.as_str()))
+        self.transfer_keywords.iter().any(|k| text.contains(k.as_str()))
     }
 
     /// The first keyword auto-reply whose keyword `text` contains.
     fn auto_reply(&self, text: &str) -> Option<String> {
         let text = text.to_lowercase();
-        self.auto_replies
-            .iter()
-            .find(|(k, _)| text.contains(k.as_str()))
-            .map(|(_, r)| r.clone())
+        self.auto_replies.iter().find(|(k, _)| text.contains(k.as_str())).map(|(_, r)| r.clone())
     }
 }
 
@@ -204,10 +168,7 @@ impl AgentRt {
     /// Today's figures, starting a new day when the site-local day changed.
     fn today(&mut self, day: i64) -> &mut DayStats {
         if self.today.day != day {
-            self.today = DayStats {
-                day,
-                ..DayStats::default()
-            };
+            self.today = DayStats { day, ..DayStats::default() };
         }
         &mut self.today
     }
@@ -286,11 +247,7 @@ impl Desk {
     /// The queue of a group, first in line first.
     #[must_use]
     pub fn queue(&self, group: &GroupId) -> Vec<ConvId> {
-        self.site
-            .group_ix
-            .get(group)
-            .map(|&g| self.queues[g].values().cloned().collect())
-            .unwrap_or_default()
+        self.site.group_ix.get(group).map(|&g| self.queues[g].values().cloned().collect()).unwrap_or_default()
     }
 
     /// A queued conversation's position in its group's queue (1 = next).
@@ -324,38 +281,23 @@ impl Desk {
     /// An agent's pending list, by id.
     #[must_use]
     pub fn pending(&self, agent: &AgentId) -> Vec<ConvId> {
-        self.site
-            .agent_ix
-            .get(agent)
-            .map(|&a| self.agents[a].offered.iter().cloned().collect())
-            .unwrap_or_default()
+        self.site.agent_ix.get(agent).map(|&a| self.agents[a].offered.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// An agent's live conversations, by id.
     #[must_use]
     pub fn live(&self, agent: &AgentId) -> Vec<ConvId> {
-        self.site
-            .agent_ix
-            .get(agent)
-            .map(|&a| self.agents[a].active.iter().cloned().collect())
-            .unwrap_or_default()
+        self.site.agent_ix.get(agent).map(|&a| self.agents[a].active.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// An agent's presence.
     #[must_use]
     pub fn agent_status(&self, agent: &AgentId) -> Option<AgentStatus> {
-        self.site
-            .agent_ix
-            .get(agent)
-            .map(|&a| self.agents[a].status)
+        self.site.agent_ix.get(agent).map(|&a| self.agents[a].status)
     }
 
     fn in_state(&self, f: impl Fn(&ConvState) -> bool) -> Vec<ConvId> {
-        self.convs
-            .values()
-            .filter(|c| f(&c.state))
-            .map(|c| c.id.clone())
-            .collect()
+        self.convs.values().filter(|c| f(&c.state)).map(|c| c.id.clone()).collect()
     }
 
     // ----- small helpers -----
@@ -438,11 +380,7 @@ impl Desk {
     fn deliver_if_active(&mut self, id: &ConvId, text: String) {
         if let Some(ConvState::Active { agent }) = self.convs.get(id).map(|c| &c.state) {
             let to = Party::Agent(agent.clone());
-            self.emit(Command::Deliver {
-                conv: id.clone(),
-                to,
-                text,
-            });
+            self.emit(Command::Deliver { conv: id.clone(), to, text });
         }
     }
 
@@ -459,10 +397,7 @@ impl Desk {
     fn open(&mut self, req: NewConversation, now: Millis) {
         let id = req.conv.clone();
         if self.convs.contains_key(&id) {
-            self.reject(
-                Party::Visitor(id.clone()),
-                Rejection::DuplicateConversation(id),
-            );
+            self.reject(Party::Visitor(id.clone()), Rejection::DuplicateConversation(id));
             return;
         }
         let (g, designated, welcome, promo) = match self.resolve(&req) {
@@ -472,10 +407,8 @@ impl Desk {
                 return;
             }
         };
-        let quota = (req.channel == Channel::MiniProgram).then(|| Quota {
-            remaining: ENTER_QUOTA,
-            until: now.plus(ENTER_WINDOW_MS),
-        });
+        let quota = (req.channel == Channel::MiniProgram)
+            .then(|| Quota { remaining: ENTER_QUOTA, until: now.plus(ENTER_WINDOW_MS) });
         let record = ConversationRecord {
             id: id.clone(),
             channel: req.channel,
@@ -521,26 +454,20 @@ impl Desk {
                     let Some(&a) = self.site.agent_ix.get(agent) else {
                         return Err(Rejection::UnknownEntry(entry.clone()));
                     };
-                    let g = self.site.agent_groups[a]
-                        .first()
-                        .copied()
-                        .unwrap_or(self.site.fallback);
+                    let g = self.site.agent_groups[a].first().copied().unwrap_or(self.site.fallback);
                     Ok((g, Some(a), site_welcome, None))
                 }
             };
         }
         match &self.site.cfg.mode {
             crate::config::RoutingMode::VisitorPicksGroup { groups } => match &req.chosen_group {
-                Some(g) if groups.contains(g) => {
-                    Ok((self.site.group_of(g), None, site_welcome, None))
-                }
+                Some(g) if groups.contains(g) => Ok((self.site.group_of(g), None, site_welcome, None)),
                 Some(g) => Err(Rejection::UnknownGroup(g.clone())),
                 None => Ok((self.site.fallback, None, site_welcome, None)),
             },
             crate::config::RoutingMode::Rules => {
                 for rule in &self.site.cfg.rules {
-                    let channel_ok =
-                        rule.channels.is_empty() || rule.channels.contains(&req.channel);
+                    let channel_ok = rule.channels.is_empty() || rule.channels.contains(&req.channel);
                     let condition_ok = match &rule.condition {
                         crate::config::Condition::AllVisitors => true,
                         crate::config::Condition::VisitorInfo(f) => f.matches(&req.info),
@@ -548,12 +475,7 @@ impl Desk {
                     };
                     if channel_ok && condition_ok {
                         let welcome = rule.welcome.clone().or(site_welcome);
-                        return Ok((
-                            self.site.group_of(&rule.group),
-                            None,
-                            welcome,
-                            rule.promo.clone(),
-                        ));
+                        return Ok((self.site.group_of(&rule.group), None, welcome, rule.promo.clone()));
                     }
                 }
                 Ok((self.site.fallback, None, site_welcome, None))
@@ -563,35 +485,23 @@ impl Desk {
 
     fn visitor_entered(&mut self, id: ConvId, now: Millis) {
         let Some(conv) = self.convs.get_mut(&id) else {
-            self.reject(
-                Party::Visitor(id.clone()),
-                Rejection::UnknownConversation(id),
-            );
+            self.reject(Party::Visitor(id.clone()), Rejection::UnknownConversation(id));
             return;
         };
         if conv.channel == Channel::MiniProgram {
-            conv.quota = Some(Quota {
-                remaining: ENTER_QUOTA,
-                until: now.plus(ENTER_WINDOW_MS),
-            });
+            conv.quota = Some(Quota { remaining: ENTER_QUOTA, until: now.plus(ENTER_WINDOW_MS) });
             self.touch_conv(&id);
         }
     }
 
     fn visitor_message(&mut self, id: ConvId, text: String, now: Millis) {
         let Some(conv) = self.convs.get_mut(&id) else {
-            self.reject(
-                Party::Visitor(id.clone()),
-                Rejection::UnknownConversation(id),
-            );
+            self.reject(Party::Visitor(id.clone()), Rejection::UnknownConversation(id));
             return;
         };
         conv.last_activity = now;
         if conv.channel == Channel::MiniProgram {
-            conv.quota = Some(Quota {
-                remaining: MESSAGE_QUOTA,
-                until: now.plus(MESSAGE_WINDOW_MS),
-            });
+            conv.quota = Some(Quota { remaining: MESSAGE_QUOTA, until: now.plus(MESSAGE_WINDOW_MS) });
         }
         let state = conv.state.clone();
         self.touch_conv(&id);
@@ -599,17 +509,9 @@ impl Desk {
             ConvState::Bot => self.bot_message(&id, text, false, now),
             ConvState::Expired => self.bot_message(&id, text, true, now),
             ConvState::Queued { .. } | ConvState::Offered { .. } => {}
-            ConvState::Active { agent } => self.emit(Command::Deliver {
-                conv: id,
-                to: Party::Agent(agent),
-                text,
-            }),
+            ConvState::Active { agent } => self.emit(Command::Deliver { conv: id, to: Party::Agent(agent), text }),
             ConvState::Dormant { previous, .. } => {
-                let prefer = self
-                    .site
-                    .agent_ix
-                    .get(&previous)
-                    .map_or(Prefer::Nobody, |&a| Prefer::Previous(a));
+                let prefer = self.site.agent_ix.get(&previous).map_or(Prefer::Nobody, |&a| Prefer::Previous(a));
                 self.route(&id, prefer, now);
                 self.deliver_if_active(&id, text);
             }
@@ -631,10 +533,7 @@ impl Desk {
             }
             self.emit(Command::EnteredBotList { conv: id.clone() });
         }
-        let reply = self
-            .site
-            .auto_reply(&text)
-            .or_else(|| self.site.cfg.bot.fallback_reply.clone());
+        let reply = self.site.auto_reply(&text).or_else(|| self.site.cfg.bot.fallback_reply.clone());
         if let Some(reply) = reply {
             self.bot_say(id, reply, now);
         }
@@ -650,10 +549,7 @@ impl Desk {
             return;
         };
         if !matches!(&conv.state, ConvState::Active { agent: holder } if *holder == agent) {
-            self.reject(
-                Party::Agent(agent.clone()),
-                Rejection::NotAssignedToYou { conv: id, agent },
-            );
+            self.reject(Party::Agent(agent.clone()), Rejection::NotAssignedToYou { conv: id, agent });
             return;
         }
         if !self.take_quota(&id, now) {
@@ -675,11 +571,7 @@ impl Desk {
             self.touch_agent(a);
         }
         self.touch_conv(&id);
-        self.emit(Command::Deliver {
-            conv: id.clone(),
-            to: Party::Visitor(id),
-            text,
-        });
+        self.emit(Command::Deliver { conv: id.clone(), to: Party::Visitor(id), text });
     }
 
     fn set_status(&mut self, agent: AgentId, status: AgentStatus, now: Millis) {
@@ -739,10 +631,7 @@ impl Desk {
                 }
                 self.detach(&id, now);
                 if holder != Some(a) {
-                    self.emit(Command::Withdrawn {
-                        conv: id.clone(),
-                        agent: offered_to,
-                    });
+                    self.emit(Command::Withdrawn { conv: id.clone(), agent: offered_to });
                 }
                 let first = self.activate(&id, a, now);
                 self.emit_connected(&id, a, Via::Accepted, first, now);
@@ -819,12 +708,7 @@ impl Desk {
             }
         }
         self.activate(&id, b, now);
-        self.emit(Command::Transferred {
-            conv: id,
-            from: agent,
-            to: self.site.agent_id(b),
-            via,
-        });
+        self.emit(Command::Transferred { conv: id, from: agent, to: self.site.agent_id(b), via });
         self.drain_for_agent(a, now);
     }
 
@@ -872,10 +756,7 @@ impl Desk {
 
     fn leave_message(&mut self, id: ConvId, fields: BTreeMap<String, String>, now: Millis) {
         if !self.convs.contains_key(&id) {
-            self.reject(
-                Party::Visitor(id.clone()),
-                Rejection::UnknownConversation(id),
-            );
+            self.reject(Party::Visitor(id.clone()), Rejection::UnknownConversation(id));
             return;
         }
         let missing = self
@@ -890,10 +771,7 @@ impl Desk {
             self.reject(Party::Visitor(id), Rejection::MissingField(name));
             return;
         }
-        self.emit(Command::MessageLeft {
-            conv: id.clone(),
-            fields,
-        });
+        self.emit(Command::MessageLeft { conv: id.clone(), fields });
         self.close(id, Closer::Visitor, now);
     }
 
@@ -926,11 +804,7 @@ impl Desk {
     /// Runs every timer due at `now`, earliest first.
     fn run_due(&mut self, now: Millis) {
         loop {
-            let conv_due = self
-                .timers
-                .first()
-                .filter(|(t, _)| *t <= now)
-                .map(|(t, id)| (*t, id.clone()));
+            let conv_due = self.timers.first().filter(|(t, _)| *t <= now).map(|(t, id)| (*t, id.clone()));
             let hours_due = self.hours_wake.filter(|t| *t <= now);
             match (conv_due, hours_due) {
                 (None, None) => break,
@@ -954,10 +828,8 @@ impl Desk {
             return;
         };
         let timeouts = self.site.cfg.timeouts;
-        let idle = matches!(conv.state, ConvState::Active { .. })
-            && now >= conv.last_activity.plus(timeouts.idle_ms);
-        let expired = matches!(conv.state, ConvState::Bot)
-            && now >= conv.last_activity.plus(timeouts.bot_expiry_ms);
+        let idle = matches!(conv.state, ConvState::Active { .. }) && now >= conv.last_activity.plus(timeouts.idle_ms);
+        let expired = matches!(conv.state, ConvState::Bot) && now >= conv.last_activity.plus(timeouts.bot_expiry_ms);
         if idle {
             self.go_dormant(id, DormantReason::Idle, now);
         } else if expired {
@@ -976,17 +848,10 @@ impl Desk {
         };
         let previous = self.site.agent_id(a);
         if let Some(conv) = self.convs.get_mut(id) {
-            conv.state = ConvState::Dormant {
-                previous: previous.clone(),
-                reason,
-            };
+            conv.state = ConvState::Dormant { previous: previous.clone(), reason };
         }
         self.touch_conv(id);
-        self.emit(Command::NeedsReaccept {
-            conv: id.clone(),
-            previous,
-            reason,
-        });
+        self.emit(Command::NeedsReaccept { conv: id.clone(), previous, reason });
         if self.agents[a].status == AgentStatus::Online {
             self.drain_for_agent(a, now);
         }
@@ -997,10 +862,7 @@ impl Desk {
         let offered = std::mem::take(&mut self.agents[a].offered);
         let agent = self.site.agent_id(a);
         for id in offered {
-            self.emit(Command::Withdrawn {
-                conv: id.clone(),
-                agent: agent.clone(),
-            });
+            self.emit(Command::Withdrawn { conv: id.clone(), agent: agent.clone() });
             self.route(&id, Prefer::Nobody, now);
         }
     }

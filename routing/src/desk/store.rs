@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::command::{
-    AgentRecord, AgentStats, Command, ConvState, Counters, DayStats, DeskStats, DormantReason,
-    Record, Snapshot, WaitReason,
+    AgentRecord, AgentStats, Command, ConvState, Counters, DayStats, DeskStats, DormantReason, Record, Snapshot,
+    WaitReason,
 };
 use crate::config::SiteConfig;
 use crate::error::Rejection;
@@ -53,10 +53,7 @@ impl Desk {
             }
         }
         for (group, agent) in snapshot.counters.round_robin {
-            if let (Some(&g), Some(&a)) = (
-                desk.site.group_ix.get(&group),
-                desk.site.agent_ix.get(&agent),
-            ) {
+            if let (Some(&g), Some(&a)) = (desk.site.group_ix.get(&group), desk.site.agent_ix.get(&agent)) {
                 desk.rr_last[g] = Some(a);
             }
         }
@@ -76,18 +73,10 @@ impl Desk {
                 repaired = true;
             }
             let agent_of = |agent: &AgentId| {
-                desk.site
-                    .agent_ix
-                    .get(agent)
-                    .copied()
-                    .filter(|&a| desk.agents[a].status != AgentStatus::Offline)
+                desk.site.agent_ix.get(agent).copied().filter(|&a| desk.agents[a].status != AgentStatus::Offline)
             };
             match conv.state.clone() {
-                ConvState::Queued {
-                    group,
-                    ticket,
-                    reason,
-                } => {
+                ConvState::Queued { group, ticket, reason } => {
                     let g = desk.site.group_of(&group);
                     let ticket = if desk.queues[g].contains_key(&ticket) {
                         desk.next_ticket += 1;
@@ -99,11 +88,7 @@ impl Desk {
                     desk.queues[g].insert(ticket, id.clone());
                     let group = desk.site.group_id(g);
                     repaired |= !matches!(&conv.state, ConvState::Queued { group: old, ticket: t, .. } if *old == group && *t == ticket);
-                    conv.state = ConvState::Queued {
-                        group,
-                        ticket,
-                        reason,
-                    };
+                    conv.state = ConvState::Queued { group, ticket, reason };
                 }
                 ConvState::Offered { agent } => match agent_of(&agent) {
                     Some(a) => {
@@ -114,11 +99,8 @@ impl Desk {
                         let ticket = desk.next_ticket;
                         desk.next_ticket += 1;
                         desk.queues[g].insert(ticket, id.clone());
-                        conv.state = ConvState::Queued {
-                            group: desk.site.group_id(g),
-                            ticket,
-                            reason: WaitReason::Busy,
-                        };
+                        conv.state =
+                            ConvState::Queued { group: desk.site.group_id(g), ticket, reason: WaitReason::Busy };
                         repaired = true;
                     }
                 },
@@ -127,10 +109,7 @@ impl Desk {
                         desk.agents[a].active.insert(id.clone());
                     }
                     None => {
-                        conv.state = ConvState::Dormant {
-                            previous: agent,
-                            reason: DormantReason::AgentLeft,
-                        };
+                        conv.state = ConvState::Dormant { previous: agent, reason: DormantReason::AgentLeft };
                         conv.held_since = None;
                         repaired = true;
                     }
@@ -153,25 +132,14 @@ impl Desk {
     /// [`Command::Persist`] records written so far add up to.
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {
-        let mut agents: Vec<AgentRecord> = (0..self.agents.len())
-            .map(|a| self.agent_record(a))
-            .collect();
+        let mut agents: Vec<AgentRecord> = (0..self.agents.len()).map(|a| self.agent_record(a)).collect();
         agents.sort_by(|x, y| x.id.cmp(&y.id));
-        Snapshot {
-            conversations: self.convs.values().cloned().collect(),
-            agents,
-            counters: self.counters(),
-        }
+        Snapshot { conversations: self.convs.values().cloned().collect(), agents, counters: self.counters() }
     }
 
     fn agent_record(&self, a: usize) -> AgentRecord {
         let rt = &self.agents[a];
-        AgentRecord {
-            id: self.site.agent_id(a),
-            status: rt.status,
-            last_assigned: rt.last_assigned,
-            today: rt.today,
-        }
+        AgentRecord { id: self.site.agent_id(a), status: rt.status, last_assigned: rt.last_assigned, today: rt.today }
     }
 
     fn counters(&self) -> Counters {
@@ -190,8 +158,7 @@ impl Desk {
     /// When a closed site with waiting conversations must wake up to serve them.
     fn hours_wake_at(&self, now: Millis) -> Option<Millis> {
         let hours = &self.site.cfg.service_hours;
-        if hours.weekly.is_none() || hours.is_open(now) || self.queues.iter().all(|q| q.is_empty())
-        {
+        if hours.weekly.is_none() || hours.is_open(now) || self.queues.iter().all(|q| q.is_empty()) {
             return None;
         }
         hours.next_open(now)
@@ -255,20 +222,10 @@ impl Desk {
         };
         let old_rr = self.counters().round_robin;
         let old = std::mem::replace(&mut self.site, site);
-        let mut old_agents: BTreeMap<AgentId, AgentRt> = old
-            .cfg
-            .agents
-            .iter()
-            .map(|a| a.id.clone())
-            .zip(std::mem::take(&mut self.agents))
-            .collect();
-        self.agents = self
-            .site
-            .cfg
-            .agents
-            .iter()
-            .map(|a| old_agents.remove(&a.id).unwrap_or_else(AgentRt::new))
-            .collect();
+        let mut old_agents: BTreeMap<AgentId, AgentRt> =
+            old.cfg.agents.iter().map(|a| a.id.clone()).zip(std::mem::take(&mut self.agents)).collect();
+        self.agents =
+            self.site.cfg.agents.iter().map(|a| old_agents.remove(&a.id).unwrap_or_else(AgentRt::new)).collect();
         for a in 0..self.agents.len() {
             self.touch_agent(a);
         }
@@ -277,10 +234,7 @@ impl Desk {
             self.removed_agents.insert(agent.clone());
             for id in rt.active {
                 if let Some(conv) = self.convs.get_mut(&id) {
-                    conv.state = ConvState::Dormant {
-                        previous: agent.clone(),
-                        reason: DormantReason::AgentLeft,
-                    };
+                    conv.state = ConvState::Dormant { previous: agent.clone(), reason: DormantReason::AgentLeft };
                     conv.held_since = None;
                 }
                 self.touch_conv(&id);
@@ -291,27 +245,13 @@ impl Desk {
                 });
             }
             for id in rt.offered {
-                self.emit(Command::Withdrawn {
-                    conv: id.clone(),
-                    agent: agent.clone(),
-                });
+                self.emit(Command::Withdrawn { conv: id.clone(), agent: agent.clone() });
                 reroute.push(id);
             }
         }
-        let mut old_queues: BTreeMap<GroupId, BTreeMap<u64, ConvId>> = old
-            .cfg
-            .groups
-            .iter()
-            .map(|g| g.id.clone())
-            .zip(std::mem::take(&mut self.queues))
-            .collect();
-        self.queues = self
-            .site
-            .cfg
-            .groups
-            .iter()
-            .map(|g| old_queues.remove(&g.id).unwrap_or_default())
-            .collect();
+        let mut old_queues: BTreeMap<GroupId, BTreeMap<u64, ConvId>> =
+            old.cfg.groups.iter().map(|g| g.id.clone()).zip(std::mem::take(&mut self.queues)).collect();
+        self.queues = self.site.cfg.groups.iter().map(|g| old_queues.remove(&g.id).unwrap_or_default()).collect();
         let fallback = self.site.fallback;
         let fallback_id = self.site.group_id(fallback);
         for (_, queue) in old_queues {
@@ -326,12 +266,8 @@ impl Desk {
                 self.moved_queues.insert(fallback_id.clone());
             }
         }
-        let ids: Vec<ConvId> = self
-            .convs
-            .values()
-            .filter(|c| !self.site.group_ix.contains_key(&c.group))
-            .map(|c| c.id.clone())
-            .collect();
+        let ids: Vec<ConvId> =
+            self.convs.values().filter(|c| !self.site.group_ix.contains_key(&c.group)).map(|c| c.id.clone()).collect();
         for id in ids {
             if let Some(conv) = self.convs.get_mut(&id) {
                 conv.group.clone_from(&fallback_id);
@@ -340,10 +276,7 @@ impl Desk {
         }
         self.rr_last = vec![None; self.queues.len()];
         for (group, agent) in old_rr {
-            if let (Some(&g), Some(&a)) = (
-                self.site.group_ix.get(&group),
-                self.site.agent_ix.get(&agent),
-            ) {
+            if let (Some(&g), Some(&a)) = (self.site.group_ix.get(&group), self.site.agent_ix.get(&agent)) {
                 self.rr_last[g] = Some(a);
             }
         }
@@ -362,16 +295,8 @@ impl Desk {
     /// Today's figures of every agent, in config order, and the sizes of the lists.
     #[must_use]
     pub fn stats(&self, now: Millis) -> DeskStats {
-        let agents = (0..self.agents.len())
-            .map(|a| self.stats_of(a, now))
-            .collect();
-        let mut stats = DeskStats {
-            agents,
-            queued: 0,
-            bot_list: 0,
-            expired: 0,
-            dormant: 0,
-        };
+        let agents = (0..self.agents.len()).map(|a| self.stats_of(a, now)).collect();
+        let mut stats = DeskStats { agents, queued: 0, bot_list: 0, expired: 0, dormant: 0 };
         for conv in self.convs.values() {
             match conv.state {
                 ConvState::Queued { .. } => stats.queued += 1,
@@ -387,23 +312,13 @@ impl Desk {
     /// One agent's figures for today (site time zone).
     #[must_use]
     pub fn agent_stats(&self, agent: &AgentId, now: Millis) -> Option<AgentStats> {
-        self.site
-            .agent_ix
-            .get(agent)
-            .map(|&a| self.stats_of(a, now))
+        self.site.agent_ix.get(agent).map(|&a| self.stats_of(a, now))
     }
 
     fn stats_of(&self, a: usize, now: Millis) -> AgentStats {
         let rt = &self.agents[a];
         let day = self.local_day(now);
-        let today = if rt.today.day == day {
-            rt.today
-        } else {
-            DayStats {
-                day,
-                ..DayStats::default()
-            }
-        };
+        let today = if rt.today.day == day { rt.today } else { DayStats { day, ..DayStats::default() } };
         AgentStats {
             agent: self.site.agent_id(a),
             status: rt.status,

@@ -17,12 +17,7 @@ fn site() -> SiteConfig {
 }
 
 fn login(desk: &mut Desk, now: u64, agent: &str) {
-    let _ = desk.handle(
-        Millis(now),
-        Event::AgentLogin {
-            agent: agent.into(),
-        },
-    );
+    let _ = desk.handle(Millis(now), Event::AgentLogin { agent: agent.into() });
 }
 
 fn open(desk: &mut Desk, now: u64, conv: &str) -> Vec<Command> {
@@ -46,13 +41,7 @@ fn time_going_backwards_counts_as_the_latest_time_seen() {
     login(&mut desk, 10 * MINUTE, "a1");
     let _ = open(&mut desk, 10 * MINUTE, "c1");
     // An event stamped earlier than the last one must not move the idle deadline back.
-    let _ = desk.handle(
-        Millis(0),
-        Event::VisitorMessage {
-            conv: "c1".into(),
-            text: "x".into(),
-        },
-    );
+    let _ = desk.handle(Millis(0), Event::VisitorMessage { conv: "c1".into(), text: "x".into() });
     assert_eq!(desk.next_deadline(), Some(Millis(40 * MINUTE)));
 }
 
@@ -81,13 +70,7 @@ fn restore_repairs_records_that_no_longer_fit_the_config() {
     let restored = Desk::restore(c, store, Millis(3)).expect("valid");
     assert!(restored.audit().is_empty(), "{:?}", restored.audit());
     let held = restored.conversation(&"held".into()).expect("still open");
-    assert_eq!(
-        held.state,
-        ConvState::Dormant {
-            previous: "a2".into(),
-            reason: DormantReason::AgentLeft
-        }
-    );
+    assert_eq!(held.state, ConvState::Dormant { previous: "a2".into(), reason: DormantReason::AgentLeft });
     assert_eq!(held.group, GroupId::from("h"));
     assert_eq!(restored.queue(&"h".into()), vec![ConvId::from("waiting")]);
 }
@@ -110,11 +93,7 @@ fn restore_then_first_event_serves_queues_that_can_move() {
     });
     let mut restored = Desk::restore(site(), store, Millis(2)).expect("valid");
     let cmds = restored.handle(Millis(3), Event::TimerFired);
-    assert!(cmds.contains(&Command::Assigned {
-        conv: "c1".into(),
-        agent: "a1".into(),
-        via: Via::Load
-    }));
+    assert!(cmds.contains(&Command::Assigned { conv: "c1".into(), agent: "a1".into(), via: Via::Load }));
 }
 
 #[test]
@@ -122,19 +101,8 @@ fn the_alarm_follows_the_earliest_deadline() {
     let mut desk = Desk::new(site()).expect("valid");
     login(&mut desk, 0, "a1");
     let cmds = open(&mut desk, 0, "c1");
-    assert_eq!(
-        cmds.last(),
-        Some(&Command::SetAlarm {
-            at: Some(Millis(30 * MINUTE))
-        })
-    );
-    let cmds = desk.handle(
-        Millis(MINUTE),
-        Event::Close {
-            conv: "c1".into(),
-            by: Closer::Visitor,
-        },
-    );
+    assert_eq!(cmds.last(), Some(&Command::SetAlarm { at: Some(Millis(30 * MINUTE)) }));
+    let cmds = desk.handle(Millis(MINUTE), Event::Close { conv: "c1".into(), by: Closer::Visitor });
     assert_eq!(cmds.last(), Some(&Command::SetAlarm { at: None }));
     assert_eq!(desk.next_deadline(), None);
 }

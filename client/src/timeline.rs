@@ -96,7 +96,7 @@ impl Timeline {
     /// Puts a stored line after every stored line with a smaller `seq`, before unsent lines.
     fn place(&mut self, line: Line) {
         let seq = line.seq.unwrap_or(u64::MAX);
-        let pos = self.lines.iter().position(|l| l.seq.map_or(true, |s| s > seq)).unwrap_or(self.lines.len());
+        let pos = self.lines.iter().position(|l| l.seq.is_none_or(|s| s > seq)).unwrap_or(self.lines.len());
         self.lines.insert(pos, line);
     }
 }

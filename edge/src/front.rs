@@ -92,7 +92,7 @@ pub fn valid_site_id(site: &str) -> bool {
 /// Reads a JSON body, refusing bodies over [`MAX_JSON_BODY`] before and after reading.
 async fn read_json_body(req: &mut Request) -> EdgeResult<Vec<u8>> {
     if let Ok(Some(len)) = req.headers().get("content-length") {
-        if len.parse::<usize>().map_or(true, |n| n > MAX_JSON_BODY) {
+        if !len.parse::<usize>().is_ok_and(|n| n <= MAX_JSON_BODY) {
             return Err(EdgeError::PayloadTooLarge);
         }
     }

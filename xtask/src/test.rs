@@ -107,9 +107,9 @@ fn e2e() -> Result<()> {
     print!("{text}");
     let count = |key: &str| {
         text.lines()
+            .rev()
             .filter_map(|l| l.trim_start_matches(['ℹ', ' ', '#']).strip_prefix(key))
-            .filter_map(|n| n.trim().parse::<u32>().ok())
-            .last()
+            .find_map(|n| n.trim().parse::<u32>().ok())
             .unwrap_or(0)
     };
     let (passed, failed) = (count("pass "), count("fail "));

@@ -11,9 +11,9 @@ mod host;
 mod i18n;
 mod launcher;
 
-/// Mounts the widget; wasm-bindgen calls this when the module loads.
-#[cfg(not(test))]
-#[wasm_bindgen::prelude::wasm_bindgen(start)]
+/// Mounts the widget; wasm-bindgen calls this when the module loads (not in unit tests, which
+/// mount single components themselves).
+#[cfg_attr(not(test), wasm_bindgen::prelude::wasm_bindgen(start))]
 pub fn start() {
     leptos::mount::mount_to_body(app::App);
 }

@@ -26,6 +26,12 @@ pub enum EdgeError {
     InvalidCredentials,
     /// A conversation that does not exist or is not the caller's.
     ConversationNotFound,
+    /// The visitor's identity token was refused (the code says why).
+    Identity(identity::IdentityError),
+    /// The request comes from a page origin the site does not allow.
+    OriginNotAllowed,
+    /// Too many requests; retry after this many seconds.
+    RateLimited(u32),
     /// An unexpected platform failure; details are logged, never returned.
     Internal(String),
 }
@@ -44,6 +50,9 @@ impl EdgeError {
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
             Self::ConversationNotFound => "conversation_not_found",
+            Self::Identity(err) => err.code(),
+            Self::OriginNotAllowed => "origin_not_allowed",
+            Self::RateLimited(_) => "rate_limited",
             Self::Internal(_) => "internal",
         }
     }
@@ -57,6 +66,9 @@ impl EdgeError {
             Self::PayloadTooLarge => 413,
             Self::MessageTooLong => 422,
             Self::Unauthorized | Self::InvalidCredentials => 401,
+            Self::Identity(err) => err.http_status(),
+            Self::OriginNotAllowed => 403,
+            Self::RateLimited(_) => 429,
             Self::Internal(_) => 500,
         }
     }
@@ -74,6 +86,9 @@ impl EdgeError {
             Self::Unauthorized => "missing or invalid token".into(),
             Self::InvalidCredentials => "wrong agent name or password".into(),
             Self::ConversationNotFound => "no such conversation".into(),
+            Self::Identity(err) => err.message().into(),
+            Self::OriginNotAllowed => "this page is not allowed to embed the chat of this site".into(),
+            Self::RateLimited(secs) => format!("too many requests, retry in {secs} s"),
             Self::Internal(_) => "internal error".into(),
         }
     }
@@ -88,7 +103,11 @@ impl EdgeError {
         if let Self::Internal(detail) = &self {
             worker::console_error!("internal error: {detail}");
         }
-        Ok(Response::from_json(&self.body())?.with_status(self.status()))
+        let response = Response::from_json(&self.body())?.with_status(self.status());
+        if let Self::RateLimited(secs) = self {
+            response.headers().set("retry-after", &secs.to_string())?;
+        }
+        Ok(response)
     }
 }
 

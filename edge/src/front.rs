@@ -7,8 +7,11 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
 
-/// Largest JSON body any endpoint accepts.
+/// Largest JSON body of the visitor, agent and config endpoints.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+/// Largest CRM contacts import in one request.
+const MAX_CONTACTS_BODY: usize = 2 * 1024 * 1024;
 
 /// Binding name of the Desk namespace in wrangler.toml.
 const DESK_BINDING: &str = "DESK";
@@ -26,6 +29,35 @@ enum Endpoint {
     AgentSocket,
     /// `GET|PUT config`: the site configuration (admin token).
     Config,
+    /// `PUT contacts`: CRM contacts import (admin token).
+    Contacts,
+}
+
+/// Who is asking, as the Desk needs to know for origin checks and rate limits.
+struct Caller {
+    /// The browser's `Origin` header, if any.
+    origin: String,
+    /// This Worker's own origin (the widget and console pages live here).
+    own_origin: String,
+    /// Client IP (`CF-Connecting-IP`).
+    ip: String,
+}
+
+impl Caller {
+    fn of(req: &Request) -> Self {
+        let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
+        let own_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+        Self { origin: header("origin"), own_origin, ip: header("cf-connecting-ip") }
+    }
+
+    fn headers(&self, site: &str) -> EdgeResult<Headers> {
+        let headers = Headers::new();
+        headers.set("x-desk-site", site)?;
+        headers.set("x-desk-origin", &self.origin)?;
+        headers.set("x-desk-own-origin", &self.own_origin)?;
+        headers.set("x-desk-ip", &self.ip)?;
+        Ok(headers)
+    }
 }
 
 /// Handles one request that static assets did not answer.
@@ -38,25 +70,31 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         return Err(EdgeError::NotFound);
     };
     let method = req.method();
+    let caller = Caller::of(&req);
     match (endpoint, method) {
         (Endpoint::Sessions, Method::Post) => {
             let body = read_json_body(&mut req).await?;
-            forward(env, &site, "/sessions", Method::Post, Some(body)).await
+            forward(env, &site, &caller, "/sessions", Method::Post, Some(body)).await
         }
         (Endpoint::AgentLogin, Method::Post) => {
             let body = read_json_body(&mut req).await?;
-            forward(env, &site, "/agents/login", Method::Post, Some(body)).await
+            forward(env, &site, &caller, "/agents/login", Method::Post, Some(body)).await
         }
-        (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, "/visitor/ws", &req).await,
-        (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, "/agent/ws", &req).await,
+        (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, "/visitor/ws", &req).await,
+        (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, "/agent/ws", &req).await,
         (Endpoint::Config, Method::Put) => {
             check_admin(&req, env)?;
             let body = read_json_body(&mut req).await?;
-            forward(env, &site, "/admin/config", Method::Put, Some(body)).await
+            forward(env, &site, &caller, "/admin/config", Method::Put, Some(body)).await
         }
         (Endpoint::Config, Method::Get) => {
             check_admin(&req, env)?;
-            forward(env, &site, "/admin/config", Method::Get, None).await
+            forward(env, &site, &caller, "/admin/config", Method::Get, None).await
+        }
+        (Endpoint::Contacts, Method::Put) => {
+            check_admin(&req, env)?;
+            let body = read_body(&mut req, MAX_CONTACTS_BODY).await?;
+            forward(env, &site, &caller, "/admin/contacts", Method::Put, Some(body)).await
         }
         _ => Err(EdgeError::MethodNotAllowed),
     }
@@ -77,6 +115,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "agents/login" => Endpoint::AgentLogin,
         "agents/ws" => Endpoint::AgentSocket,
         "config" => Endpoint::Config,
+        "contacts" => Endpoint::Contacts,
         _ => return Ok(None),
     };
     Ok(Some((site.to_string(), endpoint)))
@@ -89,15 +128,20 @@ pub fn valid_site_id(site: &str) -> bool {
         && site.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-/// Reads a JSON body, refusing bodies over [`MAX_JSON_BODY`] before and after reading.
+/// Reads a JSON body, refusing bodies over [`MAX_JSON_BODY`].
 async fn read_json_body(req: &mut Request) -> EdgeResult<Vec<u8>> {
+    read_body(req, MAX_JSON_BODY).await
+}
+
+/// Reads a body of at most `limit` bytes, refusing larger ones before and after reading.
+async fn read_body(req: &mut Request, limit: usize) -> EdgeResult<Vec<u8>> {
     if let Ok(Some(len)) = req.headers().get("content-length") {
-        if !len.parse::<usize>().is_ok_and(|n| n <= MAX_JSON_BODY) {
+        if !len.parse::<usize>().is_ok_and(|n| n <= limit) {
             return Err(EdgeError::PayloadTooLarge);
         }
     }
     let body = req.bytes().await.map_err(|_| EdgeError::BadRequest("unreadable body".into()))?;
-    if body.len() > MAX_JSON_BODY {
+    if body.len() > limit {
         return Err(EdgeError::PayloadTooLarge);
     }
     Ok(body)
@@ -119,10 +163,16 @@ fn check_admin(req: &Request, env: &Env) -> EdgeResult<()> {
 }
 
 /// Sends a request to the site's Desk under an internal path and returns its answer.
-async fn forward(env: &Env, site: &str, path: &str, method: Method, body: Option<Vec<u8>>) -> EdgeResult<Response> {
-    let headers = Headers::new();
+async fn forward(
+    env: &Env,
+    site: &str,
+    caller: &Caller,
+    path: &str,
+    method: Method,
+    body: Option<Vec<u8>>,
+) -> EdgeResult<Response> {
+    let headers = caller.headers(site)?;
     headers.set("content-type", "application/json")?;
-    headers.set("x-desk-site", site)?;
     let mut init = RequestInit::new();
     init.with_method(method).with_headers(headers);
     if let Some(body) = body {
@@ -134,14 +184,13 @@ async fn forward(env: &Env, site: &str, path: &str, method: Method, body: Option
 }
 
 /// Forwards a WebSocket upgrade to the Desk.
-async fn upgrade(env: &Env, site: &str, path: &str, req: &Request) -> EdgeResult<Response> {
+async fn upgrade(env: &Env, site: &str, caller: &Caller, path: &str, req: &Request) -> EdgeResult<Response> {
     let is_upgrade = req.headers().get("upgrade").ok().flatten().is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if !is_upgrade {
         return Err(EdgeError::BadRequest("expected a WebSocket upgrade".into()));
     }
-    let headers = Headers::new();
+    let headers = caller.headers(site)?;
     headers.set("upgrade", "websocket")?;
-    headers.set("x-desk-site", site)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
     let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;

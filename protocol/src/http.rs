@@ -18,6 +18,10 @@ pub struct SessionRequest {
     pub page_url: Option<String>,
     /// Title of the host page.
     pub page_title: Option<String>,
+    /// Origin of the host page that embeds the widget (checked against the site's allow-list).
+    pub host_origin: Option<String>,
+    /// `setCustomField` data: shown to agents, never used to decide who the visitor is.
+    pub custom_fields: std::collections::BTreeMap<String, String>,
 }
 
 /// Answer to a session request.
@@ -29,6 +33,10 @@ pub struct SessionResponse {
     pub conversation_id: String,
     /// Secret session token: sent in the first WebSocket frame, never in a URL.
     pub token: String,
+    /// Whether the visitor proved its identity with a site token.
+    pub verified: bool,
+    /// Name shown for the visitor.
+    pub visitor_name: String,
     /// What the widget needs to render for this site.
     pub config: WidgetConfig,
 }

@@ -12,7 +12,7 @@
   var ds = s.dataset;
   var queued = (w.ChatWidget && w.ChatWidget.q) || [];
   var handlers = {};
-  var ready = 0, isOpen = 0, outbox = [];
+  var ready = 0, isOpen = 0, outbox = [], layout;
   var frame = d.createElement('iframe');
   var q = new URLSearchParams({ site: ds.site || '', host: location.origin, locale: ds.locale || navigator.language || '' });
   frame.src = origin + '/widget/?' + q;
@@ -22,6 +22,8 @@
   var base = 'position:fixed;bottom:0;right:0;border:0;z-index:2147483000;background:transparent;color-scheme:normal;';
   function size() {
     var narrow = w.innerWidth <= 480;
+    // The widget cannot see the host's viewport from inside its iframe: tell it.
+    if (layout !== narrow) { layout = narrow; post({ type: 'cmd', cmd: 'layout', args: [narrow ? 'narrow' : 'wide'] }); }
     frame.style.cssText = base + (isOpen
       ? (narrow ? 'width:100%;height:100%;' : 'width:420px;height:min(720px,100%);')
       : 'width:96px;height:96px;');

@@ -124,6 +124,7 @@ async fn open_session(params: &Params) -> Result<SessionResponse, FetchError> {
     let request = SessionRequest {
         resume_token: client::storage_get(&token_key(&params.site)).filter(|t| !t.is_empty()),
         locale: Some(params.locale.clone()),
+        host_origin: Some(params.host.clone()).filter(|h| !h.is_empty()),
         ..SessionRequest::default()
     };
     client::post_json(&format!("/api/v1/sites/{}/sessions", params.site), &request).await

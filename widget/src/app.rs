@@ -19,10 +19,12 @@ pub fn App() -> impl IntoView {
     provide_context(params.clone());
     provide_context(strings);
 
+    let narrow = RwSignal::new(false);
     host::listen(params.host.clone(), move |command| match command {
         Command::Open => chat.open.set(true),
         Command::Close => chat.open.set(false),
         Command::Toggle => chat.open.update(|o| *o = !*o),
+        Command::Layout(is_narrow) => narrow.set(is_narrow),
     });
 
     // Sync the open state to the outside world: the loader resizes the iframe, the page hears events.
@@ -51,7 +53,7 @@ pub fn App() -> impl IntoView {
     host::post(&params.host, "ready", json!({}));
 
     view! {
-        <div class="cw" class:cw-open=move || chat.open.get() lang=if strings.title == "Support" { "en" } else { "zh-CN" }>
+        <div class="cw" class:cw-open=move || chat.open.get() class:cw-narrow=move || narrow.get() lang=if strings.title == "Support" { "en" } else { "zh-CN" }>
             <Show when=move || chat.open.get()>
                 <ChatWindow />
             </Show>

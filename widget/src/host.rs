@@ -39,6 +39,9 @@ pub enum Command {
     Close,
     /// `ChatWidget('toggle')`.
     Toggle,
+    /// The loader's report of the host viewport: `true` when it is phone-narrow (<= 480 px), so
+    /// the open window takes the whole screen.
+    Layout(bool),
 }
 
 /// Posts `{ns, type, ...data}` to the host page, pinned to its origin.
@@ -85,6 +88,7 @@ pub fn listen(host: String, on_command: impl Fn(Command) + 'static) {
             Some("open") => Command::Open,
             Some("close") => Command::Close,
             Some("toggle") => Command::Toggle,
+            Some("layout") => Command::Layout(value["args"][0] == "narrow"),
             _ => return,
         };
         on_command(command);

@@ -3,6 +3,7 @@
 mod bench;
 mod build;
 mod dev;
+mod identity_cli;
 mod setup;
 mod test;
 mod util;
@@ -16,7 +17,10 @@ commands:
   build   build widget, console, loader, static pages and the Worker into dist/ and edge/build/
   dev     setup + build, then serve everything on http://127.0.0.1:8787 with a seeded demo site
   test    fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests against workerd
-  bench   print size and speed figures as `bench: NAME VALUE UNIT`";
+  bench   print size and speed figures as `bench: NAME VALUE UNIT`
+  keygen  print a new random site key (base64, 32 bytes)
+  identity --key KEY_B64 [--site ID] [--fields full_name,phone] TOKEN
+          decode an identity token as the edge does: the JSON (exit 0) or the error code (exit 1)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +30,12 @@ fn main() -> ExitCode {
         Some("dev") => dev::run(),
         Some("test") => test::run(),
         Some("bench") => bench::run(),
+        Some("keygen") => identity_cli::keygen(),
+        Some("identity") => match identity_cli::decode(&args[1..]) {
+            Ok(identity_cli::Outcome::Accepted) => Ok(()),
+            Ok(identity_cli::Outcome::Refused) => return ExitCode::FAILURE,
+            Err(err) => Err(err),
+        },
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

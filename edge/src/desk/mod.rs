@@ -1,14 +1,16 @@
 //! The Desk: one SQLite-backed Durable Object per site. It turns HTTP and WebSocket callbacks
 //! into stored messages and frames for the site's visitors and agents.
 
+mod limits;
+mod sessions;
 mod sockets;
 mod store;
 
 use std::cell::RefCell;
 
 use protocol::{
-    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, MessageBody, ServerFrame, SessionRequest,
-    SessionResponse, SiteConfig, VisitorFrame, WidgetConfig,
+    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, ContactImport, MessageBody, ServerFrame, SessionRequest,
+    SiteConfig, VisitorFrame,
 };
 use serde::de::DeserializeOwned;
 use worker::{
@@ -18,8 +20,27 @@ use worker::{
 
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
+use limits::Limits;
 use sockets::{Role, SocketIndex, Who};
 use store::Store;
+
+/// Who is calling, as the Worker tells the Desk (`x-desk-*` headers it sets itself).
+#[derive(Debug, Default)]
+pub struct Caller {
+    /// The browser's `Origin` header ("" for non-browser clients).
+    pub origin: String,
+    /// The Worker's own origin, where the widget and console pages live.
+    pub own_origin: String,
+    /// The client's IP.
+    pub ip: String,
+}
+
+impl Caller {
+    fn of(req: &Request) -> Self {
+        let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
+        Self { origin: header("x-desk-origin"), own_origin: header("x-desk-own-origin"), ip: header("x-desk-ip") }
+    }
+}
 
 /// Largest WebSocket frame a client may send.
 const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -33,6 +54,7 @@ pub struct Desk {
     state: State,
     store: Option<Store>,
     sockets: RefCell<Option<SocketIndex>>,
+    limits: RefCell<Limits>,
 }
 
 impl DurableObject for Desk {
@@ -44,24 +66,27 @@ impl DurableObject for Desk {
                 None
             }
         };
-        Self { state, store, sockets: RefCell::new(None) }
+        Self { state, store, sockets: RefCell::new(None), limits: RefCell::new(Limits::default()) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         let method = req.method();
+        let caller = Caller::of(&req);
+        let site = req.headers().get("x-desk-site").ok().flatten().unwrap_or_default();
         let body = if matches!(method, Method::Post | Method::Put) {
             req.bytes().await.unwrap_or_default()
         } else {
             Vec::new()
         };
         let result = match (method, path.as_str()) {
-            (Method::Post, "/sessions") => self.open_session(&body),
-            (Method::Post, "/agents/login") => self.agent_login(&body),
-            (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor),
-            (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent),
+            (Method::Post, "/sessions") => self.open_session(&site, &caller, &body),
+            (Method::Post, "/agents/login") => self.agent_login(&caller, &body),
+            (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
+            (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent, &caller),
             (Method::Put, "/admin/config") => self.put_config(&body),
             (Method::Get, "/admin/config") => self.get_config(),
+            (Method::Put, "/admin/contacts") => self.put_contacts(&body),
             _ => Err(EdgeError::NotFound),
         };
         result.or_else(EdgeError::into_response)
@@ -125,32 +150,28 @@ impl Desk {
         }
     }
 
-    fn open_session(&self, body: &[u8]) -> EdgeResult<Response> {
+    fn open_session(&self, site: &str, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
         let request: SessionRequest = parse_json(body)?;
         let config = self.config()?;
-        let store = self.store()?;
-        let widget_config = WidgetConfig { site_name: config.name.clone(), greeting: config.greeting.clone() };
-        if let Some(token) = request.resume_token.as_deref().filter(|t| t.starts_with("v_")) {
-            if let Some(found) = store.visitor_by_token(&secrets::token_hash(token))? {
-                return Ok(Response::from_json(&SessionResponse {
-                    visitor_id: found.visitor_id,
-                    conversation_id: found.conversation_id,
-                    token: token.to_string(),
-                    config: widget_config,
-                })?);
-            }
-        }
-        let token = secrets::new_token("v_")?;
-        let visitor_id = format!("v{}", secrets::random_hex(8)?);
-        let conversation_id = format!("c{}", secrets::random_hex(8)?);
-        let name = format!("访客 {}", &visitor_id[1..5].to_uppercase());
-        store.create_visitor(&visitor_id, &secrets::token_hash(&token), &name, &conversation_id, now_ms())?;
-        Ok(Response::from_json(&SessionResponse { visitor_id, conversation_id, token, config: widget_config })?)
+        sessions::check_origin(&config, caller, request.host_origin.as_deref())?;
+        self.limits.borrow_mut().sessions_per_ip.take(&caller.ip, now_ms()).map_err(EdgeError::RateLimited)?;
+        let answer = sessions::open(self.store()?, &config, site, request, now_ms())?;
+        Ok(Response::from_json(&answer)?)
     }
 
-    fn agent_login(&self, body: &[u8]) -> EdgeResult<Response> {
+    fn put_contacts(&self, body: &[u8]) -> EdgeResult<Response> {
+        let import: ContactImport = parse_json(body)?;
+        if let Some(bad) = import.contacts.iter().find(|c| c.id.is_empty() || c.id.len() > 128) {
+            return Err(EdgeError::BadRequest(format!("contact ids must be 1-128 characters: {:?}", bad.id)));
+        }
+        let written = self.store()?.upsert_contacts(&import.contacts)?;
+        Ok(Response::from_json(&serde_json::json!({ "written": written }))?)
+    }
+
+    fn agent_login(&self, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
         let request: AgentLoginRequest = parse_json(body)?;
         self.config()?;
+        self.limits.borrow_mut().logins_per_ip.take(&caller.ip, now_ms()).map_err(EdgeError::RateLimited)?;
         let store = self.store()?;
         let agent = store.agent(&request.agent)?.ok_or(EdgeError::InvalidCredentials)?;
         if agent.password_hash.is_empty()
@@ -163,8 +184,15 @@ impl Desk {
         Ok(Response::from_json(&AgentLoginResponse { agent_id: agent.id, name: agent.name, token })?)
     }
 
-    fn accept_socket(&self, role: Role) -> EdgeResult<Response> {
-        self.config()?;
+    fn accept_socket(&self, role: Role, caller: &Caller) -> EdgeResult<Response> {
+        let config = self.config()?;
+        // Widget and console pages live on our own origin; a site may also allow its own pages.
+        if !caller.origin.is_empty()
+            && caller.origin != caller.own_origin
+            && !sessions::origin_allowed(&config, &caller.origin)
+        {
+            return Err(EdgeError::OriginNotAllowed);
+        }
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[role.tag()]);
         pair.server.serialize_attachment(Who::Pending { role, sid: secrets::random_hex(8)? })?;
@@ -200,8 +228,13 @@ impl Desk {
                 AgentFrame::Auth { token } => self.auth_agent(ws, sid, &token),
                 _ => Err(EdgeError::Unauthorized),
             },
-            Who::Visitor { conversation_id, .. } => match parse_frame::<VisitorFrame>(text)? {
+            Who::Visitor { conversation_id, visitor_id, .. } => match parse_frame::<VisitorFrame>(text)? {
                 VisitorFrame::Send { client_id, body } => {
+                    self.limits
+                        .borrow_mut()
+                        .messages_per_visitor
+                        .take(&visitor_id, now_ms())
+                        .map_err(EdgeError::RateLimited)?;
                     self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
                 }
                 VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
@@ -320,6 +353,17 @@ fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
         if agent.password.as_deref().is_some_and(|p| p.chars().count() < 8) {
             return Err(EdgeError::BadRequest(format!("password of agent {} is shorter than 8 characters", agent.id)));
         }
+    }
+    if !config.identity.keys.is_empty() || config.identity.require_identity {
+        crate::desk::sessions::identity_config(&config.identity)?;
+        if config.identity.keys.is_empty() || config.identity.keys.len() > 2 {
+            return Err(EdgeError::BadRequest("identity needs one site key, or two during a rotation".into()));
+        }
+    }
+    if let Some(bad) = config.allowed_origins.iter().find(|o| {
+        !(o.starts_with("https://") || o.starts_with("http://")) || o.trim_end_matches('/').matches('/').count() != 2
+    }) {
+        return Err(EdgeError::BadRequest(format!("allowed origins look like https://shop.example, not {bad:?}")));
     }
     for group in &config.groups {
         if let Some(unknown) = group.agents.iter().find(|id| !seen.contains(id.as_str())) {

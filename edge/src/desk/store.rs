@@ -16,6 +16,16 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, status TEXT NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
      CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, status);
      CREATE TABLE IF NOT EXISTS messages (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, client_id TEXT NOT NULL, author TEXT NOT NULL, body TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (conversation_id, seq), UNIQUE (conversation_id, client_id));",
+    // v2: verified visitors (one person, many devices: sessions apart from visitors), CRM contacts.
+    "CREATE TABLE IF NOT EXISTS visitor_sessions (token_hash TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, created_ms INTEGER NOT NULL);
+     INSERT OR IGNORE INTO visitor_sessions (token_hash, visitor_id, created_ms) SELECT token_hash, id, created_ms FROM visitors;
+     ALTER TABLE visitors ADD COLUMN match_key TEXT;
+     ALTER TABLE visitors ADD COLUMN verified INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE visitors ADD COLUMN profile TEXT NOT NULL DEFAULT '{}';
+     ALTER TABLE visitors ADD COLUMN contact_id TEXT;
+     CREATE UNIQUE INDEX IF NOT EXISTS visitors_by_match_key ON visitors (match_key) WHERE match_key IS NOT NULL;
+     CREATE TABLE IF NOT EXISTS contacts (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone_digits TEXT NOT NULL, owner_agent TEXT, customer_id TEXT, customer_owner TEXT);
+     CREATE INDEX IF NOT EXISTS contacts_by_phone ON contacts (phone_digits);",
 ];
 
 /// Most messages replayed in one resume.
@@ -46,6 +56,25 @@ pub struct VisitorSession {
     pub visitor_id: String,
     /// Open conversation id.
     pub conversation_id: String,
+    /// Name shown for the visitor.
+    pub name: String,
+    /// 1 when the visitor proved its identity.
+    pub verified: f64,
+}
+
+/// A new visitor to store.
+#[derive(Debug)]
+pub struct NewVisitor<'a> {
+    /// Visitor id.
+    pub id: &'a str,
+    /// Name shown to agents.
+    pub name: &'a str,
+    /// Normalised verification fields (verified visitors only).
+    pub match_key: Option<&'a str>,
+    /// Display-only profile (JSON object).
+    pub profile: &'a str,
+    /// Linked CRM contact.
+    pub contact_id: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +90,18 @@ struct MessageRow {
 #[derive(Deserialize)]
 struct Count {
     n: f64,
+}
+
+/// The digits of a phone number (ASCII and full-width), for matching.
+pub fn digits(phone: &str) -> String {
+    phone
+        .chars()
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+            _ => None,
+        })
+        .collect()
 }
 
 fn int(v: u64) -> SqlStorageValue {
@@ -166,38 +207,123 @@ impl Store {
         Ok(rows.into_iter().next())
     }
 
-    /// The visitor a session token (by hash) belongs to, with its open conversation.
+    /// The visitor a session token (by hash) belongs to, with its open conversation ("" if none).
     pub fn visitor_by_token(&self, token_hash: &str) -> EdgeResult<Option<VisitorSession>> {
-        let rows: Vec<VisitorSession> = self
-            .sql
-            .exec(
-                "SELECT v.id AS visitor_id, c.id AS conversation_id FROM visitors v
-                 JOIN conversations c ON c.visitor_id = v.id AND c.status = 'open'
-                 WHERE v.token_hash = ? ORDER BY c.created_ms DESC LIMIT 1",
-                vec![token_hash.into()],
-            )?
-            .to_array()?;
+        self.visitor_where("JOIN visitor_sessions s ON s.visitor_id = v.id WHERE s.token_hash = ?", token_hash)
+    }
+
+    /// The verified visitor with these normalised verification fields, with its open conversation.
+    pub fn visitor_by_match_key(&self, match_key: &str) -> EdgeResult<Option<VisitorSession>> {
+        self.visitor_where("WHERE v.match_key = ?", match_key)
+    }
+
+    fn visitor_where(&self, clause: &str, binding: &str) -> EdgeResult<Option<VisitorSession>> {
+        let query = format!(
+            "SELECT v.id AS visitor_id, COALESCE(c.id, '') AS conversation_id, v.name, v.verified FROM visitors v
+             LEFT JOIN conversations c ON c.visitor_id = v.id AND c.status = 'open' {clause}
+             ORDER BY c.created_ms DESC LIMIT 1"
+        );
+        let rows: Vec<VisitorSession> = self.sql.exec(&query, vec![binding.into()])?.to_array()?;
         Ok(rows.into_iter().next())
     }
 
-    /// Creates a visitor and its first conversation.
+    /// Creates a visitor, its first session token (by hash) and its first conversation.
     pub fn create_visitor(
         &self,
-        visitor_id: &str,
+        visitor: &NewVisitor<'_>,
         token_hash: &str,
-        name: &str,
         conversation_id: &str,
         now_ms: u64,
     ) -> EdgeResult<()> {
         self.sql.exec(
-            "INSERT INTO visitors (id, token_hash, name, created_ms) VALUES (?, ?, ?, ?)",
-            vec![visitor_id.into(), token_hash.into(), name.into(), int(now_ms)],
+            "INSERT INTO visitors (id, token_hash, name, created_ms, match_key, verified, profile, contact_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                visitor.id.into(),
+                token_hash.into(),
+                visitor.name.into(),
+                int(now_ms),
+                visitor.match_key.into(),
+                SqlStorageValue::Integer(i64::from(visitor.match_key.is_some())),
+                visitor.profile.into(),
+                visitor.contact_id.into(),
+            ],
         )?;
+        self.add_visitor_session(token_hash, visitor.id, now_ms)?;
+        self.create_conversation(visitor.id, conversation_id, now_ms)
+    }
+
+    /// Opens a new conversation for a visitor.
+    pub fn create_conversation(&self, visitor_id: &str, conversation_id: &str, now_ms: u64) -> EdgeResult<()> {
         self.sql.exec(
             "INSERT INTO conversations (id, visitor_id, status, last_seq, created_ms, updated_ms) VALUES (?, ?, 'open', 0, ?, ?)",
             vec![conversation_id.into(), visitor_id.into(), int(now_ms), int(now_ms)],
         )?;
         Ok(())
+    }
+
+    /// Records another session token (by hash) for a visitor: the same person on another device.
+    pub fn add_visitor_session(&self, token_hash: &str, visitor_id: &str, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT OR IGNORE INTO visitor_sessions (token_hash, visitor_id, created_ms) VALUES (?, ?, ?)",
+            vec![token_hash.into(), visitor_id.into(), int(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// Updates what agents see of a visitor (name, display-only profile, CRM link).
+    pub fn update_visitor(
+        &self,
+        visitor_id: &str,
+        name: &str,
+        profile: &str,
+        contact_id: Option<&str>,
+    ) -> EdgeResult<()> {
+        self.sql.exec(
+            "UPDATE visitors SET name = ?, profile = ?, contact_id = COALESCE(?, contact_id) WHERE id = ?",
+            vec![name.into(), profile.into(), contact_id.into(), visitor_id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Adds or updates CRM contacts; returns how many were written.
+    pub fn upsert_contacts(&self, contacts: &[protocol::Contact]) -> EdgeResult<usize> {
+        for c in contacts {
+            self.sql.exec(
+                "INSERT INTO contacts (id, name, phone_digits, owner_agent, customer_id, customer_owner) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, phone_digits = excluded.phone_digits,
+                   owner_agent = excluded.owner_agent, customer_id = excluded.customer_id, customer_owner = excluded.customer_owner",
+                vec![
+                    c.id.as_str().into(),
+                    c.name.trim().into(),
+                    digits(&c.phone).into(),
+                    c.owner_agent.as_deref().into(),
+                    c.customer_id.as_deref().into(),
+                    c.customer_owner.as_deref().into(),
+                ],
+            )?;
+        }
+        Ok(contacts.len())
+    }
+
+    /// The CRM contact with this phone; with several, the one that also has this name.
+    pub fn contact_for(&self, phone: &str, name: Option<&str>) -> EdgeResult<Option<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            name: String,
+        }
+        let phone = digits(phone);
+        if phone.is_empty() {
+            return Ok(None);
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec("SELECT id, name FROM contacts WHERE phone_digits = ? ORDER BY id", vec![phone.into()])?
+            .to_array()?;
+        Ok(match rows.as_slice() {
+            [only] => Some(only.id.clone()),
+            many => many.iter().find(|r| Some(r.name.as_str()) == name.map(str::trim)).map(|r| r.id.clone()),
+        })
     }
 
     /// A conversation's summary, if it exists.

@@ -1,0 +1,63 @@
+//! Rate limits: token buckets kept in the Desk's memory (reset when the object is evicted,
+//! which only ever makes them more lenient for a moment).
+
+use std::collections::HashMap;
+
+/// Most keys one limiter remembers; full buckets are dropped first when it is exceeded.
+const MAX_KEYS: usize = 10_000;
+
+/// One kind of limit: `capacity` requests at once, refilled at `per_second`.
+#[derive(Debug)]
+pub struct Limiter {
+    capacity: f64,
+    per_ms: f64,
+    buckets: HashMap<String, (f64, u64)>,
+}
+
+impl Limiter {
+    /// A limiter allowing bursts of `capacity`, refilled by `per_second` tokens a second.
+    pub fn new(capacity: u32, per_second: f64) -> Self {
+        Self { capacity: f64::from(capacity), per_ms: per_second / 1000.0, buckets: HashMap::new() }
+    }
+
+    /// Takes one token for `key`; on refusal returns the seconds until one is available.
+    pub fn take(&mut self, key: &str, now_ms: u64) -> Result<(), u32> {
+        if self.buckets.len() >= MAX_KEYS && !self.buckets.contains_key(key) {
+            let (capacity, per_ms) = (self.capacity, self.per_ms);
+            self.buckets.retain(|_, (tokens, at)| *tokens + now_ms.saturating_sub(*at) as f64 * per_ms < capacity);
+            if self.buckets.len() >= MAX_KEYS {
+                self.buckets.clear();
+            }
+        }
+        let (tokens, at) = self.buckets.entry(key.to_string()).or_insert((self.capacity, now_ms));
+        *tokens = (*tokens + now_ms.saturating_sub(*at) as f64 * self.per_ms).min(self.capacity);
+        *at = now_ms.max(*at);
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / self.per_ms / 1000.0).ceil().max(1.0) as u32)
+        }
+    }
+}
+
+/// The Desk's limits.
+#[derive(Debug)]
+pub struct Limits {
+    /// New sessions per client IP: bursts of 20, one more every 3 s.
+    pub sessions_per_ip: Limiter,
+    /// Agent login attempts per client IP: bursts of 10, one more every 6 s.
+    pub logins_per_ip: Limiter,
+    /// Messages per visitor: bursts of 30, five more a second.
+    pub messages_per_visitor: Limiter,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            sessions_per_ip: Limiter::new(20, 1.0 / 3.0),
+            logins_per_ip: Limiter::new(10, 1.0 / 6.0),
+            messages_per_visitor: Limiter::new(30, 5.0),
+        }
+    }
+}

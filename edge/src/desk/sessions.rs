@@ -1,0 +1,204 @@
+//! Opening a visitor session: origin check, rate limit, identity check, and finding the visitor
+//! (the same verified person on every device, a separate guest per browser).
+
+use identity::{SiteIdentityConfig, SiteKey, Verified};
+use protocol::{IdentitySettings, SessionRequest, SessionResponse, SiteConfig, WidgetConfig};
+use serde_json::{json, Map, Value};
+
+use super::store::{NewVisitor, Store, VisitorSession};
+use super::Caller;
+use crate::error::{EdgeError, EdgeResult};
+use crate::secrets;
+
+/// Most custom fields a page may set, and their sizes.
+const MAX_CUSTOM_FIELDS: usize = 20;
+const MAX_CUSTOM_KEY: usize = 64;
+const MAX_CUSTOM_VALUE: usize = 256;
+
+/// Builds the identity crate's settings from the site config (keys were checked when stored).
+pub fn identity_config(settings: &IdentitySettings) -> EdgeResult<SiteIdentityConfig> {
+    let keys = settings
+        .keys
+        .iter()
+        .map(|k| SiteKey::from_b64(k.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| EdgeError::BadRequest(format!("identity key: {e}")))?;
+    Ok(SiteIdentityConfig {
+        keys,
+        verification_fields: settings.verification_fields.clone(),
+        require_identity: settings.require_identity,
+        accept_ecb: settings.accept_ecb,
+        accept_v2: settings.accept_v2,
+        auto_link: settings.auto_link,
+    })
+}
+
+/// Whether a page origin may embed this site's widget.
+pub fn origin_allowed(config: &SiteConfig, origin: &str) -> bool {
+    config.allowed_origins.is_empty() || config.allowed_origins.iter().any(|a| a.trim_end_matches('/') == origin)
+}
+
+/// Refuses browsers on pages the site does not allow. Requests without `Origin` (servers) pass.
+pub fn check_origin(config: &SiteConfig, caller: &Caller, host_origin: Option<&str>) -> EdgeResult<()> {
+    if caller.origin.is_empty() {
+        return Ok(());
+    }
+    if caller.origin == caller.own_origin {
+        // Our own widget iframe: the page that embeds it must be allowed.
+        if config.allowed_origins.is_empty() || host_origin.is_some_and(|h| origin_allowed(config, h)) {
+            return Ok(());
+        }
+        return Err(EdgeError::OriginNotAllowed);
+    }
+    if origin_allowed(config, &caller.origin) {
+        Ok(())
+    } else {
+        Err(EdgeError::OriginNotAllowed)
+    }
+}
+
+/// Opens (or resumes) a session and returns the answer for the widget.
+pub fn open(
+    store: &Store,
+    config: &SiteConfig,
+    site: &str,
+    request: SessionRequest,
+    now_ms: u64,
+) -> EdgeResult<SessionResponse> {
+    let custom_fields = check_custom_fields(&request)?;
+    let identity = identity_config(&config.identity)?;
+    let token_given = request.identity.as_deref();
+    let verified = identity::verify(&identity, site, token_given, now_ms / 1000).map_err(EdgeError::Identity)?;
+    let widget = WidgetConfig { site_name: config.name.clone(), greeting: config.greeting.clone() };
+    let profile = |fields: Option<&Map<String, Value>>| {
+        json!({
+            "identity": fields,
+            "custom_fields": custom_fields,
+            "page_url": request.page_url,
+            "page_title": request.page_title,
+            "host_origin": request.host_origin,
+        })
+        .to_string()
+    };
+    match verified {
+        None => {
+            // A guest: the same browser keeps its visitor through its stored token.
+            if let Some(token) = request.resume_token.as_deref().filter(|t| t.starts_with("v_")) {
+                if let Some(found) = store.visitor_by_token(&secrets::token_hash(token))? {
+                    let found = with_open_conversation(store, found, now_ms)?;
+                    if found.verified == 0.0 {
+                        store.update_visitor(&found.visitor_id, &found.name, &profile(None), None)?;
+                    }
+                    return Ok(SessionResponse {
+                        visitor_id: found.visitor_id,
+                        conversation_id: found.conversation_id,
+                        token: token.to_string(),
+                        verified: found.verified != 0.0,
+                        visitor_name: found.name,
+                        config: widget,
+                    });
+                }
+            }
+            let visitor_id = format!("v{}", secrets::random_hex(8)?);
+            let name = format!("访客 {}", visitor_id[1..5].to_uppercase());
+            create(
+                store,
+                NewVisitor { id: &visitor_id, name: &name, match_key: None, profile: &profile(None), contact_id: None },
+                widget,
+                now_ms,
+            )
+        }
+        Some(person) => {
+            let match_key = match_key(&person);
+            let name = person.display_name().map(str::to_string).unwrap_or_else(|| "已验证访客".into());
+            let contact = if config.identity.auto_link { link_contact(store, &person)? } else { None };
+            let token = secrets::new_token("v_")?;
+            if let Some(found) = store.visitor_by_match_key(&match_key)? {
+                let found = with_open_conversation(store, found, now_ms)?;
+                store.add_visitor_session(&secrets::token_hash(&token), &found.visitor_id, now_ms)?;
+                store.update_visitor(&found.visitor_id, &name, &profile(Some(&person.payload)), contact.as_deref())?;
+                return Ok(SessionResponse {
+                    visitor_id: found.visitor_id,
+                    conversation_id: found.conversation_id,
+                    token,
+                    verified: true,
+                    visitor_name: name,
+                    config: widget,
+                });
+            }
+            let visitor_id = format!("v{}", secrets::random_hex(8)?);
+            let new = NewVisitor {
+                id: &visitor_id,
+                name: &name,
+                match_key: Some(&match_key),
+                profile: &profile(Some(&person.payload)),
+                contact_id: contact.as_deref(),
+            };
+            create_with_token(store, new, token, widget, now_ms)
+        }
+    }
+}
+
+/// A returning visitor whose last conversation was closed gets a new one.
+fn with_open_conversation(store: &Store, mut found: VisitorSession, now_ms: u64) -> EdgeResult<VisitorSession> {
+    if found.conversation_id.is_empty() {
+        found.conversation_id = format!("c{}", secrets::random_hex(8)?);
+        store.create_conversation(&found.visitor_id, &found.conversation_id, now_ms)?;
+    }
+    Ok(found)
+}
+
+fn create(store: &Store, visitor: NewVisitor<'_>, widget: WidgetConfig, now_ms: u64) -> EdgeResult<SessionResponse> {
+    create_with_token(store, visitor, secrets::new_token("v_")?, widget, now_ms)
+}
+
+fn create_with_token(
+    store: &Store,
+    visitor: NewVisitor<'_>,
+    token: String,
+    widget: WidgetConfig,
+    now_ms: u64,
+) -> EdgeResult<SessionResponse> {
+    let conversation_id = format!("c{}", secrets::random_hex(8)?);
+    store.create_visitor(&visitor, &secrets::token_hash(&token), &conversation_id, now_ms)?;
+    Ok(SessionResponse {
+        visitor_id: visitor.id.to_string(),
+        conversation_id,
+        token,
+        verified: visitor.match_key.is_some(),
+        visitor_name: visitor.name.to_string(),
+        config: widget,
+    })
+}
+
+/// The stored form of the verification fields: `field=value` lines in the configured order.
+fn match_key(person: &Verified) -> String {
+    person.match_key.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")
+}
+
+/// The CRM contact with the visitor's phone (or name + phone when several share the phone).
+fn link_contact(store: &Store, person: &Verified) -> EdgeResult<Option<String>> {
+    let phone = person
+        .payload
+        .iter()
+        .find(|(k, _)| identity::is_phone_field(k))
+        .and_then(|(_, v)| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())));
+    match phone {
+        Some(phone) => store.contact_for(&phone, person.display_name()),
+        None => Ok(None),
+    }
+}
+
+fn check_custom_fields(request: &SessionRequest) -> EdgeResult<&std::collections::BTreeMap<String, String>> {
+    let fields = &request.custom_fields;
+    if fields.len() > MAX_CUSTOM_FIELDS
+        || fields
+            .iter()
+            .any(|(k, v)| k.is_empty() || k.chars().count() > MAX_CUSTOM_KEY || v.chars().count() > MAX_CUSTOM_VALUE)
+    {
+        return Err(EdgeError::BadRequest(format!(
+            "custom fields: at most {MAX_CUSTOM_FIELDS}, names 1-{MAX_CUSTOM_KEY} and values up to {MAX_CUSTOM_VALUE} characters"
+        )));
+    }
+    Ok(fields)
+}

@@ -1,0 +1,239 @@
+// The identity check and the Worker's security boundary, through the real endpoint in workerd.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { launchBrowser, root, seedDemo, startEdge } from './harness.mjs';
+
+const fixture = JSON.parse(fs.readFileSync(path.join(root, 'identity', 'tests', 'fixtures', 'identity-ecb.json'), 'utf8'));
+const KEY32 = crypto.randomBytes(32).toString('base64');
+const KEY16 = 'aTyG4CbHGZbZaNwidpdd3g==';
+const PERSON = { full_name: '张三', phone: '15912345678' };
+
+let edge;
+let browser;
+
+function site(identity = {}, extra = {}) {
+  return { name: 'Identity test', greeting: '', agents: [{ id: 'ann', name: 'Ann', password: 'ann-password-1', max_sessions: 5 }], groups: [],
+    identity: { keys: [KEY32], verification_fields: ['full_name', 'phone'], require_identity: false, accept_ecb: true, accept_v2: true, auto_link: false, ...identity }, ...extra };
+}
+
+function ecb(keyB64, payload) {
+  const key = Buffer.from(keyB64, 'base64');
+  const c = crypto.createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
+  return Buffer.concat([c.update(JSON.stringify(payload), 'utf8'), c.final()]).toString('hex').toUpperCase();
+}
+
+function v2(keyB64, payload) {
+  const nonce = crypto.randomBytes(12);
+  const c = crypto.createCipheriv('aes-256-gcm', Buffer.from(keyB64, 'base64'), nonce);
+  const body = Buffer.concat([c.update(JSON.stringify(payload), 'utf8'), c.final(), c.getAuthTag()]);
+  return 'v2.' + Buffer.concat([nonce, body]).toString('base64url');
+}
+
+/** One site per distinct vector key: key -> site id. */
+function vectorSites() {
+  const keys = [...new Set(fixture.vectors.map((v) => v.key_b64))];
+  return Object.fromEntries(keys.map((k) => [k, `idv${Buffer.from(k, 'base64').length * 8}`]));
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Raw HTTP so the test controls Origin and Upgrade headers exactly. */
+function raw(method, url, headers = {}, body = '') {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let data = '';
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data ? JSON.parse(data) : null }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const session = (siteId, body, headers) => raw('POST', `${edge.base}/api/v1/sites/${siteId}/sessions`, headers, JSON.stringify(body));
+
+before(async () => {
+  edge = await startEdge();
+  for (const [key, id] of Object.entries(vectorSites())) {
+    await seedDemo(edge, id, site({ keys: [key] }));
+  }
+  await seedDemo(edge, 'idsite', site());
+  await seedDemo(edge, 'idother', site());
+  await seedDemo(edge, 'idrequired', site({ require_identity: true }));
+  await seedDemo(edge, 'idnoecb', site({ accept_ecb: false }));
+  await seedDemo(edge, 'idorigin', site({}, { allowed_origins: ['https://shop.example'] }));
+  await seedDemo(edge, 'idrate', site());
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+});
+
+test('every shared vector gives its expected result through POST /sessions', async () => {
+  const siteOf = vectorSites();
+  const status = { malformed: 400, invalid: 401, fields_missing: 422 };
+  for (const v of fixture.vectors) {
+    const res = await session(siteOf[v.key_b64], { identity: v.customParams });
+    if (v.expect === 'ok') {
+      assert.equal(res.status, 200, `${v.name}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.verified, true, v.name);
+      if (v.fields) assert.equal(res.body.visitor_name, v.fields.full_name, v.name);
+    } else {
+      assert.equal(res.status, status[v.expect], v.name);
+      assert.equal(res.body.error.code, `identity_${v.expect}`, v.name);
+    }
+  }
+  assert.equal(fixture.vectors.length, 18);
+});
+
+test('identity error codes: required, expired (ECB and v2), v2 audience and tampering, ECB switched off, 8 KiB bound', async () => {
+  let res = await session('idrequired', {});
+  assert.deepEqual([res.status, res.body.error.code], [401, 'identity_required']);
+  res = await session('idsite', { identity: ecb(KEY32, { ...PERSON, exp: now() - 10 }) });
+  assert.deepEqual([res.status, res.body.error.code], [401, 'identity_expired']);
+  res = await session('idsite', { identity: v2(KEY32, { ...PERSON, exp: now() - 10, aud: 'idsite' }) });
+  assert.deepEqual([res.status, res.body.error.code], [401, 'identity_expired']);
+  res = await session('idsite', { identity: v2(KEY32, { ...PERSON, exp: now() + 600, aud: 'idother' }) });
+  assert.deepEqual([res.status, res.body.error.code], [401, 'identity_invalid']);
+  const good = v2(KEY32, { ...PERSON, exp: now() + 600, aud: 'idsite' });
+  const tampered = good.slice(0, -2) + (good.endsWith('A') ? 'BB' : 'AA');
+  res = await session('idsite', { identity: tampered });
+  assert.deepEqual([res.status, res.body.error.code], [401, 'identity_invalid']);
+  res = await session('idsite', { identity: ecb(KEY32, { full_name: '张三' }) });
+  assert.deepEqual([res.status, res.body.error.code], [422, 'identity_fields_missing']);
+  res = await session('idnoecb', { identity: ecb(KEY32, PERSON) });
+  assert.deepEqual([res.status, res.body.error.code], [401, 'identity_invalid']);
+  res = await session('idnoecb', { identity: v2(KEY32, { ...PERSON, exp: now() + 600, aud: 'idnoecb' }) });
+  assert.equal(res.status, 200);
+  res = await session('idsite', { identity: 'AB'.repeat(4200) });
+  assert.deepEqual([res.status, res.body.error.code], [400, 'identity_malformed']);
+  res = await session('idsite', { identity: 'x' }, {});
+  assert.deepEqual([res.status, res.body.error.code], [400, 'identity_malformed']);
+});
+
+test('the same person on two devices is one visitor with one history; guests are separate; custom fields never identify', async () => {
+  const a = await session('idsite', { identity: ecb(KEY32, PERSON) });
+  const b = await session('idsite', { identity: v2(KEY32, { ...PERSON, phone: '159 1234 5678', exp: now() + 600, aud: 'idsite' }) });
+  assert.equal(a.status, 200);
+  assert.equal(b.status, 200);
+  assert.equal(a.body.visitor_id, b.body.visitor_id);
+  assert.equal(a.body.conversation_id, b.body.conversation_id);
+  assert.notEqual(a.body.token, b.body.token);
+
+  // Device A writes through its socket; device B (another browser) resumes from seq 0 and sees it.
+  const deviceA = await (await browser.newContext()).newPage();
+  const deviceB = await (await browser.newContext()).newPage();
+  for (const p of [deviceA, deviceB]) await p.goto(`${edge.base}/api/v1/health`);
+  const sent = await deviceA.evaluate(wsExchange, { site: 'idsite', token: a.body.token, send: ['来自手机的消息'] });
+  assert.equal(sent.acks.length, 1);
+  const seen = await deviceB.evaluate(wsExchange, { site: 'idsite', token: b.body.token, send: [] });
+  assert.deepEqual(seen.texts, ['来自手机的消息']);
+
+  // Guests: one visitor per browser, whatever custom fields the page sets.
+  const g1 = await session('idsite', { custom_fields: { full_name: '张三', phone: '15912345678' } });
+  const g2 = await session('idsite', { custom_fields: { full_name: '张三', phone: '15912345678' } });
+  assert.equal(g1.body.verified, false);
+  assert.notEqual(g1.body.visitor_id, g2.body.visitor_id);
+  assert.notEqual(g1.body.visitor_id, a.body.visitor_id);
+  // A custom field cannot rename a verified visitor either.
+  const c = await session('idsite', { identity: ecb(KEY32, PERSON), custom_fields: { full_name: '李四' } });
+  assert.equal(c.body.visitor_name, '张三');
+  const tooMany = await session('idsite', { custom_fields: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) });
+  assert.deepEqual([tooMany.status, tooMany.body.error.code], [400, 'bad_request']);
+});
+
+/** Runs in the page: opens the visitor socket, authenticates, sends texts, collects frames. */
+async function wsExchange({ site, token, send, path = 'ws', auth = null, waitMs = 1500 }) {
+  const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/api/v1/sites/${site}/${path}`);
+  const frames = [];
+  let closeCode = null;
+  ws.onmessage = (e) => frames.push(JSON.parse(e.data));
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+  const closed = new Promise((resolve) => { ws.onclose = (e) => { closeCode = e.code; resolve(); }; });
+  ws.send(JSON.stringify(auth ?? { type: 'auth', token, last_seq: 0 }));
+  send.forEach((text, i) => ws.send(JSON.stringify({ type: 'send', client_id: `c${Date.now()}-${i}`, body: { kind: 'text', text } })));
+  await Promise.race([closed, new Promise((r) => setTimeout(r, waitMs))]);
+  ws.close();
+  return {
+    frames,
+    closeCode,
+    acks: frames.filter((f) => f.type === 'ack'),
+    texts: frames.filter((f) => f.type === 'message').map((f) => f.message.body.text),
+    errors: frames.filter((f) => f.type === 'error').map((f) => f.code),
+  };
+}
+
+test('tokens are not interchangeable across roles or sites', async () => {
+  const visitor = await session('idsite', {});
+  const login = await raw('POST', `${edge.base}/api/v1/sites/idsite/agents/login`, {}, JSON.stringify({ agent: 'ann', password: 'ann-password-1' }));
+  assert.equal(login.status, 200);
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${edge.base}/api/v1/health`);
+  // A visitor token on the agent socket, and an agent token on the visitor socket: refused and closed.
+  let r = await page.evaluate(wsExchange, { site: 'idsite', path: 'agents/ws', send: [], auth: { type: 'auth', token: visitor.body.token } });
+  assert.deepEqual([r.errors, r.closeCode], [['unauthorized'], 4401]);
+  r = await page.evaluate(wsExchange, { site: 'idsite', token: login.body.token, send: [] });
+  assert.deepEqual([r.errors, r.closeCode], [['unauthorized'], 4401]);
+  // Site A's tokens mean nothing on site B.
+  r = await page.evaluate(wsExchange, { site: 'idother', path: 'agents/ws', send: [], auth: { type: 'auth', token: login.body.token } });
+  assert.deepEqual([r.errors, r.closeCode], [['unauthorized'], 4401]);
+  r = await page.evaluate(wsExchange, { site: 'idother', token: visitor.body.token, send: [] });
+  assert.deepEqual([r.errors, r.closeCode], [['unauthorized'], 4401]);
+  // A visitor or agent token is not an admin token.
+  for (const token of [visitor.body.token, login.body.token]) {
+    const res = await raw('GET', `${edge.base}/api/v1/sites/idsite/config`, { authorization: `Bearer ${token}` });
+    assert.deepEqual([res.status, res.body.error.code], [401, 'unauthorized']);
+  }
+  // An agent sees only its own site's conversations.
+  r = await page.evaluate(wsExchange, { site: 'idsite', path: 'agents/ws', send: [], auth: { type: 'auth', token: login.body.token }, waitMs: 500 });
+  const list = r.frames.find((f) => f.type === 'conversations');
+  assert.ok(list, 'conversation list sent');
+  const ids = list.conversations.map((c) => c.conversation_id);
+  const other = await session('idother', {});
+  assert.ok(!ids.includes(other.body.conversation_id));
+});
+
+test('origin allow-list: other pages cannot open sessions or sockets', async () => {
+  const evil = { origin: 'https://evil.example' };
+  let res = await session('idorigin', {}, evil);
+  assert.deepEqual([res.status, res.body.error.code], [403, 'origin_not_allowed']);
+  res = await session('idorigin', {}, { origin: 'https://shop.example' });
+  assert.equal(res.status, 200);
+  // Our own iframe on an allowed host page, and on a foreign one.
+  res = await session('idorigin', { host_origin: 'https://shop.example' }, { origin: edge.base });
+  assert.equal(res.status, 200);
+  res = await session('idorigin', { host_origin: 'https://evil.example' }, { origin: edge.base });
+  assert.deepEqual([res.status, res.body.error.code], [403, 'origin_not_allowed']);
+  const upgrade = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': crypto.randomBytes(16).toString('base64') };
+  res = await raw('GET', `${edge.base}/api/v1/sites/idorigin/ws`, { ...upgrade, ...evil });
+  assert.deepEqual([res.status, res.body.error.code], [403, 'origin_not_allowed']);
+});
+
+test('limits: rate limits with Retry-After, body size, message length', async () => {
+  const answers = [];
+  for (let i = 0; i < 25; i += 1) answers.push(await session('idrate', {}));
+  const limited = answers.filter((r) => r.status === 429);
+  assert.ok(limited.length >= 1, 'some sessions were rate limited');
+  assert.equal(limited[0].body.error.code, 'rate_limited');
+  assert.ok(Number(limited[0].headers['retry-after']) >= 1);
+  assert.ok(answers.slice(0, 15).every((r) => r.status === 200), 'a normal burst passes');
+
+  const big = await raw('POST', `${edge.base}/api/v1/sites/idsite/sessions`, {}, JSON.stringify({ page_title: 'x'.repeat(70 * 1024) }));
+  assert.deepEqual([big.status, big.body.error.code], [413, 'payload_too_large']);
+
+  const visitor = await session('idsite', {});
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${edge.base}/api/v1/health`);
+  const long = await page.evaluate(wsExchange, { site: 'idsite', token: visitor.body.token, send: ['长'.repeat(5001), '正常'] });
+  assert.deepEqual(long.errors, ['message_too_long']);
+  assert.deepEqual(long.texts, ['正常']);
+  const flood = await page.evaluate(wsExchange, { site: 'idsite', token: visitor.body.token, send: Array.from({ length: 45 }, (_, i) => `m${i}`) });
+  assert.ok(flood.errors.includes('rate_limited'), 'a message flood is rate limited');
+  assert.ok(flood.acks.length >= 25 && flood.acks.length < 45, `acks: ${flood.acks.length}`);
+});

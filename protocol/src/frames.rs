@@ -58,6 +58,12 @@ pub struct ConversationSummary {
     pub visitor_name: String,
     /// Highest `seq` in the conversation.
     pub last_seq: u64,
+    /// Whether the visitor proved its identity (guests are `false`).
+    #[serde(default)]
+    pub verified: bool,
+    /// The CRM contact the visitor is linked to, if any.
+    #[serde(default)]
+    pub contact_id: Option<String>,
 }
 
 /// Frames a visitor's widget sends.

@@ -73,3 +73,28 @@ test('a wrong agent password is refused with a typed error', async () => {
   assert.equal(res.status, 401);
   assert.deepEqual((await res.json()).error.code, 'invalid_credentials');
 });
+
+test('desktop: the open window is a panel beside the launcher; phone: it takes the whole screen', async () => {
+  for (const [viewport, full] of [[{ width: 1280, height: 800 }, false], [{ width: 390, height: 844 }, true]]) {
+    const page = await (await browser.newContext({ viewport })).newPage();
+    await page.goto(`${edge.base}/`);
+    const w = widget(page);
+    await w.getByTestId('cw-launcher').click();
+    await w.getByTestId('cw-window').waitFor();
+    await page.waitForFunction(() => document.querySelector('iframe[data-testid=cw-frame]').getBoundingClientRect().width > 96);
+    const frame = await page.locator('iframe[data-testid=cw-frame]').boundingBox();
+    const box = await w.getByTestId('cw-window').boundingBox();
+    if (full) {
+      assert.deepEqual([frame.width, frame.height], [390, 844]);
+      assert.deepEqual([Math.round(box.width), Math.round(box.height)], [390, 844]);
+      assert.equal(await w.getByTestId('cw-launcher').isVisible(), false);
+      const fontSize = await w.getByTestId('cw-input').evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+      assert.ok(fontSize >= 16, `input font ${fontSize}px (no iOS zoom)`);
+    } else {
+      assert.ok(box.width >= 360 && box.width <= 400, `panel width ${box.width}`);
+      assert.ok(box.x > 1280 - 440, 'pinned right');
+      assert.equal(await w.getByTestId('cw-launcher').isVisible(), true);
+    }
+    await page.context().close();
+  }
+});

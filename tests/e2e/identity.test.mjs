@@ -67,6 +67,7 @@ before(async () => {
   await seedDemo(edge, 'idnoecb', site({ accept_ecb: false }));
   await seedDemo(edge, 'idorigin', site({}, { allowed_origins: ['https://shop.example'] }));
   await seedDemo(edge, 'idrate', site());
+  await seedDemo(edge, 'idcrm', site({ auto_link: true }));
   browser = await launchBrowser();
 });
 
@@ -236,4 +237,45 @@ test('limits: rate limits with Retry-After, body size, message length', async ()
   const flood = await page.evaluate(wsExchange, { site: 'idsite', token: visitor.body.token, send: Array.from({ length: 45 }, (_, i) => `m${i}`) });
   assert.ok(flood.errors.includes('rate_limited'), 'a message flood is rate limited');
   assert.ok(flood.acks.length >= 25 && flood.acks.length < 45, `acks: ${flood.acks.length}`);
+});
+
+test('auto-link: a verified visitor is linked to the CRM contact with the same phone (or name + phone)', async () => {
+  const contacts = [
+    { id: 'crm-1', name: '张三', phone: '159-1234-5678', owner_agent: 'ann' },
+    { id: 'crm-2', name: '王五', phone: '13800000000' },
+    { id: 'crm-3', name: '赵六', phone: '13800000000' },
+  ];
+  const put = await raw('PUT', `${edge.base}/api/v1/sites/idcrm/contacts`, { authorization: `Bearer ${edge.adminToken}` }, JSON.stringify({ contacts }));
+  assert.deepEqual([put.status, put.body.written], [200, 3]);
+  const noAdmin = await raw('PUT', `${edge.base}/api/v1/sites/idcrm/contacts`, {}, JSON.stringify({ contacts }));
+  assert.equal(noAdmin.status, 401);
+
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${edge.base}/api/v1/health`);
+  const people = [
+    [{ full_name: '张三', phone: '15912345678' }, 'crm-1'],
+    [{ full_name: '赵六', phone: '13800000000' }, 'crm-3'],
+    [{ full_name: '无名', phone: '13800000000' }, null],
+  ];
+  const byVisitor = {};
+  for (const [person, contact] of people) {
+    const s = await session('idcrm', { identity: ecb(KEY32, person) });
+    assert.equal(s.status, 200);
+    await page.evaluate(wsExchange, { site: 'idcrm', token: s.body.token, send: ['hi'], waitMs: 300 });
+    byVisitor[s.body.visitor_id] = contact;
+  }
+  const guest = await session('idcrm', {});
+  await page.evaluate(wsExchange, { site: 'idcrm', token: guest.body.token, send: ['hi'], waitMs: 300 });
+
+  const login = await raw('POST', `${edge.base}/api/v1/sites/idcrm/agents/login`, {}, JSON.stringify({ agent: 'ann', password: 'ann-password-1' }));
+  const r = await page.evaluate(wsExchange, { site: 'idcrm', path: 'agents/ws', send: [], auth: { type: 'auth', token: login.body.token }, waitMs: 500 });
+  const list = r.frames.find((f) => f.type === 'conversations').conversations;
+  assert.equal(list.length, 4);
+  for (const c of list) {
+    if (c.visitor_id === guest.body.visitor_id) {
+      assert.deepEqual([c.verified, c.contact_id ?? null], [false, null]);
+    } else {
+      assert.deepEqual([c.verified, c.contact_id ?? null], [true, byVisitor[c.visitor_id]], c.visitor_name);
+    }
+  }
 });

@@ -13,7 +13,7 @@ pub fn run() -> Result<()> {
     wasm_bindgen_cli()?;
     worker_build()?;
     node_modules()?;
-    chromium()?;
+    apt_packages()?;
     Ok(())
 }
 
@@ -70,12 +70,24 @@ fn node_modules() -> Result<()> {
     exec(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
 }
 
-fn chromium() -> Result<()> {
-    if std::path::Path::new("/usr/bin/chromium").exists() && std::path::Path::new("/usr/bin/chromedriver").exists() {
-        step("setup: chromium and chromium-driver present");
+/// Debian packages the tests need, each with a file that shows it is installed.
+const APT_PACKAGES: [(&str, &str); 4] = [
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    // CJK glyphs in screenshots of the zh-CN UI.
+    ("fonts-noto-cjk", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    // Runs the Go identity sample of the site-owner guide.
+    ("golang-go", "/usr/bin/go"),
+];
+
+fn apt_packages() -> Result<()> {
+    let missing: Vec<&str> =
+        APT_PACKAGES.iter().filter(|(_, file)| !std::path::Path::new(file).exists()).map(|(name, _)| *name).collect();
+    if missing.is_empty() {
+        step("setup: chromium, chromium-driver, fonts-noto-cjk, golang-go present");
         return Ok(());
     }
-    step("setup: apt-get install chromium chromium-driver (for browser tests)");
+    step(&format!("setup: apt-get install {} (for browser tests and samples)", missing.join(" ")));
     let sudo = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() != "0");
     let apt = |args: &[&str]| {
         let mut cmd = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
@@ -86,5 +98,7 @@ fn chromium() -> Result<()> {
         exec(&mut cmd)
     };
     apt(&["update", "-qq"])?;
-    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])
+    let mut args = vec!["install", "-y", "-qq"];
+    args.extend(missing);
+    apt(&args)
 }

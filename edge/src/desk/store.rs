@@ -346,9 +346,11 @@ impl Store {
             visitor_id: String,
             visitor_name: String,
             last_seq: f64,
+            verified: f64,
+            contact_id: Option<String>,
         }
         let query = format!(
-            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, c.last_seq FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
+            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, c.last_seq, v.verified, v.contact_id FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
         );
         let rows: Vec<Row> = self.sql.exec(&query, bindings)?.to_array()?;
         Ok(rows
@@ -358,6 +360,8 @@ impl Store {
                 visitor_id: r.visitor_id,
                 visitor_name: r.visitor_name,
                 last_seq: r.last_seq as u64,
+                verified: r.verified != 0.0,
+                contact_id: r.contact_id,
             })
             .collect())
     }

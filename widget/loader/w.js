@@ -42,6 +42,8 @@
     if (e.origin !== origin || e.source !== frame.contentWindow || !m || m.ns !== NS) return;
     if (m.type === 'ready') {
       ready = 1;
+      // First the snippet's own settings, then the calls queued before the widget was ready.
+      post({ type: 'cmd', cmd: 'init', args: [{ identity: ds.identity || null }] });
       outbox.splice(0).forEach(post);
       emit('ready', {});
     } else if (m.type === 'resize') {

@@ -39,6 +39,8 @@ pub struct Chat {
     pub unread: RwSignal<u32>,
     /// Whether the chat window is open.
     pub open: RwSignal<bool>,
+    /// The encrypted identity the page gave (`data-identity` or `identify`).
+    pub identity: RwSignal<Option<String>>,
 }
 
 struct Connection {
@@ -62,6 +64,7 @@ impl Chat {
             config: RwSignal::new(None),
             unread: RwSignal::new(0),
             open: RwSignal::new(false),
+            identity: RwSignal::new(None),
         }
     }
 
@@ -78,7 +81,7 @@ impl Chat {
         self.phase.set(Phase::Connecting);
         let params = params.clone();
         leptos::task::spawn_local(async move {
-            match open_session(&params).await {
+            match open_session(&params, self.identity.get_untracked()).await {
                 Ok(session) => {
                     client::storage_set(&token_key(&params.site), &session.token);
                     self.config.set(Some(session.config));
@@ -93,6 +96,24 @@ impl Chat {
                 }
             }
         });
+    }
+
+    /// Uses a new identity: a running session is replaced by one for the verified visitor.
+    pub fn identify(self, params: &Params, token: String) {
+        if self.identity.get_untracked().as_deref() == Some(token.as_str()) {
+            return;
+        }
+        self.identity.set(Some(token));
+        if self.phase.get_untracked() != Phase::Idle {
+            CONNECTION.with(|c| {
+                if let Some(conn) = c.borrow_mut().take() {
+                    conn.socket.close();
+                }
+            });
+            self.timeline.set(Timeline::default());
+            self.phase.set(Phase::Idle);
+            self.start(params);
+        }
     }
 
     /// Sends a text message; it shows at once as "sending" and is resent after a reconnect.
@@ -120,8 +141,9 @@ fn error_code(err: &FetchError) -> String {
     }
 }
 
-async fn open_session(params: &Params) -> Result<SessionResponse, FetchError> {
+async fn open_session(params: &Params, identity: Option<String>) -> Result<SessionResponse, FetchError> {
     let request = SessionRequest {
+        identity,
         resume_token: client::storage_get(&token_key(&params.site)).filter(|t| !t.is_empty()),
         locale: Some(params.locale.clone()),
         host_origin: Some(params.host.clone()).filter(|h| !h.is_empty()),

@@ -20,7 +20,18 @@ pub fn App() -> impl IntoView {
     provide_context(strings);
 
     let narrow = RwSignal::new(false);
+    let init_params = params.clone();
     host::listen(params.host.clone(), move |command| match command {
+        Command::Init { identity } => {
+            if let Some(token) = identity {
+                chat.identify(&init_params, token);
+            }
+            // A returning visitor reconnects at once, so replies that came meanwhile raise the badge.
+            if Chat::has_session(&init_params) || chat.open.get_untracked() {
+                chat.start(&init_params);
+            }
+        }
+        Command::Identify(token) => chat.identify(&init_params, token),
         Command::Open => chat.open.set(true),
         Command::Close => chat.open.set(false),
         Command::Toggle => chat.open.update(|o| *o = !*o),
@@ -46,8 +57,9 @@ pub fn App() -> impl IntoView {
         open
     });
 
-    // A returning visitor reconnects at once, so replies that came meanwhile raise the badge.
-    if Chat::has_session(&params) {
+    // Inside a host page the loader's `init` starts the session (it carries the identity);
+    // opened on its own (no host), a returning visitor reconnects at once.
+    if params.host.is_empty() && Chat::has_session(&params) {
         chat.start(&params);
     }
     host::post(&params.host, "ready", json!({}));

@@ -39,6 +39,13 @@ pub enum Command {
     Close,
     /// `ChatWidget('toggle')`.
     Toggle,
+    /// The snippet's settings, sent first after `ready`: the `data-identity` token, if any.
+    Init {
+        /// Encrypted identity from `data-identity`.
+        identity: Option<String>,
+    },
+    /// `ChatWidget('identify', token)`: the page learned who the visitor is.
+    Identify(String),
     /// The loader's report of the host viewport: `true` when it is phone-narrow (<= 480 px), so
     /// the open window takes the whole screen.
     Layout(bool),
@@ -89,6 +96,11 @@ pub fn listen(host: String, on_command: impl Fn(Command) + 'static) {
             Some("close") => Command::Close,
             Some("toggle") => Command::Toggle,
             Some("layout") => Command::Layout(value["args"][0] == "narrow"),
+            Some("init") => Command::Init { identity: value["args"][0]["identity"].as_str().map(str::to_string) },
+            Some("identify") => match value["args"][0].as_str() {
+                Some(token) if !token.is_empty() => Command::Identify(token.to_string()),
+                _ => return,
+            },
             _ => return,
         };
         on_command(command);

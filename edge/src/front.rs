@@ -27,6 +27,9 @@ enum Endpoint {
     AgentLogin,
     /// `GET agents/ws`: the agent WebSocket.
     AgentSocket,
+    /// `GET echo`: a bare WebSocket echo through the same Desk, the baseline of the relay benchmark
+    /// (only when the `BENCH_ECHO` variable is "1").
+    EchoSocket,
     /// `GET|PUT config`: the site configuration (admin token).
     Config,
     /// `PUT contacts`: CRM contacts import (admin token).
@@ -82,6 +85,9 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, "/visitor/ws", &req).await,
         (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, "/agent/ws", &req).await,
+        (Endpoint::EchoSocket, Method::Get) if bench_echo_enabled(env) => {
+            upgrade(env, &site, &caller, "/echo/ws", &req).await
+        }
         (Endpoint::Config, Method::Put) => {
             check_admin(&req, env)?;
             let body = read_json_body(&mut req).await?;
@@ -114,6 +120,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "ws" => Endpoint::VisitorSocket,
         "agents/login" => Endpoint::AgentLogin,
         "agents/ws" => Endpoint::AgentSocket,
+        "echo" => Endpoint::EchoSocket,
         "config" => Endpoint::Config,
         "contacts" => Endpoint::Contacts,
         _ => return Ok(None),
@@ -145,6 +152,11 @@ async fn read_body(req: &mut Request, limit: usize) -> EdgeResult<Vec<u8>> {
         return Err(EdgeError::PayloadTooLarge);
     }
     Ok(body)
+}
+
+/// Whether the benchmark's echo endpoint is on (never in production configs).
+fn bench_echo_enabled(env: &Env) -> bool {
+    env.var("BENCH_ECHO").map(|v| v.to_string() == "1").unwrap_or(false)
 }
 
 /// Checks `Authorization: Bearer <ADMIN_TOKEN>` in constant time.

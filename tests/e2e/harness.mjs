@@ -29,11 +29,12 @@ export function tempDir(prefix) {
 }
 
 /** Starts `wrangler dev`; resolves once /api/v1/health answers. */
-export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port } = {}) {
+export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port, vars = {} } = {}) {
   port = port ?? await freePort();
   const inspector = await freePort();
   const child = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-    '--persist-to', stateDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--log-level', 'warn'], {
+    '--persist-to', stateDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--log-level', 'warn',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,9 +64,15 @@ export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 
     stateDir,
     adminToken,
     log: () => log,
+    /** Kills wrangler and workerd at once (SIGKILL), as a crash would, and waits for the exit. */
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      await exited;
+    },
     /** Stops wrangler and workerd (the whole process group) and waits for the exit. */
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
       const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000);
       await exited;

@@ -218,12 +218,12 @@ test('origin allow-list: other pages cannot open sessions or sockets', async () 
 
 test('limits: rate limits with Retry-After, body size, message length', async () => {
   const answers = [];
-  for (let i = 0; i < 25; i += 1) answers.push(await session('idrate', {}));
+  for (let i = 0; i < 70; i += 1) answers.push(await session('idrate', {}));
   const limited = answers.filter((r) => r.status === 429);
   assert.ok(limited.length >= 1, 'some sessions were rate limited');
   assert.equal(limited[0].body.error.code, 'rate_limited');
   assert.ok(Number(limited[0].headers['retry-after']) >= 1);
-  assert.ok(answers.slice(0, 15).every((r) => r.status === 200), 'a normal burst passes');
+  assert.ok(answers.slice(0, 50).every((r) => r.status === 200), 'a normal burst passes');
 
   const big = await raw('POST', `${edge.base}/api/v1/sites/idsite/sessions`, {}, JSON.stringify({ page_title: 'x'.repeat(70 * 1024) }));
   assert.deepEqual([big.status, big.body.error.code], [413, 'payload_too_large']);

@@ -44,7 +44,7 @@ impl Limiter {
 /// The Desk's limits.
 #[derive(Debug)]
 pub struct Limits {
-    /// New sessions per client IP: bursts of 20, one more every 3 s.
+    /// New sessions per client IP (offices and mobile carriers share IPs): bursts of 60, one more a second.
     pub sessions_per_ip: Limiter,
     /// Agent login attempts per client IP: bursts of 10, one more every 6 s.
     pub logins_per_ip: Limiter,
@@ -55,7 +55,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            sessions_per_ip: Limiter::new(20, 1.0 / 3.0),
+            sessions_per_ip: Limiter::new(60, 1.0),
             logins_per_ip: Limiter::new(10, 1.0 / 6.0),
             messages_per_visitor: Limiter::new(30, 5.0),
         }

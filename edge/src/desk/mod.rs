@@ -84,6 +84,7 @@ impl DurableObject for Desk {
             (Method::Post, "/agents/login") => self.agent_login(&caller, &body),
             (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
             (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent, &caller),
+            (Method::Get, "/echo/ws") => self.accept_socket(Role::Echo, &caller),
             (Method::Put, "/admin/config") => self.put_config(&body),
             (Method::Get, "/admin/config") => self.get_config(),
             (Method::Put, "/admin/contacts") => self.put_contacts(&body),
@@ -224,6 +225,10 @@ impl Desk {
                 VisitorFrame::Auth { token, last_seq } => self.auth_visitor(ws, sid, &token, last_seq),
                 _ => Err(EdgeError::Unauthorized),
             },
+            Who::Pending { role: Role::Echo, .. } => {
+                let _ = ws.send_with_str(text);
+                Ok(())
+            }
             Who::Pending { role: Role::Agent, sid } => match parse_frame::<AgentFrame>(text)? {
                 AgentFrame::Auth { token } => self.auth_agent(ws, sid, &token),
                 _ => Err(EdgeError::Unauthorized),

@@ -14,6 +14,8 @@ pub enum Role {
     Visitor,
     /// An agent's console.
     Agent,
+    /// The benchmark's echo baseline: every frame comes straight back.
+    Echo,
 }
 
 impl Role {
@@ -22,6 +24,7 @@ impl Role {
         match self {
             Self::Visitor => "visitor",
             Self::Agent => "agent",
+            Self::Echo => "echo",
         }
     }
 }

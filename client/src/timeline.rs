@@ -44,9 +44,22 @@ impl Timeline {
         &self.lines
     }
 
-    /// Highest stored `seq` seen: what a reconnect resumes after.
+    /// The highest `seq` up to which every message is here: what a reconnect or a sync resumes
+    /// after, so a message that arrived early (before the ones around it) never hides a gap.
     pub fn last_seq(&self) -> u64 {
         self.last_seq
+    }
+
+    fn advance(&mut self) {
+        let mut seqs: Vec<u64> = self.lines.iter().filter_map(|l| l.seq).filter(|s| *s > self.last_seq).collect();
+        seqs.sort_unstable();
+        for seq in seqs {
+            if seq == self.last_seq + 1 {
+                self.last_seq = seq;
+            } else if seq > self.last_seq + 1 {
+                break;
+            }
+        }
     }
 
     /// Adds a line the user just wrote (status `Sending`).
@@ -61,7 +74,6 @@ impl Timeline {
     /// Returns true when the message was not on the timeline before (neither sent from here
     /// nor received earlier).
     pub fn apply(&mut self, message: ChatMessage) -> bool {
-        self.last_seq = self.last_seq.max(message.seq);
         let existing = self.lines.iter().position(|l| l.key == message.client_id || l.seq == Some(message.seq));
         if let Some(pos) = existing {
             self.lines.remove(pos);
@@ -74,17 +86,18 @@ impl Timeline {
             at_ms: message.at_ms,
             status: Status::Sent,
         });
+        self.advance();
         existing.is_none()
     }
 
     /// Marks a local line stored (the ack may arrive before or after the message itself).
     pub fn ack(&mut self, key: &str, seq: u64) {
-        self.last_seq = self.last_seq.max(seq);
         if let Some(pos) = self.lines.iter().position(|l| l.key == key) {
             let mut line = self.lines.remove(pos);
             line.seq = Some(seq);
             line.status = Status::Sent;
             self.place(line);
+            self.advance();
         }
     }
 

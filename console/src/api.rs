@@ -187,6 +187,10 @@ impl SocketEvents for Events {
             ServerFrame::Ack { client_id, conversation_id, seq } => {
                 desk.timelines.update(|t| t.entry(conversation_id).or_default().ack(&client_id, seq));
             }
+            ServerFrame::ConversationRemoved { conversation_id } => {
+                desk.conversations.update(|list| list.retain(|c| c.conversation_id != conversation_id));
+            }
+            ServerFrame::Status { .. } | ServerFrame::LeaveMessageForm { .. } => {}
             ServerFrame::Error { code, .. } => {
                 if code == "unauthorized" {
                     desk.logout();

@@ -93,6 +93,10 @@ fn Conversation() -> impl IntoView {
                             };
                             let text = match &line.body {
                                 MessageBody::Text { text } => text.clone(),
+                                // Shown as text until the workbench renders uploads.
+                                MessageBody::Image { name, size, .. } | MessageBody::File { name, size, .. } => {
+                                    format!("{name} ({} KB)", size.div_ceil(1024))
+                                }
                             };
                             let sending = line.status == Status::Sending;
                             view! {

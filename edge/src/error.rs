@@ -32,6 +32,27 @@ pub enum EdgeError {
     OriginNotAllowed,
     /// Too many requests; retry after this many seconds.
     RateLimited(u32),
+    /// An upload is larger than the site allows for its kind; the cap in bytes.
+    UploadTooLarge(u64),
+    /// An upload's content is not an allowed type (or not what its name says).
+    UnsupportedType,
+    /// An upload without `Content-Length`.
+    LengthRequired,
+    /// An upload that does not exist or that the message's conversation does not own.
+    UploadNotFound,
+    /// The caller is known but may not see this (another conversation's upload, a bad signature).
+    Forbidden,
+    /// A signed download link past its expiry.
+    LinkExpired,
+    /// The entry id names no designated agent or group of this site.
+    UnknownEntry,
+    /// The routing core refused the request (e.g. `already_accepted`, `not_holder`).
+    Routing {
+        /// The core's stable code.
+        code: &'static str,
+        /// Its explanation.
+        message: String,
+    },
     /// An unexpected platform failure; details are logged, never returned.
     Internal(String),
 }
@@ -53,6 +74,14 @@ impl EdgeError {
             Self::Identity(err) => err.code(),
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::RateLimited(_) => "rate_limited",
+            Self::UploadTooLarge(_) => "upload_too_large",
+            Self::UnsupportedType => "unsupported_type",
+            Self::LengthRequired => "length_required",
+            Self::UploadNotFound => "upload_not_found",
+            Self::Forbidden => "forbidden",
+            Self::LinkExpired => "link_expired",
+            Self::UnknownEntry => "unknown_entry",
+            Self::Routing { code, .. } => code,
             Self::Internal(_) => "internal",
         }
     }
@@ -60,15 +89,19 @@ impl EdgeError {
     /// The HTTP status that goes with the code.
     pub fn status(&self) -> u16 {
         match self {
-            Self::NotFound | Self::SiteNotFound | Self::ConversationNotFound => 404,
+            Self::NotFound | Self::SiteNotFound | Self::ConversationNotFound | Self::UploadNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::InvalidSite | Self::BadRequest(_) => 400,
-            Self::PayloadTooLarge => 413,
+            Self::PayloadTooLarge | Self::UploadTooLarge(_) => 413,
+            Self::UnsupportedType => 415,
+            Self::LengthRequired => 411,
             Self::MessageTooLong => 422,
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Identity(err) => err.http_status(),
-            Self::OriginNotAllowed => 403,
+            Self::OriginNotAllowed | Self::Forbidden | Self::LinkExpired => 403,
             Self::RateLimited(_) => 429,
+            Self::UnknownEntry => 404,
+            Self::Routing { .. } => 409,
             Self::Internal(_) => 500,
         }
     }
@@ -89,6 +122,16 @@ impl EdgeError {
             Self::Identity(err) => err.message().into(),
             Self::OriginNotAllowed => "this page is not allowed to embed the chat of this site".into(),
             Self::RateLimited(secs) => format!("too many requests, retry in {secs} s"),
+            Self::UploadTooLarge(cap) => format!("this upload is larger than this site's limit of {cap} bytes"),
+            Self::UnsupportedType => {
+                "only PNG, JPEG, GIF, WebP images and PDF, Office, ZIP or plain-text files can be uploaded".into()
+            }
+            Self::LengthRequired => "uploads need a Content-Length header".into(),
+            Self::UploadNotFound => "no such upload in this conversation".into(),
+            Self::Forbidden => "not allowed".into(),
+            Self::LinkExpired => "this download link has expired".into(),
+            Self::UnknownEntry => "this entry does not exist on this site".into(),
+            Self::Routing { message, .. } => message.clone(),
             Self::Internal(_) => "internal error".into(),
         }
     }

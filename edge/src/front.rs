@@ -6,6 +6,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
+use crate::upload;
 
 /// Largest JSON body of the visitor, agent and config endpoints.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -14,7 +15,7 @@ pub const MAX_JSON_BODY: usize = 64 * 1024;
 const MAX_CONTACTS_BODY: usize = 2 * 1024 * 1024;
 
 /// Binding name of the Desk namespace in wrangler.toml.
-const DESK_BINDING: &str = "DESK";
+pub(crate) const DESK_BINDING: &str = "DESK";
 
 /// An endpoint of the public API, after the path is parsed.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,10 +31,18 @@ enum Endpoint {
     /// `GET echo`: a bare WebSocket echo through the same Desk, the baseline of the relay benchmark
     /// (only when the `BENCH_ECHO` variable is "1").
     EchoSocket,
+    /// `GET echo-durable`: the same, with one SQLite write per frame (only with `BENCH_ECHO`).
+    EchoDurableSocket,
     /// `GET|PUT config`: the site configuration (admin token).
     Config,
     /// `PUT contacts`: CRM contacts import (admin token).
     Contacts,
+    /// `POST uploads`: an image or file into the caller's conversation (visitor or agent token).
+    Uploads,
+    /// `GET uploads/{id}`: an upload's bytes (token or signed link).
+    Upload(String),
+    /// `GET uploads/{id}/meta`: an upload's metadata with a fresh signed link.
+    UploadMeta(String),
 }
 
 /// Who is asking, as the Desk needs to know for origin checks and rate limits.
@@ -88,6 +97,9 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (Endpoint::EchoSocket, Method::Get) if bench_echo_enabled(env) => {
             upgrade(env, &site, &caller, "/echo/ws", &req).await
         }
+        (Endpoint::EchoDurableSocket, Method::Get) if bench_echo_enabled(env) => {
+            upgrade(env, &site, &caller, "/echo-durable/ws", &req).await
+        }
         (Endpoint::Config, Method::Put) => {
             check_admin(&req, env)?;
             let body = read_json_body(&mut req).await?;
@@ -102,6 +114,9 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let body = read_body(&mut req, MAX_CONTACTS_BODY).await?;
             forward(env, &site, &caller, "/admin/contacts", Method::Put, Some(body)).await
         }
+        (Endpoint::Uploads, Method::Post) => upload::post(&mut req, env, &site, &caller.headers(&site)?).await,
+        (Endpoint::Upload(id), Method::Get) => upload::get(&req, env, &site, &caller.headers(&site)?, &id).await,
+        (Endpoint::UploadMeta(id), Method::Get) => upload::meta(&req, env, &site, &caller.headers(&site)?, &id).await,
         _ => Err(EdgeError::MethodNotAllowed),
     }
 }
@@ -121,9 +136,16 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "agents/login" => Endpoint::AgentLogin,
         "agents/ws" => Endpoint::AgentSocket,
         "echo" => Endpoint::EchoSocket,
+        "echo-durable" => Endpoint::EchoDurableSocket,
         "config" => Endpoint::Config,
         "contacts" => Endpoint::Contacts,
-        _ => return Ok(None),
+        "uploads" => Endpoint::Uploads,
+        other => match other.strip_prefix("uploads/").map(|id| id.split_once('/').unwrap_or((id, ""))) {
+            Some((id, "")) if upload::valid_upload_id(id) => Endpoint::Upload(id.to_string()),
+            Some((id, "meta")) if upload::valid_upload_id(id) => Endpoint::UploadMeta(id.to_string()),
+            Some(_) => return Err(EdgeError::UploadNotFound),
+            None => return Ok(None),
+        },
     };
     Ok(Some((site.to_string(), endpoint)))
 }

@@ -1,12 +1,14 @@
 //! The Cloudflare Worker and the Desk Durable Object: IO adapters around the routing core.
 //!
 //! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding);
-//! `desk` is the per-site Durable Object. Every error becomes a response in `error`.
+//! `desk` is the per-site Durable Object; `upload` streams uploads into R2 and serves them back.
+//! Every error becomes a response in `error`.
 
 mod desk;
 mod error;
 mod front;
 mod secrets;
+mod upload;
 
 pub use desk::Desk;
 

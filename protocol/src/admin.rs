@@ -19,6 +19,47 @@ pub struct SiteConfig {
     pub allowed_origins: Vec<String>,
     /// How visitors prove who they are.
     pub identity: IdentitySettings,
+    /// Abuse limits.
+    pub rate_limits: RateLimitSettings,
+    /// Size caps of images and files visitors and agents upload.
+    pub uploads: UploadSettings,
+    /// Routing rules, entries, hours and prompts.
+    pub routing: RoutingSettings,
+}
+
+/// Per-site upload caps; whether an upload is an image or a file is decided by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UploadSettings {
+    /// Largest image (PNG, JPEG, GIF, WebP) in bytes; default 10 MiB.
+    pub max_image_bytes: u64,
+    /// Largest other file (PDF, Office documents, ZIP, plain text) in bytes; default 20 MiB.
+    pub max_file_bytes: u64,
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        Self { max_image_bytes: 10 * 1024 * 1024, max_file_bytes: 20 * 1024 * 1024 }
+    }
+}
+
+/// Per-site abuse limits (token buckets: a burst, refilled over a minute for sessions and over
+/// six seconds for messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    /// New sessions one IP may open at once (offices and carriers share IPs); refilled per minute.
+    pub sessions_per_ip: u32,
+    /// Agent login attempts one IP may make at once; refilled per minute.
+    pub logins_per_ip: u32,
+    /// Messages one visitor may send at once; refilled every six seconds.
+    pub messages_per_visitor: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self { sessions_per_ip: 60, logins_per_ip: 10, messages_per_visitor: 30 }
+    }
 }
 
 /// Identity (`customParams`) settings of a site.
@@ -88,6 +129,120 @@ pub struct GroupConfig {
     pub name: String,
     /// Agent ids in this group.
     pub agents: Vec<String>,
+    /// How the group picks among its available members.
+    pub strategy: StrategySetting,
+    /// What an owner strategy falls back to when the owner cannot take the conversation.
+    pub fallback_strategy: StrategySetting,
+    /// Connect at once (`auto`) or offer to a pending list agents accept from (`pending`).
+    pub accept: AcceptSetting,
+}
+
+/// A group's assignment strategy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategySetting {
+    /// Fewest live sessions.
+    #[default]
+    Load,
+    /// Next member after the last assigned.
+    RoundRobin,
+    /// Fewest conversations accepted today.
+    IdleRate,
+    /// The owner of the visitor's CRM customer.
+    CustomerOwner,
+    /// The owner of the visitor's CRM contact.
+    ContactOwner,
+}
+
+/// How an assignment reaches the agent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AcceptSetting {
+    /// Connected at once.
+    #[default]
+    Auto,
+    /// Offered; an agent accepts it from the pending list.
+    Pending,
+}
+
+/// How conversations find their group and agent (see the routing rules in DESIGN.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RoutingSettings {
+    /// Group for conversations no rule or entry places (default: the first group).
+    pub fallback_group: Option<String>,
+    /// Groups the visitor picks from before the chat starts; empty: ordered rules decide.
+    pub visitor_picks_group: Vec<String>,
+    /// Ordered rules; the first match decides the group.
+    pub rules: Vec<RuleSetting>,
+    /// Multi-entry buttons: entry id to a designated agent or group.
+    pub entries: Vec<EntrySetting>,
+    /// Weekly service hours; absent: always open.
+    pub service_hours: Option<ServiceHoursSetting>,
+    /// Prompt texts; absent ones keep the built-in defaults.
+    pub prompts: PromptSettings,
+    /// Minutes of silence after which a conversation must be re-accepted (default 30).
+    pub idle_minutes: Option<u64>,
+}
+
+/// One routing rule.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleSetting {
+    /// Name shown to the site owner.
+    pub name: String,
+    /// Channels it applies to (`web`, `mobile_web`, `app`, `mini_program`); empty: all.
+    pub channels: Vec<String>,
+    /// Visitor-info field to test; absent (and no pre-chat field): all visitors.
+    pub visitor_field: Option<String>,
+    /// Pre-chat form field to test (instead of a visitor-info field).
+    pub pre_chat_field: Option<String>,
+    /// The field must equal this (absent: the field must be present).
+    pub equals: Option<String>,
+    /// Target group.
+    pub group: String,
+    /// Welcome text sent when connected.
+    pub welcome: Option<String>,
+    /// Promo text sent when connected.
+    pub promo: Option<String>,
+}
+
+/// An entry button target: exactly one of `agent` and `group`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EntrySetting {
+    /// Entry id (`data-entry`, `openEntry`).
+    pub id: String,
+    /// Designated agent.
+    pub agent: Option<String>,
+    /// Designated group.
+    pub group: Option<String>,
+}
+
+/// Weekly service hours in the site's time zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServiceHoursSetting {
+    /// Site time zone as minutes east of UTC (China: 480).
+    pub utc_offset_minutes: i32,
+    /// Monday first: each day's spans as `HH:MM-HH:MM` (end up to `24:00`); empty day: closed.
+    pub weekly: Vec<Vec<String>>,
+}
+
+/// Prompt texts (absent: defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PromptSettings {
+    /// Sent when a conversation is connected.
+    pub welcome: Option<String>,
+    /// All agents busy: queued.
+    pub busy: Option<String>,
+    /// All agents offline.
+    pub offline: Option<String>,
+    /// Outside service hours.
+    pub off_hours: Option<String>,
+    /// Designated agent unavailable: moved to the group.
+    pub failover: Option<String>,
 }
 
 /// One agent account.

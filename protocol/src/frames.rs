@@ -28,6 +28,28 @@ pub enum MessageBody {
         /// The text.
         text: String,
     },
+    /// An uploaded image (`POST .../uploads`), shown inline.
+    Image {
+        /// Upload id; the upload must belong to the message's conversation.
+        upload_id: String,
+        /// File name.
+        name: String,
+        /// Size in bytes.
+        size: u64,
+        /// Content type recognised from the bytes.
+        content_type: String,
+    },
+    /// An uploaded file (`POST .../uploads`), offered as a download.
+    File {
+        /// Upload id; the upload must belong to the message's conversation.
+        upload_id: String,
+        /// File name.
+        name: String,
+        /// Size in bytes.
+        size: u64,
+        /// Content type recognised from the bytes.
+        content_type: String,
+    },
 }
 
 /// A stored message, as every client sees it.
@@ -64,6 +86,22 @@ pub struct ConversationSummary {
     /// The CRM contact the visitor is linked to, if any.
     #[serde(default)]
     pub contact_id: Option<String>,
+    /// Where the conversation stands: `new`, `queued`, `offered`, `active`, `dormant`, `bot`,
+    /// `expired` or `closed`.
+    #[serde(default)]
+    pub state: String,
+    /// The agent holding or offered it.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+}
+
+/// A field of the leave-message form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFieldInfo {
+    /// Field name (`name`, `phone`, `message`, ...).
+    pub name: String,
+    /// Whether it must be filled.
+    pub required: bool,
 }
 
 /// Frames a visitor's widget sends.
@@ -85,6 +123,23 @@ pub enum VisitorFrame {
         /// The content.
         body: MessageBody,
     },
+    /// Submit the leave-message form (nobody could answer).
+    LeaveMessage {
+        /// Field name to answer.
+        fields: std::collections::BTreeMap<String, String>,
+    },
+}
+
+/// An agent's presence, as the console sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Takes new conversations.
+    Online,
+    /// Keeps current conversations, gets no new ones.
+    Away,
+    /// Logged out: held conversations must be re-accepted.
+    Offline,
 }
 
 /// Frames an agent's console sends.
@@ -112,6 +167,32 @@ pub enum AgentFrame {
         client_id: String,
         /// The content.
         body: MessageBody,
+    },
+    /// Accept a conversation offered in the pending list (or re-accept a dormant one).
+    Accept {
+        /// Conversation id.
+        conversation_id: String,
+    },
+    /// Hand a conversation to another agent or group.
+    Transfer {
+        /// Conversation id.
+        conversation_id: String,
+        /// Target agent.
+        #[serde(default)]
+        to_agent: Option<String>,
+        /// Target group.
+        #[serde(default)]
+        to_group: Option<String>,
+    },
+    /// Close a conversation.
+    Close {
+        /// Conversation id.
+        conversation_id: String,
+    },
+    /// Change presence.
+    Presence {
+        /// The new presence.
+        status: Presence,
     },
 }
 
@@ -142,6 +223,36 @@ pub enum ServerFrame {
     Conversations {
         /// Every open conversation of the site the agent may see.
         conversations: Vec<ConversationSummary>,
+    },
+    /// Where the visitor's conversation stands (sent to the visitor).
+    Status {
+        /// Conversation id.
+        conversation_id: String,
+        /// `queued`, `offered`, `active`, `dormant`, `closed`.
+        state: String,
+        /// Position in the queue, from 1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<u32>,
+        /// Why it waits: `busy`, `offline`, `off_hours`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// Name of the agent serving.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_name: Option<String>,
+    },
+    /// Nobody can answer now: the site's leave-message form.
+    LeaveMessageForm {
+        /// Conversation id.
+        conversation_id: String,
+        /// Text above the form.
+        intro: String,
+        /// The fields.
+        fields: Vec<FormFieldInfo>,
+    },
+    /// A conversation left this agent's lists (transferred away, withdrawn, closed).
+    ConversationRemoved {
+        /// Conversation id.
+        conversation_id: String,
     },
     /// A conversation changed (new message, new visitor); agents upsert it in their lists.
     ConversationUpdated {

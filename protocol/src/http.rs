@@ -71,6 +71,35 @@ pub struct AgentLoginResponse {
     pub token: String,
 }
 
+/// Whether an upload is shown inline (an image) or offered as a download (any other file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadKind {
+    /// PNG, JPEG, GIF or WebP, recognised by content.
+    Image,
+    /// PDF, Office document, ZIP or plain text, recognised by content.
+    File,
+}
+
+/// Answer to `POST /api/v1/sites/{site}/uploads`, and an upload's metadata wherever the Desk
+/// returns it to a participant of the upload's conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadResponse {
+    /// Upload id; a message of kind `image` or `file` refers to it.
+    pub upload_id: String,
+    /// File name the uploader gave (without any directory part).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Content type recognised from the bytes (not from the name).
+    pub content_type: String,
+    /// Image or file.
+    pub kind: UploadKind,
+    /// Signed, short-lived download path (`/api/v1/sites/{site}/uploads/{id}?exp=..&sig=..`) that
+    /// works without a token, e.g. in `<img src>`.
+    pub url: String,
+}
+
 /// The error shape every endpoint answers with: `{"error":{"code","message"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {

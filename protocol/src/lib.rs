@@ -14,8 +14,15 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Longest text message a client may send, in characters.
 pub const MAX_TEXT_CHARS: usize = 5_000;
 
-pub use admin::{AgentConfig, Contact, ContactImport, GroupConfig, IdentitySettings, SiteConfig};
-pub use frames::{AgentFrame, Author, ChatMessage, ConversationSummary, MessageBody, ServerFrame, VisitorFrame};
+pub use admin::{
+    AcceptSetting, AgentConfig, Contact, ContactImport, EntrySetting, GroupConfig, IdentitySettings, PromptSettings,
+    RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting, SiteConfig, StrategySetting, UploadSettings,
+};
+pub use frames::{
+    AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, MessageBody, Presence, ServerFrame,
+    VisitorFrame,
+};
 pub use http::{
-    AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, SessionRequest, SessionResponse, WidgetConfig,
+    AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, SessionRequest, SessionResponse, UploadKind,
+    UploadResponse, WidgetConfig,
 };

@@ -42,5 +42,5 @@ test('conversation history survives a restart of workerd', async () => {
   await agent.getByTestId('conversation').first().click();
   await agent.locator('[data-testid=message][data-author=visitor]', { hasText: '重启之前的消息' }).waitFor();
   await agent.locator('[data-testid=message][data-author=visitor]', { hasText: '重启之后的消息' }).waitFor();
-  assert.equal(await agent.getByTestId('message').count(), 2);
+  assert.equal(await agent.locator('[data-testid=message][data-author=visitor]').count(), 2);
 });

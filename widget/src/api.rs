@@ -41,6 +41,10 @@ pub struct Chat {
     pub open: RwSignal<bool>,
     /// The encrypted identity the page gave (`data-identity` or `identify`).
     pub identity: RwSignal<Option<String>>,
+    /// Name of the agent serving the conversation.
+    pub agent_name: RwSignal<Option<String>>,
+    /// Position in the queue while nobody can answer yet.
+    pub queue_position: RwSignal<Option<u32>>,
 }
 
 struct Connection {
@@ -65,6 +69,8 @@ impl Chat {
             unread: RwSignal::new(0),
             open: RwSignal::new(false),
             identity: RwSignal::new(None),
+            agent_name: RwSignal::new(None),
+            queue_position: RwSignal::new(None),
         }
     }
 
@@ -174,9 +180,10 @@ impl SocketEvents for Events {
                 }
             }
             ServerFrame::Message { message } => {
-                let from_agent = !matches!(message.author, Author::Visitor);
+                let from_agent = matches!(message.author, Author::Agent { .. });
                 let text = match &message.body {
                     MessageBody::Text { text } => text.clone(),
+                    MessageBody::Image { name, .. } | MessageBody::File { name, .. } => name.clone(),
                 };
                 let is_new = chat.timeline.try_update(|t| t.apply(message)).unwrap_or(false);
                 if is_new && from_agent {
@@ -201,7 +208,17 @@ impl SocketEvents for Events {
                     chat.phase.set(Phase::Failed(message));
                 }
             }
-            ServerFrame::Conversations { .. } | ServerFrame::ConversationUpdated { .. } => {}
+            ServerFrame::Status { state, position, agent_name, .. } => {
+                chat.queue_position.set(if state == "queued" { position } else { None });
+                if state == "active" {
+                    chat.agent_name.set(agent_name);
+                }
+            }
+            // The form itself comes with the widget's leave-message screen; the prompt is a message.
+            ServerFrame::LeaveMessageForm { .. }
+            | ServerFrame::Conversations { .. }
+            | ServerFrame::ConversationUpdated { .. }
+            | ServerFrame::ConversationRemoved { .. } => {}
         }
     }
 

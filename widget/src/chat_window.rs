@@ -37,13 +37,17 @@ pub fn ChatWindow() -> impl IntoView {
     });
 
     let title = move || {
-        chat.config.get().map(|c| c.site_name).filter(|n| !n.is_empty()).unwrap_or_else(|| strings.title.to_string())
+        chat.agent_name
+            .get()
+            .or_else(|| chat.config.get().map(|c| c.site_name))
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| strings.title.to_string())
     };
     let status_line = move || match chat.phase.get() {
         Phase::Idle | Phase::Connecting => Some(strings.connecting.to_string()),
         Phase::Offline => Some(strings.reconnecting.to_string()),
         Phase::Failed(_) => Some(strings.failed.to_string()),
-        Phase::Online => None,
+        Phase::Online => chat.queue_position.get().map(|p| format!("{}{p}", strings.queued)),
     };
 
     view! {
@@ -96,6 +100,10 @@ fn Bubble(line: Line) -> impl IntoView {
     };
     let text = match &line.body {
         MessageBody::Text { text } => text.clone(),
+        // Shown as text until the widget renders uploads.
+        MessageBody::Image { name, size, .. } | MessageBody::File { name, size, .. } => {
+            format!("{name} ({} KB)", size.div_ceil(1024))
+        }
     };
     let sending = line.status == Status::Sending;
     view! {

@@ -25,6 +25,8 @@ pub struct Strings {
     pub agent: &'static str,
     /// Shown when the session could not start.
     pub failed: &'static str,
+    /// Queue position line, before the number.
+    pub queued: &'static str,
 }
 
 const ZH: Strings = Strings {
@@ -39,6 +41,7 @@ const ZH: Strings = Strings {
     messages: "对话消息",
     agent: "客服",
     failed: "暂时无法连接，请稍后再试",
+    queued: "正在排队，您前面的位置：",
 };
 
 const EN: Strings = Strings {
@@ -53,6 +56,7 @@ const EN: Strings = Strings {
     messages: "Conversation",
     agent: "Agent",
     failed: "Can't connect right now, please try again later",
+    queued: "You are in the queue, position ",
 };
 
 /// The strings for a locale tag (`zh-CN`, `zh`, `en-US`, ...); Chinese unless it starts with `en`.

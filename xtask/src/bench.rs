@@ -37,6 +37,15 @@ pub fn run() -> Result<()> {
     for (package, bench) in [("routing", "assign"), ("identity", "check")] {
         forward_bench_lines(package, bench)?;
     }
+    step("bench: the Desk in workerd (relay vs echo latency, messages per second)");
+    let status = Command::new("node")
+        .arg(root().join("tests").join("bench").join("desk.mjs"))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !status.success() {
+        return Err(format!("tests/bench/desk.mjs failed ({status})"));
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ fn texts(t: &Timeline) -> Vec<String> {
         .iter()
         .map(|l| match &l.body {
             MessageBody::Text { text } => text.clone(),
+            MessageBody::Image { name, .. } | MessageBody::File { name, .. } => name.clone(),
         })
         .collect()
 }
@@ -65,7 +66,20 @@ fn pending_lines_are_resent_in_the_order_they_were_written() {
     t.push_local("2".into(), Author::Visitor, text("b"), 2);
     let keys: Vec<String> = t.pending().into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, ["1", "2"]);
-    t.ack("1", 7);
+    t.ack("1", 1);
     assert_eq!(t.pending().len(), 1);
-    assert_eq!(t.last_seq(), 7);
+    assert_eq!(t.last_seq(), 1);
+}
+
+#[test]
+fn a_message_that_arrives_before_the_ones_around_it_does_not_hide_the_gap() {
+    // An agent is pushed seq 3 (a prompt) before it synced the conversation's history.
+    let mut t = Timeline::default();
+    t.apply(stored(3, "p", Author::System, "welcome"));
+    assert_eq!(t.last_seq(), 0, "a sync must fetch 1 and 2");
+    t.apply(stored(1, "a", Author::Visitor, "one"));
+    assert_eq!(t.last_seq(), 1);
+    t.apply(stored(2, "b", Author::Visitor, "two"));
+    assert_eq!(t.last_seq(), 3);
+    assert_eq!(texts(&t), ["one", "two", "welcome"]);
 }

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use protocol::RateLimitSettings;
+
 /// Most keys one limiter remembers; full buckets are dropped first when it is exceeded.
 const MAX_KEYS: usize = 10_000;
 
@@ -41,23 +43,32 @@ impl Limiter {
     }
 }
 
-/// The Desk's limits.
+/// The Desk's limits, built from the site's settings.
 #[derive(Debug)]
 pub struct Limits {
-    /// New sessions per client IP (offices and mobile carriers share IPs): bursts of 60, one more a second.
+    /// The settings these buckets were built from.
+    pub settings: RateLimitSettings,
+    /// New sessions per client IP.
     pub sessions_per_ip: Limiter,
-    /// Agent login attempts per client IP: bursts of 10, one more every 6 s.
+    /// Agent login attempts per client IP.
     pub logins_per_ip: Limiter,
-    /// Messages per visitor: bursts of 30, five more a second.
+    /// Messages per visitor.
     pub messages_per_visitor: Limiter,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+impl Limits {
+    /// Buckets for these settings: sessions and logins refill their burst over a minute, messages
+    /// over six seconds.
+    pub fn new(settings: RateLimitSettings) -> Self {
+        let per_minute = |n: u32| f64::from(n.max(1)) / 60.0;
         Self {
-            sessions_per_ip: Limiter::new(60, 1.0),
-            logins_per_ip: Limiter::new(10, 1.0 / 6.0),
-            messages_per_visitor: Limiter::new(30, 5.0),
+            settings,
+            sessions_per_ip: Limiter::new(settings.sessions_per_ip.max(1), per_minute(settings.sessions_per_ip)),
+            logins_per_ip: Limiter::new(settings.logins_per_ip.max(1), per_minute(settings.logins_per_ip)),
+            messages_per_visitor: Limiter::new(
+                settings.messages_per_visitor.max(1),
+                f64::from(settings.messages_per_visitor.max(1)) / 6.0,
+            ),
         }
     }
 }

@@ -1,17 +1,23 @@
 //! The Desk: one SQLite-backed Durable Object per site. It turns HTTP and WebSocket callbacks
 //! into stored messages and frames for the site's visitors and agents.
 
+mod core;
 mod limits;
+mod routing_config;
+mod routing_store;
 mod sessions;
 mod sockets;
 mod store;
+mod uploads;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use protocol::{
-    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, ContactImport, MessageBody, ServerFrame, SessionRequest,
-    SiteConfig, VisitorFrame,
+    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, ContactImport, MessageBody, Presence, ServerFrame,
+    SessionRequest, SiteConfig, VisitorFrame,
 };
+use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use serde::de::DeserializeOwned;
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
@@ -54,7 +60,12 @@ pub struct Desk {
     state: State,
     store: Option<Store>,
     sockets: RefCell<Option<SocketIndex>>,
+    config: RefCell<Option<Rc<SiteConfig>>>,
     limits: RefCell<Limits>,
+    /// The routing core, restored from SQLite on first use after a wake.
+    core: RefCell<Option<routing::Desk>>,
+    /// The alarm the core asked for in this callback (`Some(None)`: none), set at its end.
+    wanted_alarm: Cell<Option<Option<u64>>>,
 }
 
 impl DurableObject for Desk {
@@ -66,7 +77,15 @@ impl DurableObject for Desk {
                 None
             }
         };
-        Self { state, store, sockets: RefCell::new(None), limits: RefCell::new(Limits::default()) }
+        Self {
+            state,
+            store,
+            sockets: RefCell::new(None),
+            config: RefCell::new(None),
+            limits: RefCell::new(Limits::new(Default::default())),
+            core: RefCell::new(None),
+            wanted_alarm: Cell::new(None),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -85,12 +104,25 @@ impl DurableObject for Desk {
             (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
             (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent, &caller),
             (Method::Get, "/echo/ws") => self.accept_socket(Role::Echo, &caller),
+            (Method::Get, "/echo-durable/ws") => self.accept_socket(Role::EchoDurable, &caller),
             (Method::Put, "/admin/config") => self.put_config(&body),
             (Method::Get, "/admin/config") => self.get_config(),
             (Method::Put, "/admin/contacts") => self.put_contacts(&body),
+            (Method::Post, "/uploads/authorize") => self.authorize_upload(&site, &req, &body),
+            (Method::Post, "/uploads/record") => self.record_upload(&site, &body),
+            (Method::Post, "/uploads/access") => self.access_upload(&site, &req, &body),
             _ => Err(EdgeError::NotFound),
         };
+        self.finish().await;
         result.or_else(EdgeError::into_response)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(err) = self.route(Event::TimerFired) {
+            worker::console_error!("routing timer failed: {err:?}");
+        }
+        self.finish().await;
+        Response::ok("")
     }
 
     async fn websocket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) -> Result<()> {
@@ -115,16 +147,19 @@ impl DurableObject for Desk {
             }
             sockets::send(&ws, &error_frame(&err));
         }
+        self.finish().await;
         Ok(())
     }
 
     async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
         self.forget(&ws);
+        self.finish().await;
         Ok(())
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> Result<()> {
         self.forget(&ws);
+        self.finish().await;
         Ok(())
     }
 }
@@ -134,8 +169,28 @@ impl Desk {
         self.store.as_ref().ok_or_else(|| EdgeError::Internal("storage unavailable".into()))
     }
 
-    fn config(&self) -> EdgeResult<SiteConfig> {
-        self.store()?.config()?.ok_or(EdgeError::SiteNotFound)
+    /// The site config, read from storage once per wake and kept until the admin changes it.
+    fn config(&self) -> EdgeResult<Rc<SiteConfig>> {
+        if let Some(config) = self.config.borrow().as_ref() {
+            return Ok(config.clone());
+        }
+        let config = Rc::new(self.store()?.config()?.ok_or(EdgeError::SiteNotFound)?);
+        *self.config.borrow_mut() = Some(config.clone());
+        Ok(config)
+    }
+
+    /// Takes a token from one of the site's rate limits (rebuilt when the settings change).
+    fn limit(
+        &self,
+        settings: protocol::RateLimitSettings,
+        pick: impl FnOnce(&mut Limits) -> &mut limits::Limiter,
+        key: &str,
+    ) -> EdgeResult<()> {
+        let mut limits = self.limits.borrow_mut();
+        if limits.settings != settings {
+            *limits = Limits::new(settings);
+        }
+        pick(&mut limits).take(key, now_ms()).map_err(EdgeError::RateLimited)
     }
 
     /// Runs `f` with the socket index, rebuilding it from hibernated sockets first if needed.
@@ -145,9 +200,33 @@ impl Desk {
         f(index)
     }
 
+    /// Ends every callback: sets the alarm the core asked for.
+    async fn finish(&self) {
+        if let Err(err) = self.sync_alarm().await {
+            worker::console_error!("setting the alarm failed: {err:?}");
+        }
+    }
+
     fn forget(&self, ws: &WebSocket) {
         if let Ok(Some(who)) = ws.deserialize_attachment::<Who>() {
-            self.with_sockets(|index| index.remove(&who));
+            let last_agent_socket = self.with_sockets(|index| {
+                index.remove(&who);
+                match &who {
+                    Who::Agent { agent_id, .. } => (index.agent_sockets(agent_id) == 0).then(|| agent_id.clone()),
+                    _ => None,
+                }
+            });
+            // An agent whose last console closed keeps its chats but gets no new ones until it is back.
+            if let Some(agent) = last_agent_socket {
+                let still_online = self.with_core(|core| core.agent_status(&AgentId(agent.clone())));
+                if matches!(still_online, Ok(Some(AgentStatus::Online))) {
+                    if let Err(err) =
+                        self.route(Event::AgentStatus { agent: AgentId(agent), status: AgentStatus::Away })
+                    {
+                        worker::console_error!("presence update failed: {err:?}");
+                    }
+                }
+            }
         }
     }
 
@@ -155,8 +234,17 @@ impl Desk {
         let request: SessionRequest = parse_json(body)?;
         let config = self.config()?;
         sessions::check_origin(&config, caller, request.host_origin.as_deref())?;
-        self.limits.borrow_mut().sessions_per_ip.take(&caller.ip, now_ms()).map_err(EdgeError::RateLimited)?;
+        let entry = request.entry.clone().filter(|e| !e.is_empty());
+        if let Some(entry) = &entry {
+            if !config.routing.entries.iter().any(|e| &e.id == entry) {
+                return Err(EdgeError::UnknownEntry);
+            }
+        }
+        self.limit(config.rate_limits, |l| &mut l.sessions_per_ip, &caller.ip)?;
         let answer = sessions::open(self.store()?, &config, site, request, now_ms())?;
+        if let Some(entry) = entry {
+            self.store()?.set_conversation_entry(&answer.conversation_id, &entry)?;
+        }
         Ok(Response::from_json(&answer)?)
     }
 
@@ -171,8 +259,8 @@ impl Desk {
 
     fn agent_login(&self, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
         let request: AgentLoginRequest = parse_json(body)?;
-        self.config()?;
-        self.limits.borrow_mut().logins_per_ip.take(&caller.ip, now_ms()).map_err(EdgeError::RateLimited)?;
+        let config = self.config()?;
+        self.limit(config.rate_limits, |l| &mut l.logins_per_ip, &caller.ip)?;
         let store = self.store()?;
         let agent = store.agent(&request.agent)?.ok_or(EdgeError::InvalidCredentials)?;
         if agent.password_hash.is_empty()
@@ -211,12 +299,17 @@ impl Desk {
                 hashed.push((agent.id.clone(), salt, hash));
             }
         }
+        let routing_config = routing_config::to_routing(&config)?;
         self.store()?.put_config(&config, &hashed)?;
+        *self.config.borrow_mut() = None;
+        if self.core.borrow().is_some() {
+            rejected(self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
+        }
         Ok(Response::from_json(&config)?)
     }
 
     fn get_config(&self) -> EdgeResult<Response> {
-        Ok(Response::from_json(&self.config()?)?)
+        Ok(Response::from_json(self.config()?.as_ref())?)
     }
 
     fn on_frame(&self, ws: &WebSocket, who: Who, text: &str) -> EdgeResult<()> {
@@ -229,18 +322,30 @@ impl Desk {
                 let _ = ws.send_with_str(text);
                 Ok(())
             }
+            Who::Pending { role: Role::EchoDurable, .. } => {
+                self.store()?.bench_write(text)?;
+                let _ = ws.send_with_str(text);
+                Ok(())
+            }
             Who::Pending { role: Role::Agent, sid } => match parse_frame::<AgentFrame>(text)? {
                 AgentFrame::Auth { token } => self.auth_agent(ws, sid, &token),
                 _ => Err(EdgeError::Unauthorized),
             },
             Who::Visitor { conversation_id, visitor_id, .. } => match parse_frame::<VisitorFrame>(text)? {
                 VisitorFrame::Send { client_id, body } => {
-                    self.limits
-                        .borrow_mut()
-                        .messages_per_visitor
-                        .take(&visitor_id, now_ms())
-                        .map_err(EdgeError::RateLimited)?;
+                    let settings = self.config()?.rate_limits;
+                    self.limit(settings, |l| &mut l.messages_per_visitor, &visitor_id)?;
                     self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
+                }
+                VisitorFrame::LeaveMessage { fields } => {
+                    if fields.len() > 20 || fields.values().any(|v| v.chars().count() > 2_000) {
+                        return Err(EdgeError::BadRequest(
+                            "a left message has at most 20 fields of 2,000 characters".into(),
+                        ));
+                    }
+                    self.ensure_routed(&conversation_id)?;
+                    let out = self.route(Event::LeaveMessage { conv: ConvId(conversation_id), fields })?;
+                    rejected(out)
                 }
                 VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
             },
@@ -254,6 +359,31 @@ impl Desk {
                         sockets::send(ws, &ServerFrame::Message { message });
                     }
                     Ok(())
+                }
+                AgentFrame::Accept { conversation_id } => {
+                    rejected(self.route(Event::Accept { conv: ConvId(conversation_id), agent: AgentId(agent_id) })?)
+                }
+                AgentFrame::Transfer { conversation_id, to_agent, to_group } => {
+                    let to = match (to_agent, to_group) {
+                        (Some(agent), None) => Target::Agent(AgentId(agent)),
+                        (None, Some(group)) => Target::Group(group.as_str().into()),
+                        _ => return Err(EdgeError::BadRequest("transfer to exactly one of to_agent, to_group".into())),
+                    };
+                    let event = Event::Transfer { conv: ConvId(conversation_id), agent: AgentId(agent_id), to };
+                    rejected(self.route(event)?)
+                }
+                AgentFrame::Close { conversation_id } => {
+                    let event = Event::Close { conv: ConvId(conversation_id), by: Closer::Agent(AgentId(agent_id)) };
+                    rejected(self.route(event)?)
+                }
+                AgentFrame::Presence { status } => {
+                    let agent = AgentId(agent_id);
+                    let event = match status {
+                        Presence::Online => Event::AgentStatus { agent, status: AgentStatus::Online },
+                        Presence::Away => Event::AgentStatus { agent, status: AgentStatus::Away },
+                        Presence::Offline => Event::AgentLogout { agent },
+                    };
+                    rejected(self.route(event)?)
                 }
                 AgentFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
             },
@@ -287,9 +417,28 @@ impl Desk {
         };
         let who = Who::Agent { sid, agent_id: agent.id.clone(), name: agent.name };
         ws.serialize_attachment(&who)?;
-        sockets::send(ws, &ServerFrame::Ready { principal: agent.id });
-        sockets::send(ws, &ServerFrame::Conversations { conversations: store.open_conversations(200)? });
+        sockets::send(ws, &ServerFrame::Ready { principal: agent.id.clone() });
         self.with_sockets(|index| index.insert(&who, ws.clone()));
+        let id = AgentId(agent.id);
+        if self.with_core(|core| core.agent_status(&id))? != Some(AgentStatus::Online) {
+            self.route(Event::AgentLogin { agent: id.clone() })?;
+        }
+        // The agent's lists: what it holds and what waits for its accept.
+        let mine = self.with_core(|core| {
+            let mut ids = core.live(&id);
+            ids.extend(core.pending(&id));
+            ids.extend(core.dormant_list().into_iter().filter(|c| {
+                matches!(core.conversation(c).map(|r| &r.state), Some(routing::ConvState::Dormant { previous, .. }) if *previous == id)
+            }));
+            ids
+        })?;
+        let mut conversations = Vec::new();
+        for conv in mine {
+            if let Some(summary) = self.summary(&conv.0)? {
+                conversations.push(summary);
+            }
+        }
+        sockets::send(ws, &ServerFrame::Conversations { conversations });
         Ok(())
     }
 
@@ -299,7 +448,8 @@ impl Desk {
         Ok(())
     }
 
-    /// Stores a message (once per client id), acknowledges it, and relays it to everyone concerned.
+    /// Stores a message (once per client id), acknowledges it, and relays it to whom the routing
+    /// core says: a visitor's message to the agent holding the conversation, an agent's to the visitor.
     fn post(
         &self,
         ws: &WebSocket,
@@ -312,26 +462,88 @@ impl Desk {
             return Err(EdgeError::BadRequest(format!("client_id must be 1-{MAX_CLIENT_ID} characters")));
         }
         validate_body(&body)?;
+        let body = uploads::message_body(self.store()?, conversation_id, body)?;
         let store = self.store()?;
-        let (message, is_new) = store.insert_message(conversation_id, client_id, &author, &body, now_ms())?;
-        let ack = ServerFrame::Ack {
-            client_id: client_id.to_string(),
-            conversation_id: conversation_id.to_string(),
-            seq: message.seq,
-        };
-        if is_new {
-            let summary = store.conversation(conversation_id)?;
-            let frame = ServerFrame::Message { message };
-            self.with_sockets(|index| {
-                index.to_conversation(conversation_id, &frame);
-                if let Some(conversation) = summary {
-                    index.to_agents(&ServerFrame::ConversationUpdated { conversation });
-                }
-                index.to_agents(&frame);
-            });
+        if let Some(existing) = store.find_message(conversation_id, client_id)? {
+            // A resend after a reconnect: the same ack, nothing stored or relayed twice.
+            sockets::send(ws, &ack(&existing));
+            return Ok(());
         }
-        sockets::send(ws, &ack);
+        let text = routing_text(&body);
+        let conv = ConvId(conversation_id.to_string());
+        let agent_route = match &author {
+            Author::Agent { id, .. } => {
+                // The core decides whether this agent may write here (it holds the conversation).
+                let out = self.route(Event::AgentMessage {
+                    conv: conv.clone(),
+                    agent: AgentId(id.clone()),
+                    text: text.clone(),
+                })?;
+                rejected_ref(&out)?;
+                Some(out)
+            }
+            _ => None,
+        };
+        let (message, _) = store.insert_message(conversation_id, client_id, &author, &body, now_ms())?;
+        let to_agents = match agent_route {
+            Some(_) => match &author {
+                Author::Agent { id, .. } => vec![id.clone()],
+                _ => Vec::new(),
+            },
+            None => {
+                self.ensure_routed(conversation_id)?;
+                self.route(Event::VisitorMessage { conv, text })?.deliver_to_agents
+            }
+        };
+        let reply = ack(&message);
+        let frame = ServerFrame::Message { message };
+        self.with_sockets(|index| {
+            index.to_conversation(conversation_id, &frame);
+            for agent in &to_agents {
+                index.to_agent(agent, &frame);
+            }
+        });
+        sockets::send(ws, &reply);
         Ok(())
+    }
+
+    /// Makes sure the routing core knows the conversation (its first message, or the first after it
+    /// was closed, opens it there).
+    fn ensure_routed(&self, conversation_id: &str) -> EdgeResult<()> {
+        let conv = ConvId(conversation_id.to_string());
+        if self.with_core(|core| core.conversation(&conv).is_some())? {
+            return Ok(());
+        }
+        rejected(self.open_in_core(conversation_id)?)
+    }
+}
+
+fn ack(message: &protocol::ChatMessage) -> ServerFrame {
+    ServerFrame::Ack {
+        client_id: message.client_id.clone(),
+        conversation_id: message.conversation_id.clone(),
+        seq: message.seq,
+    }
+}
+
+/// The text routing sees of a message (keywords, bot replies).
+fn routing_text(body: &MessageBody) -> String {
+    match body {
+        MessageBody::Text { text } => text.clone(),
+        MessageBody::Image { .. } => "[image]".into(),
+        MessageBody::File { name, .. } => format!("[file] {name}"),
+    }
+}
+
+/// A refusal of the routing core as a typed error.
+fn rejected(out: core::Outcome) -> EdgeResult<()> {
+    rejected_ref(&out)
+}
+
+fn rejected_ref(out: &core::Outcome) -> EdgeResult<()> {
+    match &out.rejected {
+        Some(reason) => Err(EdgeError::Routing { code: reason.code(), message: reason.to_string() }),
+        None => Ok(()),
     }
 }
 
@@ -346,6 +558,8 @@ fn validate_body(body: &MessageBody) -> EdgeResult<()> {
             }
             Ok(())
         }
+        // Checked against the upload record in `uploads::message_body`.
+        MessageBody::Image { .. } | MessageBody::File { .. } => Ok(()),
     }
 }
 

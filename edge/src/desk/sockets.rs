@@ -16,6 +16,8 @@ pub enum Role {
     Agent,
     /// The benchmark's echo baseline: every frame comes straight back.
     Echo,
+    /// The benchmark's durable echo: every frame is written to SQLite, then comes back.
+    EchoDurable,
 }
 
 impl Role {
@@ -25,6 +27,7 @@ impl Role {
             Self::Visitor => "visitor",
             Self::Agent => "agent",
             Self::Echo => "echo",
+            Self::EchoDurable => "echo_durable",
         }
     }
 }
@@ -64,7 +67,7 @@ pub enum Who {
 #[derive(Default)]
 pub struct SocketIndex {
     visitors: HashMap<String, Vec<(String, WebSocket)>>,
-    agents: Vec<(String, WebSocket)>,
+    agents: Vec<(String, String, WebSocket)>,
 }
 
 impl SocketIndex {
@@ -85,7 +88,7 @@ impl SocketIndex {
             Who::Visitor { sid, conversation_id, .. } => {
                 self.visitors.entry(conversation_id.clone()).or_default().push((sid.clone(), ws));
             }
-            Who::Agent { sid, .. } => self.agents.push((sid.clone(), ws)),
+            Who::Agent { sid, agent_id, .. } => self.agents.push((sid.clone(), agent_id.clone(), ws)),
             Who::Pending { .. } => {}
         }
     }
@@ -101,7 +104,7 @@ impl SocketIndex {
                     }
                 }
             }
-            Who::Agent { sid, .. } => self.agents.retain(|(s, _)| s != sid),
+            Who::Agent { sid, .. } => self.agents.retain(|(s, _, _)| s != sid),
             Who::Pending { .. } => {}
         }
     }
@@ -119,9 +122,22 @@ impl SocketIndex {
     /// Sends a frame to every agent socket.
     pub fn to_agents(&self, frame: &ServerFrame) {
         let text = encode(frame);
-        for (_, ws) in &self.agents {
+        for (_, _, ws) in &self.agents {
             send_text(ws, &text);
         }
+    }
+
+    /// Sends a frame to every socket of one agent.
+    pub fn to_agent(&self, agent_id: &str, frame: &ServerFrame) {
+        let text = encode(frame);
+        for (_, _, ws) in self.agents.iter().filter(|(_, a, _)| a == agent_id) {
+            send_text(ws, &text);
+        }
+    }
+
+    /// How many sockets an agent has open.
+    pub fn agent_sockets(&self, agent_id: &str) -> usize {
+        self.agents.iter().filter(|(_, a, _)| a == agent_id).count()
     }
 }
 

@@ -26,6 +26,14 @@ const MIGRATIONS: &[&str] = &[
      CREATE UNIQUE INDEX IF NOT EXISTS visitors_by_match_key ON visitors (match_key) WHERE match_key IS NOT NULL;
      CREATE TABLE IF NOT EXISTS contacts (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone_digits TEXT NOT NULL, owner_agent TEXT, customer_id TEXT, customer_owner TEXT);
      CREATE INDEX IF NOT EXISTS contacts_by_phone ON contacts (phone_digits);",
+    // v3: uploads (metadata; the bytes live in R2) and the Desk's own secrets (download-link key).
+    "CREATE TABLE IF NOT EXISTS uploads (id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, uploader TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, content_type TEXT NOT NULL, r2_key TEXT NOT NULL, created_ms INTEGER NOT NULL);
+     CREATE INDEX IF NOT EXISTS uploads_by_conversation ON uploads (conversation_id);
+     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // v4: the routing core's records, the entry a conversation came through, left messages.
+    "CREATE TABLE IF NOT EXISTS routing_records (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, id));
+     ALTER TABLE conversations ADD COLUMN entry TEXT;
+     CREATE TABLE IF NOT EXISTS left_messages (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, fields TEXT NOT NULL, created_ms INTEGER NOT NULL);",
 ];
 
 /// Most messages replayed in one resume.
@@ -106,6 +114,75 @@ pub fn digits(phone: &str) -> String {
 
 fn int(v: u64) -> SqlStorageValue {
     SqlStorageValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+/// What the routing core needs to know when a conversation opens.
+#[derive(Debug, Deserialize)]
+pub struct OpenContext {
+    /// `open` or `closed`.
+    pub status: String,
+    /// Entry id the visitor came through.
+    pub entry: Option<String>,
+    /// The visitor's display-only profile (JSON).
+    pub profile: String,
+    /// Owner agent of the linked CRM contact.
+    pub owner_agent: Option<String>,
+    /// Owner agent of the linked CRM customer.
+    pub customer_owner: Option<String>,
+}
+
+impl Store {
+    /// The SQLite handle, for the routing records (`routing_store`).
+    pub fn sql(&self) -> &SqlStorage {
+        &self.sql
+    }
+
+    /// Facts about a conversation and its visitor for the routing core.
+    pub fn open_context(&self, conversation_id: &str) -> EdgeResult<Option<OpenContext>> {
+        let rows: Vec<OpenContext> = self
+            .sql
+            .exec(
+                "SELECT c.status, c.entry, v.profile, k.owner_agent, k.customer_owner FROM conversations c
+                 JOIN visitors v ON v.id = c.visitor_id LEFT JOIN contacts k ON k.id = v.contact_id WHERE c.id = ?",
+                vec![conversation_id.into()],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Marks a conversation open or closed.
+    pub fn set_conversation_status(&self, conversation_id: &str, status: &str, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "UPDATE conversations SET status = ?, updated_ms = ? WHERE id = ?",
+            vec![status.into(), int(now_ms), conversation_id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Records the entry (designated agent or group button) a conversation starts from.
+    pub fn set_conversation_entry(&self, conversation_id: &str, entry: &str) -> EdgeResult<()> {
+        self.sql.exec("UPDATE conversations SET entry = ? WHERE id = ?", vec![entry.into(), conversation_id.into()])?;
+        Ok(())
+    }
+
+    /// Stores a leave-message form submission.
+    pub fn add_left_message(
+        &self,
+        conversation_id: &str,
+        fields: &std::collections::BTreeMap<String, String>,
+        now_ms: u64,
+    ) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT INTO left_messages (conversation_id, fields, created_ms) VALUES (?, ?, ?)",
+            vec![conversation_id.into(), serde_json::to_string(fields)?.into(), int(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// The stored message with this client id, if any (a resend).
+    pub fn find_message(&self, conversation_id: &str, client_id: &str) -> EdgeResult<Option<ChatMessage>> {
+        self.message_by_client_id(conversation_id, client_id)
+    }
 }
 
 impl Store {
@@ -331,14 +408,6 @@ impl Store {
         Ok(self.summaries("WHERE c.id = ?", vec![conversation_id.into()])?.into_iter().next())
     }
 
-    /// Open conversations with at least one message, newest first.
-    pub fn open_conversations(&self, limit: u32) -> EdgeResult<Vec<ConversationSummary>> {
-        self.summaries(
-            "WHERE c.status = 'open' AND c.last_seq > 0 ORDER BY c.updated_ms DESC LIMIT ?",
-            vec![int(u64::from(limit))],
-        )
-    }
-
     fn summaries(&self, tail: &str, bindings: Vec<SqlStorageValue>) -> EdgeResult<Vec<ConversationSummary>> {
         #[derive(Deserialize)]
         struct Row {
@@ -362,6 +431,8 @@ impl Store {
                 last_seq: r.last_seq as u64,
                 verified: r.verified != 0.0,
                 contact_id: r.contact_id,
+                state: String::new(),
+                agent_id: None,
             })
             .collect())
     }
@@ -423,6 +494,14 @@ impl Store {
         rows.into_iter().next().map(Self::decode).transpose()
     }
 
+    /// The durable-echo baseline of the relay benchmark: one row written (and trimmed) per frame.
+    pub fn bench_write(&self, text: &str) -> EdgeResult<()> {
+        self.sql.exec("CREATE TABLE IF NOT EXISTS bench_echo (id INTEGER PRIMARY KEY, t TEXT NOT NULL)", None)?;
+        self.sql.exec("INSERT INTO bench_echo (t) VALUES (?)", vec![text.into()])?;
+        self.sql.exec("DELETE FROM bench_echo WHERE id <= (SELECT MAX(id) - 1000 FROM bench_echo)", None)?;
+        Ok(())
+    }
+
     /// Messages of a conversation after `after_seq`, in order.
     pub fn messages_after(&self, conversation_id: &str, after_seq: u64) -> EdgeResult<Vec<ChatMessage>> {
         let rows: Vec<MessageRow> = self
@@ -444,5 +523,79 @@ impl Store {
             body: serde_json::from_str(&row.body)?,
             at_ms: row.at_ms as u64,
         })
+    }
+}
+
+/// A stored upload: its metadata; the bytes live in R2 under `r2_key`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadRow {
+    /// Upload id.
+    pub id: String,
+    /// Conversation the upload belongs to.
+    pub conversation_id: String,
+    /// Who uploaded it (`visitor:ID` or `agent:ID`).
+    pub uploader: String,
+    /// `image` or `file`.
+    pub kind: String,
+    /// File name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: f64,
+    /// Content type recognised from the bytes.
+    pub content_type: String,
+    /// Object key in the R2 bucket.
+    pub r2_key: String,
+    /// When it was recorded, unix milliseconds.
+    pub created_ms: f64,
+}
+
+impl Store {
+    /// A named secret of this Desk (hex), created with `make` on first use.
+    pub fn secret(&self, name: &str, make: impl FnOnce() -> EdgeResult<String>) -> EdgeResult<String> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let read = || -> EdgeResult<Option<String>> {
+            let rows: Vec<Row> =
+                self.sql.exec("SELECT value FROM meta WHERE key = ?", vec![name.into()])?.to_array()?;
+            Ok(rows.into_iter().next().map(|r| r.value))
+        };
+        if let Some(value) = read()? {
+            return Ok(value);
+        }
+        self.sql.exec("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", vec![name.into(), make()?.into()])?;
+        read()?.ok_or_else(|| EdgeError::Internal(format!("secret {name} not stored")))
+    }
+
+    /// Records an upload whose bytes are in R2.
+    pub fn insert_upload(&self, row: &UploadRow) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT INTO uploads (id, conversation_id, uploader, kind, name, size, content_type, r2_key, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                row.id.as_str().into(),
+                row.conversation_id.as_str().into(),
+                row.uploader.as_str().into(),
+                row.kind.as_str().into(),
+                row.name.as_str().into(),
+                int(row.size as u64),
+                row.content_type.as_str().into(),
+                row.r2_key.as_str().into(),
+                int(row.created_ms as u64),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// An upload by id.
+    pub fn upload(&self, id: &str) -> EdgeResult<Option<UploadRow>> {
+        let rows: Vec<UploadRow> = self
+            .sql
+            .exec(
+                "SELECT id, conversation_id, uploader, kind, name, size, content_type, r2_key, created_ms FROM uploads WHERE id = ?",
+                vec![id.into()],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next())
     }
 }

@@ -36,3 +36,16 @@ fn agent_author_round_trips() {
     let back: ChatMessage = serde_json::from_str(&json).expect("parse");
     assert_eq!(back, m);
 }
+
+#[test]
+fn image_and_file_bodies_are_tagged_by_kind() {
+    let image =
+        MessageBody::Image { upload_id: "u1".into(), name: "a.png".into(), size: 3, content_type: "image/png".into() };
+    let json = serde_json::to_string(&image).expect("serialize");
+    assert_eq!(json, r#"{"kind":"image","upload_id":"u1","name":"a.png","size":3,"content_type":"image/png"}"#);
+    let file: MessageBody = serde_json::from_str(
+        r#"{"kind":"file","upload_id":"u2","name":"b.pdf","size":9,"content_type":"application/pdf"}"#,
+    )
+    .expect("parse");
+    assert!(matches!(file, MessageBody::File { size: 9, .. }));
+}

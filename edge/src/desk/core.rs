@@ -1,0 +1,247 @@
+//! The routing core live in the Desk: callbacks become `routing::Event`s, and `apply` is the one
+//! place that carries out the commands the core returns (storage, frames, the alarm).
+
+use std::collections::BTreeMap;
+
+use protocol::{Author, ConversationSummary, FormFieldInfo, MessageBody, ServerFrame};
+use routing::{AgentId, Command, ConvId, ConvState, Event, Millis, NewConversation, Party, Rejection, WaitReason};
+
+use super::{now_ms, routing_config, routing_store, Desk};
+use crate::error::{EdgeError, EdgeResult};
+use crate::secrets;
+
+/// What the caller of [`Desk::route`] still has to do.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Agents the message that caused the event goes to.
+    pub deliver_to_agents: Vec<String>,
+    /// Whether the message that caused the event goes to the visitor.
+    pub deliver_to_visitor: bool,
+    /// The core refused the event.
+    pub rejected: Option<Rejection>,
+}
+
+impl Desk {
+    /// Runs `f` on the routing core, restoring it from storage first after a wake.
+    pub(super) fn with_core<T>(&self, f: impl FnOnce(&mut routing::Desk) -> T) -> EdgeResult<T> {
+        let mut slot = self.core.borrow_mut();
+        if slot.is_none() {
+            let config = routing_config::to_routing(self.config()?.as_ref())?;
+            let snapshot = routing_store::load(self.store()?.sql())?;
+            let core = routing::Desk::restore(config, snapshot, Millis(now_ms()))
+                .map_err(|e| EdgeError::Internal(format!("routing restore: {e}")))?;
+            *slot = Some(core);
+        }
+        match slot.as_mut() {
+            Some(core) => Ok(f(core)),
+            None => Err(EdgeError::Internal("routing core missing".into())),
+        }
+    }
+
+    /// Feeds one event to the core and applies what it returns.
+    pub(super) fn route(&self, event: Event) -> EdgeResult<Outcome> {
+        let commands = self.with_core(|core| core.handle(Millis(now_ms()), event))?;
+        self.apply(commands)
+    }
+
+    /// The one place where the core's commands take effect.
+    fn apply(&self, commands: Vec<Command>) -> EdgeResult<Outcome> {
+        let mut out = Outcome::default();
+        for command in commands {
+            match command {
+                Command::Persist(record) => routing_store::persist(self.store()?.sql(), &record)?,
+                Command::SetAlarm { at } => self.wanted_alarm.set(Some(at.map(|m| m.0))),
+                Command::Assigned { conv, agent, .. } => self.connected(&conv, &agent)?,
+                Command::Transferred { conv, from, to, .. } => {
+                    self.with_sockets(|s| s.to_agent(&from.0, &removed(&conv)));
+                    self.connected(&conv, &to)?;
+                }
+                Command::Offered { conv, agent, .. } => {
+                    if let Some(summary) = self.summary(&conv.0)? {
+                        self.with_sockets(|s| {
+                            s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary })
+                        });
+                    }
+                    self.to_visitor(&conv, status(&conv, "offered", None, None, None));
+                }
+                Command::Withdrawn { conv, agent } => self.with_sockets(|s| s.to_agent(&agent.0, &removed(&conv))),
+                Command::Enqueued { conv, position, reason, .. } => {
+                    let position = u32::try_from(position).unwrap_or(u32::MAX);
+                    self.to_visitor(&conv, status(&conv, "queued", Some(position), Some(reason_code(reason)), None));
+                }
+                Command::QueueMoved { group } => {
+                    let queue = self.with_core(|core| core.queue(&group))?;
+                    for (i, conv) in queue.iter().enumerate() {
+                        let reason = self.with_core(|core| match core.conversation(conv).map(|c| &c.state) {
+                            Some(ConvState::Queued { reason, .. }) => Some(reason_code(*reason)),
+                            _ => None,
+                        })?;
+                        let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                        self.to_visitor(conv, status(conv, "queued", Some(position), reason, None));
+                    }
+                }
+                Command::Prompt { conv, text, .. } | Command::BotReply { conv, text } => {
+                    self.system_message(&conv, text)?;
+                }
+                Command::OfferLeaveMessage { conv, form } => {
+                    let fields =
+                        form.fields.iter().map(|f| FormFieldInfo { name: f.name.clone(), required: f.required });
+                    self.to_visitor(
+                        &conv,
+                        ServerFrame::LeaveMessageForm {
+                            conversation_id: conv.0.clone(),
+                            intro: form.intro.clone(),
+                            fields: fields.collect(),
+                        },
+                    );
+                }
+                Command::Deliver { to, .. } => match to {
+                    Party::Agent(agent) => out.deliver_to_agents.push(agent.0),
+                    Party::Visitor(_) => out.deliver_to_visitor = true,
+                    Party::Site => {}
+                },
+                Command::NeedsReaccept { conv, previous, .. } => {
+                    if let Some(summary) = self.summary(&conv.0)? {
+                        self.with_sockets(|s| {
+                            s.to_agent(&previous.0, &ServerFrame::ConversationUpdated { conversation: summary })
+                        });
+                    }
+                    self.to_visitor(&conv, status(&conv, "dormant", None, None, None));
+                }
+                Command::MessageLeft { conv, fields } => self.store()?.add_left_message(&conv.0, &fields, now_ms())?,
+                Command::Closed { conv, .. } => {
+                    self.store()?.set_conversation_status(&conv.0, "closed", now_ms())?;
+                    self.to_visitor(&conv, status(&conv, "closed", None, None, None));
+                    self.with_sockets(|s| s.to_agents(&removed(&conv)));
+                }
+                Command::Reject { reason, .. } => out.rejected = Some(reason),
+                Command::EnteredBotList { .. } | Command::Expired { .. } => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// A conversation got its agent: the agent's list and the visitor's window learn it.
+    fn connected(&self, conv: &ConvId, agent: &AgentId) -> EdgeResult<()> {
+        if let Some(summary) = self.summary(&conv.0)? {
+            self.with_sockets(|s| s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary }));
+        }
+        let name = self.config()?.agents.iter().find(|a| a.id == agent.0).map(|a| a.name.clone());
+        self.to_visitor(conv, status(conv, "active", None, None, name));
+        Ok(())
+    }
+
+    /// Stores a system message (prompt, welcome, bot reply) and shows it to the visitor and the
+    /// agent holding the conversation.
+    fn system_message(&self, conv: &ConvId, text: String) -> EdgeResult<()> {
+        let client_id = format!("sys-{}", secrets::random_hex(8)?);
+        let body = MessageBody::Text { text };
+        let (message, _) = self.store()?.insert_message(&conv.0, &client_id, &Author::System, &body, now_ms())?;
+        let holder = self.with_core(|core| holder(core, conv))?;
+        let frame = ServerFrame::Message { message };
+        self.with_sockets(|s| {
+            s.to_conversation(&conv.0, &frame);
+            if let Some(agent) = &holder {
+                s.to_agent(agent, &frame);
+            }
+        });
+        Ok(())
+    }
+
+    fn to_visitor(&self, conv: &ConvId, frame: ServerFrame) {
+        self.with_sockets(|s| s.to_conversation(&conv.0, &frame));
+    }
+
+    /// A conversation as agents list it: stored facts plus the core's state.
+    pub(super) fn summary(&self, conversation_id: &str) -> EdgeResult<Option<ConversationSummary>> {
+        let Some(mut summary) = self.store()?.conversation(conversation_id)? else { return Ok(None) };
+        let conv = ConvId(conversation_id.to_string());
+        let (state, agent) = self.with_core(|core| match core.conversation(&conv).map(|c| &c.state) {
+            None => ("new", None),
+            Some(ConvState::Bot) => ("bot", None),
+            Some(ConvState::Expired) => ("expired", None),
+            Some(ConvState::Queued { .. }) => ("queued", None),
+            Some(ConvState::Offered { agent }) => ("offered", Some(agent.0.clone())),
+            Some(ConvState::Active { agent }) => ("active", Some(agent.0.clone())),
+            Some(ConvState::Dormant { previous, .. }) => ("dormant", Some(previous.0.clone())),
+        })?;
+        summary.state = state.to_string();
+        summary.agent_id = agent;
+        Ok(Some(summary))
+    }
+
+    /// Tells the core about a conversation's first message (or its first after it was closed).
+    pub(super) fn open_in_core(&self, conversation_id: &str) -> EdgeResult<Outcome> {
+        let store = self.store()?;
+        let context = store.open_context(conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
+        if context.status != "open" {
+            store.set_conversation_status(conversation_id, "open", now_ms())?;
+        }
+        let mut info = BTreeMap::new();
+        if let Ok(serde_json::Value::Object(profile)) = serde_json::from_str::<serde_json::Value>(&context.profile) {
+            for section in ["identity", "custom_fields"] {
+                if let Some(serde_json::Value::Object(fields)) = profile.get(section) {
+                    for (k, v) in fields {
+                        if let Some(text) =
+                            v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string()))
+                        {
+                            info.insert(k.clone(), text);
+                        }
+                    }
+                }
+            }
+        }
+        let mut open = NewConversation::new(conversation_id);
+        open.entry = context.entry.map(Into::into);
+        open.info = info;
+        open.contact_owner = context.owner_agent.map(Into::into);
+        open.customer_owner = context.customer_owner.map(Into::into);
+        self.route(Event::Open(open))
+    }
+
+    /// Sets or clears the Durable Object alarm to the earliest timer the core wants.
+    pub(super) async fn sync_alarm(&self) -> EdgeResult<()> {
+        let Some(wanted) = self.wanted_alarm.take() else { return Ok(()) };
+        let storage = self.state.storage();
+        match wanted {
+            Some(at) => storage.set_alarm(std::time::Duration::from_millis(at.saturating_sub(now_ms()).max(1))).await?,
+            None => storage.delete_alarm().await?,
+        }
+        Ok(())
+    }
+}
+
+fn holder(core: &routing::Desk, conv: &ConvId) -> Option<String> {
+    match core.conversation(conv).map(|c| &c.state) {
+        Some(ConvState::Active { agent } | ConvState::Offered { agent }) => Some(agent.0.clone()),
+        _ => None,
+    }
+}
+
+fn removed(conv: &ConvId) -> ServerFrame {
+    ServerFrame::ConversationRemoved { conversation_id: conv.0.clone() }
+}
+
+fn status(
+    conv: &ConvId,
+    state: &str,
+    position: Option<u32>,
+    reason: Option<&str>,
+    agent_name: Option<String>,
+) -> ServerFrame {
+    ServerFrame::Status {
+        conversation_id: conv.0.clone(),
+        state: state.to_string(),
+        position,
+        reason: reason.map(str::to_string),
+        agent_name,
+    }
+}
+
+fn reason_code(reason: WaitReason) -> &'static str {
+    match reason {
+        WaitReason::Busy => "busy",
+        WaitReason::Offline => "offline",
+        WaitReason::OffHours => "off_hours",
+    }
+}

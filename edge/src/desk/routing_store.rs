@@ -1,0 +1,259 @@
+//! The routing core's records in SQLite: `Persist` commands are upserts of JSON rows, and the rows
+//! add up to the `Snapshot` the core is restored from when the Desk wakes.
+//!
+//! `routing`'s types are not serde (by design); the mirrors here are the storage format.
+
+use routing::{
+    AgentId, AgentRecord, AgentStatus, Average, Channel, ConvId, ConvState, ConversationRecord, Counters, DayStats,
+    DormantReason, GroupId, Millis, Quota, Record, Snapshot, WaitReason,
+};
+use serde::{Deserialize, Serialize};
+use worker::SqlStorage;
+
+use crate::error::EdgeResult;
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "s", rename_all = "snake_case")]
+enum StateRow {
+    Bot,
+    Expired,
+    Queued { group: String, ticket: u64, reason: u8 },
+    Offered { agent: String },
+    Active { agent: String },
+    Dormant { previous: String, agent_left: bool },
+}
+
+#[derive(Serialize, Deserialize)]
+struct ConvRow {
+    id: String,
+    channel: u8,
+    group: String,
+    designated: Option<String>,
+    customer_owner: Option<String>,
+    contact_owner: Option<String>,
+    state: StateRow,
+    opened_at: u64,
+    last_activity: u64,
+    connected_at: Option<u64>,
+    held_since: Option<u64>,
+    first_response_ms: Option<u64>,
+    welcome: Option<String>,
+    promo: Option<String>,
+    quota: Option<(u8, u64)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AgentRow {
+    id: String,
+    status: u8,
+    last_assigned: u64,
+    day: i64,
+    accepted: u32,
+    first_response: (u32, u64),
+    handling: (u32, u64),
+}
+
+#[derive(Serialize, Deserialize)]
+struct CountersRow {
+    next_ticket: u64,
+    assign_seq: u64,
+    round_robin: Vec<(String, String)>,
+}
+
+fn channel_code(c: Channel) -> u8 {
+    match c {
+        Channel::Web => 0,
+        Channel::MobileWeb => 1,
+        Channel::App => 2,
+        Channel::MiniProgram => 3,
+    }
+}
+
+fn channel_of(code: u8) -> Channel {
+    match code {
+        1 => Channel::MobileWeb,
+        2 => Channel::App,
+        3 => Channel::MiniProgram,
+        _ => Channel::Web,
+    }
+}
+
+fn opt_id(id: &Option<AgentId>) -> Option<String> {
+    id.as_ref().map(|a| a.0.clone())
+}
+
+impl From<&ConversationRecord> for ConvRow {
+    fn from(c: &ConversationRecord) -> Self {
+        let state = match &c.state {
+            ConvState::Bot => StateRow::Bot,
+            ConvState::Expired => StateRow::Expired,
+            ConvState::Queued { group, ticket, reason } => StateRow::Queued {
+                group: group.0.clone(),
+                ticket: *ticket,
+                reason: match reason {
+                    WaitReason::Busy => 0,
+                    WaitReason::Offline => 1,
+                    WaitReason::OffHours => 2,
+                },
+            },
+            ConvState::Offered { agent } => StateRow::Offered { agent: agent.0.clone() },
+            ConvState::Active { agent } => StateRow::Active { agent: agent.0.clone() },
+            ConvState::Dormant { previous, reason } => {
+                StateRow::Dormant { previous: previous.0.clone(), agent_left: *reason == DormantReason::AgentLeft }
+            }
+        };
+        Self {
+            id: c.id.0.clone(),
+            channel: channel_code(c.channel),
+            group: c.group.0.clone(),
+            designated: opt_id(&c.designated),
+            customer_owner: opt_id(&c.customer_owner),
+            contact_owner: opt_id(&c.contact_owner),
+            state,
+            opened_at: c.opened_at.0,
+            last_activity: c.last_activity.0,
+            connected_at: c.connected_at.map(|m| m.0),
+            held_since: c.held_since.map(|m| m.0),
+            first_response_ms: c.first_response_ms,
+            welcome: c.welcome.clone(),
+            promo: c.promo.clone(),
+            quota: c.quota.map(|q| (q.remaining, q.until.0)),
+        }
+    }
+}
+
+impl From<ConvRow> for ConversationRecord {
+    fn from(r: ConvRow) -> Self {
+        let state = match r.state {
+            StateRow::Bot => ConvState::Bot,
+            StateRow::Expired => ConvState::Expired,
+            StateRow::Queued { group, ticket, reason } => ConvState::Queued {
+                group: GroupId(group),
+                ticket,
+                reason: match reason {
+                    1 => WaitReason::Offline,
+                    2 => WaitReason::OffHours,
+                    _ => WaitReason::Busy,
+                },
+            },
+            StateRow::Offered { agent } => ConvState::Offered { agent: AgentId(agent) },
+            StateRow::Active { agent } => ConvState::Active { agent: AgentId(agent) },
+            StateRow::Dormant { previous, agent_left } => ConvState::Dormant {
+                previous: AgentId(previous),
+                reason: if agent_left { DormantReason::AgentLeft } else { DormantReason::Idle },
+            },
+        };
+        Self {
+            id: ConvId(r.id),
+            channel: channel_of(r.channel),
+            group: GroupId(r.group),
+            designated: r.designated.map(AgentId),
+            customer_owner: r.customer_owner.map(AgentId),
+            contact_owner: r.contact_owner.map(AgentId),
+            state,
+            opened_at: Millis(r.opened_at),
+            last_activity: Millis(r.last_activity),
+            connected_at: r.connected_at.map(Millis),
+            held_since: r.held_since.map(Millis),
+            first_response_ms: r.first_response_ms,
+            welcome: r.welcome,
+            promo: r.promo,
+            quota: r.quota.map(|(remaining, until)| Quota { remaining, until: Millis(until) }),
+        }
+    }
+}
+
+impl From<&AgentRecord> for AgentRow {
+    fn from(a: &AgentRecord) -> Self {
+        Self {
+            id: a.id.0.clone(),
+            status: match a.status {
+                AgentStatus::Online => 0,
+                AgentStatus::Away => 1,
+                AgentStatus::Offline => 2,
+            },
+            last_assigned: a.last_assigned,
+            day: a.today.day,
+            accepted: a.today.accepted,
+            first_response: (a.today.first_response.count, a.today.first_response.total_ms),
+            handling: (a.today.handling.count, a.today.handling.total_ms),
+        }
+    }
+}
+
+impl From<AgentRow> for AgentRecord {
+    fn from(r: AgentRow) -> Self {
+        Self {
+            id: AgentId(r.id),
+            status: match r.status {
+                0 => AgentStatus::Online,
+                1 => AgentStatus::Away,
+                _ => AgentStatus::Offline,
+            },
+            last_assigned: r.last_assigned,
+            today: DayStats {
+                day: r.day,
+                accepted: r.accepted,
+                first_response: Average { count: r.first_response.0, total_ms: r.first_response.1 },
+                handling: Average { count: r.handling.0, total_ms: r.handling.1 },
+            },
+        }
+    }
+}
+
+/// Writes one `Persist` record.
+pub fn persist(sql: &SqlStorage, record: &Record) -> EdgeResult<()> {
+    let upsert = |kind: &str, id: &str, json: String| -> EdgeResult<()> {
+        sql.exec(
+            "INSERT INTO routing_records (kind, id, json) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json",
+            vec![kind.into(), id.into(), json.into()],
+        )?;
+        Ok(())
+    };
+    let delete = |kind: &str, id: &str| -> EdgeResult<()> {
+        sql.exec("DELETE FROM routing_records WHERE kind = ? AND id = ?", vec![kind.into(), id.into()])?;
+        Ok(())
+    };
+    match record {
+        Record::Conversation(c) => upsert("conv", &c.id.0, serde_json::to_string(&ConvRow::from(c.as_ref()))?),
+        Record::ConversationClosed(id) => delete("conv", &id.0),
+        Record::Agent(a) => upsert("agent", &a.id.0, serde_json::to_string(&AgentRow::from(a))?),
+        Record::AgentRemoved(id) => delete("agent", &id.0),
+        Record::Counters(c) => upsert(
+            "counters",
+            "",
+            serde_json::to_string(&CountersRow {
+                next_ticket: c.next_ticket,
+                assign_seq: c.assign_seq,
+                round_robin: c.round_robin.iter().map(|(g, a)| (g.0.clone(), a.0.clone())).collect(),
+            })?,
+        ),
+    }
+}
+
+/// Reads every stored record back into a snapshot.
+pub fn load(sql: &SqlStorage) -> EdgeResult<Snapshot> {
+    #[derive(Deserialize)]
+    struct Row {
+        kind: String,
+        json: String,
+    }
+    let rows: Vec<Row> = sql.exec("SELECT kind, json FROM routing_records ORDER BY kind, id", None)?.to_array()?;
+    let mut snapshot = Snapshot::default();
+    for row in rows {
+        match row.kind.as_str() {
+            "conv" => snapshot.conversations.push(serde_json::from_str::<ConvRow>(&row.json)?.into()),
+            "agent" => snapshot.agents.push(serde_json::from_str::<AgentRow>(&row.json)?.into()),
+            "counters" => {
+                let c: CountersRow = serde_json::from_str(&row.json)?;
+                snapshot.counters = Counters {
+                    next_ticket: c.next_ticket,
+                    assign_seq: c.assign_seq,
+                    round_robin: c.round_robin.into_iter().map(|(g, a)| (GroupId(g), AgentId(a))).collect(),
+                };
+            }
+            _ => {}
+        }
+    }
+    Ok(snapshot)
+}

@@ -1,0 +1,207 @@
+//! Uploads, the Desk's half: who may upload into which conversation, the record of each upload,
+//! who may download it, and the signed short-lived links that stand in for a token in `<img src>`.
+//!
+//! The Worker (`upload.rs`) asks under internal paths: `/uploads/authorize` before any byte
+//! moves, `/uploads/record` once the bytes are in R2, `/uploads/access` for every download. The
+//! caller's bearer token arrives in `x-desk-token`, set by the Worker.
+
+use hmac::{Hmac, Mac};
+use protocol::{MessageBody, UploadKind, UploadResponse};
+use sha2::Sha256;
+use worker::{Request, Response};
+
+use super::store::{Store, UploadRow};
+use super::{now_ms, parse_json, sessions, Caller, Desk};
+use crate::error::{EdgeError, EdgeResult};
+use crate::secrets;
+use crate::upload::{Access, AccessRequest, AuthorizeRequest, Grant, Record};
+
+/// Name of the download-link key in the Desk's `meta` table.
+const LINK_KEY: &str = "upload_link_key";
+
+/// Lifetime of a signed download link, in seconds.
+const LINK_TTL_S: u64 = 15 * 60;
+
+/// Who presents a token.
+enum Principal {
+    /// A visitor, with its open conversation ("" if none).
+    Visitor { visitor_id: String, conversation_id: String },
+    /// An agent of this site.
+    Agent { agent_id: String },
+}
+
+impl Principal {
+    /// The token's owner; tokens of other sites or roles are simply unknown here.
+    fn of(store: &Store, token: &str) -> EdgeResult<Self> {
+        let hash = secrets::token_hash(token);
+        if token.starts_with("v_") {
+            if let Some(found) = store.visitor_by_token(&hash)? {
+                return Ok(Self::Visitor { visitor_id: found.visitor_id, conversation_id: found.conversation_id });
+            }
+        } else if token.starts_with("a_") {
+            if let Some(agent) = store.agent_by_token(&hash)? {
+                return Ok(Self::Agent { agent_id: agent.id });
+            }
+        }
+        Err(EdgeError::Unauthorized)
+    }
+
+    /// Whether this principal takes part in a conversation of the site.
+    fn may_see(&self, store: &Store, conversation_id: &str) -> EdgeResult<bool> {
+        Ok(match self {
+            Self::Visitor { visitor_id, .. } => {
+                store.conversation(conversation_id)?.is_some_and(|c| &c.visitor_id == visitor_id)
+            }
+            // Every agent of the site may see every upload for now; once the routing core assigns
+            // conversations, only the assigned agent (and supervisors) will.
+            Self::Agent { .. } => true,
+        })
+    }
+}
+
+fn kind_name(kind: UploadKind) -> &'static str {
+    match kind {
+        UploadKind::Image => "image",
+        UploadKind::File => "file",
+    }
+}
+
+fn token(req: &Request) -> Option<String> {
+    req.headers().get("x-desk-token").ok().flatten().filter(|t| !t.is_empty())
+}
+
+impl Desk {
+    /// `POST /uploads/authorize`: may this token upload, into which conversation, up to what size.
+    pub(super) fn authorize_upload(&self, site: &str, req: &Request, body: &[u8]) -> EdgeResult<Response> {
+        let ask: AuthorizeRequest = parse_json(body)?;
+        let config = self.config()?;
+        let caller = Caller::of(req);
+        if !caller.origin.is_empty()
+            && caller.origin != caller.own_origin
+            && !sessions::origin_allowed(&config, &caller.origin)
+        {
+            return Err(EdgeError::OriginNotAllowed);
+        }
+        let store = self.store()?;
+        let principal = Principal::of(store, &token(req).ok_or(EdgeError::Unauthorized)?)?;
+        let (conversation_id, uploader) = match principal {
+            Principal::Visitor { visitor_id, conversation_id } => {
+                if conversation_id.is_empty() {
+                    return Err(EdgeError::ConversationNotFound);
+                }
+                if ask.conversation_id.as_ref().is_some_and(|asked| asked != &conversation_id) {
+                    return Err(EdgeError::Forbidden);
+                }
+                (conversation_id, format!("visitor:{visitor_id}"))
+            }
+            Principal::Agent { agent_id } => {
+                let asked = ask
+                    .conversation_id
+                    .ok_or_else(|| EdgeError::BadRequest("agents name the conversation: ?conversation=ID".into()))?;
+                // Any agent of the site for now; the assigned-agent rule comes with the routing core.
+                store.conversation(&asked)?.ok_or(EdgeError::ConversationNotFound)?;
+                (asked, format!("agent:{agent_id}"))
+            }
+        };
+        let upload_id = format!("u_{}", secrets::random_hex(16)?);
+        let key = format!("{site}/{conversation_id}/{upload_id}");
+        let grant = Grant { conversation_id, uploader, upload_id, key, caps: config.uploads };
+        Ok(Response::from_json(&grant)?)
+    }
+
+    /// `POST /uploads/record`: the bytes are in R2; store the upload and answer with its link.
+    pub(super) fn record_upload(&self, site: &str, body: &[u8]) -> EdgeResult<Response> {
+        let record: Record = parse_json(body)?;
+        let store = self.store()?;
+        store.conversation(&record.grant.conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
+        let row = UploadRow {
+            id: record.grant.upload_id,
+            conversation_id: record.grant.conversation_id,
+            uploader: record.grant.uploader,
+            kind: kind_name(record.kind).to_string(),
+            name: record.name,
+            size: record.size as f64,
+            content_type: record.content_type,
+            r2_key: record.grant.key,
+            created_ms: now_ms() as f64,
+        };
+        store.insert_upload(&row)?;
+        Ok(Response::from_json(&self.describe(site, &row)?)?)
+    }
+
+    /// `POST /uploads/access`: may the caller (token, or signed link) download this upload.
+    pub(super) fn access_upload(&self, site: &str, req: &Request, body: &[u8]) -> EdgeResult<Response> {
+        let ask: AccessRequest = parse_json(body)?;
+        let store = self.store()?;
+        let now_s = now_ms() / 1000;
+        let (row, max_age) = if let Some(token) = token(req) {
+            let principal = Principal::of(store, &token)?;
+            let row = store.upload(&ask.upload_id)?.ok_or(EdgeError::UploadNotFound)?;
+            if !principal.may_see(store, &row.conversation_id)? {
+                return Err(EdgeError::Forbidden);
+            }
+            (row, LINK_TTL_S)
+        } else {
+            let (Some(exp), Some(sig)) = (ask.exp, ask.sig.as_deref()) else {
+                return Err(EdgeError::Unauthorized);
+            };
+            // The signature is checked first, so a link reveals nothing about other uploads.
+            if !secrets::secret_eq(sig, &self.sign(site, &ask.upload_id, exp)?) {
+                return Err(EdgeError::Forbidden);
+            }
+            if exp < now_s {
+                return Err(EdgeError::LinkExpired);
+            }
+            let row = store.upload(&ask.upload_id)?.ok_or(EdgeError::UploadNotFound)?;
+            (row, (exp - now_s).min(LINK_TTL_S))
+        };
+        let access = Access { key: row.r2_key.clone(), upload: self.describe(site, &row)?, max_age };
+        Ok(Response::from_json(&access)?)
+    }
+
+    /// An upload's metadata as participants see it, with a fresh signed link.
+    fn describe(&self, site: &str, row: &UploadRow) -> EdgeResult<UploadResponse> {
+        let exp = now_ms() / 1000 + LINK_TTL_S;
+        let sig = self.sign(site, &row.id, exp)?;
+        Ok(UploadResponse {
+            upload_id: row.id.clone(),
+            name: row.name.clone(),
+            size: row.size as u64,
+            content_type: row.content_type.clone(),
+            kind: if row.kind == "image" { UploadKind::Image } else { UploadKind::File },
+            url: format!("/api/v1/sites/{site}/uploads/{}?exp={exp}&sig={sig}", row.id),
+        })
+    }
+
+    /// Hex HMAC-SHA256 over `site|id|exp` with this Desk's link key (made on first use).
+    fn sign(&self, site: &str, upload_id: &str, exp: u64) -> EdgeResult<String> {
+        let key = self.store()?.secret(LINK_KEY, || secrets::random_hex(32))?;
+        let key = hex::decode(key).map_err(|e| EdgeError::Internal(format!("link key: {e}")))?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(|e| EdgeError::Internal(format!("hmac: {e}")))?;
+        mac.update(format!("{site}|{upload_id}|{exp}").as_bytes());
+        Ok(hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+/// The body of an image or file message as stored: the upload must belong to the message's
+/// conversation and be of the message's kind; name, size and type come from the upload record,
+/// whatever the client sent. Text passes through.
+pub(super) fn message_body(store: &Store, conversation_id: &str, body: MessageBody) -> EdgeResult<MessageBody> {
+    let (upload_id, kind) = match &body {
+        MessageBody::Text { .. } => return Ok(body),
+        MessageBody::Image { upload_id, .. } => (upload_id, UploadKind::Image),
+        MessageBody::File { upload_id, .. } => (upload_id, UploadKind::File),
+    };
+    let row = store
+        .upload(upload_id)?
+        .filter(|row| row.conversation_id == conversation_id)
+        .ok_or(EdgeError::UploadNotFound)?;
+    if row.kind != kind_name(kind) {
+        return Err(EdgeError::BadRequest(format!("upload {} is not of kind {}", row.id, kind_name(kind))));
+    }
+    let (upload_id, name, size, content_type) = (row.id, row.name, row.size as u64, row.content_type);
+    Ok(match kind {
+        UploadKind::Image => MessageBody::Image { upload_id, name, size, content_type },
+        UploadKind::File => MessageBody::File { upload_id, name, size, content_type },
+    })
+}

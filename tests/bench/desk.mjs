@@ -1,0 +1,109 @@
+// Desk benchmarks against real workerd, printed as `bench: NAME VALUE UNIT`:
+// visitor->agent relay latency next to a bare WebSocket echo through the same Desk (the platform's
+// limit), and sustained messages per second into one site's Desk with 100 connected visitors.
+import path from 'node:path';
+import { demoConfig, launchBrowser, root, seedDemo, startEdge } from '../e2e/harness.mjs';
+
+const RELAY_MESSAGES = 1000;
+const RELAY_VISITORS = 40; // 25 messages each, inside the per-visitor limit
+const LOAD_VISITORS = 100;
+const LOAD_PER_VISITOR = 25;
+
+const edge = await startEdge({ vars: { BENCH_ECHO: '1' } });
+let browser;
+try {
+  const limits = { sessions_per_ip: 500, logins_per_ip: 10, messages_per_visitor: 100 };
+  // One agent takes every relay conversation, so the relay measures delivery, not queueing.
+  const agents = demoConfig.agents.map((a) => (a.id === 'alice' ? { ...a, max_sessions: 200 } : a));
+  await seedDemo(edge, 'bench', { ...demoConfig, agents, rate_limits: limits });
+  const post = async (url, body) => (await fetch(`${edge.base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+  const sessions = [];
+  for (let i = 0; i < LOAD_VISITORS; i += 1) sessions.push(await post('/api/v1/sites/bench/sessions', {}));
+  const agent = await post('/api/v1/sites/bench/agents/login', { agent: 'alice', password: 'alice-demo-pass' });
+
+  browser = await launchBrowser();
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${edge.base}/api/v1/health`);
+  await page.addScriptTag({ path: path.join(root, 'tests', 'e2e', 'ws-client.js') });
+
+  const result = await page.evaluate(async ({ sessions, agentToken, relayMessages, relayVisitors, perVisitor }) => {
+    const wsBase = `${location.origin.replace('http', 'ws')}/api/v1/sites/bench`;
+    const open = (url) => new Promise((resolve, reject) => { const ws = new WebSocket(url); ws.onopen = () => resolve(ws); ws.onerror = reject; });
+    const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+
+    // Baselines: a bare echo socket through the same Worker and Desk, one frame at a time, and
+    // the same with one durable SQLite write per frame (what store-then-ack must pay at least).
+    const echoRun = async (path) => {
+      const echo = await open(`${wsBase}/${path}`);
+      const times = [];
+      for (let i = 0; i < relayMessages; i += 1) {
+        const t0 = performance.now();
+        await new Promise((resolve) => { echo.onmessage = resolve; echo.send(JSON.stringify({ type: 'send', client_id: `e${i}`, body: { kind: 'text', text: 'x' } })); });
+        times.push(performance.now() - t0);
+      }
+      echo.close();
+      return times;
+    };
+    const echoTimes = await echoRun('echo');
+    const durableTimes = await echoRun('echo-durable');
+
+    // Relay: a visitor sends, the agent's socket receives it; one message in flight at a time.
+    const agentWs = await open(`${wsBase}/agents/ws`);
+    const arrivals = new Map();
+    let onArrive = null;
+    agentWs.onmessage = (e) => {
+      const f = JSON.parse(e.data);
+      if (f.type === 'message' && onArrive) onArrive(f.message.client_id);
+    };
+    agentWs.send(JSON.stringify({ type: 'auth', token: agentToken }));
+    await wait(300);
+    const relayClients = sessions.slice(0, relayVisitors).map((s) => new window.DeskClient('bench', s.token));
+    while (!relayClients.every((c) => c.ready)) await wait(20);
+    const relayTimes = [];
+    for (let i = 0; i < relayMessages; i += 1) {
+      const client = relayClients[i % relayVisitors];
+      const id = `r${i}`;
+      const t0 = performance.now();
+      await new Promise((resolve) => { onArrive = (cid) => { if (cid === id) resolve(); }; client.send(id, 'relay'); });
+      relayTimes.push(performance.now() - t0);
+    }
+    relayClients.forEach((c) => c.stop());
+    agentWs.close();
+
+    // Load: 100 connected visitors send as fast as the Desk acknowledges.
+    const loadClients = sessions.map((s) => new window.DeskClient('bench', s.token));
+    while (!loadClients.every((c) => c.ready)) await wait(20);
+    const total = loadClients.length * perVisitor;
+    const t0 = performance.now();
+    loadClients.forEach((c, v) => { for (let n = 0; n < perVisitor; n += 1) c.send(`l${v}-${n}`, `load ${n}`); });
+    const acked = () => loadClients.reduce((n, c) => n + [...c.acked.keys()].filter((k) => k.startsWith('l')).length, 0);
+    while (acked() < total && performance.now() - t0 < 60_000) await wait(5);
+    const seconds = (performance.now() - t0) / 1000;
+    const done = acked();
+    const errors = loadClients.flatMap((c) => c.errors);
+    loadClients.forEach((c) => c.stop());
+    return {
+      echoP50: pct(echoTimes, 0.5), echoP99: pct(echoTimes, 0.99),
+      durableP50: pct(durableTimes, 0.5), durableP99: pct(durableTimes, 0.99),
+      relayP50: pct(relayTimes, 0.5), relayP99: pct(relayTimes, 0.99),
+      perSecond: done / seconds, lost: total - done, errors: errors.length,
+    };
+  }, { sessions, agentToken: agent.token, relayMessages: RELAY_MESSAGES, relayVisitors: RELAY_VISITORS, perVisitor: LOAD_PER_VISITOR });
+
+  const us = (ms) => Math.round(ms * 1000);
+  console.log(`bench: echo_p50_us ${us(result.echoP50)} us`);
+  console.log(`bench: echo_p99_us ${us(result.echoP99)} us`);
+  console.log(`bench: echo_durable_p50_us ${us(result.durableP50)} us`);
+  console.log(`bench: echo_durable_p99_us ${us(result.durableP99)} us`);
+  console.log(`bench: relay_p50_us ${us(result.relayP50)} us`);
+  console.log(`bench: relay_p99_us ${us(result.relayP99)} us`);
+  console.log(`bench: relay_to_echo_p50_ratio ${(result.relayP50 / result.echoP50).toFixed(2)} x`);
+  console.log(`bench: relay_to_echo_durable_p50_ratio ${(result.relayP50 / result.durableP50).toFixed(2)} x`);
+  console.log(`bench: desk_msgs_per_s ${Math.round(result.perSecond)} msgs/s`);
+  console.log(`bench: desk_msgs_lost ${result.lost} msgs`);
+  if (result.errors) console.error(`desk bench: ${result.errors} error frames`);
+} finally {
+  await browser?.close();
+  await edge.stop();
+}

@@ -82,8 +82,9 @@ impl SocketIndex {
         index
     }
 
-    /// Adds an authenticated socket.
+    /// Adds an authenticated socket (once: a rebuild may already have found it by its attachment).
     pub fn insert(&mut self, who: &Who, ws: WebSocket) {
+        self.remove(who);
         match who {
             Who::Visitor { sid, conversation_id, .. } => {
                 self.visitors.entry(conversation_id.clone()).or_default().push((sid.clone(), ws));

@@ -190,7 +190,14 @@ impl SocketEvents for Events {
             ServerFrame::ConversationRemoved { conversation_id } => {
                 desk.conversations.update(|list| list.retain(|c| c.conversation_id != conversation_id));
             }
-            ServerFrame::Status { .. } | ServerFrame::LeaveMessageForm { .. } => {}
+            // Typing, read receipts, presence and left messages get their views with the console issue.
+            ServerFrame::Status { .. }
+            | ServerFrame::LeaveMessageForm { .. }
+            | ServerFrame::Typing { .. }
+            | ServerFrame::Read { .. }
+            | ServerFrame::VisitorPresence { .. }
+            | ServerFrame::LeftMessages { .. }
+            | ServerFrame::Rated { .. } => {}
             ServerFrame::Error { code, .. } => {
                 if code == "unauthorized" {
                     desk.logout();

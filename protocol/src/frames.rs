@@ -128,6 +128,35 @@ pub enum VisitorFrame {
         /// Field name to answer.
         fields: std::collections::BTreeMap<String, String>,
     },
+    /// The visitor started or stopped typing.
+    Typing {
+        /// Whether the visitor is typing now.
+        typing: bool,
+    },
+    /// The visitor has seen every message up to `seq`.
+    Read {
+        /// Highest `seq` seen.
+        seq: u64,
+    },
+    /// Satisfaction rating after the agent closed the conversation.
+    Rate {
+        /// 1 (bad) to 5 (great).
+        score: u8,
+        /// Optional comment.
+        #[serde(default)]
+        comment: String,
+    },
+}
+
+/// A leave-message form submission, as agents list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftMessage {
+    /// Conversation it came from.
+    pub conversation_id: String,
+    /// The answers.
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// When it was left, unix milliseconds.
+    pub at_ms: u64,
 }
 
 /// An agent's presence, as the console sets it.
@@ -194,6 +223,22 @@ pub enum AgentFrame {
         /// The new presence.
         status: Presence,
     },
+    /// The agent started or stopped typing in a conversation.
+    Typing {
+        /// Conversation id.
+        conversation_id: String,
+        /// Whether the agent is typing now.
+        typing: bool,
+    },
+    /// The agent has seen every message of a conversation up to `seq`.
+    Read {
+        /// Conversation id.
+        conversation_id: String,
+        /// Highest `seq` seen.
+        seq: u64,
+    },
+    /// Ask for the site's newest leave-message submissions.
+    ListLeftMessages,
 }
 
 /// Frames the Desk sends to visitors and agents.
@@ -248,6 +293,43 @@ pub enum ServerFrame {
         intro: String,
         /// The fields.
         fields: Vec<FormFieldInfo>,
+    },
+    /// The other side is typing (or stopped).
+    Typing {
+        /// Conversation id.
+        conversation_id: String,
+        /// `visitor` or `agent`.
+        from: String,
+        /// Whether they are typing now.
+        typing: bool,
+    },
+    /// The other side has read up to `seq`.
+    Read {
+        /// Conversation id.
+        conversation_id: String,
+        /// `visitor` or `agent`.
+        from: String,
+        /// Highest `seq` read.
+        seq: u64,
+    },
+    /// The visitor's widget connected or went away (sent to the agent holding the conversation).
+    VisitorPresence {
+        /// Conversation id.
+        conversation_id: String,
+        /// Whether a widget of the visitor is connected.
+        online: bool,
+    },
+    /// The site's newest leave-message submissions.
+    LeftMessages {
+        /// Newest first.
+        items: Vec<LeftMessage>,
+    },
+    /// The rating was stored.
+    Rated {
+        /// Conversation id.
+        conversation_id: String,
+        /// The score.
+        score: u8,
     },
     /// A conversation left this agent's lists (transferred away, withdrawn, closed).
     ConversationRemoved {

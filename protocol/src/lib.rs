@@ -19,8 +19,8 @@ pub use admin::{
     RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting, SiteConfig, StrategySetting, UploadSettings,
 };
 pub use frames::{
-    AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, MessageBody, Presence, ServerFrame,
-    VisitorFrame,
+    AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LeftMessage, MessageBody, Presence,
+    ServerFrame, VisitorFrame,
 };
 pub use http::{
     AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, SessionRequest, SessionResponse, UploadKind,

@@ -120,3 +120,90 @@ test('entries: an unknown entry is a typed error; a designated agent gets the co
   const vip = await post('/api/v1/sites/rt/sessions', { entry: 'vip' });
   assert.equal(vip.status, 200);
 });
+
+test('typing, read receipts, visitor presence, leave a message, rating after close', async () => {
+  await seedDemo(edge, 'rt2', { ...config, agents: config.agents.map((a) => ({ ...a, max_sessions: 5 })) });
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${edge.base}/api/v1/health`);
+  await page.addScriptTag({ path: path.join(root, 'tests', 'e2e', 'ws-client.js') });
+  const s = await fetch(`${edge.base}/api/v1/sites/rt2/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json());
+  const offline = await fetch(`${edge.base}/api/v1/sites/rt2/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json());
+  const login = await fetch(`${edge.base}/api/v1/sites/rt2/agents/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'a1', password: 'agent-one-pass' }) }).then((r) => r.json());
+
+  // Nobody online yet: the visitor is offered the leave-message form and leaves a message.
+  const left = await page.evaluate(async (token) => {
+    const c = new window.DeskClient('rt2', token);
+    const frames = [];
+    const original = c.ws.onmessage;
+    c.ws.onmessage = (e) => { frames.push(JSON.parse(e.data)); original(e); };
+    while (!c.ready) await new Promise((r) => setTimeout(r, 20));
+    c.send('q1', 'anyone there?');
+    while (!frames.some((f) => f.type === 'leave_message_form')) await new Promise((r) => setTimeout(r, 20));
+    c.ws.send(JSON.stringify({ type: 'leave_message', fields: { name: '李雷', phone: '13800000000', message: '请回电' } }));
+    await new Promise((r) => setTimeout(r, 300));
+    c.stop();
+    return frames.find((f) => f.type === 'leave_message_form').fields.map((f) => f.name);
+  }, offline.token);
+  assert.deepEqual(left, ['name', 'phone', 'message']);
+
+  const result = await page.evaluate(async ({ token, agentToken }) => {
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    const until = async (fn) => { const t = performance.now(); while (!fn()) { if (performance.now() - t > 10_000) throw new Error('timeout'); await wait(20); } };
+    const agent = new WebSocket(`${location.origin.replace('http', 'ws')}/api/v1/sites/rt2/agents/ws`);
+    const af = [];
+    agent.onmessage = (e) => af.push(JSON.parse(e.data));
+    await new Promise((r) => { agent.onopen = r; });
+    agent.send(JSON.stringify({ type: 'auth', token: agentToken }));
+    await until(() => af.some((f) => f.type === 'conversations'));
+    agent.send(JSON.stringify({ type: 'list_left_messages' }));
+    await until(() => af.some((f) => f.type === 'left_messages'));
+    const leftMessages = af.find((f) => f.type === 'left_messages').items.map((i) => i.fields.message);
+
+    const v = new window.DeskClient('rt2', token);
+    const vf = [];
+    const original = v.ws.onmessage;
+    v.ws.onmessage = (e) => { vf.push(JSON.parse(e.data)); original(e); };
+    await until(() => v.ready);
+    v.send('m1', 'hello');
+    await until(() => af.some((f) => f.type === 'message' && f.message.client_id === 'm1'));
+    const conv = af.find((f) => f.type === 'message' && f.message.client_id === 'm1').message.conversation_id;
+    v.ws.send(JSON.stringify({ type: 'typing', typing: true }));
+    agent.send(JSON.stringify({ type: 'typing', conversation_id: conv, typing: true }));
+    v.ws.send(JSON.stringify({ type: 'read', seq: 99 }));
+    agent.send(JSON.stringify({ type: 'read', conversation_id: conv, seq: 1 }));
+    await until(() => af.some((f) => f.type === 'typing') && vf.some((f) => f.type === 'typing') && af.some((f) => f.type === 'read') && vf.some((f) => f.type === 'read'));
+    // The widget goes away and comes back: the agent sees the visitor's presence change.
+    v.stop();
+    await until(() => af.some((f) => f.type === 'visitor_presence' && !f.online));
+    const v2 = new window.DeskClient('rt2', token);
+    v2.ws.onmessage = ((orig) => (e) => { vf.push(JSON.parse(e.data)); orig(e); })(v2.ws.onmessage);
+    await until(() => v2.ready && af.some((f) => f.type === 'visitor_presence' && f.online));
+    const presence = af.filter((f) => f.type === 'visitor_presence').map((f) => f.online);
+    v2.ws.send(JSON.stringify({ type: 'rate', score: 5 }));
+    await until(() => vf.some((f) => f.type === 'error'));
+    const earlyRating = vf.find((f) => f.type === 'error').code;
+    agent.send(JSON.stringify({ type: 'close', conversation_id: conv }));
+    await until(() => vf.some((f) => f.type === 'status' && f.state === 'closed'));
+    v2.ws.send(JSON.stringify({ type: 'rate', score: 5, comment: '很好' }));
+    await until(() => vf.some((f) => f.type === 'rated'));
+    v2.stop();
+    return {
+      leftMessages,
+      agentSawTyping: af.find((f) => f.type === 'typing').from,
+      visitorSawTyping: vf.find((f) => f.type === 'typing').from,
+      visitorRead: af.find((f) => f.type === 'read').seq,
+      agentRead: vf.find((f) => f.type === 'read').seq,
+      earlyRating,
+      rated: vf.find((f) => f.type === 'rated').score,
+      presence,
+    };
+  }, { token: s.token, agentToken: login.token });
+  assert.deepEqual(result.leftMessages, ['请回电']);
+  assert.equal(result.agentSawTyping, 'visitor');
+  assert.equal(result.visitorSawTyping, 'agent');
+  assert.ok(result.visitorRead >= 1 && result.visitorRead < 99, `read receipts are bounded by the last seq (${result.visitorRead})`);
+  assert.equal(result.agentRead, 1);
+  assert.equal(result.earlyRating, 'bad_request');
+  assert.equal(result.rated, 5);
+  assert.deepEqual(result.presence, [false, true]);
+});

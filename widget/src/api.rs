@@ -45,6 +45,10 @@ pub struct Chat {
     pub agent_name: RwSignal<Option<String>>,
     /// Position in the queue while nobody can answer yet.
     pub queue_position: RwSignal<Option<u32>>,
+    /// Whether the agent is typing.
+    pub agent_typing: RwSignal<bool>,
+    /// Highest `seq` the agent has read.
+    pub agent_read_seq: RwSignal<u64>,
 }
 
 struct Connection {
@@ -71,6 +75,8 @@ impl Chat {
             identity: RwSignal::new(None),
             agent_name: RwSignal::new(None),
             queue_position: RwSignal::new(None),
+            agent_typing: RwSignal::new(false),
+            agent_read_seq: RwSignal::new(0),
         }
     }
 
@@ -214,8 +220,15 @@ impl SocketEvents for Events {
                     chat.agent_name.set(agent_name);
                 }
             }
+            ServerFrame::Typing { from, typing, .. } if from == "agent" => chat.agent_typing.set(typing),
+            ServerFrame::Read { from, seq, .. } if from == "agent" => chat.agent_read_seq.set(seq),
             // The form itself comes with the widget's leave-message screen; the prompt is a message.
             ServerFrame::LeaveMessageForm { .. }
+            | ServerFrame::Typing { .. }
+            | ServerFrame::Read { .. }
+            | ServerFrame::VisitorPresence { .. }
+            | ServerFrame::LeftMessages { .. }
+            | ServerFrame::Rated { .. }
             | ServerFrame::Conversations { .. }
             | ServerFrame::ConversationUpdated { .. }
             | ServerFrame::ConversationRemoved { .. } => {}

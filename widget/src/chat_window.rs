@@ -47,6 +47,7 @@ pub fn ChatWindow() -> impl IntoView {
         Phase::Idle | Phase::Connecting => Some(strings.connecting.to_string()),
         Phase::Offline => Some(strings.reconnecting.to_string()),
         Phase::Failed(_) => Some(strings.failed.to_string()),
+        Phase::Online if chat.agent_typing.get() => Some(strings.typing.to_string()),
         Phase::Online => chat.queue_position.get().map(|p| format!("{}{p}", strings.queued)),
     };
 

@@ -27,6 +27,8 @@ pub struct Strings {
     pub failed: &'static str,
     /// Queue position line, before the number.
     pub queued: &'static str,
+    /// Shown while the agent types.
+    pub typing: &'static str,
 }
 
 const ZH: Strings = Strings {
@@ -42,6 +44,7 @@ const ZH: Strings = Strings {
     agent: "客服",
     failed: "暂时无法连接，请稍后再试",
     queued: "正在排队，您前面的位置：",
+    typing: "客服正在输入…",
 };
 
 const EN: Strings = Strings {
@@ -57,6 +60,7 @@ const EN: Strings = Strings {
     agent: "Agent",
     failed: "Can't connect right now, please try again later",
     queued: "You are in the queue, position ",
+    typing: "The agent is typing…",
 };
 
 /// The strings for a locale tag (`zh-CN`, `zh`, `en-US`, ...); Chinese unless it starts with `en`.

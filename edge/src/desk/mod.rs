@@ -209,6 +209,19 @@ impl Desk {
 
     fn forget(&self, ws: &WebSocket) {
         if let Ok(Some(who)) = ws.deserialize_attachment::<Who>() {
+            if let Who::Visitor { conversation_id, .. } = &who {
+                let gone = self.with_sockets(|index| {
+                    index.remove(&who);
+                    !index.has_conversation(conversation_id)
+                });
+                if gone {
+                    let frame =
+                        ServerFrame::VisitorPresence { conversation_id: conversation_id.clone(), online: false };
+                    if let Err(err) = self.to_holder(conversation_id, &frame) {
+                        worker::console_error!("presence update failed: {err:?}");
+                    }
+                }
+            }
             let last_agent_socket = self.with_sockets(|index| {
                 index.remove(&who);
                 match &who {
@@ -347,6 +360,30 @@ impl Desk {
                     let out = self.route(Event::LeaveMessage { conv: ConvId(conversation_id), fields })?;
                     rejected(out)
                 }
+                VisitorFrame::Typing { typing } => self.to_holder(
+                    &conversation_id,
+                    &ServerFrame::Typing { conversation_id: conversation_id.clone(), from: "visitor".into(), typing },
+                ),
+                VisitorFrame::Read { seq } => {
+                    let seq = self.store()?.mark_read(&conversation_id, true, seq)?;
+                    self.to_holder(
+                        &conversation_id,
+                        &ServerFrame::Read { conversation_id: conversation_id.clone(), from: "visitor".into(), seq },
+                    )
+                }
+                VisitorFrame::Rate { score, comment } => {
+                    if !(1..=5).contains(&score) || comment.chars().count() > 1_000 {
+                        return Err(EdgeError::BadRequest(
+                            "a rating is 1-5 with a comment of at most 1,000 characters".into(),
+                        ));
+                    }
+                    if !self.store()?.is_closed(&conversation_id)? {
+                        return Err(EdgeError::BadRequest("a conversation is rated after it is closed".into()));
+                    }
+                    self.store()?.rate(&conversation_id, score, &comment, now_ms())?;
+                    sockets::send(ws, &ServerFrame::Rated { conversation_id, score });
+                    Ok(())
+                }
                 VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
             },
             Who::Agent { agent_id, name, .. } => match parse_frame::<AgentFrame>(text)? {
@@ -385,6 +422,23 @@ impl Desk {
                     };
                     rejected(self.route(event)?)
                 }
+                AgentFrame::Typing { conversation_id, typing } => {
+                    let frame =
+                        ServerFrame::Typing { conversation_id: conversation_id.clone(), from: "agent".into(), typing };
+                    self.with_sockets(|s| s.to_conversation(&conversation_id, &frame));
+                    Ok(())
+                }
+                AgentFrame::Read { conversation_id, seq } => {
+                    let seq = self.store()?.mark_read(&conversation_id, false, seq)?;
+                    let frame =
+                        ServerFrame::Read { conversation_id: conversation_id.clone(), from: "agent".into(), seq };
+                    self.with_sockets(|s| s.to_conversation(&conversation_id, &frame));
+                    Ok(())
+                }
+                AgentFrame::ListLeftMessages => {
+                    sockets::send(ws, &ServerFrame::LeftMessages { items: self.store()?.left_messages(200)? });
+                    Ok(())
+                }
                 AgentFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
             },
         }
@@ -405,6 +459,24 @@ impl Desk {
             sockets::send(ws, &ServerFrame::Message { message });
         }
         self.with_sockets(|index| index.insert(&who, ws.clone()));
+        let conversation_id = found.conversation_id;
+        self.to_holder(
+            &conversation_id,
+            &ServerFrame::VisitorPresence { conversation_id: conversation_id.clone(), online: true },
+        )?;
+        Ok(())
+    }
+
+    /// Sends a frame to the agent holding (or offered) a conversation, if any.
+    fn to_holder(&self, conversation_id: &str, frame: &ServerFrame) -> EdgeResult<()> {
+        let conv = ConvId(conversation_id.to_string());
+        let holder = self.with_core(|core| match core.conversation(&conv).map(|c| &c.state) {
+            Some(routing::ConvState::Active { agent } | routing::ConvState::Offered { agent }) => Some(agent.0.clone()),
+            _ => None,
+        })?;
+        if let Some(agent) = holder {
+            self.with_sockets(|s| s.to_agent(&agent, frame));
+        }
         Ok(())
     }
 

@@ -136,6 +136,11 @@ impl SocketIndex {
         }
     }
 
+    /// Whether any visitor socket of a conversation is connected.
+    pub fn has_conversation(&self, conversation_id: &str) -> bool {
+        self.visitors.get(conversation_id).is_some_and(|l| !l.is_empty())
+    }
+
     /// How many sockets an agent has open.
     pub fn agent_sockets(&self, agent_id: &str) -> usize {
         self.agents.iter().filter(|(_, a, _)| a == agent_id).count()

@@ -34,6 +34,10 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS routing_records (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, id));
      ALTER TABLE conversations ADD COLUMN entry TEXT;
      CREATE TABLE IF NOT EXISTS left_messages (id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, fields TEXT NOT NULL, created_ms INTEGER NOT NULL);",
+    // v5: read receipts and satisfaction ratings.
+    "ALTER TABLE conversations ADD COLUMN visitor_read_seq INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE conversations ADD COLUMN agent_read_seq INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE IF NOT EXISTS ratings (conversation_id TEXT PRIMARY KEY, score INTEGER NOT NULL, comment TEXT NOT NULL, created_ms INTEGER NOT NULL);",
 ];
 
 /// Most messages replayed in one resume.
@@ -177,6 +181,64 @@ impl Store {
             vec![conversation_id.into(), serde_json::to_string(fields)?.into(), int(now_ms)],
         )?;
         Ok(())
+    }
+
+    /// Records how far one side has read (never backwards); returns the stored value.
+    pub fn mark_read(&self, conversation_id: &str, visitor_side: bool, seq: u64) -> EdgeResult<u64> {
+        #[derive(Deserialize)]
+        struct Row {
+            n: f64,
+        }
+        let column = if visitor_side { "visitor_read_seq" } else { "agent_read_seq" };
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                &format!("UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ? RETURNING {column} AS n"),
+                vec![int(seq), conversation_id.into()],
+            )?
+            .to_array()?;
+        rows.first().map(|r| r.n as u64).ok_or(EdgeError::ConversationNotFound)
+    }
+
+    /// Stores (or replaces) the visitor's rating of a closed conversation.
+    pub fn rate(&self, conversation_id: &str, score: u8, comment: &str, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT INTO ratings (conversation_id, score, comment, created_ms) VALUES (?, ?, ?, ?)
+             ON CONFLICT(conversation_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, created_ms = excluded.created_ms",
+            vec![conversation_id.into(), SqlStorageValue::Integer(i64::from(score)), comment.into(), int(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// The newest leave-message submissions.
+    pub fn left_messages(&self, limit: u32) -> EdgeResult<Vec<protocol::LeftMessage>> {
+        #[derive(Deserialize)]
+        struct Row {
+            conversation_id: String,
+            fields: String,
+            created_ms: f64,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "SELECT conversation_id, fields, created_ms FROM left_messages ORDER BY id DESC LIMIT ?",
+                vec![int(u64::from(limit))],
+            )?
+            .to_array()?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(protocol::LeftMessage {
+                    conversation_id: r.conversation_id,
+                    fields: serde_json::from_str(&r.fields)?,
+                    at_ms: r.created_ms as u64,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether a conversation is closed.
+    pub fn is_closed(&self, conversation_id: &str) -> EdgeResult<bool> {
+        Ok(self.open_context(conversation_id)?.is_some_and(|c| c.status == "closed"))
     }
 
     /// The stored message with this client id, if any (a resend).

@@ -106,10 +106,10 @@ const fn sniffed(kind: UploadKind, content_type: &'static str, extensions: &'sta
 /// formats apart, which are all ZIP archives. `complete` says `head` is the whole body.
 pub fn sniff(head: &[u8], ext: &str, complete: bool) -> Option<Sniffed> {
     use UploadKind::{File, Image};
-    const OFFICE: [(&str, &str); 3] = [
-        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    const OFFICE: [(&str, &[&str]); 3] = [
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", &["docx"]),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &["xlsx"]),
+        ("application/vnd.openxmlformats-officedocument.presentationml.presentation", &["pptx"]),
     ];
     if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Some(sniffed(Image, "image/png", &["png"]));
@@ -127,12 +127,9 @@ pub fn sniff(head: &[u8], ext: &str, complete: bool) -> Option<Sniffed> {
         return Some(sniffed(File, "application/pdf", &["pdf"]));
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        return Some(match OFFICE.iter().find(|(e, _)| *e == ext) {
-            Some(("docx", ct)) => sniffed(File, ct, &["docx"]),
-            Some(("xlsx", ct)) => sniffed(File, ct, &["xlsx"]),
-            Some((_, ct)) => sniffed(File, ct, &["pptx"]),
-            None => sniffed(File, "application/zip", &["zip"]),
-        });
+        let (content_type, extensions) =
+            OFFICE.into_iter().find(|(_, exts)| exts.contains(&ext)).unwrap_or(("application/zip", &["zip"]));
+        return Some(sniffed(File, content_type, extensions));
     }
     looks_like_text(head, complete).then_some(Sniffed {
         kind: File,
@@ -252,8 +249,10 @@ impl Utf8Check {
 }
 
 /// The request body as it goes into R2: the sniffed head first, then the rest, counted against
-/// the declared length and, for text, checked as it passes. The first failure is kept in
-/// `failure` so the caller can answer with the right error after R2 refuses the stream.
+/// the declared length and, for text, checked as it passes. At the first wrong byte the rest of
+/// the body is read and dropped (so the client's connection stays usable) and the stream ends in
+/// an error; the failure is kept in `failure` so the caller can answer with the right error once
+/// R2 refuses the stream.
 struct Guarded {
     head: Option<Vec<u8>>,
     rest: ByteStream,
@@ -261,27 +260,31 @@ struct Guarded {
     expected: u64,
     text: Option<Utf8Check>,
     failure: Rc<Cell<Option<Failure>>>,
+    draining: Option<Failure>,
     done: bool,
 }
 
 impl Guarded {
+    fn new(head: Vec<u8>, rest: ByteStream, expected: u64, text: bool, failure: Rc<Cell<Option<Failure>>>) -> Self {
+        let text = text.then(Utf8Check::default);
+        Self { head: Some(head), rest, seen: 0, expected, text, failure, draining: None, done: false }
+    }
+
     fn fail(&mut self, failure: Failure) -> Poll<Option<worker::Result<Vec<u8>>>> {
         self.done = true;
         self.failure.set(Some(failure));
         Poll::Ready(Some(Err(worker::Error::RustError(format!("upload stopped: {failure:?}")))))
     }
 
-    fn pass(&mut self, chunk: Vec<u8>) -> Poll<Option<worker::Result<Vec<u8>>>> {
+    fn check(&mut self, chunk: &[u8]) -> Result<(), Failure> {
         self.seen += chunk.len() as u64;
         if self.seen > self.expected {
-            return self.fail(Failure::TooLong);
+            return Err(Failure::TooLong);
         }
-        if let Some(check) = self.text.as_mut() {
-            if !check.feed(&chunk) {
-                return self.fail(Failure::NotText);
-            }
+        if self.text.as_mut().is_some_and(|check| !check.feed(chunk)) {
+            return Err(Failure::NotText);
         }
-        Poll::Ready(Some(Ok(chunk)))
+        Ok(())
     }
 }
 
@@ -290,28 +293,46 @@ impl Stream for Guarded {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.done {
-            return Poll::Ready(None);
-        }
-        if let Some(head) = this.head.take() {
-            return this.pass(head);
-        }
-        match this.rest.poll_next_unpin(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(chunk))) => this.pass(chunk),
-            Poll::Ready(Some(Err(_))) => this.fail(Failure::Broken),
-            Poll::Ready(None) => {
-                if this.seen != this.expected {
-                    return this.fail(Failure::TooShort);
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            if let Some(failure) = this.draining {
+                match this.rest.poll_next_unpin(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Some(Ok(_))) => continue,
+                    Poll::Ready(_) => return this.fail(failure),
                 }
-                if this.text.as_ref().is_some_and(|c| !c.finish()) {
-                    return this.fail(Failure::NotText);
-                }
-                this.done = true;
-                Poll::Ready(None)
+            }
+            let chunk = match this.head.take() {
+                Some(head) => head,
+                None => match this.rest.poll_next_unpin(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Some(Ok(chunk))) => chunk,
+                    Poll::Ready(Some(Err(_))) => return this.fail(Failure::Broken),
+                    Poll::Ready(None) => {
+                        if this.seen != this.expected {
+                            return this.fail(Failure::TooShort);
+                        }
+                        if this.text.as_ref().is_some_and(|c| !c.finish()) {
+                            return this.fail(Failure::NotText);
+                        }
+                        this.done = true;
+                        return Poll::Ready(None);
+                    }
+                },
+            };
+            match this.check(&chunk) {
+                Ok(()) => return Poll::Ready(Some(Ok(chunk))),
+                Err(failure) => this.draining = Some(failure),
             }
         }
     }
+}
+
+/// Reads and drops the rest of a refused body, so the client's connection stays usable.
+async fn drain(mut rest: ByteStream) {
+    while let Some(Ok(_)) = rest.next().await {}
 }
 
 /// The token of `Authorization: Bearer TOKEN`, if any.
@@ -391,27 +412,28 @@ pub async fn post(req: &mut Request, env: &Env, site: &str, desk_headers: &Heade
         }
     }
     let name = clean_name(&query(req, "name").unwrap_or_default());
-    let sniffed = sniff(&head, &extension(&name), ended).ok_or(EdgeError::UnsupportedType)?;
-    let name = name_for(&name, &sniffed)?;
-    let cap = match sniffed.kind {
-        UploadKind::Image => grant.caps.max_image_bytes,
-        UploadKind::File => grant.caps.max_file_bytes,
+    let checked = sniff(&head, &extension(&name), ended).ok_or(EdgeError::UnsupportedType).and_then(|sniffed| {
+        let name = name_for(&name, &sniffed)?;
+        let cap = match sniffed.kind {
+            UploadKind::Image => grant.caps.max_image_bytes,
+            UploadKind::File => grant.caps.max_file_bytes,
+        };
+        if declared > cap {
+            return Err(EdgeError::UploadTooLarge(cap));
+        }
+        Ok((sniffed, name))
+    });
+    let (sniffed, name) = match checked {
+        Ok(checked) => checked,
+        Err(err) => {
+            drain(rest).await;
+            return Err(err);
+        }
     };
-    if declared > cap {
-        return Err(EdgeError::UploadTooLarge(cap));
-    }
 
     // Stream the rest straight into R2; the guard stops it at the first wrong byte.
     let failure = Rc::new(Cell::new(None));
-    let body = Guarded {
-        head: Some(head),
-        rest,
-        seen: 0,
-        expected: declared,
-        text: sniffed.text.then(Utf8Check::default),
-        failure: failure.clone(),
-        done: false,
-    };
+    let body = Guarded::new(head, rest, declared, sniffed.text, failure.clone());
     let bucket = env.bucket(BUCKET_BINDING)?;
     let metadata = HttpMetadata { content_type: Some(sniffed.content_type.to_string()), ..Default::default() };
     let put = bucket

@@ -35,11 +35,14 @@ pub struct UploadSettings {
     pub max_image_bytes: u64,
     /// Largest other file (PDF, Office documents, ZIP, plain text) in bytes; default 20 MiB.
     pub max_file_bytes: u64,
+    /// Lifetime of the signed download links handed to participants, in seconds (1 to 86,400;
+    /// default 900).
+    pub link_ttl_secs: u64,
 }
 
 impl Default for UploadSettings {
     fn default() -> Self {
-        Self { max_image_bytes: 10 * 1024 * 1024, max_file_bytes: 20 * 1024 * 1024 }
+        Self { max_image_bytes: 10 * 1024 * 1024, max_file_bytes: 20 * 1024 * 1024, link_ttl_secs: 15 * 60 }
     }
 }
 

@@ -19,8 +19,8 @@ use crate::upload::{Access, AccessRequest, AuthorizeRequest, Grant, Record};
 /// Name of the download-link key in the Desk's `meta` table.
 const LINK_KEY: &str = "upload_link_key";
 
-/// Lifetime of a signed download link, in seconds.
-const LINK_TTL_S: u64 = 15 * 60;
+/// Longest lifetime of a signed download link a site may set, in seconds.
+const MAX_LINK_TTL_S: u64 = 24 * 60 * 60;
 
 /// Who presents a token.
 enum Principal {
@@ -112,6 +112,7 @@ impl Desk {
     /// `POST /uploads/record`: the bytes are in R2; store the upload and answer with its link.
     pub(super) fn record_upload(&self, site: &str, body: &[u8]) -> EdgeResult<Response> {
         let record: Record = parse_json(body)?;
+        let ttl = self.link_ttl()?;
         let store = self.store()?;
         store.conversation(&record.grant.conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
         let row = UploadRow {
@@ -126,12 +127,13 @@ impl Desk {
             created_ms: now_ms() as f64,
         };
         store.insert_upload(&row)?;
-        Ok(Response::from_json(&self.describe(site, &row)?)?)
+        Ok(Response::from_json(&self.describe(site, &row, ttl)?)?)
     }
 
     /// `POST /uploads/access`: may the caller (token, or signed link) download this upload.
     pub(super) fn access_upload(&self, site: &str, req: &Request, body: &[u8]) -> EdgeResult<Response> {
         let ask: AccessRequest = parse_json(body)?;
+        let ttl = self.link_ttl()?;
         let store = self.store()?;
         let now_s = now_ms() / 1000;
         let (row, max_age) = if let Some(token) = token(req) {
@@ -140,7 +142,7 @@ impl Desk {
             if !principal.may_see(store, &row.conversation_id)? {
                 return Err(EdgeError::Forbidden);
             }
-            (row, LINK_TTL_S)
+            (row, ttl)
         } else {
             let (Some(exp), Some(sig)) = (ask.exp, ask.sig.as_deref()) else {
                 return Err(EdgeError::Unauthorized);
@@ -153,15 +155,20 @@ impl Desk {
                 return Err(EdgeError::LinkExpired);
             }
             let row = store.upload(&ask.upload_id)?.ok_or(EdgeError::UploadNotFound)?;
-            (row, (exp - now_s).min(LINK_TTL_S))
+            (row, (exp - now_s).min(ttl))
         };
-        let access = Access { key: row.r2_key.clone(), upload: self.describe(site, &row)?, max_age };
+        let access = Access { key: row.r2_key.clone(), upload: self.describe(site, &row, ttl)?, max_age };
         Ok(Response::from_json(&access)?)
     }
 
-    /// An upload's metadata as participants see it, with a fresh signed link.
-    fn describe(&self, site: &str, row: &UploadRow) -> EdgeResult<UploadResponse> {
-        let exp = now_ms() / 1000 + LINK_TTL_S;
+    /// The site's signed-link lifetime, in seconds.
+    fn link_ttl(&self) -> EdgeResult<u64> {
+        Ok(self.config()?.uploads.link_ttl_secs.clamp(1, MAX_LINK_TTL_S))
+    }
+
+    /// An upload's metadata as participants see it, with a signed link valid for `ttl` seconds.
+    fn describe(&self, site: &str, row: &UploadRow, ttl: u64) -> EdgeResult<UploadResponse> {
+        let exp = now_ms() / 1000 + ttl;
         let sig = self.sign(site, &row.id, exp)?;
         Ok(UploadResponse {
             upload_id: row.id.clone(),

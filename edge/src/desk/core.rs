@@ -136,7 +136,9 @@ impl Desk {
     fn system_message(&self, conv: &ConvId, text: String) -> EdgeResult<()> {
         let client_id = format!("sys-{}", secrets::random_hex(8)?);
         let body = MessageBody::Text { text };
-        let (message, _) = self.store()?.insert_message(&conv.0, &client_id, &Author::System, &body, now_ms())?;
+        let Some(message) = self.store()?.insert_message(&conv.0, &client_id, &Author::System, &body, now_ms())? else {
+            return Ok(());
+        };
         let holder = self.with_core(|core| holder(core, conv))?;
         let frame = ServerFrame::Message { message };
         self.with_sockets(|s| {
@@ -199,13 +201,29 @@ impl Desk {
         self.route(Event::Open(open))
     }
 
-    /// Sets or clears the Durable Object alarm to the earliest timer the core wants.
+    /// Makes sure the Durable Object alarm fires no later than the earliest timer the core wants.
+    ///
+    /// Most messages push the core's deadline later (idle timers restart), so the alarm is only
+    /// moved when it must fire earlier: an alarm that fires early is harmless (the core finds
+    /// nothing due and asks again), and skipping the storage call keeps it off the message path.
     pub(super) async fn sync_alarm(&self) -> EdgeResult<()> {
         let Some(wanted) = self.wanted_alarm.take() else { return Ok(()) };
         let storage = self.state.storage();
-        match wanted {
-            Some(at) => storage.set_alarm(std::time::Duration::from_millis(at.saturating_sub(now_ms()).max(1))).await?,
-            None => storage.delete_alarm().await?,
+        let current = match self.alarm_at.get() {
+            Some(known) => known,
+            None => storage.get_alarm().await?.map(|ms| u64::try_from(ms).unwrap_or(0)),
+        };
+        match (wanted, current) {
+            (Some(at), Some(set)) if set <= at => self.alarm_at.set(Some(Some(set))),
+            (Some(at), _) => {
+                storage.set_alarm(std::time::Duration::from_millis(at.saturating_sub(now_ms()).max(1))).await?;
+                self.alarm_at.set(Some(Some(at)));
+            }
+            (None, None) => self.alarm_at.set(Some(None)),
+            (None, Some(_)) => {
+                storage.delete_alarm().await?;
+                self.alarm_at.set(Some(None));
+            }
         }
         Ok(())
     }

@@ -66,6 +66,8 @@ pub struct Desk {
     core: RefCell<Option<routing::Desk>>,
     /// The alarm the core asked for in this callback (`Some(None)`: none), set at its end.
     wanted_alarm: Cell<Option<Option<u64>>>,
+    /// The alarm as last set (`None`: not known since the wake).
+    alarm_at: Cell<Option<Option<u64>>>,
 }
 
 impl DurableObject for Desk {
@@ -85,6 +87,7 @@ impl DurableObject for Desk {
             limits: RefCell::new(Limits::new(Default::default())),
             core: RefCell::new(None),
             wanted_alarm: Cell::new(None),
+            alarm_at: Cell::new(None),
         }
     }
 
@@ -118,6 +121,8 @@ impl DurableObject for Desk {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        // The alarm that fired is gone; the core asks for the next one.
+        self.alarm_at.set(Some(None));
         if let Err(err) = self.route(Event::TimerFired) {
             worker::console_error!("routing timer failed: {err:?}");
         }
@@ -536,10 +541,13 @@ impl Desk {
         validate_body(&body)?;
         let body = uploads::message_body(self.store()?, conversation_id, body)?;
         let store = self.store()?;
-        if let Some(existing) = store.find_message(conversation_id, client_id)? {
-            // A resend after a reconnect: the same ack, nothing stored or relayed twice.
-            sockets::send(ws, &ack(&existing));
-            return Ok(());
+        let is_agent = matches!(author, Author::Agent { .. });
+        if is_agent {
+            if let Some(existing) = store.find_message(conversation_id, client_id)? {
+                // A resend after a reconnect: the same ack, nothing stored, routed or relayed twice.
+                sockets::send(ws, &ack(&existing));
+                return Ok(());
+            }
         }
         let text = routing_text(&body);
         let conv = ConvId(conversation_id.to_string());
@@ -556,7 +564,13 @@ impl Desk {
             }
             _ => None,
         };
-        let (message, _) = store.insert_message(conversation_id, client_id, &author, &body, now_ms())?;
+        let Some(message) = store.insert_message(conversation_id, client_id, &author, &body, now_ms())? else {
+            // A visitor's resend after a reconnect: the original's ack, nothing stored twice.
+            if let Some(existing) = store.find_message(conversation_id, client_id)? {
+                sockets::send(ws, &ack(&existing));
+            }
+            return Ok(());
+        };
         let to_agents = match agent_route {
             Some(_) => match &author {
                 Author::Agent { id, .. } => vec![id.clone()],

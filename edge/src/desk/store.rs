@@ -499,7 +499,8 @@ impl Store {
             .collect())
     }
 
-    /// Stores a message unless one with the same client id exists; returns it and whether it is new.
+    /// Stores a new message with the next `seq`, or returns `None` when this client id is already
+    /// stored in the conversation (a resend): two statements on the hot path, no read first.
     pub fn insert_message(
         &self,
         conversation_id: &str,
@@ -507,42 +508,43 @@ impl Store {
         author: &Author,
         body: &MessageBody,
         now_ms: u64,
-    ) -> EdgeResult<(ChatMessage, bool)> {
-        if let Some(existing) = self.message_by_client_id(conversation_id, client_id)? {
-            return Ok((existing, false));
-        }
+    ) -> EdgeResult<Option<ChatMessage>> {
         #[derive(Deserialize)]
         struct Seq {
-            last_seq: f64,
+            seq: f64,
         }
         let rows: Vec<Seq> = self
             .sql
             .exec(
-                "UPDATE conversations SET last_seq = last_seq + 1, updated_ms = ? WHERE id = ? RETURNING last_seq",
-                vec![int(now_ms), conversation_id.into()],
+                "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, author, body, at_ms)
+                 SELECT id, last_seq + 1, ?, ?, ?, ? FROM conversations WHERE id = ? RETURNING seq",
+                vec![
+                    client_id.into(),
+                    serde_json::to_string(author)?.into(),
+                    serde_json::to_string(body)?.into(),
+                    int(now_ms),
+                    conversation_id.into(),
+                ],
             )?
             .to_array()?;
-        let seq = rows.first().map(|r| r.last_seq as u64).ok_or(EdgeError::ConversationNotFound)?;
-        let message = ChatMessage {
+        let Some(seq) = rows.first().map(|r| r.seq as u64) else {
+            return match self.message_by_client_id(conversation_id, client_id)? {
+                Some(_) => Ok(None),
+                None => Err(EdgeError::ConversationNotFound),
+            };
+        };
+        self.sql.exec(
+            "UPDATE conversations SET last_seq = ?, updated_ms = ? WHERE id = ?",
+            vec![int(seq), int(now_ms), conversation_id.into()],
+        )?;
+        Ok(Some(ChatMessage {
             conversation_id: conversation_id.to_string(),
             seq,
             client_id: client_id.to_string(),
             author: author.clone(),
             body: body.clone(),
             at_ms: now_ms,
-        };
-        self.sql.exec(
-            "INSERT INTO messages (conversation_id, seq, client_id, author, body, at_ms) VALUES (?, ?, ?, ?, ?, ?)",
-            vec![
-                conversation_id.into(),
-                int(seq),
-                client_id.into(),
-                serde_json::to_string(author)?.into(),
-                serde_json::to_string(body)?.into(),
-                int(now_ms),
-            ],
-        )?;
-        Ok((message, true))
+        }))
     }
 
     fn message_by_client_id(&self, conversation_id: &str, client_id: &str) -> EdgeResult<Option<ChatMessage>> {

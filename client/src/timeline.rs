@@ -31,6 +31,27 @@ pub struct Line {
     pub status: Status,
 }
 
+impl Line {
+    /// Who wrote it, as the UIs' `data-author` and CSS classes name it.
+    pub fn role(&self) -> &'static str {
+        match self.author {
+            Author::Visitor => "visitor",
+            Author::Agent { .. } => "agent",
+            Author::System => "system",
+        }
+    }
+
+    /// The text a bubble shows (uploads as their name and size until the UIs render them).
+    pub fn display_text(&self) -> String {
+        match &self.body {
+            MessageBody::Text { text } => text.clone(),
+            MessageBody::Image { name, size, .. } | MessageBody::File { name, size, .. } => {
+                format!("{name} ({} KB)", size.div_ceil(1024))
+            }
+        }
+    }
+}
+
 /// The ordered lines of one conversation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Timeline {

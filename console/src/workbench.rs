@@ -3,7 +3,6 @@
 use client::timeline::Status;
 use leptos::html::Textarea;
 use leptos::prelude::*;
-use protocol::{Author, MessageBody};
 
 use crate::api::Desk;
 use crate::i18n::Strings;
@@ -86,18 +85,8 @@ fn Conversation() -> impl IntoView {
                 <div class="log" role="log" aria-live="polite" node_ref=log data-testid="log">
                     <For each=move || lines().unwrap_or_default() key=|l| (l.key.clone(), l.status == Status::Sent) let:line>
                         {
-                            let who = match &line.author {
-                                Author::Visitor => "visitor",
-                                Author::Agent { .. } => "agent",
-                                Author::System => "system",
-                            };
-                            let text = match &line.body {
-                                MessageBody::Text { text } => text.clone(),
-                                // Shown as text until the workbench renders uploads.
-                                MessageBody::Image { name, size, .. } | MessageBody::File { name, size, .. } => {
-                                    format!("{name} ({} KB)", size.div_ceil(1024))
-                                }
-                            };
+                            let who = line.role();
+                            let text = line.display_text();
                             let sending = line.status == Status::Sending;
                             view! {
                                 <div class=format!("msg msg-{who}") data-testid="message" data-author=who>

@@ -3,7 +3,7 @@
 use client::timeline::{Line, Status};
 use leptos::html::Textarea;
 use leptos::prelude::*;
-use protocol::{Author, MessageBody};
+use protocol::Author;
 
 use crate::api::{Chat, Phase};
 use crate::i18n::Strings;
@@ -94,18 +94,13 @@ pub fn ChatWindow() -> impl IntoView {
 #[component]
 fn Bubble(line: Line) -> impl IntoView {
     let strings = expect_context::<&'static Strings>();
-    let (who, name) = match &line.author {
-        Author::Visitor => ("visitor", String::new()),
-        Author::Agent { name, .. } => ("agent", if name.is_empty() { strings.agent.to_string() } else { name.clone() }),
-        Author::System => ("system", String::new()),
+    let who = line.role();
+    let name = match &line.author {
+        Author::Agent { name, .. } if name.is_empty() => strings.agent.to_string(),
+        Author::Agent { name, .. } => name.clone(),
+        Author::Visitor | Author::System => String::new(),
     };
-    let text = match &line.body {
-        MessageBody::Text { text } => text.clone(),
-        // Shown as text until the widget renders uploads.
-        MessageBody::Image { name, size, .. } | MessageBody::File { name, size, .. } => {
-            format!("{name} ({} KB)", size.div_ceil(1024))
-        }
-    };
+    let text = line.display_text();
     let sending = line.status == Status::Sending;
     view! {
         <div class=format!("cw-msg cw-msg-{who}") data-testid="cw-message" data-author=who data-status=if sending { "sending" } else { "sent" }>

@@ -83,3 +83,19 @@ fn a_message_that_arrives_before_the_ones_around_it_does_not_hide_the_gap() {
     assert_eq!(t.last_seq(), 3);
     assert_eq!(texts(&t), ["one", "two", "welcome"]);
 }
+
+#[test]
+fn lines_name_their_author_and_show_uploads_by_name_and_size() {
+    let mut t = Timeline::default();
+    t.apply(stored(1, "a", Author::Agent { id: "a1".into(), name: "Lin".into() }, "hi"));
+    let mut upload = stored(2, "b", Author::Visitor, "");
+    upload.body = MessageBody::File {
+        upload_id: "u1".into(),
+        name: "invoice.pdf".into(),
+        size: 1_048_576,
+        content_type: "application/pdf".into(),
+    };
+    t.apply(upload);
+    let shown: Vec<(&str, String)> = t.lines().iter().map(|l| (l.role(), l.display_text())).collect();
+    assert_eq!(shown, [("agent", "hi".to_string()), ("visitor", "invoice.pdf (1024 KB)".to_string())]);
+}

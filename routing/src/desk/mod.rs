@@ -598,19 +598,9 @@ impl Desk {
     }
 
     fn accept(&mut self, id: ConvId, agent: AgentId, now: Millis) {
-        let Some(&a) = self.site.agent_ix.get(&agent) else {
-            self.reject(Party::Agent(agent.clone()), Rejection::UnknownAgent(agent));
-            return;
-        };
-        let Some(conv) = self.convs.get(&id) else {
-            self.reject(Party::Agent(agent), Rejection::UnknownConversation(id));
-            return;
-        };
+        let Some(a) = self.acting_agent(&id, &agent) else { return };
+        let Some(conv) = self.convs.get(&id) else { return };
         let to = Party::Agent(agent.clone());
-        if self.agents[a].status == AgentStatus::Offline {
-            self.reject(to, Rejection::AgentOffline(agent));
-            return;
-        }
         let has_room = self.agents[a].occupied() < self.site.max_sessions(a);
         match conv.state.clone() {
             ConvState::Active { agent: by } => {
@@ -775,20 +765,29 @@ impl Desk {
         self.close(id, Closer::Visitor, now);
     }
 
-    fn pick_up(&mut self, id: ConvId, agent: AgentId, now: Millis) {
-        let Some(&a) = self.site.agent_ix.get(&agent) else {
-            self.reject(Party::Agent(agent.clone()), Rejection::UnknownAgent(agent));
-            return;
-        };
-        let Some(conv) = self.convs.get(&id) else {
-            self.reject(Party::Agent(agent), Rejection::UnknownConversation(id));
-            return;
-        };
+    /// The index of an agent who may act on a conversation now, or `None` after rejecting the
+    /// event: the agent must be known and not offline, the conversation open.
+    fn acting_agent(&mut self, id: &ConvId, agent: &AgentId) -> Option<usize> {
         let to = Party::Agent(agent.clone());
-        if self.agents[a].status == AgentStatus::Offline {
-            self.reject(to, Rejection::AgentOffline(agent));
-            return;
+        let Some(&a) = self.site.agent_ix.get(agent) else {
+            self.reject(to, Rejection::UnknownAgent(agent.clone()));
+            return None;
+        };
+        if !self.convs.contains_key(id) {
+            self.reject(to, Rejection::UnknownConversation(id.clone()));
+            return None;
         }
+        if self.agents[a].status == AgentStatus::Offline {
+            self.reject(to, Rejection::AgentOffline(agent.clone()));
+            return None;
+        }
+        Some(a)
+    }
+
+    fn pick_up(&mut self, id: ConvId, agent: AgentId, now: Millis) {
+        let Some(a) = self.acting_agent(&id, &agent) else { return };
+        let Some(conv) = self.convs.get(&id) else { return };
+        let to = Party::Agent(agent.clone());
         if !matches!(conv.state, ConvState::Bot | ConvState::Expired) {
             self.reject(to, Rejection::NotInBotList(id));
             return;

@@ -9,5 +9,6 @@ mod util;
 pub use http::{post_json, FetchError};
 pub use socket::{Socket, SocketEvents};
 pub use util::{
-    new_client_id, now_ms, origin, session_get, session_remove, session_set, storage_get, storage_set, ws_url,
+    is_send_key, new_client_id, now_ms, origin, session_get, session_remove, session_set, storage_get, storage_set,
+    ws_url,
 };

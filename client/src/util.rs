@@ -76,3 +76,13 @@ pub fn ws_url(path: &str) -> String {
 pub(crate) fn cast<T: JsCast>(value: wasm_bindgen::JsValue) -> Option<T> {
     value.dyn_into::<T>().ok()
 }
+
+/// Whether a key press in a composer sends the message: Enter without Shift, outside an IME
+/// composition (Chinese input uses Enter to confirm a candidate). Prevents the newline if so.
+pub fn is_send_key(ev: &web_sys::KeyboardEvent) -> bool {
+    let send = ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing();
+    if send {
+        ev.prevent_default();
+    }
+    send
+}

@@ -105,8 +105,7 @@ fn Conversation() -> impl IntoView {
                         maxlength=protocol::MAX_TEXT_CHARS.to_string()
                         node_ref=input
                         on:keydown=move |ev| {
-                            if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                                ev.prevent_default();
+                            if client::is_send_key(&ev) {
                                 send();
                             }
                         }

@@ -78,8 +78,7 @@ pub fn ChatWindow() -> impl IntoView {
                     placeholder=strings.placeholder
                     node_ref=input
                     on:keydown=move |ev| {
-                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                            ev.prevent_default();
+                        if client::is_send_key(&ev) {
                             send();
                         }
                     }

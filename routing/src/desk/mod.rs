@@ -540,14 +540,8 @@ impl Desk {
     }
 
     fn agent_message(&mut self, id: ConvId, agent: AgentId, text: String, now: Millis) {
-        let Some(&a) = self.site.agent_ix.get(&agent) else {
-            self.reject(Party::Agent(agent.clone()), Rejection::UnknownAgent(agent));
-            return;
-        };
-        let Some(conv) = self.convs.get(&id) else {
-            self.reject(Party::Agent(agent), Rejection::UnknownConversation(id));
-            return;
-        };
+        let Some(a) = self.known_agent(&id, &agent) else { return };
+        let Some(conv) = self.convs.get(&id) else { return };
         if !matches!(&conv.state, ConvState::Active { agent: holder } if *holder == agent) {
             self.reject(Party::Agent(agent.clone()), Rejection::NotAssignedToYou { conv: id, agent });
             return;
@@ -644,14 +638,8 @@ impl Desk {
     }
 
     fn transfer(&mut self, id: ConvId, agent: AgentId, target: Target, now: Millis) {
-        let Some(&a) = self.site.agent_ix.get(&agent) else {
-            self.reject(Party::Agent(agent.clone()), Rejection::UnknownAgent(agent));
-            return;
-        };
-        let Some(conv) = self.convs.get(&id) else {
-            self.reject(Party::Agent(agent), Rejection::UnknownConversation(id));
-            return;
-        };
+        let Some(a) = self.known_agent(&id, &agent) else { return };
+        let Some(conv) = self.convs.get(&id) else { return };
         let to = Party::Agent(agent.clone());
         if !matches!(&conv.state, ConvState::Active { agent: holder } if *holder == agent) {
             self.reject(to, Rejection::NotAssignedToYou { conv: id, agent });
@@ -765,20 +753,25 @@ impl Desk {
         self.close(id, Closer::Visitor, now);
     }
 
-    /// The index of an agent who may act on a conversation now, or `None` after rejecting the
-    /// event: the agent must be known and not offline, the conversation open.
-    fn acting_agent(&mut self, id: &ConvId, agent: &AgentId) -> Option<usize> {
-        let to = Party::Agent(agent.clone());
+    /// The index of a known agent writing about an open conversation, or `None` after rejecting
+    /// the event.
+    fn known_agent(&mut self, id: &ConvId, agent: &AgentId) -> Option<usize> {
         let Some(&a) = self.site.agent_ix.get(agent) else {
-            self.reject(to, Rejection::UnknownAgent(agent.clone()));
+            self.reject(Party::Agent(agent.clone()), Rejection::UnknownAgent(agent.clone()));
             return None;
         };
         if !self.convs.contains_key(id) {
-            self.reject(to, Rejection::UnknownConversation(id.clone()));
+            self.reject(Party::Agent(agent.clone()), Rejection::UnknownConversation(id.clone()));
             return None;
         }
+        Some(a)
+    }
+
+    /// Like [`Self::known_agent`], and the agent must not be offline (accept, pick-up).
+    fn acting_agent(&mut self, id: &ConvId, agent: &AgentId) -> Option<usize> {
+        let a = self.known_agent(id, agent)?;
         if self.agents[a].status == AgentStatus::Offline {
-            self.reject(to, Rejection::AgentOffline(agent.clone()));
+            self.reject(Party::Agent(agent.clone()), Rejection::AgentOffline(agent.clone()));
             return None;
         }
         Some(a)

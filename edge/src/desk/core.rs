@@ -141,12 +141,7 @@ impl Desk {
         };
         let holder = self.with_core(|core| holder(core, conv))?;
         let frame = ServerFrame::Message { message };
-        self.with_sockets(|s| {
-            s.to_conversation(&conv.0, &frame);
-            if let Some(agent) = &holder {
-                s.to_agent(agent, &frame);
-            }
-        });
+        self.with_sockets(|s| s.to_conversation_and_agents(&conv.0, holder.as_deref(), &frame));
         Ok(())
     }
 

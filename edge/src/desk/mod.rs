@@ -584,10 +584,7 @@ impl Desk {
         let reply = ack(&message);
         let frame = ServerFrame::Message { message };
         self.with_sockets(|index| {
-            index.to_conversation(conversation_id, &frame);
-            for agent in &to_agents {
-                index.to_agent(agent, &frame);
-            }
+            index.to_conversation_and_agents(conversation_id, to_agents.iter().map(String::as_str), &frame)
         });
         sockets::send(ws, &reply);
         Ok(())

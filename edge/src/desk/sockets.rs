@@ -128,6 +128,24 @@ impl SocketIndex {
         }
     }
 
+    /// Sends one frame (encoded once) to a conversation's visitor sockets and to these agents.
+    pub fn to_conversation_and_agents<'a>(
+        &self,
+        conversation_id: &str,
+        agents: impl IntoIterator<Item = &'a str>,
+        frame: &ServerFrame,
+    ) {
+        let text = encode(frame);
+        for (_, ws) in self.visitors.get(conversation_id).into_iter().flatten() {
+            send_text(ws, &text);
+        }
+        for agent in agents {
+            for (_, _, ws) in self.agents.iter().filter(|(_, a, _)| a == agent) {
+                send_text(ws, &text);
+            }
+        }
+    }
+
     /// Sends a frame to every socket of one agent.
     pub fn to_agent(&self, agent_id: &str, frame: &ServerFrame) {
         let text = encode(frame);

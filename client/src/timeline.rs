@@ -48,6 +48,8 @@ impl Line {
             MessageBody::Image { name, size, .. } | MessageBody::File { name, size, .. } => {
                 format!("{name} ({} KB)", size.div_ceil(1024))
             }
+            MessageBody::Card { title, price, .. } if !price.is_empty() => format!("{title} {price}"),
+            MessageBody::Card { title, .. } => title.clone(),
         }
     }
 }

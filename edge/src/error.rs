@@ -46,6 +46,10 @@ pub enum EdgeError {
     LinkExpired,
     /// The entry id names no designated agent or group of this site.
     UnknownEntry,
+    /// Pre-chat answers (or the picked group) that the site's form does not accept; says which.
+    PreChatInvalid(String),
+    /// Only verified visitors (and agents) may send quick-send cards.
+    CardNotAllowed,
     /// The routing core refused the request (e.g. `already_accepted`, `not_holder`).
     Routing {
         /// The core's stable code.
@@ -81,6 +85,8 @@ impl EdgeError {
             Self::Forbidden => "forbidden",
             Self::LinkExpired => "link_expired",
             Self::UnknownEntry => "unknown_entry",
+            Self::PreChatInvalid(_) => "pre_chat_invalid",
+            Self::CardNotAllowed => "card_not_allowed",
             Self::Routing { code, .. } => code,
             Self::Internal(_) => "internal",
         }
@@ -95,10 +101,10 @@ impl EdgeError {
             Self::PayloadTooLarge | Self::UploadTooLarge(_) => 413,
             Self::UnsupportedType => 415,
             Self::LengthRequired => 411,
-            Self::MessageTooLong => 422,
+            Self::MessageTooLong | Self::PreChatInvalid(_) => 422,
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Identity(err) => err.http_status(),
-            Self::OriginNotAllowed | Self::Forbidden | Self::LinkExpired => 403,
+            Self::OriginNotAllowed | Self::Forbidden | Self::LinkExpired | Self::CardNotAllowed => 403,
             Self::RateLimited(_) => 429,
             Self::UnknownEntry => 404,
             Self::Routing { .. } => 409,
@@ -131,6 +137,8 @@ impl EdgeError {
             Self::Forbidden => "not allowed".into(),
             Self::LinkExpired => "this download link has expired".into(),
             Self::UnknownEntry => "this entry does not exist on this site".into(),
+            Self::PreChatInvalid(why) => why.clone(),
+            Self::CardNotAllowed => "only verified visitors can send cards".into(),
             Self::Routing { message, .. } => message.clone(),
             Self::Internal(_) => "internal error".into(),
         }

@@ -53,13 +53,16 @@ struct Caller {
     own_origin: String,
     /// Client IP (`CF-Connecting-IP`).
     ip: String,
+    /// The browser's `User-Agent` (shown to agents as device/browser), at most 256 characters.
+    user_agent: String,
 }
 
 impl Caller {
     fn of(req: &Request) -> Self {
         let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
         let own_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-        Self { origin: header("origin"), own_origin, ip: header("cf-connecting-ip") }
+        let user_agent = header("user-agent").chars().take(256).collect();
+        Self { origin: header("origin"), own_origin, ip: header("cf-connecting-ip"), user_agent }
     }
 
     fn headers(&self, site: &str) -> EdgeResult<Headers> {
@@ -68,6 +71,7 @@ impl Caller {
         headers.set("x-desk-origin", &self.origin)?;
         headers.set("x-desk-own-origin", &self.own_origin)?;
         headers.set("x-desk-ip", &self.ip)?;
+        headers.set("x-desk-user-agent", &self.user_agent)?;
         Ok(headers)
     }
 }

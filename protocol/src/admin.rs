@@ -25,6 +25,54 @@ pub struct SiteConfig {
     pub uploads: UploadSettings,
     /// Routing rules, entries, hours and prompts.
     pub routing: RoutingSettings,
+    /// Questions the widget asks before the first message; rules may route on the answers.
+    pub pre_chat: Vec<PreChatField>,
+    /// Quick-send card buttons of the widget (verified visitors only).
+    pub card_buttons: Vec<CardButton>,
+}
+
+/// One question of the pre-chat form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PreChatField {
+    /// Field name (the key routing rules test with `pre_chat_field`).
+    pub name: String,
+    /// Label shown to the visitor.
+    pub label: String,
+    /// Input kind.
+    pub kind: PreChatKind,
+    /// Whether it must be answered.
+    pub required: bool,
+    /// Choices of a `select` field.
+    pub options: Vec<String>,
+}
+
+/// What a pre-chat field accepts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreChatKind {
+    /// Free text.
+    #[default]
+    Text,
+    /// A phone number (digits, spaces, `+`, `-`; 5 to 20 digits).
+    Phone,
+    /// An e-mail address.
+    Email,
+    /// One of `options`.
+    Select,
+}
+
+/// A quick-send button in the widget's composer: opens a picker over the cards the page set with
+/// `setCards(list, cards)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CardButton {
+    /// The card list it opens (`orders`).
+    pub list: String,
+    /// Button label (我的订单).
+    pub name: String,
+    /// Built-in icon name (`order`, `product`, `coupon`).
+    pub icon: String,
 }
 
 /// Per-site upload caps; whether an upload is an image or a file is decided by its content.

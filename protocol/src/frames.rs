@@ -50,6 +50,29 @@ pub enum MessageBody {
         /// Content type recognised from the bytes.
         content_type: String,
     },
+    /// An order or product card a verified visitor picked with a quick-send button (the page gave
+    /// the cards with `setCards`); agents may send cards too. Links are http(s) only.
+    Card {
+        /// The card list it came from (`orders`, `products`, ...).
+        #[serde(default)]
+        list: String,
+        /// Order or product id in the site owner's system.
+        id: String,
+        /// Title (product name, order summary).
+        title: String,
+        /// Picture URL (http or https), if any.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        image: String,
+        /// Price as the page shows it (`¥199.00`).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        price: String,
+        /// Order status as the page shows it (`已发货`).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        status: String,
+        /// Link to the order or product page (http or https), if any.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        url: String,
+    },
 }
 
 /// A stored message, as every client sees it.

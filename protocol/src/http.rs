@@ -22,6 +22,12 @@ pub struct SessionRequest {
     pub host_origin: Option<String>,
     /// `setCustomField` data: shown to agents, never used to decide who the visitor is.
     pub custom_fields: std::collections::BTreeMap<String, String>,
+    /// Pre-chat form answers (field name to answer); routing rules may filter on them.
+    pub pre_chat: std::collections::BTreeMap<String, String>,
+    /// The group the visitor picked, when the site lets visitors pick (售前 / 售后).
+    pub group: Option<String>,
+    /// `web` or `mobile_web` (the widget knows whether the host viewport is phone-narrow).
+    pub channel: Option<String>,
 }
 
 /// Answer to a session request.
@@ -49,6 +55,26 @@ pub struct WidgetConfig {
     pub site_name: String,
     /// Greeting shown at the top of an empty conversation.
     pub greeting: String,
+    /// Questions asked before the first message (empty: no pre-chat form).
+    pub pre_chat: Vec<crate::admin::PreChatField>,
+    /// Groups the visitor picks from before the chat starts (empty: no choice).
+    pub groups: Vec<GroupChoice>,
+    /// Quick-send card buttons (shown to verified visitors only, when the page gave cards).
+    pub card_buttons: Vec<crate::admin::CardButton>,
+    /// Largest image upload in bytes (checked before uploading, enforced by the edge).
+    pub max_image_bytes: u64,
+    /// Largest file upload in bytes (checked before uploading, enforced by the edge).
+    pub max_file_bytes: u64,
+}
+
+/// A group the visitor may pick.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GroupChoice {
+    /// Group id.
+    pub id: String,
+    /// Display name (售前, 售后).
+    pub name: String,
 }
 
 /// Body of `POST /api/v1/sites/{site}/agents/login`.

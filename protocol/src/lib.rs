@@ -5,6 +5,7 @@
 //! into a typed error instead of being misread.
 
 pub mod admin;
+pub mod checks;
 pub mod frames;
 pub mod http;
 
@@ -15,14 +16,15 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_TEXT_CHARS: usize = 5_000;
 
 pub use admin::{
-    AcceptSetting, AgentConfig, Contact, ContactImport, EntrySetting, GroupConfig, IdentitySettings, PromptSettings,
-    RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting, SiteConfig, StrategySetting, UploadSettings,
+    AcceptSetting, AgentConfig, CardButton, Contact, ContactImport, EntrySetting, GroupConfig, IdentitySettings,
+    PreChatField, PreChatKind, PromptSettings, RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting,
+    SiteConfig, StrategySetting, UploadSettings,
 };
 pub use frames::{
     AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LeftMessage, MessageBody, Presence,
     ServerFrame, VisitorFrame,
 };
 pub use http::{
-    AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, SessionRequest, SessionResponse, UploadKind,
-    UploadResponse, WidgetConfig,
+    AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, GroupChoice, SessionRequest, SessionResponse,
+    UploadKind, UploadResponse, WidgetConfig,
 };

@@ -190,6 +190,7 @@ impl SocketEvents for Events {
                 let text = match &message.body {
                     MessageBody::Text { text } => text.clone(),
                     MessageBody::Image { name, .. } | MessageBody::File { name, .. } => name.clone(),
+                    MessageBody::Card { title, .. } => title.clone(),
                 };
                 let is_new = chat.timeline.try_update(|t| t.apply(message)).unwrap_or(false);
                 if is_new && from_agent {

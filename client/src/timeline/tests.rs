@@ -16,6 +16,7 @@ fn texts(t: &Timeline) -> Vec<String> {
         .map(|l| match &l.body {
             MessageBody::Text { text } => text.clone(),
             MessageBody::Image { name, .. } | MessageBody::File { name, .. } => name.clone(),
+            MessageBody::Card { title, .. } => title.clone(),
         })
         .collect()
 }

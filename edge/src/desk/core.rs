@@ -174,23 +174,15 @@ impl Desk {
         if context.status != "open" {
             store.set_conversation_status(conversation_id, "open", now_ms())?;
         }
-        let mut info = BTreeMap::new();
-        if let Ok(serde_json::Value::Object(profile)) = serde_json::from_str::<serde_json::Value>(&context.profile) {
-            for section in ["identity", "custom_fields"] {
-                if let Some(serde_json::Value::Object(fields)) = profile.get(section) {
-                    for (k, v) in fields {
-                        if let Some(text) =
-                            v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string()))
-                        {
-                            info.insert(k.clone(), text);
-                        }
-                    }
-                }
-            }
-        }
+        let profile = serde_json::from_str::<serde_json::Value>(&context.profile).unwrap_or_default();
         let mut open = NewConversation::new(conversation_id);
+        open.info = text_fields(&profile, &["identity", "custom_fields"]);
+        open.pre_chat = text_fields(&profile, &["pre_chat"]);
+        open.chosen_group = profile["group"].as_str().map(Into::into);
+        if profile["channel"] == "mobile_web" {
+            open.channel = routing::Channel::MobileWeb;
+        }
         open.entry = context.entry.map(Into::into);
-        open.info = info;
         open.contact_owner = context.owner_agent.map(Into::into);
         open.customer_owner = context.customer_owner.map(Into::into);
         self.route(Event::Open(open))
@@ -257,4 +249,19 @@ fn reason_code(reason: WaitReason) -> &'static str {
         WaitReason::Offline => "offline",
         WaitReason::OffHours => "off_hours",
     }
+}
+
+/// The string (or number) fields of some sections of a visitor profile, merged.
+fn text_fields(profile: &serde_json::Value, sections: &[&str]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for section in sections {
+        if let Some(fields) = profile[*section].as_object() {
+            for (k, v) in fields {
+                if let Some(text) = v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string())) {
+                    out.insert(k.clone(), text);
+                }
+            }
+        }
+    }
+    out
 }

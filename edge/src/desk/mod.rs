@@ -39,12 +39,19 @@ pub struct Caller {
     pub own_origin: String,
     /// The client's IP.
     pub ip: String,
+    /// The browser's `User-Agent`.
+    pub user_agent: String,
 }
 
 impl Caller {
     fn of(req: &Request) -> Self {
         let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
-        Self { origin: header("x-desk-origin"), own_origin: header("x-desk-own-origin"), ip: header("x-desk-ip") }
+        Self {
+            origin: header("x-desk-origin"),
+            own_origin: header("x-desk-own-origin"),
+            ip: header("x-desk-ip"),
+            user_agent: header("x-desk-user-agent"),
+        }
     }
 }
 
@@ -259,7 +266,7 @@ impl Desk {
             }
         }
         self.limit(config.rate_limits, |l| &mut l.sessions_per_ip, &caller.ip)?;
-        let answer = sessions::open(self.store()?, &config, site, request, now_ms())?;
+        let answer = sessions::open(self.store()?, &config, site, request, &caller.user_agent, now_ms())?;
         if let Some(entry) = entry {
             self.store()?.set_conversation_entry(&answer.conversation_id, &entry)?;
         }
@@ -349,8 +356,11 @@ impl Desk {
                 AgentFrame::Auth { token } => self.auth_agent(ws, sid, &token),
                 _ => Err(EdgeError::Unauthorized),
             },
-            Who::Visitor { conversation_id, visitor_id, .. } => match parse_frame::<VisitorFrame>(text)? {
+            Who::Visitor { conversation_id, visitor_id, verified, .. } => match parse_frame::<VisitorFrame>(text)? {
                 VisitorFrame::Send { client_id, body } => {
+                    if matches!(body, MessageBody::Card { .. }) && !verified {
+                        return Err(EdgeError::CardNotAllowed);
+                    }
                     let settings = self.config()?.rate_limits;
                     self.limit(settings, |l| &mut l.messages_per_visitor, &visitor_id)?;
                     self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
@@ -456,8 +466,12 @@ impl Desk {
         else {
             return self.refuse(ws);
         };
-        let who =
-            Who::Visitor { sid, visitor_id: found.visitor_id.clone(), conversation_id: found.conversation_id.clone() };
+        let who = Who::Visitor {
+            sid,
+            visitor_id: found.visitor_id.clone(),
+            conversation_id: found.conversation_id.clone(),
+            verified: found.verified != 0.0,
+        };
         ws.serialize_attachment(&who)?;
         sockets::send(ws, &ServerFrame::Ready { principal: found.visitor_id });
         for message in store.messages_after(&found.conversation_id, last_seq)? {
@@ -615,6 +629,7 @@ fn routing_text(body: &MessageBody) -> String {
         MessageBody::Text { text } => text.clone(),
         MessageBody::Image { .. } => "[image]".into(),
         MessageBody::File { name, .. } => format!("[file] {name}"),
+        MessageBody::Card { title, .. } => format!("[card] {title}"),
     }
 }
 
@@ -643,6 +658,7 @@ fn validate_body(body: &MessageBody) -> EdgeResult<()> {
         }
         // Checked against the upload record in `uploads::message_body`.
         MessageBody::Image { .. } | MessageBody::File { .. } => Ok(()),
+        MessageBody::Card { .. } => protocol::checks::check_card(body).map_err(|why| EdgeError::BadRequest(why.into())),
     }
 }
 

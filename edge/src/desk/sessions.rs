@@ -2,7 +2,7 @@
 //! (the same verified person on every device, a separate guest per browser).
 
 use identity::{SiteIdentityConfig, SiteKey, Verified};
-use protocol::{IdentitySettings, SessionRequest, SessionResponse, SiteConfig, WidgetConfig};
+use protocol::{GroupChoice, IdentitySettings, SessionRequest, SessionResponse, SiteConfig, WidgetConfig};
 use serde_json::{json, Map, Value};
 
 use super::store::{NewVisitor, Store, VisitorSession};
@@ -63,20 +63,31 @@ pub fn open(
     config: &SiteConfig,
     site: &str,
     request: SessionRequest,
+    user_agent: &str,
     now_ms: u64,
 ) -> EdgeResult<SessionResponse> {
     let custom_fields = check_custom_fields(&request)?;
     let identity = identity_config(&config.identity)?;
     let token_given = request.identity.as_deref();
     let verified = identity::verify(&identity, site, token_given, now_ms / 1000).map_err(EdgeError::Identity)?;
-    let widget = WidgetConfig { site_name: config.name.clone(), greeting: config.greeting.clone() };
-    let profile = |fields: Option<&Map<String, Value>>| {
+    check_choices(config, &request)?;
+    let widget = widget_config(config);
+    // Pre-chat answers and the picked group are given once; later sessions (a reload, another
+    // device) keep them.
+    let profile = |fields: Option<&Map<String, Value>>, earlier: Option<&str>| {
+        let earlier: Value = earlier.and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null);
+        let pre_chat = if request.pre_chat.is_empty() { earlier["pre_chat"].clone() } else { json!(request.pre_chat) };
+        let group = request.group.clone().map(Value::String).unwrap_or_else(|| earlier["group"].clone());
         json!({
             "identity": fields,
             "custom_fields": custom_fields,
             "page_url": request.page_url,
             "page_title": request.page_title,
             "host_origin": request.host_origin,
+            "channel": request.channel.as_deref().filter(|c| *c == "mobile_web").unwrap_or("web"),
+            "user_agent": user_agent,
+            "pre_chat": pre_chat,
+            "group": group,
         })
         .to_string()
     };
@@ -87,7 +98,12 @@ pub fn open(
                 if let Some(found) = store.visitor_by_token(&secrets::token_hash(token))? {
                     let found = with_open_conversation(store, found, now_ms)?;
                     if found.verified == 0.0 {
-                        store.update_visitor(&found.visitor_id, &found.name, &profile(None), None)?;
+                        store.update_visitor(
+                            &found.visitor_id,
+                            &found.name,
+                            &profile(None, Some(&found.profile)),
+                            None,
+                        )?;
                     }
                     return Ok(SessionResponse {
                         visitor_id: found.visitor_id,
@@ -103,7 +119,13 @@ pub fn open(
             let name = format!("访客 {}", visitor_id[1..5].to_uppercase());
             create(
                 store,
-                NewVisitor { id: &visitor_id, name: &name, match_key: None, profile: &profile(None), contact_id: None },
+                NewVisitor {
+                    id: &visitor_id,
+                    name: &name,
+                    match_key: None,
+                    profile: &profile(None, None),
+                    contact_id: None,
+                },
                 widget,
                 now_ms,
             )
@@ -116,7 +138,8 @@ pub fn open(
             if let Some(found) = store.visitor_by_match_key(&match_key)? {
                 let found = with_open_conversation(store, found, now_ms)?;
                 store.add_visitor_session(&secrets::token_hash(&token), &found.visitor_id, now_ms)?;
-                store.update_visitor(&found.visitor_id, &name, &profile(Some(&person.payload)), contact.as_deref())?;
+                let profile = profile(Some(&person.payload), Some(&found.profile));
+                store.update_visitor(&found.visitor_id, &name, &profile, contact.as_deref())?;
                 return Ok(SessionResponse {
                     visitor_id: found.visitor_id,
                     conversation_id: found.conversation_id,
@@ -131,12 +154,46 @@ pub fn open(
                 id: &visitor_id,
                 name: &name,
                 match_key: Some(&match_key),
-                profile: &profile(Some(&person.payload)),
+                profile: &profile(Some(&person.payload), None),
                 contact_id: contact.as_deref(),
             };
             create_with_token(store, new, token, widget, now_ms)
         }
     }
+}
+
+/// What the widget renders with: names, the pre-chat form, group choice, card buttons, upload caps.
+fn widget_config(config: &SiteConfig) -> WidgetConfig {
+    let groups = config
+        .routing
+        .visitor_picks_group
+        .iter()
+        .filter_map(|id| config.groups.iter().find(|g| &g.id == id))
+        .map(|g| GroupChoice { id: g.id.clone(), name: if g.name.is_empty() { g.id.clone() } else { g.name.clone() } })
+        .collect();
+    WidgetConfig {
+        site_name: config.name.clone(),
+        greeting: config.greeting.clone(),
+        pre_chat: config.pre_chat.clone(),
+        groups,
+        card_buttons: config.card_buttons.clone(),
+        max_image_bytes: config.uploads.max_image_bytes,
+        max_file_bytes: config.uploads.max_file_bytes,
+    }
+}
+
+/// Refuses pre-chat answers the site's form does not accept, and groups the visitor may not pick.
+fn check_choices(config: &SiteConfig, request: &SessionRequest) -> EdgeResult<()> {
+    if !request.pre_chat.is_empty() {
+        protocol::checks::check_pre_chat(&config.pre_chat, &request.pre_chat)
+            .map_err(|e| EdgeError::PreChatInvalid(e.to_string()))?;
+    }
+    if let Some(group) = &request.group {
+        if !config.routing.visitor_picks_group.contains(group) {
+            return Err(EdgeError::PreChatInvalid(format!("group {group:?} cannot be picked on this site")));
+        }
+    }
+    Ok(())
 }
 
 /// A returning visitor whose last conversation was closed gets a new one.

@@ -51,6 +51,9 @@ pub enum Who {
         visitor_id: String,
         /// The visitor's conversation.
         conversation_id: String,
+        /// Whether the visitor proved its identity (only verified visitors may send cards).
+        #[serde(default)]
+        verified: bool,
     },
     /// An authenticated agent.
     Agent {

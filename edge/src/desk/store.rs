@@ -72,6 +72,8 @@ pub struct VisitorSession {
     pub name: String,
     /// 1 when the visitor proved its identity.
     pub verified: f64,
+    /// The stored profile JSON (identity fields, custom fields, page, pre-chat answers).
+    pub profile: String,
 }
 
 /// A new visitor to store.
@@ -358,7 +360,7 @@ impl Store {
 
     fn visitor_where(&self, clause: &str, binding: &str) -> EdgeResult<Option<VisitorSession>> {
         let query = format!(
-            "SELECT v.id AS visitor_id, COALESCE(c.id, '') AS conversation_id, v.name, v.verified FROM visitors v
+            "SELECT v.id AS visitor_id, COALESCE(c.id, '') AS conversation_id, v.name, v.verified, v.profile FROM visitors v
              LEFT JOIN conversations c ON c.visitor_id = v.id AND c.status = 'open' {clause}
              ORDER BY c.created_ms DESC LIMIT 1"
         );

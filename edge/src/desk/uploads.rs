@@ -195,7 +195,7 @@ impl Desk {
 /// whatever the client sent. Text passes through.
 pub(super) fn message_body(store: &Store, conversation_id: &str, body: MessageBody) -> EdgeResult<MessageBody> {
     let (upload_id, kind) = match &body {
-        MessageBody::Text { .. } => return Ok(body),
+        MessageBody::Text { .. } | MessageBody::Card { .. } => return Ok(body),
         MessageBody::Image { upload_id, .. } => (upload_id, UploadKind::Image),
         MessageBody::File { upload_id, .. } => (upload_id, UploadKind::File),
     };

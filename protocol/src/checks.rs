@@ -1,0 +1,139 @@
+//! Checks shared by the edge (which enforces them) and the widget (which shows them before sending):
+//! pre-chat answers and quick-send cards.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::admin::{PreChatField, PreChatKind};
+use crate::frames::MessageBody;
+
+/// Longest pre-chat answer, in characters.
+pub const MAX_ANSWER_CHARS: usize = 256;
+/// Longest card text field (title, price, status, id, list), in characters.
+pub const MAX_CARD_TEXT: usize = 200;
+/// Longest card link, in characters.
+pub const MAX_CARD_URL: usize = 2_048;
+
+/// What is wrong with one pre-chat answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerProblem {
+    /// A required field was left empty.
+    Required,
+    /// Longer than [`MAX_ANSWER_CHARS`].
+    TooLong,
+    /// Not a phone number (5 to 20 digits, with spaces, `+`, `-`, parentheses).
+    NotPhone,
+    /// Not an e-mail address.
+    NotEmail,
+    /// Not one of the field's options.
+    NotAnOption,
+    /// The form has no such field.
+    UnknownField,
+}
+
+/// A refused pre-chat answer: which field and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerError {
+    /// The field's name.
+    pub field: String,
+    /// What is wrong.
+    pub problem: AnswerProblem,
+}
+
+impl fmt::Display for AnswerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = match self.problem {
+            AnswerProblem::Required => "is required",
+            AnswerProblem::TooLong => "is too long",
+            AnswerProblem::NotPhone => "is not a phone number",
+            AnswerProblem::NotEmail => "is not an e-mail address",
+            AnswerProblem::NotAnOption => "is not one of the choices",
+            AnswerProblem::UnknownField => "is not a field of this form",
+        };
+        write!(f, "pre-chat field {:?} {why}", self.field)
+    }
+}
+
+/// Checks one answer against its field.
+pub fn check_answer(field: &PreChatField, answer: &str) -> Result<(), AnswerProblem> {
+    let answer = answer.trim();
+    if answer.is_empty() {
+        return if field.required { Err(AnswerProblem::Required) } else { Ok(()) };
+    }
+    if answer.chars().count() > MAX_ANSWER_CHARS {
+        return Err(AnswerProblem::TooLong);
+    }
+    match field.kind {
+        PreChatKind::Text => Ok(()),
+        PreChatKind::Phone => {
+            let digits = answer.chars().filter(char::is_ascii_digit).count();
+            let allowed = answer.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+            if allowed && (5..=20).contains(&digits) {
+                Ok(())
+            } else {
+                Err(AnswerProblem::NotPhone)
+            }
+        }
+        PreChatKind::Email => {
+            let (local, domain) = answer.split_once('@').unwrap_or(("", ""));
+            let ok = !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !answer.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+                && !domain.contains('@');
+            if ok {
+                Ok(())
+            } else {
+                Err(AnswerProblem::NotEmail)
+            }
+        }
+        PreChatKind::Select => {
+            if field.options.iter().any(|o| o == answer) {
+                Ok(())
+            } else {
+                Err(AnswerProblem::NotAnOption)
+            }
+        }
+    }
+}
+
+/// Checks a whole submitted form: every answer names a field, passes it, and every required field
+/// is answered.
+pub fn check_pre_chat(fields: &[PreChatField], answers: &BTreeMap<String, String>) -> Result<(), AnswerError> {
+    if let Some(unknown) = answers.keys().find(|k| !fields.iter().any(|f| &f.name == *k)) {
+        return Err(AnswerError { field: unknown.clone(), problem: AnswerProblem::UnknownField });
+    }
+    for field in fields {
+        let answer = answers.get(&field.name).map(String::as_str).unwrap_or("");
+        check_answer(field, answer).map_err(|problem| AnswerError { field: field.name.clone(), problem })?;
+    }
+    Ok(())
+}
+
+/// Whether a link may be put in a card or opened from one: absolute http(s) only, so a card can
+/// never carry `javascript:` or `data:` URLs.
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && url.len() <= MAX_CARD_URL
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// Checks a card message: an id and title, short text fields, http(s) links only. Other kinds pass.
+pub fn check_card(body: &MessageBody) -> Result<(), &'static str> {
+    let MessageBody::Card { list, id, title, image, price, status, url } = body else { return Ok(()) };
+    if id.trim().is_empty() || title.trim().is_empty() {
+        return Err("a card needs an id and a title");
+    }
+    if [list, id, title, price, status].iter().any(|t| t.chars().count() > MAX_CARD_TEXT) {
+        return Err("card texts are limited to 200 characters");
+    }
+    if [image, url].iter().any(|u| !u.is_empty() && !is_web_url(u)) {
+        return Err("card links must be http(s) URLs");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

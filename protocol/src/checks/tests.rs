@@ -1,0 +1,70 @@
+//! Tests of the shared pre-chat and card checks.
+
+use super::*;
+
+fn field(name: &str, kind: PreChatKind, required: bool) -> PreChatField {
+    PreChatField {
+        name: name.into(), label: name.into(), kind, required, options: vec!["售前".into(), "售后".into()]
+    }
+}
+
+fn answers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn phone_email_and_select_answers_are_checked() {
+    let phone = field("phone", PreChatKind::Phone, true);
+    assert_eq!(check_answer(&phone, "+86 159-1234-5678"), Ok(()));
+    assert_eq!(check_answer(&phone, "call me"), Err(AnswerProblem::NotPhone));
+    assert_eq!(check_answer(&phone, "123"), Err(AnswerProblem::NotPhone));
+    assert_eq!(check_answer(&phone, "  "), Err(AnswerProblem::Required));
+    let email = field("email", PreChatKind::Email, false);
+    assert_eq!(check_answer(&email, ""), Ok(()));
+    assert_eq!(check_answer(&email, "zhang@shop.example"), Ok(()));
+    for bad in ["zhang", "@shop.example", "zhang@shop", "a b@shop.example", "a@.example", "a@b@c.example"] {
+        assert_eq!(check_answer(&email, bad), Err(AnswerProblem::NotEmail), "{bad}");
+    }
+    let topic = field("topic", PreChatKind::Select, true);
+    assert_eq!(check_answer(&topic, "售后"), Ok(()));
+    assert_eq!(check_answer(&topic, "其他"), Err(AnswerProblem::NotAnOption));
+    let text = field("name", PreChatKind::Text, false);
+    assert_eq!(check_answer(&text, &"长".repeat(MAX_ANSWER_CHARS + 1)), Err(AnswerProblem::TooLong));
+}
+
+#[test]
+fn a_form_needs_every_required_field_and_no_unknown_ones() {
+    let form = [field("name", PreChatKind::Text, true), field("topic", PreChatKind::Select, false)];
+    assert_eq!(check_pre_chat(&form, &answers(&[("name", "张三"), ("topic", "售前")])), Ok(()));
+    let missing = check_pre_chat(&form, &answers(&[("topic", "售前")])).unwrap_err();
+    assert_eq!((missing.field.as_str(), missing.problem), ("name", AnswerProblem::Required));
+    let unknown = check_pre_chat(&form, &answers(&[("name", "张三"), ("age", "3")])).unwrap_err();
+    assert_eq!(unknown.problem, AnswerProblem::UnknownField);
+    assert_eq!(unknown.to_string(), "pre-chat field \"age\" is not a field of this form");
+}
+
+fn card(image: &str, url: &str) -> MessageBody {
+    MessageBody::Card {
+        list: "orders".into(),
+        id: "A1001".into(),
+        title: "蓝牙耳机".into(),
+        image: image.into(),
+        price: "¥199.00".into(),
+        status: "已发货".into(),
+        url: url.into(),
+    }
+}
+
+#[test]
+fn cards_carry_only_web_links() {
+    assert_eq!(check_card(&card("", "")), Ok(()));
+    assert_eq!(check_card(&card("https://shop.example/a.png", "HTTP://shop.example/o/1")), Ok(()));
+    for bad in ["javascript:alert(1)", "data:text/html,x", "//shop.example/x", "https://a b", "ftp://x"] {
+        assert!(check_card(&card("", bad)).is_err(), "{bad}");
+        assert!(check_card(&card(bad, "")).is_err(), "{bad}");
+    }
+    let MessageBody::Card { list, image, price, status, url, .. } = card("", "") else { unreachable!() };
+    let untitled = MessageBody::Card { list, id: "A1".into(), title: " ".into(), image, price, status, url };
+    assert_eq!(check_card(&untitled), Err("a card needs an id and a title"));
+    assert_eq!(check_card(&MessageBody::Text { text: "hi".into() }), Ok(()));
+}

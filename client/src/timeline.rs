@@ -12,6 +12,8 @@ pub enum Status {
     Sending,
     /// Stored by the Desk.
     Sent,
+    /// Refused (or its upload failed); shown with a retry button, never resent by itself.
+    Failed,
 }
 
 /// One message as shown.
@@ -124,9 +126,35 @@ impl Timeline {
         }
     }
 
-    /// Lines still waiting to be stored, oldest first: resent after a reconnect.
+    /// Lines still waiting to be stored, oldest first: resent after a reconnect. An upload whose
+    /// bytes are still on their way (no upload id yet) is not ready to send.
     pub fn pending(&self) -> Vec<(String, MessageBody)> {
-        self.lines.iter().filter(|l| l.status == Status::Sending).map(|l| (l.key.clone(), l.body.clone())).collect()
+        self.lines
+            .iter()
+            .filter(|l| l.status == Status::Sending && !is_unuploaded(&l.body))
+            .map(|l| (l.key.clone(), l.body.clone()))
+            .collect()
+    }
+
+    /// Marks an unsent line failed (the Desk refused it, or its upload failed).
+    pub fn fail(&mut self, key: &str) {
+        if let Some(line) = self.lines.iter_mut().find(|l| l.key == key && l.status == Status::Sending) {
+            line.status = Status::Failed;
+        }
+    }
+
+    /// Puts a failed line back to sending and returns its body, to send again.
+    pub fn retry(&mut self, key: &str) -> Option<MessageBody> {
+        let line = self.lines.iter_mut().find(|l| l.key == key && l.status == Status::Failed)?;
+        line.status = Status::Sending;
+        Some(line.body.clone())
+    }
+
+    /// Replaces the body of an unsent line (an upload finished and got its id).
+    pub fn set_body(&mut self, key: &str, body: MessageBody) {
+        if let Some(line) = self.lines.iter_mut().find(|l| l.key == key && l.seq.is_none()) {
+            line.body = body;
+        }
     }
 
     /// Puts a stored line after every stored line with a smaller `seq`, before unsent lines.
@@ -139,3 +167,8 @@ impl Timeline {
 
 #[cfg(test)]
 mod tests;
+
+/// An image or file line whose bytes have not been uploaded yet.
+fn is_unuploaded(body: &MessageBody) -> bool {
+    matches!(body, MessageBody::Image { upload_id, .. } | MessageBody::File { upload_id, .. } if upload_id.is_empty())
+}

@@ -364,6 +364,15 @@ pub enum ServerFrame {
         /// The conversation's current summary.
         conversation: ConversationSummary,
     },
+    /// A `send` was refused and nothing was stored (the sender shows it failed, with a retry).
+    Rejected {
+        /// The client id of the refused message.
+        client_id: String,
+        /// Stable code (`rate_limited`, `message_too_long`, `card_not_allowed`, ...).
+        code: String,
+        /// Human-readable message.
+        message: String,
+    },
     /// A request failed; the socket stays open unless the code says otherwise.
     Error {
         /// Stable code.

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod checks;
 pub mod frames;
 pub mod http;
+pub mod lite;
 
 /// Version of the wire protocol; it is also the `/api/v1` path segment.
 pub const PROTOCOL_VERSION: u32 = 1;

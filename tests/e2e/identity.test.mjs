@@ -169,7 +169,8 @@ async function wsExchange({ site, token, send, path = 'ws', auth = null, waitMs 
     acks: frames.filter((f) => f.type === 'ack'),
     // What people wrote (system prompts such as the offline notice are left out).
     texts: frames.filter((f) => f.type === 'message' && f.message.author.role !== 'system').map((f) => f.message.body.text),
-    errors: frames.filter((f) => f.type === 'error').map((f) => f.code),
+    // Refused sends come back as `rejected` (naming the message), other failures as `error`.
+    errors: frames.filter((f) => f.type === 'error' || f.type === 'rejected').map((f) => f.code),
   };
 }
 

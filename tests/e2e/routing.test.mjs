@@ -100,7 +100,7 @@ test('load strategy, queue with position, close frees the slot for the queued vi
     const a = window.agents.a2;
     a.ws.send(JSON.stringify({ type: 'send', conversation_id: conv, client_id: 'x1', body: { kind: 'text', text: 'not mine' } }));
     await new Promise((r) => setTimeout(r, 300));
-    return a.frames.filter((f) => f.type === 'error').map((f) => f.code);
+    return a.frames.filter((f) => f.type === 'rejected' && f.client_id === 'x1').map((f) => f.code);
   }, visitors[0].conversation_id);
   assert.equal(refused.length, 1, `refusal: ${refused}`);
 

@@ -287,7 +287,7 @@ async function exchange({ site, visitorToken, agentToken: token, bodies }) {
   const agent = await open('agents/ws', { type: 'auth', token });
   const visitor = await open('ws', { type: 'auth', token: visitorToken, last_seq: 0 });
   bodies.forEach((body, i) => visitor.ws.send(JSON.stringify({ type: 'send', client_id: `up-${Date.now()}-${i}`, body })));
-  const settled = () => visitor.frames.filter((f) => f.type === 'ack' || f.type === 'error').length >= bodies.length;
+  const settled = () => visitor.frames.filter((f) => f.type === 'ack' || f.type === 'rejected').length >= bodies.length;
   const start = performance.now();
   while (!settled() && performance.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
   const agentMessages = () => agent.frames.filter((f) => f.type === 'message').map((f) => f.message.body);
@@ -295,7 +295,7 @@ async function exchange({ site, visitorToken, agentToken: token, bodies }) {
   while (agentMessages().length < acked && performance.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
   agent.ws.close();
   visitor.ws.close();
-  return { errors: visitor.frames.filter((f) => f.type === 'error').map((f) => f.code), agentGot: agentMessages() };
+  return { errors: visitor.frames.filter((f) => f.type === 'rejected').map((f) => f.code), agentGot: agentMessages() };
 }
 
 test('image and file messages over the socket: the agent receives them; another conversation\'s upload is an error frame', async () => {

@@ -33,7 +33,7 @@ window.DeskClient = class DeskClient {
         this.messages.set(f.message.seq, f.message);
         this.lastSeq = Math.max(this.lastSeq, f.message.seq);
         if (this.onMessage) this.onMessage(f.message);
-      } else if (f.type === 'error') {
+      } else if (f.type === 'error' || f.type === 'rejected') {
         this.errors.push(f.code);
       }
     };

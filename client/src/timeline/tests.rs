@@ -100,3 +100,27 @@ fn lines_name_their_author_and_show_uploads_by_name_and_size() {
     let shown: Vec<(&str, String)> = t.lines().iter().map(|l| (l.role(), l.display_text())).collect();
     assert_eq!(shown, [("agent", "hi".to_string()), ("visitor", "invoice.pdf (1024 KB)".to_string())]);
 }
+
+#[test]
+fn a_refused_line_waits_for_retry_and_an_upload_waits_for_its_id() {
+    let mut t = Timeline::default();
+    t.push_local("k1".into(), Author::Visitor, text("太长了"), 1);
+    let photo =
+        MessageBody::Image { upload_id: String::new(), name: "p.png".into(), size: 9, content_type: String::new() };
+    t.push_local("k2".into(), Author::Visitor, photo, 2);
+    // The upload has no id yet: nothing of it is sent.
+    assert_eq!(t.pending().iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["k1"]);
+    t.fail("k1");
+    assert_eq!(t.lines()[0].status, Status::Failed);
+    assert!(t.pending().is_empty(), "a failed line is not resent by a reconnect");
+    let uploaded =
+        MessageBody::Image { upload_id: "u1".into(), name: "p.png".into(), size: 9, content_type: "image/png".into() };
+    t.set_body("k2", uploaded.clone());
+    assert_eq!(t.pending(), vec![("k2".to_string(), uploaded)]);
+    assert_eq!(t.retry("k1"), Some(text("太长了")));
+    assert_eq!(t.retry("k1"), None, "only a failed line can be retried");
+    assert_eq!(t.pending().len(), 2);
+    t.ack("k1", 1);
+    t.fail("k1");
+    assert_eq!(t.lines()[0].status, Status::Sent, "a stored line never turns failed");
+}

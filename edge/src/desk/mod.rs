@@ -358,12 +358,15 @@ impl Desk {
             },
             Who::Visitor { conversation_id, visitor_id, verified, .. } => match parse_frame::<VisitorFrame>(text)? {
                 VisitorFrame::Send { client_id, body } => {
-                    if matches!(body, MessageBody::Card { .. }) && !verified {
-                        return Err(EdgeError::CardNotAllowed);
-                    }
-                    let settings = self.config()?.rate_limits;
-                    self.limit(settings, |l| &mut l.messages_per_visitor, &visitor_id)?;
-                    self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
+                    let sent = (|| {
+                        if matches!(body, MessageBody::Card { .. }) && !verified {
+                            return Err(EdgeError::CardNotAllowed);
+                        }
+                        let settings = self.config()?.rate_limits;
+                        self.limit(settings, |l| &mut l.messages_per_visitor, &visitor_id)?;
+                        self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
+                    })();
+                    refused_send(ws, client_id, sent)
                 }
                 VisitorFrame::LeaveMessage { fields } => {
                     if fields.len() > 20 || fields.values().any(|v| v.chars().count() > 2_000) {
@@ -403,7 +406,8 @@ impl Desk {
             },
             Who::Agent { agent_id, name, .. } => match parse_frame::<AgentFrame>(text)? {
                 AgentFrame::Send { conversation_id, client_id, body } => {
-                    self.post(ws, &conversation_id, &client_id, Author::Agent { id: agent_id, name }, body)
+                    let sent = self.post(ws, &conversation_id, &client_id, Author::Agent { id: agent_id, name }, body);
+                    refused_send(ws, client_id, sent)
                 }
                 AgentFrame::Sync { conversation_id, after_seq } => {
                     self.store()?.conversation(&conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
@@ -697,6 +701,21 @@ fn parse_json<T: DeserializeOwned>(body: &[u8]) -> EdgeResult<T> {
 
 fn parse_frame<T: DeserializeOwned>(text: &str) -> EdgeResult<T> {
     serde_json::from_str(text).map_err(|e| EdgeError::BadRequest(format!("invalid frame: {e}")))
+}
+
+/// Tells the sender which message was refused (and why), so it can show it failed; platform
+/// failures stay errors.
+fn refused_send(ws: &WebSocket, client_id: String, sent: EdgeResult<()>) -> EdgeResult<()> {
+    match sent {
+        Err(err) if !matches!(err, EdgeError::Internal(_)) => {
+            sockets::send(
+                ws,
+                &ServerFrame::Rejected { client_id, code: err.code().to_string(), message: err.message() },
+            );
+            Ok(())
+        }
+        other => other,
+    }
 }
 
 fn error_frame(err: &EdgeError) -> ServerFrame {

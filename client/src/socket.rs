@@ -15,6 +15,11 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 pub trait SocketEvents: 'static {
     /// The first frame to send after every (re)connect: the auth frame, as JSON.
     fn hello(&self) -> String;
+    /// Reads a text frame from the server. The default uses `serde_json`; the widget overrides it
+    /// with the smaller `protocol::lite` codec, so serde's decoder never reaches its download.
+    fn decode(&self, text: &str) -> Option<ServerFrame> {
+        serde_json::from_str(text).ok()
+    }
     /// A frame from the server.
     fn frame(&self, frame: ServerFrame);
     /// The connection went up (`true`) or down (`false`).
@@ -61,10 +66,14 @@ impl Socket {
 
     /// Sends a frame; returns false when the socket is not open (the caller keeps it for later).
     pub fn send<F: Serialize>(&self, frame: &F) -> bool {
-        let Ok(text) = serde_json::to_string(frame) else { return false };
+        serde_json::to_string(frame).is_ok_and(|text| self.send_text(&text))
+    }
+
+    /// Sends a frame already encoded as JSON text; false when the socket is not open.
+    pub fn send_text(&self, text: &str) -> bool {
         let inner = self.inner.borrow();
         match &inner.ws {
-            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(&text).is_ok(),
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(text).is_ok(),
             _ => false,
         }
     }
@@ -115,8 +124,8 @@ impl Socket {
                 let Some(text) = event.dyn_into::<MessageEvent>().ok().and_then(|e| e.data().as_string()) else {
                     return;
                 };
-                if let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) {
-                    let events = inner.borrow().events.clone();
+                let events = inner.borrow().events.clone();
+                if let Some(frame) = events.decode(&text) {
                     events.frame(frame);
                 }
             }

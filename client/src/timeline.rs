@@ -45,7 +45,12 @@ impl Line {
 
     /// The text a bubble shows (uploads as their name and size until the UIs render them).
     pub fn display_text(&self) -> String {
-        match &self.body {
+        Self::preview(&self.body)
+    }
+
+    /// A one-line text for any message body (notifications, list previews).
+    pub fn preview(body: &MessageBody) -> String {
+        match body {
             MessageBody::Text { text } => text.clone(),
             MessageBody::Image { name, size, .. } | MessageBody::File { name, size, .. } => {
                 format!("{name} ({} KB)", size.div_ceil(1024))

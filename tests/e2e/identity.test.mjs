@@ -309,6 +309,6 @@ test('the widget: data-identity on one device, ChatWidget identify on another, o
   const bad = await (await browser.newContext()).newPage();
   await bad.route(`${edge.base}/shop.html`, (r) => r.fulfill({ contentType: 'text/html', body: hostPage('data-identity="NOT-HEX"', `window.errors=[];ChatWidget('on','error',function(e){window.errors.push(e.code)});ChatWidget('open');`) }));
   await bad.goto(`${edge.base}/shop.html`);
-  await bad.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-status').waitFor();
+  await bad.frameLocator('iframe[data-testid=cw-frame]').locator('[data-testid=cw-failed][data-code=identity_malformed]').waitFor();
   await bad.waitForFunction(() => window.errors.includes('identity_malformed'));
 });

@@ -1,15 +1,23 @@
-//! All of the widget's network code: the session request and the visitor socket.
+//! All of the widget's network code: the session, the visitor socket, uploads and upload links.
+//!
+//! Wire shapes are read and written with `protocol::lite`, so serde's decoders stay out of the
+//! download (the tests of `protocol::lite` keep both codecs in agreement).
 
 use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use client::timeline::Timeline;
 use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
-use protocol::{Author, MessageBody, ServerFrame, SessionRequest, SessionResponse, VisitorFrame, WidgetConfig};
-use serde_json::json;
+use protocol::lite::{FromJson, Json, ToJson};
+use protocol::{
+    Author, FormFieldInfo, MessageBody, ServerFrame, SessionRequest, SessionResponse, UploadKind, UploadResponse,
+    VisitorFrame, WidgetConfig,
+};
 
 use crate::host::{self, Params};
+use crate::theme::Theme;
 
 /// Where the conversation stands, as the window shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +30,30 @@ pub enum Phase {
     Online,
     /// The socket dropped; it reconnects by itself and resends what was typed.
     Offline,
-    /// The session could not be started; the message says why.
-    Failed(String),
+    /// The session could not be started: the error code and message.
+    Failed(String, String),
+}
+
+/// The leave-message form the Desk offered when nobody can answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaveForm {
+    /// Text above the form.
+    pub intro: String,
+    /// Its fields.
+    pub fields: Vec<FormFieldInfo>,
+    /// Whether the visitor already sent it.
+    pub sent: bool,
+}
+
+/// The rating asked for after the agent closed the conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rating {
+    /// Not closed (nothing to rate).
+    None,
+    /// Closed: ask for a score.
+    Asked,
+    /// Rated with this score.
+    Done(u8),
 }
 
 /// The widget's reactive state; `Copy`, shared through context.
@@ -35,12 +65,26 @@ pub struct Chat {
     pub phase: RwSignal<Phase>,
     /// Site settings from the session answer.
     pub config: RwSignal<Option<WidgetConfig>>,
+    /// Whether the visitor proved its identity (only then are card buttons shown).
+    pub verified: RwSignal<bool>,
     /// Agent messages that arrived while the window was closed.
     pub unread: RwSignal<u32>,
     /// Whether the chat window is open.
     pub open: RwSignal<bool>,
     /// The encrypted identity the page gave (`data-identity` or `identify`).
     pub identity: RwSignal<Option<String>>,
+    /// Look and feel (`data-theme`, `setTheme`).
+    pub theme: RwSignal<Theme>,
+    /// The entry (designated agent or group) from `data-entry` or `openEntry`.
+    pub entry: RwSignal<Option<String>>,
+    /// Fields the page set with `setCustomField` (shown to agents).
+    pub custom_fields: RwSignal<BTreeMap<String, String>>,
+    /// Cards the page gave with `setCards`, by list name.
+    pub cards: RwSignal<BTreeMap<String, Vec<MessageBody>>>,
+    /// The host page's URL and title.
+    pub page: RwSignal<(String, String)>,
+    /// Whether the host viewport is phone-narrow.
+    pub narrow: RwSignal<bool>,
     /// Name of the agent serving the conversation.
     pub agent_name: RwSignal<Option<String>>,
     /// Position in the queue while nobody can answer yet.
@@ -49,34 +93,72 @@ pub struct Chat {
     pub agent_typing: RwSignal<bool>,
     /// Highest `seq` the agent has read.
     pub agent_read_seq: RwSignal<u64>,
+    /// The leave-message form, when offered.
+    pub leave_form: RwSignal<Option<LeaveForm>>,
+    /// Rating state after a close.
+    pub rating: RwSignal<Rating>,
+    /// Whether the pre-chat form was answered (or is not needed).
+    pub pre_chat_done: RwSignal<bool>,
+    /// Download links of uploads, by upload id (signed, short-lived).
+    pub upload_urls: RwSignal<HashMap<String, String>>,
+    /// Upload progress of lines still uploading, by client id (0.0 to 1.0).
+    pub progress: RwSignal<HashMap<String, f64>>,
+    /// A notice shown above the composer (a refused file, a refused message).
+    pub notice: RwSignal<Option<String>>,
 }
 
 struct Connection {
     socket: Socket,
+    token: String,
 }
 
 thread_local! {
     static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    /// Files of failed uploads, kept for a retry.
+    static FILES: RefCell<HashMap<String, web_sys::File>> = RefCell::new(HashMap::new());
 }
 
 fn token_key(site: &str) -> String {
     format!("cw:{site}:token")
 }
 
+fn pre_chat_key(site: &str, conversation_id: &str) -> String {
+    format!("cw:{site}:prechat:{conversation_id}")
+}
+
+/// Image types shown inline; anything else the edge accepts is a file.
+const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+/// File extensions the edge accepts (it checks the bytes; this only spares a doomed upload).
+const FILE_EXTENSIONS: [&str; 12] =
+    ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "txt", "csv", "md", "log"];
+
 impl Chat {
     /// Fresh state with the window closed.
-    pub fn new() -> Self {
+    pub fn new(theme: Theme, entry: Option<String>) -> Self {
         Self {
             timeline: RwSignal::new(Timeline::default()),
             phase: RwSignal::new(Phase::Idle),
             config: RwSignal::new(None),
+            verified: RwSignal::new(false),
             unread: RwSignal::new(0),
             open: RwSignal::new(false),
             identity: RwSignal::new(None),
+            theme: RwSignal::new(theme),
+            entry: RwSignal::new(entry),
+            custom_fields: RwSignal::new(BTreeMap::new()),
+            cards: RwSignal::new(BTreeMap::new()),
+            page: RwSignal::new((String::new(), String::new())),
+            narrow: RwSignal::new(false),
             agent_name: RwSignal::new(None),
             queue_position: RwSignal::new(None),
             agent_typing: RwSignal::new(false),
             agent_read_seq: RwSignal::new(0),
+            leave_form: RwSignal::new(None),
+            rating: RwSignal::new(Rating::None),
+            pre_chat_done: RwSignal::new(true),
+            upload_urls: RwSignal::new(HashMap::new()),
+            progress: RwSignal::new(HashMap::new()),
+            notice: RwSignal::new(None),
         }
     }
 
@@ -87,27 +169,50 @@ impl Chat {
 
     /// Starts the session and the socket once; later calls do nothing while one is running.
     pub fn start(self, params: &Params) {
-        if !matches!(self.phase.get_untracked(), Phase::Idle | Phase::Failed(_)) {
+        if !matches!(self.phase.get_untracked(), Phase::Idle | Phase::Failed(..)) {
             return;
         }
         self.phase.set(Phase::Connecting);
         let params = params.clone();
         leptos::task::spawn_local(async move {
-            match open_session(&params, self.identity.get_untracked()).await {
+            match self.open_session(&params, BTreeMap::new(), None).await {
                 Ok(session) => {
                     client::storage_set(&token_key(&params.site), &session.token);
+                    let asks = !session.config.pre_chat.is_empty() || !session.config.groups.is_empty();
+                    let answered = client::storage_get(&pre_chat_key(&params.site, &session.conversation_id)).is_some();
+                    self.pre_chat_done.set(!asks || answered);
+                    self.verified.set(session.verified);
                     self.config.set(Some(session.config));
-                    let events = Rc::new(Events { chat: self, token: session.token, params: params.clone() });
+                    let events = Rc::new(Events { chat: self, token: session.token.clone(), params: params.clone() });
                     let url = client::ws_url(&format!("/api/v1/sites/{}/ws", params.site));
                     let socket = Socket::open(url, events);
-                    CONNECTION.with(|c| *c.borrow_mut() = Some(Connection { socket }));
+                    CONNECTION.with(|c| *c.borrow_mut() = Some(Connection { socket, token: session.token }));
                 }
                 Err(err) => {
-                    host::emit(&params.host, "error", json!({ "code": error_code(&err) }));
-                    self.phase.set(Phase::Failed(err.to_string()));
+                    let (code, message) = error_parts(&err);
+                    host::emit(&params.host, "error", Json::obj([("code", code.as_str().into())]));
+                    self.phase.set(Phase::Failed(code, message));
                 }
             }
         });
+    }
+
+    /// Ends the current connection and starts over (a new identity, a new entry, a new
+    /// conversation after a close).
+    pub fn restart(self, params: &Params) {
+        CONNECTION.with(|c| {
+            if let Some(conn) = c.borrow_mut().take() {
+                conn.socket.close();
+            }
+        });
+        self.timeline.set(Timeline::default());
+        self.leave_form.set(None);
+        self.rating.set(Rating::None);
+        self.agent_name.set(None);
+        self.queue_position.set(None);
+        self.agent_read_seq.set(0);
+        self.phase.set(Phase::Idle);
+        self.start(params);
     }
 
     /// Uses a new identity: a running session is replaced by one for the verified visitor.
@@ -117,51 +222,239 @@ impl Chat {
         }
         self.identity.set(Some(token));
         if self.phase.get_untracked() != Phase::Idle {
-            CONNECTION.with(|c| {
-                if let Some(conn) = c.borrow_mut().take() {
-                    conn.socket.close();
-                }
-            });
-            self.timeline.set(Timeline::default());
-            self.phase.set(Phase::Idle);
-            self.start(params);
+            self.restart(params);
         }
     }
 
-    /// Sends a text message; it shows at once as "sending" and is resent after a reconnect.
+    /// Starts (or restarts) at a designated entry, and opens the window.
+    pub fn open_entry(self, params: &Params, entry: String) {
+        let changed = self.entry.get_untracked().as_deref() != Some(entry.as_str());
+        self.entry.set(Some(entry));
+        if changed && self.phase.get_untracked() != Phase::Idle {
+            self.restart(params);
+        }
+        self.open.set(true);
+    }
+
+    /// Sends the pre-chat answers and the picked group; the first message routes on them.
+    pub fn submit_pre_chat(self, params: &Params, answers: BTreeMap<String, String>, group: Option<String>) {
+        let params = params.clone();
+        leptos::task::spawn_local(async move {
+            match self.open_session(&params, answers, group).await {
+                Ok(session) => {
+                    client::storage_set(&pre_chat_key(&params.site, &session.conversation_id), "1");
+                    self.notice.set(None);
+                    self.pre_chat_done.set(true);
+                }
+                Err(err) => self.notice.set(Some(error_parts(&err).1)),
+            }
+        });
+    }
+
+    /// Sends a message; it shows at once as "sending" and is resent after a reconnect.
+    pub fn send(self, body: MessageBody) {
+        let key = client::new_client_id();
+        self.timeline.update(|t| t.push_local(key.clone(), Author::Visitor, body.clone(), client::now_ms()));
+        self.notice.set(None);
+        send_frame(&VisitorFrame::Send { client_id: key, body });
+    }
+
+    /// Sends a text message (trimmed; empty text is ignored).
     pub fn send_text(self, text: String) {
         let text = text.trim().to_string();
-        if text.is_empty() {
+        if !text.is_empty() {
+            self.send(MessageBody::Text { text });
+        }
+    }
+
+    /// Sends a failed line again (re-uploading a file whose upload failed).
+    pub fn retry(self, params: &Params, key: String) {
+        let Some(body) = self.timeline.try_update(|t| t.retry(&key)).flatten() else { return };
+        match FILES.with(|f| f.borrow_mut().remove(&key)) {
+            Some(file) => self.upload(params, key, file),
+            None => {
+                send_frame(&VisitorFrame::Send { client_id: key, body });
+            }
+        }
+    }
+
+    /// Checks a picked, pasted or dropped file against the site's caps and types, then uploads it
+    /// with progress and sends it as an image or file message. Refusals are shown, nothing is sent.
+    pub fn send_file(self, params: &Params, file: web_sys::File) {
+        let strings = crate::i18n::strings(&params.locale);
+        let content_type = file.type_();
+        let is_image = IMAGE_TYPES.contains(&content_type.as_str());
+        let name = file.name();
+        let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        if !is_image && !FILE_EXTENSIONS.contains(&extension.as_str()) {
+            self.notice.set(Some(format!("{}{name}", strings.unsupported_file)));
+            return;
+        }
+        let size = file.size() as u64;
+        let config = self.config.get_untracked().unwrap_or_default();
+        let cap = if is_image { config.max_image_bytes } else { config.max_file_bytes };
+        if size > cap {
+            self.notice.set(Some(format!("{}{} MB", strings.too_large, cap / (1024 * 1024))));
             return;
         }
         let key = client::new_client_id();
-        let body = MessageBody::Text { text };
-        self.timeline.update(|t| t.push_local(key.clone(), Author::Visitor, body.clone(), client::now_ms()));
-        send_frame(&VisitorFrame::Send { client_id: key, body });
+        let body = if is_image {
+            MessageBody::Image { upload_id: String::new(), name, size, content_type }
+        } else {
+            MessageBody::File { upload_id: String::new(), name, size, content_type }
+        };
+        if is_image {
+            // Shown from the visitor's own bytes while it uploads.
+            if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
+                self.upload_urls.update(|u| {
+                    u.insert(key.clone(), url);
+                });
+            }
+        }
+        self.notice.set(None);
+        self.timeline.update(|t| t.push_local(key.clone(), Author::Visitor, body, client::now_ms()));
+        self.upload(params, key, file);
+    }
+
+    fn upload(self, params: &Params, key: String, file: web_sys::File) {
+        let Some(token) = CONNECTION.with(|c| c.borrow().as_ref().map(|c| c.token.clone())) else {
+            self.timeline.update(|t| t.fail(&key));
+            FILES.with(|f| f.borrow_mut().insert(key, file));
+            return;
+        };
+        let url = format!("/api/v1/sites/{}/uploads?name={}", params.site, js_sys::encode_uri_component(&file.name()));
+        self.progress.update(|p| {
+            p.insert(key.clone(), 0.0);
+        });
+        leptos::task::spawn_local(async move {
+            let progress_key = key.clone();
+            let progress = self.progress;
+            let answer = client::upload(&url, &token, &file, move |f| {
+                progress.update(|p| {
+                    p.insert(progress_key.clone(), f);
+                })
+            })
+            .await;
+            self.progress.update(|p| {
+                p.remove(&key);
+            });
+            match answer.map(|text| UploadResponse::from_text(&text).ok_or(FetchError::Decode)) {
+                Ok(Ok(up)) => {
+                    let body = match up.kind {
+                        UploadKind::Image => MessageBody::Image {
+                            upload_id: up.upload_id.clone(),
+                            name: up.name,
+                            size: up.size,
+                            content_type: up.content_type,
+                        },
+                        UploadKind::File => MessageBody::File {
+                            upload_id: up.upload_id.clone(),
+                            name: up.name,
+                            size: up.size,
+                            content_type: up.content_type,
+                        },
+                    };
+                    self.upload_urls.update(|u| {
+                        u.insert(up.upload_id, up.url);
+                    });
+                    self.timeline.update(|t| t.set_body(&key, body.clone()));
+                    send_frame(&VisitorFrame::Send { client_id: key, body });
+                }
+                Ok(Err(err)) | Err(err) => {
+                    self.notice.set(Some(error_parts(&err).1));
+                    self.timeline.update(|t| t.fail(&key));
+                    FILES.with(|f| f.borrow_mut().insert(key, file));
+                }
+            }
+        });
+    }
+
+    /// Fetches a fresh signed link for an upload shown from history (once per upload).
+    pub fn load_upload_url(self, params: &Params, upload_id: String) {
+        if upload_id.is_empty() || self.upload_urls.with_untracked(|u| u.contains_key(&upload_id)) {
+            return;
+        }
+        let Some(token) = CONNECTION.with(|c| c.borrow().as_ref().map(|c| c.token.clone())) else { return };
+        self.upload_urls.update(|u| {
+            u.insert(upload_id.clone(), String::new());
+        });
+        let path = format!("/api/v1/sites/{}/uploads/{upload_id}/meta", params.site);
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(up)) = client::get_text(&path, &token).await.map(|t| UploadResponse::from_text(&t)) {
+                self.upload_urls.update(|u| {
+                    u.insert(upload_id, up.url);
+                });
+            }
+        });
+    }
+
+    /// Submits the leave-message form.
+    pub fn leave_message(self, fields: BTreeMap<String, String>) {
+        if send_frame(&VisitorFrame::LeaveMessage { fields }) {
+            self.leave_form.update(|f| {
+                if let Some(f) = f {
+                    f.sent = true;
+                }
+            });
+        }
+    }
+
+    /// Rates the closed conversation.
+    pub fn rate(self, score: u8, comment: String) {
+        send_frame(&VisitorFrame::Rate { score, comment });
+    }
+
+    /// Tells the agent the visitor is typing (or stopped).
+    pub fn typing(self, typing: bool) {
+        send_frame(&VisitorFrame::Typing { typing });
+    }
+
+    /// Tells the agent every message up to the newest was seen.
+    pub fn mark_read(self) {
+        let seq = self.timeline.with_untracked(Timeline::last_seq);
+        if seq > 0 {
+            send_frame(&VisitorFrame::Read { seq });
+        }
+    }
+
+    async fn open_session(
+        self,
+        params: &Params,
+        pre_chat: BTreeMap<String, String>,
+        group: Option<String>,
+    ) -> Result<SessionResponse, FetchError> {
+        let (page_url, page_title) = self.page.get_untracked();
+        let request = SessionRequest {
+            identity: self.identity.get_untracked(),
+            resume_token: client::storage_get(&token_key(&params.site)).filter(|t| !t.is_empty()),
+            locale: Some(params.locale.clone()),
+            entry: self.entry.get_untracked(),
+            page_url: Some(page_url).filter(|u| !u.is_empty()),
+            page_title: Some(page_title).filter(|t| !t.is_empty()),
+            host_origin: Some(params.host.clone()).filter(|h| !h.is_empty()),
+            custom_fields: self.custom_fields.get_untracked(),
+            pre_chat,
+            group,
+            channel: Some(if self.narrow.get_untracked() { "mobile_web" } else { "web" }.into()),
+        };
+        let path = format!("/api/v1/sites/{}/sessions", params.site);
+        let text = client::post_text(&path, &request.to_json().to_text()).await?;
+        SessionResponse::from_text(&text).ok_or(FetchError::Decode)
     }
 }
 
 fn send_frame(frame: &VisitorFrame) -> bool {
-    CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|conn| conn.socket.send(frame)))
+    let text = frame.to_json().to_text();
+    CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|conn| conn.socket.send_text(&text)))
 }
 
-fn error_code(err: &FetchError) -> String {
+/// The code and message of a failed request.
+pub fn error_parts(err: &FetchError) -> (String, String) {
     match err {
-        FetchError::Api { code, .. } => code.clone(),
-        FetchError::Network => "network".into(),
-        FetchError::Decode => "decode".into(),
+        FetchError::Api { code, message, .. } => (code.clone(), message.clone()),
+        FetchError::Network => ("network".into(), err.to_string()),
+        FetchError::Decode => ("decode".into(), err.to_string()),
     }
-}
-
-async fn open_session(params: &Params, identity: Option<String>) -> Result<SessionResponse, FetchError> {
-    let request = SessionRequest {
-        identity,
-        resume_token: client::storage_get(&token_key(&params.site)).filter(|t| !t.is_empty()),
-        locale: Some(params.locale.clone()),
-        host_origin: Some(params.host.clone()).filter(|h| !h.is_empty()),
-        ..SessionRequest::default()
-    };
-    client::post_json(&format!("/api/v1/sites/{}/sessions", params.site), &request).await
 }
 
 struct Events {
@@ -173,11 +466,16 @@ struct Events {
 impl SocketEvents for Events {
     fn hello(&self) -> String {
         let last_seq = self.chat.timeline.with_untracked(Timeline::last_seq);
-        serde_json::to_string(&VisitorFrame::Auth { token: self.token.clone(), last_seq }).unwrap_or_default()
+        VisitorFrame::Auth { token: self.token.clone(), last_seq }.to_json().to_text()
+    }
+
+    fn decode(&self, text: &str) -> Option<ServerFrame> {
+        ServerFrame::from_text(text)
     }
 
     fn frame(&self, frame: ServerFrame) {
         let chat = self.chat;
+        let host = &self.params.host;
         match frame {
             ServerFrame::Ready { .. } => {
                 chat.phase.set(Phase::Online);
@@ -187,23 +485,44 @@ impl SocketEvents for Events {
             }
             ServerFrame::Message { message } => {
                 let from_agent = matches!(message.author, Author::Agent { .. });
-                let text = match &message.body {
-                    MessageBody::Text { text } => text.clone(),
-                    MessageBody::Image { name, .. } | MessageBody::File { name, .. } => name.clone(),
-                    MessageBody::Card { title, .. } => title.clone(),
-                };
+                let text = client::timeline::Line::preview(&message.body);
+                let conversation_id = message.conversation_id.clone();
                 let is_new = chat.timeline.try_update(|t| t.apply(message)).unwrap_or(false);
+                if is_new {
+                    // A message in the conversation means the pre-chat form is behind us.
+                    client::storage_set(&pre_chat_key(&self.params.site, &conversation_id), "1");
+                    chat.pre_chat_done.set(true);
+                }
                 if is_new && from_agent {
-                    host::emit(&self.params.host, "message", json!({ "text": text }));
-                    if !chat.open.get_untracked() {
+                    chat.agent_typing.set(false);
+                    host::emit(host, "message", Json::obj([("text", text.into())]));
+                    if chat.open.get_untracked() {
+                        chat.mark_read();
+                    } else {
                         chat.unread.update(|n| *n += 1);
-                        host::emit(&self.params.host, "unread", json!({ "count": chat.unread.get_untracked() }));
+                        host::emit(
+                            host,
+                            "unread",
+                            Json::obj([("count", u64::from(chat.unread.get_untracked()).into())]),
+                        );
+                        if chat.theme.with_untracked(|t| t.sound) {
+                            crate::launcher::chime();
+                        }
                     }
                 }
             }
             ServerFrame::Ack { client_id, seq, .. } => chat.timeline.update(|t| t.ack(&client_id, seq)),
+            ServerFrame::Rejected { client_id, code, message } => {
+                chat.timeline.update(|t| t.fail(&client_id));
+                chat.notice.set(Some(message.clone()));
+                host::emit(host, "error", Json::obj([("code", code.into()), ("message", message.into())]));
+            }
             ServerFrame::Error { code, message } => {
-                host::emit(&self.params.host, "error", json!({ "code": code, "message": message }));
+                host::emit(
+                    host,
+                    "error",
+                    Json::obj([("code", code.as_str().into()), ("message", message.as_str().into())]),
+                );
                 if code == "unauthorized" {
                     // The stored session is gone (e.g. data reset): start a fresh one.
                     client::storage_set(&token_key(&self.params.site), "");
@@ -212,27 +531,36 @@ impl SocketEvents for Events {
                             conn.socket.close();
                         }
                     });
-                    chat.phase.set(Phase::Failed(message));
+                    chat.phase.set(Phase::Failed(code, message));
+                } else {
+                    chat.notice.set(Some(message));
                 }
             }
             ServerFrame::Status { state, position, agent_name, .. } => {
                 chat.queue_position.set(if state == "queued" { position } else { None });
-                if state == "active" {
-                    chat.agent_name.set(agent_name);
+                match state.as_str() {
+                    "active" => {
+                        chat.agent_name.set(agent_name);
+                        chat.leave_form.set(None);
+                    }
+                    "closed" => {
+                        chat.agent_typing.set(false);
+                        if chat.rating.get_untracked() == Rating::None {
+                            chat.rating.set(Rating::Asked);
+                        }
+                    }
+                    _ => {}
                 }
             }
+            ServerFrame::LeaveMessageForm { intro, fields, .. }
+                if chat.leave_form.with_untracked(|f| f.as_ref().is_none_or(|f| !f.sent)) =>
+            {
+                chat.leave_form.set(Some(LeaveForm { intro, fields, sent: false }));
+            }
+            ServerFrame::Rated { score, .. } => chat.rating.set(Rating::Done(score)),
             ServerFrame::Typing { from, typing, .. } if from == "agent" => chat.agent_typing.set(typing),
             ServerFrame::Read { from, seq, .. } if from == "agent" => chat.agent_read_seq.set(seq),
-            // The form itself comes with the widget's leave-message screen; the prompt is a message.
-            ServerFrame::LeaveMessageForm { .. }
-            | ServerFrame::Typing { .. }
-            | ServerFrame::Read { .. }
-            | ServerFrame::VisitorPresence { .. }
-            | ServerFrame::LeftMessages { .. }
-            | ServerFrame::Rated { .. }
-            | ServerFrame::Conversations { .. }
-            | ServerFrame::ConversationUpdated { .. }
-            | ServerFrame::ConversationRemoved { .. } => {}
+            _ => {}
         }
     }
 

@@ -1,11 +1,17 @@
 //! The postMessage bridge to the loader on the host page: origin pinned both ways.
 
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use protocol::checks::check_card;
+use protocol::lite::{parse, Json};
+use protocol::MessageBody;
 use wasm_bindgen::prelude::*;
 use web_sys::MessageEvent;
 
 /// Namespace of every message between loader and widget.
 const NS: &str = "chatwidget";
+/// Most cards one `setCards` list keeps.
+const MAX_CARDS: usize = 50;
 
 /// What the iframe URL tells the widget.
 #[derive(Debug, Clone)]
@@ -16,22 +22,32 @@ pub struct Params {
     pub host: String,
     /// Locale tag.
     pub locale: String,
+    /// Theme tokens from `data-theme` (a JSON object, or `Null`).
+    pub theme: Json,
+    /// Entry id from `data-entry`.
+    pub entry: Option<String>,
 }
 
 impl Params {
-    /// Reads `site`, `host` and `locale` from the iframe's query string.
+    /// Reads `site`, `host`, `locale`, `theme` and `entry` from the iframe's query string.
     pub fn from_url() -> Self {
         let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
         let query = web_sys::UrlSearchParams::new_with_str(&search).ok();
         let get = |k: &str| query.as_ref().and_then(|q| q.get(k)).unwrap_or_default();
         let navigator_lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
         let locale = Some(get("locale")).filter(|l| !l.is_empty()).unwrap_or(navigator_lang);
-        Self { site: get("site"), host: get("host"), locale }
+        Self {
+            site: get("site"),
+            host: get("host"),
+            locale,
+            theme: parse(&get("theme")).unwrap_or_default(),
+            entry: Some(get("entry")).filter(|e| !e.is_empty()),
+        }
     }
 }
 
 /// A command from the host page's `ChatWidget(...)` API.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// `ChatWidget('open')`.
     Open,
@@ -39,36 +55,113 @@ pub enum Command {
     Close,
     /// `ChatWidget('toggle')`.
     Toggle,
-    /// The snippet's settings, sent first after `ready`: the `data-identity` token, if any.
+    /// Sent first after `ready`: the `data-identity` token, if any.
     Init {
         /// Encrypted identity from `data-identity`.
         identity: Option<String>,
+    },
+    /// The host page's address and title (at start and after single-page-app navigation).
+    Page {
+        /// `location.href`.
+        url: String,
+        /// `document.title`.
+        title: String,
     },
     /// `ChatWidget('identify', token)`: the page learned who the visitor is.
     Identify(String),
     /// The loader's report of the host viewport: `true` when it is phone-narrow (<= 480 px), so
     /// the open window takes the whole screen.
     Layout(bool),
+    /// `ChatWidget('setTheme', {...})`: theme tokens to change.
+    SetTheme(Json),
+    /// `ChatWidget('setCustomField', {...})`: fields shown to agents.
+    SetCustomFields(BTreeMap<String, String>),
+    /// `ChatWidget('setCards', list, [...])`: cards for a quick-send button.
+    SetCards(String, Vec<MessageBody>),
+    /// `ChatWidget('openEntry', id)`: start at a designated agent or group.
+    OpenEntry(String),
 }
 
 /// Posts `{ns, type, ...data}` to the host page, pinned to its origin.
-pub fn post(host: &str, kind: &str, data: Value) {
+pub fn post(host: &str, kind: &str, data: Json) {
     if host.is_empty() {
         return;
     }
     let Some(parent) = web_sys::window().and_then(|w| w.parent().ok().flatten()) else { return };
-    let mut message = json!({ "ns": NS, "type": kind });
-    if let (Some(obj), Value::Object(extra)) = (message.as_object_mut(), data) {
-        obj.extend(extra);
+    let mut fields = vec![("ns".to_string(), Json::from(NS)), ("type".to_string(), Json::from(kind))];
+    if let Json::Obj(extra) = data {
+        fields.extend(extra);
     }
-    if let Ok(js) = js_sys::JSON::parse(&message.to_string()) {
+    if let Ok(js) = js_sys::JSON::parse(&Json::Obj(fields).to_text()) {
         let _ = parent.post_message(&js, host);
     }
 }
 
 /// Tells the host page about a widget event (`open`, `close`, `message`, `unread`, `error`).
-pub fn emit(host: &str, name: &str, data: Value) {
-    post(host, "event", json!({ "name": name, "data": data }));
+pub fn emit(host: &str, name: &str, data: Json) {
+    post(host, "event", Json::obj([("name", name.into()), ("data", data)]));
+}
+
+/// Cards from `setCards`: well-formed ones only (an id, a title, http(s) links), at most 50.
+fn cards(list: &str, value: &Json) -> Vec<MessageBody> {
+    value
+        .items()
+        .iter()
+        .map(|c| {
+            let text = |k: &str| match c.get(k) {
+                Json::Num(n) => n.clone(),
+                other => other.as_str().unwrap_or_default().to_string(),
+            };
+            MessageBody::Card {
+                list: list.to_string(),
+                id: text("id"),
+                title: text("title"),
+                image: text("image"),
+                price: text("price"),
+                status: text("status"),
+                url: text("url"),
+            }
+        })
+        .filter(|card| check_card(card).is_ok())
+        .take(MAX_CARDS)
+        .collect()
+}
+
+fn command(value: &Json) -> Option<Command> {
+    let arg = |i: usize| value.get("args").items().get(i).cloned().unwrap_or_default();
+    let text = |i: usize| arg(i).as_str().map(str::to_string).filter(|s| !s.is_empty());
+    Some(match value.get("cmd").as_str()? {
+        "open" => Command::Open,
+        "close" => Command::Close,
+        "toggle" => Command::Toggle,
+        "layout" => Command::Layout(text(0).as_deref() == Some("narrow")),
+        "init" => Command::Init { identity: arg(0).get("identity").as_str().map(str::to_string) },
+        "page" => Command::Page { url: arg(0).text("url"), title: arg(0).text("title") },
+        "identify" => Command::Identify(text(0)?),
+        "setTheme" => Command::SetTheme(arg(0)),
+        "setCustomField" => {
+            let fields = arg(0)
+                .fields()
+                .iter()
+                .filter_map(|(k, v)| {
+                    let value = match v {
+                        Json::Num(n) => n.clone(),
+                        Json::Bool(b) => b.to_string(),
+                        other => other.as_str()?.to_string(),
+                    };
+                    Some((k.clone(), value))
+                })
+                .collect();
+            Command::SetCustomFields(fields)
+        }
+        "setCards" => {
+            let list = text(0)?;
+            let cards = cards(&list, &arg(1));
+            Command::SetCards(list, cards)
+        }
+        "openEntry" => Command::OpenEntry(text(0)?),
+        _ => return None,
+    })
 }
 
 /// Listens for commands from the host page; messages from any other origin or window are ignored.
@@ -87,23 +180,13 @@ pub fn listen(host: String, on_command: impl Fn(Command) + 'static) {
             return;
         }
         let Some(text) = js_sys::JSON::stringify(&event.data()).ok().and_then(|s| s.as_string()) else { return };
-        let Ok(value) = serde_json::from_str::<Value>(&text) else { return };
-        if value["ns"] != NS || value["type"] != "cmd" {
+        let Some(value) = parse(&text) else { return };
+        if value.get("ns").as_str() != Some(NS) || value.get("type").as_str() != Some("cmd") {
             return;
         }
-        let command = match value["cmd"].as_str() {
-            Some("open") => Command::Open,
-            Some("close") => Command::Close,
-            Some("toggle") => Command::Toggle,
-            Some("layout") => Command::Layout(value["args"][0] == "narrow"),
-            Some("init") => Command::Init { identity: value["args"][0]["identity"].as_str().map(str::to_string) },
-            Some("identify") => match value["args"][0].as_str() {
-                Some(token) if !token.is_empty() => Command::Identify(token.to_string()),
-                _ => return,
-            },
-            _ => return,
-        };
-        on_command(command);
+        if let Some(command) = command(&value) {
+            on_command(command);
+        }
     });
     let _ = window.add_event_listener_with_callback("message", handler.as_ref().unchecked_ref());
     handler.forget();

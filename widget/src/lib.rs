@@ -2,14 +2,19 @@
 //! that the loader (`loader/w.js`) puts on the host page.
 //!
 //! `app` holds the state and layout, `api` all network code, `host` the postMessage bridge to the
-//! loader, `i18n` every visible string.
+//! loader, `theme` the theme tokens, `i18n` every visible string; the window is built from
+//! `chat_window`, `bubble`, `composer` and `forms`.
 
 mod api;
 mod app;
+mod bubble;
 mod chat_window;
+mod composer;
+mod forms;
 mod host;
 mod i18n;
 mod launcher;
+mod theme;
 
 /// Mounts the widget; wasm-bindgen calls this when the module loads (not in unit tests, which
 /// mount single components themselves).

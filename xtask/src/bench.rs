@@ -58,24 +58,45 @@ pub fn sizes() -> Result<Vec<Figure>> {
     let loader = [public.join("w.js")];
     let worker = [root().join("edge").join("build").join("index_bg.wasm")];
     Ok(vec![
-        Figure { name: "loader_raw", value: total(&loader, false)?, unit: "bytes" },
-        Figure { name: "loader_gzip", value: total(&loader, true)?, unit: "bytes" },
-        Figure { name: "widget_open_chat_raw", value: total(&widget, false)?, unit: "bytes" },
-        Figure { name: "widget_open_chat_gzip", value: total(&widget, true)?, unit: "bytes" },
-        Figure { name: "console_gzip", value: total(&console, true)?, unit: "bytes" },
-        Figure { name: "worker_wasm_raw", value: total(&worker, false)?, unit: "bytes" },
-        Figure { name: "worker_wasm_gzip", value: total(&worker, true)?, unit: "bytes" },
+        Figure { name: "loader_raw", value: total(&loader, Encoding::Raw)?, unit: "bytes" },
+        Figure { name: "loader_gzip", value: total(&loader, Encoding::Gzip)?, unit: "bytes" },
+        Figure { name: "loader_brotli", value: total(&loader, Encoding::Brotli)?, unit: "bytes" },
+        Figure { name: "widget_open_chat_raw", value: total(&widget, Encoding::Raw)?, unit: "bytes" },
+        Figure { name: "widget_open_chat_gzip", value: total(&widget, Encoding::Gzip)?, unit: "bytes" },
+        Figure { name: "widget_open_chat_brotli", value: total(&widget, Encoding::Brotli)?, unit: "bytes" },
+        Figure { name: "console_gzip", value: total(&console, Encoding::Gzip)?, unit: "bytes" },
+        Figure { name: "worker_wasm_raw", value: total(&worker, Encoding::Raw)?, unit: "bytes" },
+        Figure { name: "worker_wasm_gzip", value: total(&worker, Encoding::Gzip)?, unit: "bytes" },
     ])
 }
 
-fn total(files: &[impl AsRef<Path>], gzip: bool) -> Result<u64> {
+/// How a size is measured: as stored, or as a server would send it compressed.
+#[derive(Clone, Copy)]
+enum Encoding {
+    Raw,
+    Gzip,
+    Brotli,
+}
+
+fn total(files: &[impl AsRef<Path>], encoding: Encoding) -> Result<u64> {
     let mut sum = 0;
     for file in files {
         let file = file.as_ref();
         let bytes = std::fs::read(file).map_err(|e| format!("{}: {e} (run cargo xtask build)", file.display()))?;
-        sum += if gzip { gzip_len(&bytes)? } else { bytes.len() as u64 };
+        sum += match encoding {
+            Encoding::Raw => bytes.len() as u64,
+            Encoding::Gzip => gzip_len(&bytes)?,
+            Encoding::Brotli => brotli_len(&bytes)?,
+        };
     }
     Ok(sum)
+}
+
+fn brotli_len(bytes: &[u8]) -> Result<u64> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).map_err(|e| e.to_string())?;
+    Ok(out.len() as u64)
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<u64> {

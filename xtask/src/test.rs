@@ -10,8 +10,11 @@ use crate::{bench, build, setup};
 const WASM_CRATES: [&str; 3] = ["edge", "widget", "console"];
 
 /// Size budgets in bytes (gzip), enforced here and printed by `cargo xtask bench`.
-/// The widget's 100 KB open-chat budget joins this list with the widget issue (today: ~124 KB).
-const BUDGETS: [(&str, u64); 1] = [("loader_gzip", 2 * 1024)];
+///
+/// The widget's goal is 100 KB for an open chat; it is not met yet (about 186 KB with every feature
+/// of the widget issue), so its budget is a ratchet at today's size: it fails any growth while the
+/// size work goes on, and comes down as the widget gets smaller.
+const BUDGETS: [(&str, u64); 2] = [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 192 * 1024)];
 
 /// Entry point of `cargo xtask test`.
 pub fn run() -> Result<()> {

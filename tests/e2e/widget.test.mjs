@@ -1,0 +1,442 @@
+// The widget as shoppers use it, in headless Chromium against the real Worker: every kind of
+// message, cards, forms, entries, history and reconnects, mobile, locales, keyboard, accessibility
+// and themes. The agent side is a real agent socket (tests/e2e/agent-socket.mjs).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchBrowser, root, seedDemo, startEdge, tempDir, widget } from './harness.mjs';
+import { agentSocket } from './agent-socket.mjs';
+
+const KEY = crypto.randomBytes(32).toString('base64');
+const MB = 1024 * 1024;
+const SHOTS = path.join(root, 'target', 'screenshots');
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAH0lEQVR42mP8z8Dwn4EIwDiqkL4KGRkZGUYVDlMFAF9+BxGlnFsDAAAAAElFTkSuQmCC', 'base64');
+
+const AGENTS = [
+  { id: 'amy', name: 'Amy 小美', password: 'amy-password-1', max_sessions: 5 },
+  { id: 'ben', name: 'Ben 小本', password: 'ben-password-1', max_sessions: 5 },
+];
+const GROUPS = [
+  { id: 'presale', name: '售前', agents: ['amy'], strategy: 'load', accept: 'auto' },
+  { id: 'aftersale', name: '售后', agents: ['ben'], strategy: 'load', accept: 'auto' },
+];
+
+function shopConfig(extra = {}) {
+  return {
+    name: '测试商城', greeting: '欢迎光临测试商城', agents: AGENTS, groups: GROUPS,
+    identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], accept_ecb: true, accept_v2: true },
+    uploads: { max_image_bytes: 2 * MB, max_file_bytes: 2 * MB, link_ttl_secs: 900 },
+    card_buttons: [{ list: 'orders', name: '我的订单', icon: 'order' }],
+    routing: { fallback_group: 'presale', entries: [{ id: 'after-sale', group: 'aftersale' }, { id: 'vip', agent: 'amy' }] },
+    ...extra,
+  };
+}
+
+function ecb(payload) {
+  const key = Buffer.from(KEY, 'base64');
+  const c = crypto.createCipheriv('aes-256-ecb', key, null);
+  return Buffer.concat([c.update(JSON.stringify(payload), 'utf8'), c.final()]).toString('hex').toUpperCase();
+}
+
+let edge;
+let browser;
+
+before(async () => {
+  edge = await startEdge();
+  await seedDemo(edge);
+  for (const [site, config] of Object.entries({
+    wshop: shopConfig(),
+    wform: shopConfig({
+      pre_chat: [
+        { name: 'name', label: '您的称呼', kind: 'text', required: true },
+        { name: 'phone', label: '手机号', kind: 'phone', required: true },
+      ],
+      routing: { fallback_group: 'presale', visitor_picks_group: ['presale', 'aftersale'] },
+    }),
+    woff: shopConfig(),
+  })) {
+    await seedDemo(edge, site, config);
+  }
+  browser = await launchBrowser();
+  fs.mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+});
+
+/** A shop page with the snippet pasted as a site owner would; `head` runs before the loader. */
+async function shop({ site = 'wshop', attrs = '', head = '', viewport, base = edge.base } = {}) {
+  const context = await browser.newContext(viewport ? { viewport } : {});
+  const page = await context.newPage();
+  const name = `shop-${crypto.randomBytes(4).toString('hex')}.html`;
+  await page.route(`${base}/t/${name}`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+    <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>测试商城</title></head>
+    <body style="margin:0;font-family:sans-serif"><main style="padding:24px;height:2000px"><h1>测试商城</h1><p>商品列表</p></main>
+    <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)};
+    window.events = []; ['ready','open','close','message','unread','error'].forEach(function (n) { ChatWidget('on', n, function (d) { window.events.push([n, d]); }); });
+    ${head}</script>
+    <script src="${base}/w.js" data-site="${site}" ${attrs.includes('data-locale') ? attrs : `data-locale="zh-CN" ${attrs}`} async></script></body></html>` }));
+  await page.goto(`${base}/t/${name}`);
+  return { page, w: widget(page), frame: () => page.frames().find((f) => f.url().includes('/widget/')) };
+}
+
+async function openChat(w) {
+  await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-window').waitFor();
+  await w.getByTestId('cw-greeting').waitFor();
+}
+
+const visitorLines = (w) => w.locator('[data-testid=cw-message][data-author=visitor]');
+
+test('a shopper sends text, emoji, an image and a 1 MB PDF; the agent gets each; an over-limit file is refused before upload', async () => {
+  const amy = await agentSocket(browser, edge, 'wshop', 'amy', 'amy-password-1');
+  const { page, w, frame } = await shop();
+  await openChat(w);
+  await w.getByTestId('cw-input').fill('你好，在吗？');
+  await w.getByTestId('cw-input').press('Enter');
+  await w.locator('[data-testid=cw-message][data-status=sent]', { hasText: '你好，在吗？' }).waitFor();
+
+  // Emoji from the built-in picker go in at the cursor.
+  await w.getByTestId('cw-input').fill('好的');
+  await w.getByTestId('cw-emoji').click();
+  await w.getByTestId('cw-emoji-panel').waitFor();
+  await w.getByTestId('cw-emoji-option').nth(19).click();
+  assert.equal(await w.getByTestId('cw-input').inputValue(), '好的👍');
+  await w.getByTestId('cw-send').click();
+  await w.locator('[data-testid=cw-message][data-status=sent]', { hasText: '好的👍' }).waitFor();
+
+  // An image: preview in the log, the agent gets an image message.
+  await w.getByTestId('cw-image-input').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: PNG });
+  const image = w.locator('[data-testid=cw-message][data-status=sent] [data-testid=cw-image] img');
+  await image.waitFor();
+  assert.match(await image.getAttribute('src'), /^(blob:|\/api\/v1\/sites\/wshop\/uploads\/)/);
+  await w.getByTestId('cw-image').click();
+  await w.getByTestId('cw-lightbox').waitFor();
+  await w.getByTestId('cw-lightbox').click();
+
+  // A 1 MB PDF: a progress bar while it uploads, then a download link; the agent downloads it.
+  await frame().evaluate(() => {
+    window.sawProgress = false;
+    new MutationObserver(() => { if (document.querySelector('[data-testid=cw-progress]')) window.sawProgress = true; })
+      .observe(document.body, { subtree: true, childList: true });
+  });
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(MB - 16, 0x20), Buffer.from('\n%%EOF\n')]);
+  await w.getByTestId('cw-file-input').setInputFiles({ name: '发票.pdf', mimeType: 'application/pdf', buffer: pdf });
+  const file = w.locator('[data-testid=cw-message][data-status=sent] [data-testid=cw-file]');
+  await file.waitFor();
+  assert.match(await file.textContent(), /发票\.pdf · 1\.0 MB/);
+  assert.equal(await frame().evaluate(() => window.sawProgress), true, 'a progress bar was shown');
+
+  const got = await amy.waitFor((f) => f.type === 'message' && f.message.body.kind === 'file');
+  assert.equal(got.message.body.name, '发票.pdf');
+  const download = await amy.download(got.message.body.upload_id);
+  assert.deepEqual(download, { status: 200, type: 'application/pdf', size: pdf.length });
+  const kinds = (await amy.messages()).filter((m) => m.author.role === 'visitor').map((m) => m.body.kind === 'text' ? m.body.text : m.body.kind);
+  assert.deepEqual(kinds, ['你好，在吗？', '好的👍', 'image', 'file']);
+
+  // Over the site's 2 MB cap: a clear message, nothing uploaded, nothing sent.
+  await w.getByTestId('cw-file-input').setInputFiles({ name: 'big.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(3 * MB, 0x20) });
+  await w.getByTestId('cw-notice').filter({ hasText: '2 MB' }).waitFor();
+  await w.getByTestId('cw-file-input').setInputFiles({ name: 'run.exe', mimeType: 'application/octet-stream', buffer: Buffer.from('MZ') });
+  await w.getByTestId('cw-notice').filter({ hasText: 'run.exe' }).waitFor();
+  assert.equal(await visitorLines(w).count(), 4);
+  await page.waitForTimeout(300);
+  assert.equal((await amy.messages()).filter((m) => m.author.role === 'visitor').length, 4);
+
+  // The agent's reply, typing and read receipt reach the shopper.
+  const conv = got.message.conversation_id;
+  await amy.send({ type: 'typing', conversation_id: conv, typing: true });
+  await w.getByTestId('cw-typing').waitFor();
+  await amy.send({ type: 'read', conversation_id: conv, seq: got.message.seq });
+  await w.locator('[data-testid=cw-message][data-author=visitor][data-status=read]').nth(3).waitFor();
+  await amy.send({ type: 'send', conversation_id: conv, client_id: 'amy-1', body: { kind: 'text', text: '收到，马上为您处理' } });
+  await w.locator('[data-testid=cw-message][data-author=agent]', { hasText: '收到，马上为您处理' }).waitFor();
+  await w.getByTestId('cw-typing').waitFor({ state: 'detached' });
+  await w.getByTestId('cw-avatar').waitFor();
+  assert.equal(await w.getByTestId('cw-title').textContent(), 'Amy 小美');
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-open.png') });
+
+  // The agent closes: the shopper rates the service.
+  await amy.send({ type: 'close', conversation_id: conv });
+  await w.getByTestId('cw-rate').waitFor();
+  await w.getByTestId('cw-star-5').click();
+  await w.getByTestId('cw-rate-comment').fill('很专业');
+  await w.getByTestId('cw-rate-submit').click();
+  await w.getByTestId('cw-rated').waitFor();
+  await amy.close();
+  await page.context().close();
+});
+
+test('a verified shopper sends an order card; a guest gets no card button and the Desk refuses a guest card', async () => {
+  const cards = `ChatWidget('setCards', 'orders', [
+    { id: 'A1001', title: '蓝牙耳机 Pro', price: '¥199.00', status: '已发货', url: 'https://shop.example/orders/A1001', image: 'https://shop.example/p/1.png' },
+    { id: 'A1002', title: '坏链接', url: 'javascript:alert(1)' }]);`;
+  const guest = await shop({ head: cards });
+  await openChat(guest.w);
+  await guest.w.getByTestId('cw-input').waitFor();
+  assert.equal(await guest.w.getByTestId('cw-cards-orders').count(), 0, 'guests never see card buttons');
+  await guest.page.context().close();
+
+  const amy = await agentSocket(browser, edge, 'wshop', 'amy', 'amy-password-1');
+  const token = ecb({ full_name: '李四', phone: '13800000001' });
+  const verified = await shop({ attrs: `data-identity="${token}"`, head: cards });
+  await openChat(verified.w);
+  await verified.w.getByTestId('cw-cards-orders').click();
+  await verified.w.getByTestId('cw-card-picker').waitFor();
+  assert.equal(await verified.w.getByTestId('cw-card-option').count(), 1, 'a card with a javascript: link is dropped');
+  await verified.w.getByTestId('cw-card-option').click();
+  const card = verified.w.locator('[data-testid=cw-message][data-status=sent] [data-testid=cw-card]');
+  await card.waitFor();
+  assert.equal(await card.getAttribute('href'), 'https://shop.example/orders/A1001');
+  const got = await amy.waitFor((f) => f.type === 'message' && f.message.body.kind === 'card');
+  assert.deepEqual({ ...got.message.body }, { kind: 'card', list: 'orders', id: 'A1001', title: '蓝牙耳机 Pro', image: 'https://shop.example/p/1.png', price: '¥199.00', status: '已发货', url: 'https://shop.example/orders/A1001' });
+  await amy.close();
+  await verified.page.context().close();
+
+  // A guest's own socket cannot send a card either: a typed refusal naming the message.
+  const refused = await verified.page.context().browser().newContext().then((c) => c.newPage());
+  await refused.goto(`${edge.base}/api/v1/health`);
+  const frames = await refused.evaluate(async () => {
+    const s = await (await fetch('/api/v1/sites/wshop/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+    const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/api/v1/sites/wshop/ws`);
+    const seen = [];
+    await new Promise((resolve) => {
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', token: s.token, last_seq: 0 }));
+      ws.onmessage = (e) => {
+        const f = JSON.parse(e.data);
+        seen.push(f);
+        if (f.type === 'ready') ws.send(JSON.stringify({ type: 'send', client_id: 'g1', body: { kind: 'card', id: 'A1', title: 'x' } }));
+        if (f.type === 'rejected') resolve();
+      };
+    });
+    return seen;
+  });
+  assert.deepEqual(frames.filter((f) => f.type === 'rejected').map((f) => [f.client_id, f.code]), [['g1', 'card_not_allowed']]);
+  await refused.context().close();
+});
+
+test('the pre-chat form checks the answers, then the picked group decides the agent', async () => {
+  const ben = await agentSocket(browser, edge, 'wform', 'ben', 'ben-password-1');
+  const amy = await agentSocket(browser, edge, 'wform', 'amy', 'amy-password-1');
+  const { w } = await shop({ site: 'wform' });
+  await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-pre-chat').waitFor();
+  assert.equal(await w.getByTestId('cw-input').count(), 0, 'no composer before the form is answered');
+  await w.getByTestId('cw-pre-submit').click();
+  assert.deepEqual(await w.locator('.cw-error').allTextContents(), ['请选择一项', '此项必填', '此项必填']);
+  await w.getByTestId('cw-pre-name').fill('王五');
+  await w.getByTestId('cw-pre-phone').fill('not a phone');
+  await w.locator('[data-testid=cw-group][data-group=aftersale]').click();
+  await w.getByTestId('cw-pre-submit').click();
+  assert.deepEqual(await w.locator('.cw-error').allTextContents(), ['请输入正确的电话号码']);
+  await w.getByTestId('cw-pre-phone').fill('139 0000 0002');
+  await w.getByTestId('cw-pre-submit').click();
+  await w.getByTestId('cw-input').fill('我要退货');
+  await w.getByTestId('cw-input').press('Enter');
+  await ben.waitFor((f) => f.type === 'message' && f.message.body.text === '我要退货');
+  assert.equal((await amy.messages()).length, 0, 'the presale agent never got it');
+  await Promise.all([ben.close(), amy.close()]);
+});
+
+test('with every agent offline the shopper leaves a message, and agents list it', async () => {
+  const { w } = await shop({ site: 'woff' });
+  await openChat(w);
+  await w.getByTestId('cw-input').fill('有人吗？');
+  await w.getByTestId('cw-input').press('Enter');
+  await w.getByTestId('cw-leave-form').waitFor();
+  await w.getByTestId('cw-leave-submit').click();
+  assert.ok((await w.locator('.cw-error').count()) > 0, 'required fields are asked for');
+  const inputs = await w.locator('[data-testid^=cw-leave-]:is(input, textarea)').evaluateAll((els) => els.map((e) => e.dataset.testid));
+  for (const id of inputs) {
+    await w.getByTestId(id).fill(id.endsWith('phone') ? '13700000003' : `留言-${id}`);
+  }
+  await w.getByTestId('cw-leave-submit').click();
+  await w.getByTestId('cw-leave-sent').waitFor();
+  const amy = await agentSocket(browser, edge, 'woff', 'amy', 'amy-password-1');
+  await amy.send({ type: 'list_left_messages' });
+  const list = await amy.waitFor((f) => f.type === 'left_messages' && f.items.length > 0);
+  assert.equal(Object.keys(list.items[0].fields).length, inputs.length);
+  await amy.close();
+});
+
+test('entry buttons reach their designated group; an unknown entry says so and offers the general chat', async () => {
+  const ben = await agentSocket(browser, edge, 'wshop', 'ben', 'ben-password-1');
+  const { w } = await shop({ head: "ChatWidget('openEntry', 'after-sale');" });
+  await w.getByTestId('cw-window').waitFor();
+  await w.getByTestId('cw-input').fill('售后问题');
+  await w.getByTestId('cw-input').press('Enter');
+  await ben.waitFor((f) => f.type === 'message' && f.message.body.text === '售后问题');
+  await ben.close();
+
+  const lost = await shop({ attrs: 'data-entry="no-such-entry"' });
+  await lost.w.getByTestId('cw-launcher').click();
+  const failed = lost.w.getByTestId('cw-failed');
+  await failed.waitFor();
+  assert.equal(await failed.getAttribute('data-code'), 'unknown_entry');
+  assert.match(await failed.textContent(), /该咨询入口不存在/);
+  await lost.w.getByTestId('cw-failed-action').click();
+  await lost.w.getByTestId('cw-input').waitFor();
+  assert.ok((await lost.page.evaluate(() => window.events)).some(([n, d]) => n === 'error' && d.code === 'unknown_entry'));
+});
+
+test('a reload keeps the history; a connection lost mid-typing loses and doubles nothing', async () => {
+  const stateDir = tempDir('cw-widget-');
+  let own = await startEdge({ stateDir });
+  await seedDemo(own, 'wshop', shopConfig());
+  const { page, w } = await shop({ base: own.base });
+  await openChat(w);
+  for (const text of ['第一条', '第二条']) {
+    await w.getByTestId('cw-input').fill(text);
+    await w.getByTestId('cw-input').press('Enter');
+  }
+  await visitorLines(w).filter({ hasText: '第二条' }).and(w.locator('[data-status=sent]')).waitFor();
+  await page.reload();
+  await openChat(w);
+  await visitorLines(w).filter({ hasText: '第二条' }).waitFor();
+  assert.deepEqual(await visitorLines(w).allTextContents().then((t) => t.map((s) => s.replace(/\d\d:\d\d.*/, ''))), ['第一条', '第二条']);
+
+  // The Worker goes away while the shopper types; the message waits, then goes once.
+  const port = own.port;
+  await own.stop();
+  await w.getByTestId('cw-status').filter({ hasText: '正在重连' }).waitFor();
+  await w.getByTestId('cw-input').fill('断线时写的');
+  await w.getByTestId('cw-input').press('Enter');
+  await visitorLines(w).filter({ hasText: '断线时写的' }).and(w.locator('[data-status=sending]')).waitFor();
+  own = await startEdge({ stateDir, port });
+  await visitorLines(w).filter({ hasText: '断线时写的' }).and(w.locator('[data-status=sent]')).waitFor({ timeout: 30_000 });
+  await page.reload();
+  await openChat(w);
+  await visitorLines(w).filter({ hasText: '断线时写的' }).waitFor();
+  assert.equal(await visitorLines(w).count(), 3, 'nothing lost, nothing doubled');
+  await page.context().close();
+  await own.stop();
+});
+
+test('keyboard only: open, write, send; Tab stays in the window; Escape closes it', async () => {
+  const { page, w, frame } = await shop({ attrs: 'data-locale="en"' });
+  await w.getByTestId('cw-launcher').focus();
+  await page.keyboard.press('Enter');
+  await w.getByTestId('cw-input').waitFor();
+  await w.getByTestId('cw-greeting').waitFor();
+  assert.equal(await frame().evaluate(() => document.activeElement?.dataset.testid), 'cw-input');
+  await page.keyboard.type('Hello from the keyboard');
+  await page.keyboard.press('Enter');
+  await w.locator('[data-testid=cw-message][data-status=sent]', { hasText: 'Hello from the keyboard' }).waitFor();
+  for (let i = 0; i < 14; i += 1) {
+    await page.keyboard.press(i % 5 === 4 ? 'Shift+Tab' : 'Tab');
+    assert.equal(await frame().evaluate(() => !!document.activeElement?.closest('.cw-window')), true, `focus left the window after ${i + 1} presses`);
+  }
+  await page.keyboard.press('Escape');
+  await w.getByTestId('cw-window').waitFor({ state: 'detached' });
+  assert.equal(await frame().evaluate(() => document.activeElement?.dataset.testid), 'cw-launcher');
+  await page.context().close();
+});
+
+test('zh-CN and en: every visible string follows data-locale', async () => {
+  for (const [locale, label, placeholder, lang] of [['zh-CN', '在线咨询', '请输入消息', 'zh-CN'], ['en', 'Chat with us', 'Type a message', 'en']]) {
+    const { page, w } = await shop({ attrs: `data-locale="${locale}"` });
+    assert.equal(await w.getByTestId('cw-launcher').getAttribute('aria-label'), label);
+    await openChat(w);
+    assert.match(await w.getByTestId('cw-input').getAttribute('placeholder'), new RegExp(placeholder));
+    assert.equal(await w.locator('.cw').getAttribute('lang'), lang);
+    const text = await w.getByTestId('cw-window').evaluate((el) => el.innerText + [...el.querySelectorAll('[aria-label],[placeholder],[title]')].map((e) => e.getAttribute('aria-label') || e.getAttribute('placeholder') || e.getAttribute('title')).join(' '));
+    if (locale === 'en') assert.doesNotMatch(text.replace('欢迎光临测试商城', '').replace('测试商城', ''), /[\u4e00-\u9fff]/, 'no Chinese left in the English widget');
+    await page.context().close();
+  }
+});
+
+test('axe-core finds no serious or critical violation, closed and open, light and dark', async () => {
+  const axe = fs.readFileSync(path.join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  for (const theme of ['{}', '{"dark":true,"primary":"#f5c518"}']) {
+    const { page, w, frame } = await shop({ attrs: `data-theme='${theme}'` });
+    await w.getByTestId('cw-launcher').waitFor();
+    await frame().evaluate(axe);
+    const scan = () => frame().evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`));
+    assert.deepEqual(await scan(), [], `closed, theme ${theme}`);
+    await openChat(w);
+    await w.getByTestId('cw-input').fill('检查无障碍');
+    await w.getByTestId('cw-input').press('Enter');
+    await visitorLines(w).and(w.locator('[data-status=sent]')).waitFor();
+    await w.getByTestId('cw-emoji').click();
+    assert.deepEqual(await scan(), [], `open, theme ${theme}`);
+    if (theme !== '{}') await page.screenshot({ path: path.join(SHOTS, 'desktop-dark-open.png') });
+    await page.context().close();
+  }
+});
+
+test('theme tokens change the rendering live', async () => {
+  const { page, w } = await shop();
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-closed.png') });
+  const launcher = w.getByTestId('cw-launcher');
+  assert.equal(await launcher.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(20, 86, 240)');
+  await page.evaluate(() => window.ChatWidget('setTheme', { primary: '#ffcc00', shape: 'bar', label: '在线咨询', position: 'left', offsetX: 30 }));
+  await w.getByTestId('cw-launcher-label').filter({ hasText: '在线咨询' }).waitFor();
+  assert.equal(await launcher.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(255, 204, 0)');
+  assert.equal(await launcher.evaluate((el) => getComputedStyle(el).color), 'rgb(0, 0, 0)', 'dark text on a light theme colour');
+  assert.equal(await launcher.evaluate((el) => getComputedStyle(el).borderRadius), '22px');
+  // The loader moves the iframe to the left and sizes it to the wider bar.
+  await page.waitForFunction(() => document.querySelector('iframe[data-testid=cw-frame]').style.left === '0px');
+  const box = await page.locator('iframe[data-testid=cw-frame]').boundingBox();
+  assert.ok(box.x === 0 && box.width > 120, JSON.stringify(box));
+  await page.evaluate(() => window.ChatWidget('setTheme', { dark: true, title: '金牌客服', icon: 'headset', shape: 'rounded' }));
+  await openChat(w);
+  assert.equal(await w.getByTestId('cw-title').textContent(), '金牌客服');
+  assert.equal(await w.getByTestId('cw-window').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(28, 29, 33)');
+  await page.context().close();
+});
+
+test('mobile 390×844: the window takes the whole screen, inputs do not zoom, the page does not scroll behind', async () => {
+  const { page, w } = await shop({ viewport: { width: 390, height: 844 } });
+  await w.getByTestId('cw-launcher').waitFor();
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-closed.png') });
+  await openChat(w);
+  const frameBox = await page.locator('iframe[data-testid=cw-frame]').boundingBox();
+  assert.deepEqual([frameBox.width, frameBox.height], [390, 844]);
+  const windowBox = await w.getByTestId('cw-window').boundingBox();
+  assert.deepEqual([windowBox.width, windowBox.height], [390, 844]);
+  assert.equal(await w.getByTestId('cw-launcher').isVisible(), false);
+  assert.equal(await w.getByTestId('cw-input').evaluate((el) => getComputedStyle(el).fontSize), '16px');
+  assert.ok((await w.getByTestId('cw-close').boundingBox()).height >= 44, 'the close button is easy to hit');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).overflow), 'hidden');
+  await w.getByTestId('cw-input').fill('手机上发的');
+  await w.getByTestId('cw-input').press('Enter');
+  await w.locator('[data-testid=cw-message][data-status=sent]', { hasText: '手机上发的' }).waitFor();
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-open.png') });
+  await w.getByTestId('cw-close').click();
+  await page.waitForFunction(() => getComputedStyle(document.documentElement).overflow !== 'hidden');
+  await page.context().close();
+});
+
+test('the launcher shows soon after the page loads (median of 10, next to the same page without the widget)', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const html = (snippet) => `<!doctype html><html><head><meta charset="utf-8"><title>t</title></head><body><h1>商品</h1>
+    <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)};
+    ChatWidget('on', 'ready', function () { window.readyAt = performance.now(); });</script>${snippet}</body></html>`;
+  await page.route(`${edge.base}/t/with.html`, (r) => r.fulfill({ contentType: 'text/html', body: html(`<script src="${edge.base}/w.js" data-site="wshop" async></script>`) }));
+  await page.route(`${edge.base}/t/without.html`, (r) => r.fulfill({ contentType: 'text/html', body: html('') }));
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const loads = { with: [], without: [] };
+  const after = [];
+  for (let i = 0; i < 10; i += 1) {
+    for (const kind of ['without', 'with']) {
+      await page.goto(`${edge.base}/t/${kind}.html`, { waitUntil: 'load' });
+      if (kind === 'with') {
+        await page.waitForFunction(() => window.readyAt);
+        await widget(page).getByTestId('cw-launcher').waitFor();
+      }
+      const t = await page.evaluate(() => ({ load: performance.getEntriesByType('navigation')[0].loadEventEnd, ready: window.readyAt }));
+      loads[kind].push(t.load);
+      if (kind === 'with') after.push(Math.max(0, t.ready - t.load));
+    }
+  }
+  const figures = { page_load_ms: median(loads.without), page_load_with_widget_ms: median(loads.with), launcher_after_load_ms: median(after) };
+  console.log(`bench: launcher_after_load_ms ${figures.launcher_after_load_ms.toFixed(1)} (page load ${figures.page_load_ms.toFixed(1)} ms without the widget, ${figures.page_load_with_widget_ms.toFixed(1)} ms with it)`);
+  assert.ok(figures.launcher_after_load_ms <= 150, JSON.stringify(figures));
+  await context.close();
+});

@@ -160,6 +160,16 @@ test('a shopper sends text, emoji, an image and a 1 MB PDF; the agent gets each;
   assert.equal(await w.getByTestId('cw-title').textContent(), 'Amy 小美');
   await page.screenshot({ path: path.join(SHOTS, 'desktop-open.png') });
 
+  // Window closed: a reply raises the badge and the page hears `unread`; opening clears it.
+  await w.getByTestId('cw-close').click();
+  await amy.send({ type: 'send', conversation_id: conv, client_id: 'amy-2', body: { kind: 'text', text: '还有其他问题吗？' } });
+  await w.getByTestId('cw-unread').filter({ hasText: '1' }).waitFor();
+  await page.waitForFunction(() => window.events.some(([n, d]) => n === 'unread' && d.count === 1));
+  await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-unread').waitFor({ state: 'detached' });
+  const heard = (await page.evaluate(() => window.events)).map(([n]) => n);
+  for (const name of ['ready', 'open', 'close', 'message', 'unread']) assert.ok(heard.includes(name), `event ${name}: ${heard}`);
+
   // The agent closes: the shopper rates the service.
   await amy.send({ type: 'close', conversation_id: conv });
   await w.getByTestId('cw-rate').waitFor();
@@ -248,6 +258,9 @@ test('with every agent offline the shopper leaves a message, and agents list it'
   await w.getByTestId('cw-input').fill('有人吗？');
   await w.getByTestId('cw-input').press('Enter');
   await w.getByTestId('cw-leave-form').waitFor();
+  // The offline prompt is in the log and the header says where the shopper waits.
+  await w.locator('[data-testid=cw-message][data-author=system]').first().waitFor();
+  await w.getByTestId('cw-status').filter({ hasText: /正在排队，您排在第 \d+ 位/ }).waitFor();
   await w.getByTestId('cw-leave-submit').click();
   assert.ok((await w.locator('.cw-error').count()) > 0, 'required fields are asked for');
   const inputs = await w.locator('[data-testid^=cw-leave-]:is(input, textarea)').evaluateAll((els) => els.map((e) => e.dataset.testid));
@@ -316,6 +329,33 @@ test('a reload keeps the history; a connection lost mid-typing loses and doubles
   await own.stop();
 });
 
+test('one widget however often the snippet is pasted, and it survives single-page-app navigation', async () => {
+  const { page, w } = await shop({ head: '' });
+  await w.getByTestId('cw-launcher').waitFor();
+  await page.evaluate((base) => {
+    const again = document.createElement('script');
+    again.src = `${base}/w.js`;
+    again.dataset.site = 'wshop';
+    document.body.appendChild(again);
+    return new Promise((resolve) => { again.onload = resolve; });
+  }, edge.base);
+  assert.equal(await page.locator('iframe[data-testid=cw-frame]').count(), 1);
+  await openChat(w);
+  await w.getByTestId('cw-input').fill('看看这个商品');
+  await w.getByTestId('cw-input').press('Enter');
+  await visitorLines(w).and(w.locator('[data-status=sent]')).waitFor();
+  // A router replaces the whole page body: the widget is put back and keeps the conversation.
+  await page.evaluate(() => {
+    history.pushState({}, '', '/t/product-42.html');
+    document.body.innerHTML = '<main><h1>商品 42</h1></main>';
+  });
+  await page.locator('iframe[data-testid=cw-frame]').waitFor();
+  await openChat(w);
+  await visitorLines(w).filter({ hasText: '看看这个商品' }).waitFor();
+  assert.equal(await page.locator('iframe[data-testid=cw-frame]').count(), 1);
+  await page.context().close();
+});
+
 test('keyboard only: open, write, send; Tab stays in the window; Escape closes it', async () => {
   const { page, w, frame } = await shop({ attrs: 'data-locale="en"' });
   await w.getByTestId('cw-launcher').focus();
@@ -337,7 +377,7 @@ test('keyboard only: open, write, send; Tab stays in the window; Escape closes i
 });
 
 test('zh-CN and en: every visible string follows data-locale', async () => {
-  for (const [locale, label, placeholder, lang] of [['zh-CN', '在线咨询', '请输入消息', 'zh-CN'], ['en', 'Chat with us', 'Type a message', 'en']]) {
+  for (const [locale, label, placeholder, lang] of [['zh-CN', '在线咨询', '输入消息', 'zh-CN'], ['en', 'Chat with us', 'Type a message', 'en']]) {
     const { page, w } = await shop({ attrs: `data-locale="${locale}"` });
     assert.equal(await w.getByTestId('cw-launcher').getAttribute('aria-label'), label);
     await openChat(w);

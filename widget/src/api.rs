@@ -251,6 +251,18 @@ impl Chat {
         });
     }
 
+    /// Tells the Desk what changed about the visitor's page (single-page-app navigation, new
+    /// custom fields) while a session runs; agents see it in the visitor's profile.
+    pub fn refresh(self, params: &Params) {
+        if self.phase.get_untracked() != Phase::Online {
+            return;
+        }
+        let params = params.clone();
+        leptos::task::spawn_local(async move {
+            let _ = self.open_session(&params, BTreeMap::new(), None).await;
+        });
+    }
+
     /// Sends a message; it shows at once as "sending" and is resent after a reconnect.
     pub fn send(self, body: MessageBody) {
         let key = client::new_client_id();

@@ -36,14 +36,23 @@ pub fn App() -> impl IntoView {
                 chat.start(&p);
             }
         }
-        Command::Page { url, title } => chat.page.set((url, title)),
+        Command::Page { url, title } => {
+            let changed = chat.page.with_untracked(|(u, _)| !u.is_empty() && *u != url);
+            chat.page.set((url, title));
+            if changed {
+                chat.refresh(&p);
+            }
+        }
         Command::Identify(token) => chat.identify(&p, token),
         Command::Open => chat.open.set(true),
         Command::Close => chat.open.set(false),
         Command::Toggle => chat.open.update(|o| *o = !*o),
         Command::Layout(is_narrow) => chat.narrow.set(is_narrow),
         Command::SetTheme(tokens) => chat.theme.update(|t| t.merge(&tokens)),
-        Command::SetCustomFields(fields) => chat.custom_fields.update(|f| f.extend(fields)),
+        Command::SetCustomFields(fields) => {
+            chat.custom_fields.update(|f| f.extend(fields));
+            chat.refresh(&p);
+        }
         Command::SetCards(list, cards) => chat.cards.update(|c| {
             c.insert(list, cards);
         }),

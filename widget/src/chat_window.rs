@@ -52,7 +52,7 @@ pub fn ChatWindow() -> impl IntoView {
         Phase::Offline => Some(strings.reconnecting.to_string()),
         Phase::Failed(..) => None,
         Phase::Online => match chat.queue_position.get() {
-            Some(p) => Some(format!("{}{p}", strings.queued)),
+            Some(p) => Some(strings.queued.replace("{}", &p.to_string())),
             None => chat.agent_name.get().filter(|_| chat.theme.with(|t| !t.title.is_empty())),
         },
     };

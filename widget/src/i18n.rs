@@ -37,7 +37,7 @@ pub struct Strings {
     pub unknown_entry: &'static str,
     /// Button that leaves an unknown entry for the general chat.
     pub general_chat: &'static str,
-    /// Queue position line, before the number.
+    /// Queue position line; `{}` is the position.
     pub queued: &'static str,
     /// Shown while the agent types.
     pub typing: &'static str,
@@ -111,7 +111,7 @@ const ZH: Strings = Strings {
     open_chat: "在线咨询",
     close_chat: "关闭对话",
     title: "在线客服",
-    placeholder: "请输入消息，Enter 发送，Shift+Enter 换行",
+    placeholder: "输入消息，Enter 发送",
     send: "发送",
     connecting: "正在连接…",
     reconnecting: "网络已断开，正在重连…",
@@ -125,7 +125,7 @@ const ZH: Strings = Strings {
     try_again: "重新连接",
     unknown_entry: "该咨询入口不存在或已停用。",
     general_chat: "咨询在线客服",
-    queued: "正在排队，您前面还有：",
+    queued: "正在排队，您排在第 {} 位",
     typing: "客服正在输入…",
     emoji: "表情",
     image: "发送图片",
@@ -165,7 +165,7 @@ const EN: Strings = Strings {
     open_chat: "Chat with us",
     close_chat: "Close chat",
     title: "Support",
-    placeholder: "Type a message. Enter sends, Shift+Enter adds a line",
+    placeholder: "Type a message…",
     send: "Send",
     connecting: "Connecting…",
     reconnecting: "Connection lost, reconnecting…",
@@ -179,7 +179,7 @@ const EN: Strings = Strings {
     try_again: "Try again",
     unknown_entry: "This contact option doesn't exist or is no longer available.",
     general_chat: "Chat with support",
-    queued: "You are in the queue, position ",
+    queued: "You are number {} in the queue",
     typing: "The agent is typing…",
     emoji: "Emoji",
     image: "Send an image",

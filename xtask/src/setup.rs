@@ -71,11 +71,13 @@ fn node_modules() -> Result<()> {
 }
 
 /// Debian packages the tests need, each with a file that shows it is installed.
-const APT_PACKAGES: [(&str, &str); 4] = [
+const APT_PACKAGES: [(&str, &str); 5] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     // CJK glyphs in screenshots of the zh-CN UI.
     ("fonts-noto-cjk", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    // Emoji in screenshots of the widget's picker and messages.
+    ("fonts-noto-color-emoji", "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
     // Runs the Go identity sample of the site-owner guide.
     ("golang-go", "/usr/bin/go"),
 ];
@@ -84,7 +86,7 @@ fn apt_packages() -> Result<()> {
     let missing: Vec<&str> =
         APT_PACKAGES.iter().filter(|(_, file)| !std::path::Path::new(file).exists()).map(|(name, _)| *name).collect();
     if missing.is_empty() {
-        step("setup: chromium, chromium-driver, fonts-noto-cjk, golang-go present");
+        step("setup: chromium, chromium-driver, fonts (CJK, emoji), golang-go present");
         return Ok(());
     }
     step(&format!("setup: apt-get install {} (for browser tests and samples)", missing.join(" ")));

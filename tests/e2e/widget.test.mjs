@@ -252,6 +252,18 @@ test('the pre-chat form checks the answers, then the picked group decides the ag
   await Promise.all([ben.close(), amy.close()]);
 });
 
+test('the Desk itself refuses pre-chat answers and groups the site does not accept', async () => {
+  const post = async (body) => {
+    const res = await fetch(`${edge.base}/api/v1/sites/wform/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return [res.status, (await res.json()).error?.code];
+  };
+  assert.deepEqual(await post({ pre_chat: { name: '王五', phone: '12' } }), [422, 'pre_chat_invalid']);
+  assert.deepEqual(await post({ pre_chat: { name: '王五', phone: '13900000002', age: '30' } }), [422, 'pre_chat_invalid']);
+  assert.deepEqual(await post({ pre_chat: { phone: '13900000002' } }), [422, 'pre_chat_invalid']);
+  assert.deepEqual(await post({ group: 'vip-only' }), [422, 'pre_chat_invalid']);
+  assert.deepEqual(await post({ pre_chat: { name: '王五', phone: '13900000002' }, group: 'aftersale' }), [200, undefined]);
+});
+
 test('with every agent offline the shopper leaves a message, and agents list it', async () => {
   const { w } = await shop({ site: 'woff' });
   await openChat(w);

@@ -37,6 +37,19 @@ pub fn run() -> Result<()> {
     for (package, bench) in [("routing", "assign"), ("identity", "check")] {
         forward_bench_lines(package, bench)?;
     }
+    step("bench: launcher visible after the page's load event (median of 10, headless Chromium)");
+    let out = Command::new("node")
+        .args(["--test", "--test-name-pattern=launcher shows", "tests/e2e/widget.test.mjs"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in text.lines().filter_map(|l| l.trim_start_matches("# ").strip_prefix("bench: ")) {
+        println!("bench: {line}");
+    }
+    if !out.status.success() {
+        return Err(format!("the launcher timing failed:\n{text}"));
+    }
     step("bench: the Desk in workerd (relay vs echo latency, messages per second)");
     let status = Command::new("node")
         .arg(root().join("tests").join("bench").join("desk.mjs"))

@@ -181,6 +181,23 @@ test('a shopper sends text, emoji, an image and a 1 MB PDF; the agent gets each;
   await page.context().close();
 });
 
+test('images pasted into the composer or dropped on the window are sent too', async () => {
+  const amy = await agentSocket(browser, edge, 'wshop', 'amy', 'amy-password-1');
+  const { w, frame } = await shop();
+  await openChat(w);
+  await frame().evaluate((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = (name) => { const dt = new DataTransfer(); dt.items.add(new File([bytes], name, { type: 'image/png' })); return dt; };
+    document.querySelector('[data-testid=cw-input]').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data('pasted.png'), bubbles: true, cancelable: true }));
+    document.querySelector('[data-testid=cw-window]').dispatchEvent(new DragEvent('drop', { dataTransfer: data('dropped.png'), bubbles: true, cancelable: true }));
+  }, PNG.toString('base64'));
+  await w.locator('[data-testid=cw-message][data-status=sent] [data-testid=cw-image]').nth(1).waitFor();
+  await amy.waitFor((f) => f.type === 'message' && f.message.body.name === 'dropped.png');
+  const names = (await amy.messages()).filter((m) => m.body.kind === 'image').map((m) => m.body.name).sort();
+  assert.deepEqual(names, ['dropped.png', 'pasted.png']);
+  await amy.close();
+});
+
 test('a verified shopper sends an order card; a guest gets no card button and the Desk refuses a guest card', async () => {
   const cards = `ChatWidget('setCards', 'orders', [
     { id: 'A1001', title: '蓝牙耳机 Pro', price: '¥199.00', status: '已发货', url: 'https://shop.example/orders/A1001', image: 'https://shop.example/p/1.png' },

@@ -341,11 +341,12 @@ test('a reload keeps the history; a connection lost mid-typing loses and doubles
   await visitorLines(w).filter({ hasText: '第二条' }).waitFor();
   assert.deepEqual(await visitorLines(w).allTextContents().then((t) => t.map((s) => s.replace(/\d\d:\d\d.*/, ''))), ['第一条', '第二条']);
 
-  // The Worker goes away while the shopper types; the message waits, then goes once.
+  // The Worker goes away while the shopper types: the text stays, the message waits, then goes once.
   const port = own.port;
+  await w.getByTestId('cw-input').fill('断线时写的');
   await own.stop();
   await w.getByTestId('cw-status').filter({ hasText: '正在重连' }).waitFor();
-  await w.getByTestId('cw-input').fill('断线时写的');
+  assert.equal(await w.getByTestId('cw-input').inputValue(), '断线时写的');
   await w.getByTestId('cw-input').press('Enter');
   await visitorLines(w).filter({ hasText: '断线时写的' }).and(w.locator('[data-status=sending]')).waitFor();
   own = await startEdge({ stateDir, port });

@@ -12,8 +12,7 @@ use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::lite::{FromJson, Json, ToJson};
 use protocol::{
-    Author, FormFieldInfo, MessageBody, ServerFrame, SessionRequest, SessionResponse, UploadKind, UploadResponse,
-    VisitorFrame, WidgetConfig,
+    Author, FormFieldInfo, MessageBody, ServerFrame, SessionRequest, SessionResponse, VisitorFrame, WidgetConfig,
 };
 
 use crate::host::{self, Params};
@@ -114,8 +113,11 @@ struct Connection {
 
 thread_local! {
     static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
-    /// Files of failed uploads, kept for a retry.
-    static FILES: RefCell<HashMap<String, web_sys::File>> = RefCell::new(HashMap::new());
+}
+
+/// The session token of the running connection, if any.
+pub(crate) fn session_token() -> Option<String> {
+    CONNECTION.with(|c| c.borrow().as_ref().map(|c| c.token.clone()))
 }
 
 fn token_key(site: &str) -> String {
@@ -125,12 +127,6 @@ fn token_key(site: &str) -> String {
 fn pre_chat_key(site: &str, conversation_id: &str) -> String {
     format!("cw:{site}:prechat:{conversation_id}")
 }
-
-/// Image types shown inline; anything else the edge accepts is a file.
-const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-/// File extensions the edge accepts (it checks the bytes; this only spares a doomed upload).
-const FILE_EXTENSIONS: [&str; 12] =
-    ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "txt", "csv", "md", "log"];
 
 impl Chat {
     /// Fresh state with the window closed.
@@ -279,127 +275,6 @@ impl Chat {
         }
     }
 
-    /// Sends a failed line again (re-uploading a file whose upload failed).
-    pub fn retry(self, params: &Params, key: String) {
-        let Some(body) = self.timeline.try_update(|t| t.retry(&key)).flatten() else { return };
-        match FILES.with(|f| f.borrow_mut().remove(&key)) {
-            Some(file) => self.upload(params, key, file),
-            None => {
-                send_frame(&VisitorFrame::Send { client_id: key, body });
-            }
-        }
-    }
-
-    /// Checks a picked, pasted or dropped file against the site's caps and types, then uploads it
-    /// with progress and sends it as an image or file message. Refusals are shown, nothing is sent.
-    pub fn send_file(self, params: &Params, file: web_sys::File) {
-        let strings = crate::i18n::strings(&params.locale);
-        let content_type = file.type_();
-        let is_image = IMAGE_TYPES.contains(&content_type.as_str());
-        let name = file.name();
-        let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        if !is_image && !FILE_EXTENSIONS.contains(&extension.as_str()) {
-            self.notice.set(Some(format!("{}{name}", strings.unsupported_file)));
-            return;
-        }
-        let size = file.size() as u64;
-        let config = self.config.get_untracked().unwrap_or_default();
-        let cap = if is_image { config.max_image_bytes } else { config.max_file_bytes };
-        if size > cap {
-            self.notice.set(Some(format!("{}{} MB", strings.too_large, cap / (1024 * 1024))));
-            return;
-        }
-        let key = client::new_client_id();
-        let body = if is_image {
-            MessageBody::Image { upload_id: String::new(), name, size, content_type }
-        } else {
-            MessageBody::File { upload_id: String::new(), name, size, content_type }
-        };
-        if is_image {
-            // Shown from the visitor's own bytes while it uploads.
-            if let Ok(url) = web_sys::Url::create_object_url_with_blob(&file) {
-                self.upload_urls.update(|u| {
-                    u.insert(key.clone(), url);
-                });
-            }
-        }
-        self.notice.set(None);
-        self.timeline.update(|t| t.push_local(key.clone(), Author::Visitor, body, client::now_ms()));
-        self.upload(params, key, file);
-    }
-
-    fn upload(self, params: &Params, key: String, file: web_sys::File) {
-        let Some(token) = CONNECTION.with(|c| c.borrow().as_ref().map(|c| c.token.clone())) else {
-            self.timeline.update(|t| t.fail(&key));
-            FILES.with(|f| f.borrow_mut().insert(key, file));
-            return;
-        };
-        let url = format!("/api/v1/sites/{}/uploads?name={}", params.site, js_sys::encode_uri_component(&file.name()));
-        self.progress.update(|p| {
-            p.insert(key.clone(), 0.0);
-        });
-        leptos::task::spawn_local(async move {
-            let progress_key = key.clone();
-            let progress = self.progress;
-            let answer = client::upload(&url, &token, &file, move |f| {
-                progress.update(|p| {
-                    p.insert(progress_key.clone(), f);
-                })
-            })
-            .await;
-            self.progress.update(|p| {
-                p.remove(&key);
-            });
-            match answer.map(|text| UploadResponse::from_text(&text).ok_or(FetchError::Decode)) {
-                Ok(Ok(up)) => {
-                    let body = match up.kind {
-                        UploadKind::Image => MessageBody::Image {
-                            upload_id: up.upload_id.clone(),
-                            name: up.name,
-                            size: up.size,
-                            content_type: up.content_type,
-                        },
-                        UploadKind::File => MessageBody::File {
-                            upload_id: up.upload_id.clone(),
-                            name: up.name,
-                            size: up.size,
-                            content_type: up.content_type,
-                        },
-                    };
-                    self.upload_urls.update(|u| {
-                        u.insert(up.upload_id, up.url);
-                    });
-                    self.timeline.update(|t| t.set_body(&key, body.clone()));
-                    send_frame(&VisitorFrame::Send { client_id: key, body });
-                }
-                Ok(Err(err)) | Err(err) => {
-                    self.notice.set(Some(error_parts(&err).1));
-                    self.timeline.update(|t| t.fail(&key));
-                    FILES.with(|f| f.borrow_mut().insert(key, file));
-                }
-            }
-        });
-    }
-
-    /// Fetches a fresh signed link for an upload shown from history (once per upload).
-    pub fn load_upload_url(self, params: &Params, upload_id: String) {
-        if upload_id.is_empty() || self.upload_urls.with_untracked(|u| u.contains_key(&upload_id)) {
-            return;
-        }
-        let Some(token) = CONNECTION.with(|c| c.borrow().as_ref().map(|c| c.token.clone())) else { return };
-        self.upload_urls.update(|u| {
-            u.insert(upload_id.clone(), String::new());
-        });
-        let path = format!("/api/v1/sites/{}/uploads/{upload_id}/meta", params.site);
-        leptos::task::spawn_local(async move {
-            if let Ok(Some(up)) = client::get_text(&path, &token).await.map(|t| UploadResponse::from_text(&t)) {
-                self.upload_urls.update(|u| {
-                    u.insert(upload_id, up.url);
-                });
-            }
-        });
-    }
-
     /// Submits the leave-message form.
     pub fn leave_message(self, fields: BTreeMap<String, String>) {
         if send_frame(&VisitorFrame::LeaveMessage { fields }) {
@@ -455,7 +330,7 @@ impl Chat {
     }
 }
 
-fn send_frame(frame: &VisitorFrame) -> bool {
+pub(crate) fn send_frame(frame: &VisitorFrame) -> bool {
     let text = frame.to_json().to_text();
     CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|conn| conn.socket.send_text(&text)))
 }

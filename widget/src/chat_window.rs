@@ -81,9 +81,16 @@ pub fn ChatWindow() -> impl IntoView {
         _ => {}
     };
     let drop_params = params.clone();
+    // What the bottom of the window shows; a memo, so a reconnect (Online -> Offline -> Online)
+    // never rebuilds the composer and loses what the visitor is typing.
+    let mode = Memo::new(move |_| match chat.phase.get() {
+        Phase::Failed(code, _) => Bottom::Failed(code),
+        _ if !chat.pre_chat_done.get() => Bottom::PreChat,
+        _ => Bottom::Composer,
+    });
     let bottom = move || {
-        let phase = chat.phase.get();
-        if let Phase::Failed(code, _) = &phase {
+        let mode = mode.get();
+        if let Bottom::Failed(code) = &mode {
             let p = params.clone();
             let unknown_entry = code == "unknown_entry";
             let retry = move |_| {
@@ -102,7 +109,7 @@ pub fn ChatWindow() -> impl IntoView {
             }
             .into_any();
         }
-        if !chat.pre_chat_done.get() {
+        if mode == Bottom::PreChat {
             return view! { <PreChat /> }.into_any();
         }
         view! { <Composer /> }.into_any()
@@ -166,6 +173,17 @@ pub fn ChatWindow() -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// What the bottom of the window shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Bottom {
+    /// The session failed, with this code.
+    Failed(String),
+    /// The pre-chat form.
+    PreChat,
+    /// The composer.
+    Composer,
 }
 
 /// A line re-renders when it is stored, fails, or its upload finishes.

@@ -15,6 +15,7 @@ mod host;
 mod i18n;
 mod launcher;
 mod theme;
+mod upload;
 
 /// Mounts the widget; wasm-bindgen calls this when the module loads (not in unit tests, which
 /// mount single components themselves).

@@ -56,6 +56,11 @@ before(async () => {
       routing: { fallback_group: 'presale', visitor_picks_group: ['presale', 'aftersale'] },
     }),
     woff: shopConfig(),
+    wlimit: shopConfig({ rate_limits: { sessions_per_ip: 60, logins_per_ip: 10, messages_per_visitor: 2 } }),
+    wrule: shopConfig({
+      pre_chat: [{ name: 'topic', label: '咨询类型', kind: 'select', required: true, options: ['买东西', '退货'] }],
+      routing: { fallback_group: 'presale', rules: [{ name: '退货走售后', pre_chat_field: 'topic', equals: '退货', group: 'aftersale' }] },
+    }),
   })) {
     await seedDemo(edge, site, config);
   }
@@ -267,6 +272,35 @@ test('the pre-chat form checks the answers, then the picked group decides the ag
   await ben.waitFor((f) => f.type === 'message' && f.message.body.text === '我要退货');
   assert.equal((await amy.messages()).length, 0, 'the presale agent never got it');
   await Promise.all([ben.close(), amy.close()]);
+});
+
+test('a pre-chat answer routes by the site\'s rules', async () => {
+  const ben = await agentSocket(browser, edge, 'wrule', 'ben', 'ben-password-1');
+  const { w } = await shop({ site: 'wrule' });
+  await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-pre-topic').selectOption('退货');
+  await w.getByTestId('cw-pre-submit').click();
+  await w.getByTestId('cw-input').fill('耳机坏了想退');
+  await w.getByTestId('cw-input').press('Enter');
+  await ben.waitFor((f) => f.type === 'message' && f.message.body.text === '耳机坏了想退');
+  await ben.close();
+});
+
+test('a refused message shows as failed with a retry, and the retry sends it once', async () => {
+  const { w } = await shop({ site: 'wlimit' });
+  await openChat(w);
+  for (const text of ['一', '二', '三']) {
+    await w.getByTestId('cw-input').fill(text);
+    await w.getByTestId('cw-input').press('Enter');
+  }
+  const third = visitorLines(w).filter({ hasText: '三' });
+  await third.and(w.locator('[data-status=failed]')).waitFor();
+  await w.getByTestId('cw-notice').waitFor();
+  // The bucket refills (2 per 6 s); the retry goes through and the line is stored once.
+  await new Promise((r) => setTimeout(r, 3_500));
+  await third.getByTestId('cw-retry').click();
+  await third.and(w.locator('[data-status=sent]')).waitFor();
+  assert.equal(await visitorLines(w).count(), 3);
 });
 
 test('the Desk itself refuses pre-chat answers and groups the site does not accept', async () => {

@@ -113,8 +113,8 @@ fn samples_visitor() -> Vec<VisitorFrame> {
 #[test]
 fn server_frames_read_like_serde() {
     for frame in samples_server() {
-        let text = serde_json::to_string(&frame).unwrap();
-        let pretty = serde_json::to_string_pretty(&frame).unwrap();
+        let text = serde_json::to_string(&frame).expect("encodes");
+        let pretty = serde_json::to_string_pretty(&frame).expect("encodes");
         assert_eq!(ServerFrame::from_text(&text), Some(frame.clone()), "{text}");
         // Pretty-printed text (other whitespace) reads the same.
         assert_eq!(ServerFrame::from_text(&pretty), Some(frame), "{pretty}");
@@ -124,7 +124,7 @@ fn server_frames_read_like_serde() {
 #[test]
 fn agent_only_frames_are_ignored_not_misread() {
     let frame = ServerFrame::ConversationRemoved { conversation_id: "c1".into() };
-    assert_eq!(ServerFrame::from_text(&serde_json::to_string(&frame).unwrap()), None);
+    assert_eq!(ServerFrame::from_text(&serde_json::to_string(&frame).expect("encodes")), None);
     assert_eq!(ServerFrame::from_text(r#"{"type":"ack","client_id":"x"}"#), None);
 }
 
@@ -153,7 +153,7 @@ fn session_bodies_agree_with_serde() {
         group: Some("aftersale".into()),
         channel: Some("mobile_web".into()),
     };
-    let back: SessionRequest = serde_json::from_str(&request.to_json().to_text()).unwrap();
+    let back: SessionRequest = serde_json::from_str(&request.to_json().to_text()).expect("serde reads it");
     assert_eq!(back, request);
 
     let response = SessionResponse {
@@ -178,12 +178,12 @@ fn session_bodies_agree_with_serde() {
             max_file_bytes: 20 * 1024 * 1024,
         },
     };
-    let text = serde_json::to_string(&response).unwrap();
+    let text = serde_json::to_string(&response).expect("encodes");
     assert_eq!(SessionResponse::from_text(&text), Some(response));
     // An older edge without the newer config fields still reads, with defaults.
     let old = r#"{"visitor_id":"v","conversation_id":"c","token":"t","verified":false,"visitor_name":"n","config":{"site_name":"s","greeting":"g"}}"#;
-    let read = SessionResponse::from_text(old).unwrap();
-    assert_eq!(read.config, serde_json::from_str::<SessionResponse>(old).unwrap().config);
+    let read = SessionResponse::from_text(old).expect("lite reads it");
+    assert_eq!(read.config, serde_json::from_str::<SessionResponse>(old).expect("serde reads it").config);
 }
 
 #[test]
@@ -196,16 +196,16 @@ fn upload_and_error_bodies_agree_with_serde() {
         kind: UploadKind::File,
         url: "/api/v1/sites/demo/uploads/u1?exp=1&sig=ab".into(),
     };
-    assert_eq!(UploadResponse::from_text(&serde_json::to_string(&upload).unwrap()), Some(upload));
+    assert_eq!(UploadResponse::from_text(&serde_json::to_string(&upload).expect("encodes")), Some(upload));
     let error = ErrorBody::new("upload_too_large", "this upload is larger than this site's limit of 10 bytes");
-    assert_eq!(ErrorBody::from_text(&serde_json::to_string(&error).unwrap()), Some(error));
+    assert_eq!(ErrorBody::from_text(&serde_json::to_string(&error).expect("encodes")), Some(error));
 }
 
 #[test]
 fn parse_agrees_with_serde_on_strings_and_refuses_bad_json() {
     let escaped = r#"["\u00e9\ud83d\ude00\/\b\f", "plain", -12, 3.5e-2, true, null, {}]"#;
-    let ours = parse(escaped).unwrap();
-    let theirs: serde_json::Value = serde_json::from_str(escaped).unwrap();
+    let ours = parse(escaped).expect("valid JSON");
+    let theirs: serde_json::Value = serde_json::from_str(escaped).expect("valid JSON");
     assert_eq!(ours.items()[0].as_str(), theirs[0].as_str());
     assert_eq!(ours.items()[2], Json::Num("-12".into()));
     for bad in [
@@ -237,7 +237,7 @@ fn parse_agrees_with_serde_on_strings_and_refuses_bad_json() {
 fn truncated_and_corrupted_frames_never_panic() {
     let mut checked = 0;
     for frame in samples_server() {
-        let text = serde_json::to_string(&frame).unwrap();
+        let text = serde_json::to_string(&frame).expect("encodes");
         let bytes = text.as_bytes();
         for cut in 0..bytes.len() {
             if let Ok(prefix) = std::str::from_utf8(&bytes[..cut]) {

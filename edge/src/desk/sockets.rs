@@ -162,6 +162,11 @@ impl SocketIndex {
         self.visitors.get(conversation_id).is_some_and(|l| !l.is_empty())
     }
 
+    /// How many agent sockets are open.
+    pub fn agent_count(&self) -> usize {
+        self.agents.len()
+    }
+
     /// How many sockets an agent has open.
     pub fn agent_sockets(&self, agent_id: &str) -> usize {
         self.agents.iter().filter(|(_, a, _)| a == agent_id).count()

@@ -7,6 +7,33 @@ use serde::{Deserialize, Serialize};
 
 use crate::frames::{ConversationSummary, Presence};
 
+/// Frames the Desk sends only to agents' consoles, on the agent socket next to [`crate::ServerFrame`]
+/// (a separate enum, so the widget's exhaustive matches on `ServerFrame` stay as they are).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConsoleFrame {
+    /// The site-wide lists (answer to `board`, pushed again whenever they change).
+    Board {
+        /// The lists.
+        board: Board,
+    },
+    /// A visitor's sidebar (answer to `profile`).
+    Profile {
+        /// The profile.
+        profile: VisitorProfile,
+    },
+    /// Today's figures (answer to `stats`): one row, or one per agent for admins.
+    Stats {
+        /// Per agent.
+        agents: Vec<AgentDayStats>,
+    },
+    /// The quick phrases the agent may use (answer to `phrases` and to every change).
+    Phrases {
+        /// Shared phrases first, then the agent's own.
+        items: Vec<Phrase>,
+    },
+}
+
 /// The site-wide lists every agent of a site sees, pushed whenever one of them changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -188,6 +215,13 @@ pub struct AgentDayStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_frames_are_not_server_frames() {
+        let text = serde_json::to_string(&ConsoleFrame::Phrases { items: vec![] }).unwrap();
+        assert_eq!(text, r#"{"type":"phrases","items":[]}"#);
+        assert!(serde_json::from_str::<crate::ServerFrame>(&text).is_err());
+    }
 
     #[test]
     fn an_empty_board_parses_from_an_empty_object() {

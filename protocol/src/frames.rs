@@ -267,7 +267,7 @@ pub enum AgentFrame {
         /// Conversation id.
         conversation_id: String,
     },
-    /// Ask for the site-wide lists (answered with `board`, which is also pushed on change).
+    /// Ask for the site-wide lists (answered with [`crate::ConsoleFrame::Board`], also pushed on change).
     Board,
     /// Ask for the sidebar of a conversation's visitor.
     Profile {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use protocol::{
-    AgentDayStats, AgentFrame, Board, ConversationSummary, GroupAvailability, Presence, ServerFrame, TeamMember,
+    AgentDayStats, AgentFrame, Board, ConsoleFrame, ConversationSummary, GroupAvailability, Presence, TeamMember,
     VisitorProfile,
 };
 use routing::{AgentId, AgentStatus, ConvId, ConvState, Event, Millis, DAY, MINUTE};
@@ -34,15 +34,15 @@ impl Desk {
                 rejected(self.route(event)?)
             }
             AgentFrame::Board => {
-                sockets::send(ws, &ServerFrame::Board { board: self.board()? });
+                sockets::send_console(ws, &ConsoleFrame::Board { board: self.board()? });
                 Ok(())
             }
             AgentFrame::Profile { conversation_id } => {
-                sockets::send(ws, &ServerFrame::Profile { profile: self.profile(&conversation_id)? });
+                sockets::send_console(ws, &ConsoleFrame::Profile { profile: self.profile(&conversation_id)? });
                 Ok(())
             }
             AgentFrame::Stats => {
-                sockets::send(ws, &ServerFrame::Stats { agents: self.day_stats(agent_id)? });
+                sockets::send_console(ws, &ConsoleFrame::Stats { agents: self.day_stats(agent_id)? });
                 Ok(())
             }
             AgentFrame::Phrases => self.send_phrases(ws, agent_id),
@@ -71,7 +71,7 @@ impl Desk {
             return;
         }
         match self.board() {
-            Ok(board) => self.with_sockets(|s| s.to_agents(&ServerFrame::Board { board })),
+            Ok(board) => self.with_sockets(|s| s.to_consoles(&ConsoleFrame::Board { board })),
             Err(err) => worker::console_error!("board update failed: {err:?}"),
         }
     }
@@ -223,7 +223,7 @@ impl Desk {
     }
 
     fn send_phrases(&self, ws: &WebSocket, agent_id: &str) -> EdgeResult<()> {
-        sockets::send(ws, &ServerFrame::Phrases { items: self.store()?.phrases(agent_id)? });
+        sockets::send_console(ws, &ConsoleFrame::Phrases { items: self.store()?.phrases(agent_id)? });
         Ok(())
     }
 

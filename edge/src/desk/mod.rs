@@ -406,6 +406,7 @@ impl Desk {
                         return Err(EdgeError::BadRequest("a conversation is rated after it is closed".into()));
                     }
                     self.store()?.rate(&conversation_id, score, &comment, now_ms())?;
+                    self.lists_changed();
                     sockets::send(ws, &ServerFrame::Rated { conversation_id, score });
                     Ok(())
                 }

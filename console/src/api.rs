@@ -106,6 +106,7 @@ thread_local! {
     static SOCKET: RefCell<Option<Socket>> = const { RefCell::new(None) };
     static LINKS_ASKED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
     static LAST_TYPING: Cell<f64> = const { Cell::new(0.0) };
+    static TYPING_GENERATION: Cell<u32> = const { Cell::new(0) };
 }
 
 impl Desk {
@@ -486,9 +487,23 @@ impl Desk {
     }
 
     fn alert_new_chat(self, summary: &ConversationSummary) {
-        self.alert.set(Some(summary.visitor_name.clone()));
+        let name = summary.visitor_name.clone();
+        self.alert.set(Some(name.clone()));
         beep();
-        notify(&summary.visitor_name);
+        notify(&name);
+        after(6_000, move || {
+            if self.alert.get_untracked().as_deref() == Some(name.as_str()) {
+                self.alert.set(None);
+            }
+        });
+    }
+}
+
+/// Runs `f` once after `ms` milliseconds (UI timers only: toasts, typing indicators).
+fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(f);
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
     }
 }
 
@@ -619,6 +634,19 @@ impl SocketEvents for Events {
             }
             ServerFrame::LeftMessages { items } => desk.left.set(items),
             ServerFrame::Typing { conversation_id, from, typing } if from == "visitor" => {
+                // A visitor who stops without saying so (closed tab) stops showing as typing.
+                let generation = TYPING_GENERATION.with(|g| g.get().wrapping_add(1));
+                TYPING_GENERATION.with(|g| g.set(generation));
+                if typing {
+                    let id = conversation_id.clone();
+                    after(8_000, move || {
+                        if TYPING_GENERATION.with(Cell::get) == generation {
+                            desk.typing.update(|t| {
+                                t.remove(&id);
+                            });
+                        }
+                    });
+                }
                 desk.typing.update(|t| {
                     if typing {
                         t.insert(conversation_id);
@@ -684,7 +712,7 @@ impl SocketEvents for Events {
             }
             ConsoleFrame::Profile { profile } => {
                 desk.profiles.update(|p| {
-                    p.insert(profile.conversation_id.clone(), profile);
+                    p.insert(profile.conversation_id.clone(), *profile);
                 });
             }
             ConsoleFrame::Stats { agents } => desk.stats.set(agents),

@@ -61,8 +61,8 @@ pub fn Composer() -> impl IntoView {
         <div class="composer">
             <div class="toolbar" role="toolbar">
                 <button type="button" class="tool" data-testid="emoji-toggle" aria-label=strings.emoji on:click=move |_| toggle(Pop::Emoji)>"😊"</button>
-                <label class="tool" title=format!("{} / {}", strings.image, strings.file)>
-                    "📎"
+                <label class="tool">
+                    {strings.image}" / "{strings.file}
                     <input type="file" class="visually-hidden" data-testid="upload-input" multiple node_ref=files on:change=on_files />
                 </label>
                 <button type="button" class="tool" data-testid="card-toggle" on:click=move |_| toggle(Pop::Card)>{strings.card}</button>
@@ -146,7 +146,7 @@ fn Phrases(insert: Callback<String>) -> impl IntoView {
                         view! {
                             <li>
                                 <button type="button" class="ghost phrase" data-testid="phrase" on:click=move |_| insert.run(text.clone())>
-                                    {phrase.shared.then(|| "🏷 ")}{phrase.text.clone()}
+                                    {phrase.shared.then_some("★ ")}{phrase.text.clone()}
                                 </button>
                                 {may_delete.then(|| view! {
                                     <button type="button" class="ghost" aria-label=strings.delete data-testid="phrase-delete" on:click=move |_| desk.delete_phrase(id.clone())>"×"</button>

@@ -45,7 +45,7 @@ pub fn Conversation() -> impl IntoView {
                                 .unwrap_or(id)
                         }}
                     </strong>
-                    <span class="state" data-testid="conv-state">{state}</span>
+                    <span class="state" data-testid="conv-state" data-state=state>{move || strings.state(&state())}</span>
                     {move || {
                         let id = desk.selected.get().unwrap_or_default();
                         desk.visitor_online.with(|v| v.get(&id).copied()).map(|on| view! {

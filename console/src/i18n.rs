@@ -96,7 +96,31 @@ strings! {
     csat: "满意度", "CSAT";
     new_chat: "新会话", "New chat";
     shortcuts: "Alt+↓ 下一个会话 · Alt+↑ 上一个 · Enter 发送", "Alt+↓ next chat · Alt+↑ previous · Enter sends";
+    state_new: "新会话", "new";
+    state_queued: "排队中", "queued";
+    state_offered: "待接入", "pending";
+    state_active: "进行中", "active";
+    state_dormant: "待重新接入", "dormant";
+    state_bot: "机器人接待", "bot";
+    state_expired: "已过期", "expired";
+    state_closed: "已结束", "closed";
     read_only: "只读：接入后才能回复", "Read only: accept or pick up to reply";
+}
+
+impl Strings {
+    /// A conversation state (`ConversationSummary::state`) in words.
+    pub fn state(&self, state: &str) -> &'static str {
+        match state {
+            "new" => self.state_new,
+            "queued" => self.state_queued,
+            "offered" => self.state_offered,
+            "active" => self.state_active,
+            "dormant" => self.state_dormant,
+            "bot" => self.state_bot,
+            "expired" => self.state_expired,
+            _ => self.state_closed,
+        }
+    }
 }
 
 /// The strings for a locale tag; Chinese unless it starts with `en`.

@@ -51,7 +51,6 @@ pub fn Bubble(line: Line, read_seq: Signal<u64>) -> impl IntoView {
             let label = format!("{name} · {} KB", size.div_ceil(1024));
             view! {
                 <p class="file">
-                    "📎 "
                     {move || match desk.link(&upload_id) {
                         Some(url) => view! { <a data-testid="msg-file" href=url download=name.clone() title=strings.download>{label.clone()}</a> }.into_any(),
                         None => view! { <span data-testid="msg-file">{label.clone()}</span> }.into_any(),

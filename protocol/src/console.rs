@@ -20,7 +20,7 @@ pub enum ConsoleFrame {
     /// A visitor's sidebar (answer to `profile`).
     Profile {
         /// The profile.
-        profile: VisitorProfile,
+        profile: Box<VisitorProfile>,
     },
     /// Today's figures (answer to `stats`): one row, or one per agent for admins.
     Stats {
@@ -218,21 +218,22 @@ mod tests {
 
     #[test]
     fn console_frames_are_not_server_frames() {
-        let text = serde_json::to_string(&ConsoleFrame::Phrases { items: vec![] }).unwrap();
+        let text = serde_json::to_string(&ConsoleFrame::Phrases { items: vec![] }).expect("serialize");
         assert_eq!(text, r#"{"type":"phrases","items":[]}"#);
         assert!(serde_json::from_str::<crate::ServerFrame>(&text).is_err());
     }
 
     #[test]
     fn an_empty_board_parses_from_an_empty_object() {
-        let board: Board = serde_json::from_str("{}").unwrap();
+        let board: Board = serde_json::from_str("{}").expect("parse");
         assert_eq!(board, Board::default());
     }
 
     #[test]
     fn a_profile_parses_with_only_some_fields() {
         let p: VisitorProfile =
-            serde_json::from_str(r#"{"conversation_id":"c1","verified":true,"custom_fields":{"vipNo":"v1"}}"#).unwrap();
+            serde_json::from_str(r#"{"conversation_id":"c1","verified":true,"custom_fields":{"vipNo":"v1"}}"#)
+                .expect("parse");
         assert!(p.verified);
         assert_eq!(p.custom_fields["vipNo"], "v1");
         assert!(p.past.is_empty());

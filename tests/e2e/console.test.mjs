@@ -3,7 +3,7 @@
 //
 // The shopper types text through the real widget (it has that control). The widget has no UI yet
 // for images, cards, the rating or the leave-message form, so for those the shopper uses a real
-// visitor socket (tests/e2e/ws-client.js, loaded into the shopper's page) on a session from
+// visitor socket (tests/e2e/ws-client.js, opened in a second tab of the shopper's browser context) on a session from
 // `POST /sessions` with the same identity token: a verified visitor shares its conversation
 // across sessions, so both sockets speak for the same shopper in the same conversation.
 import { after, before, test } from 'node:test';
@@ -79,23 +79,25 @@ async function agentPage(siteId, agent, { viewport = { width: 1440, height: 900 
 }
 
 /** A page on the edge's origin with a visitor socket (DeskClient) on a fresh session. */
-async function visitorPage(siteId, request = {}, page = null) {
-  if (!page) {
-    page = await (await browser.newContext()).newPage();
-    await page.goto(`${edge.base}/api/v1/health`);
-  }
+async function visitorPage(siteId, request = {}, context = null) {
+  // A page served by the edge itself (a WebSocket from a page Playwright fulfilled by `route`
+  // does not connect in Chromium).
+  const page = await (context ?? await browser.newContext()).newPage();
+  await page.goto(`${edge.base}/api/v1/health`);
   await page.addScriptTag({ path: WS_CLIENT });
   const session = await page.evaluate(async ({ siteId, request }) => {
     const res = await fetch(`/api/v1/sites/${siteId}/sessions`, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request),
     });
     const s = await res.json();
+    if (!res.ok) return s;
     window.frames_ = [];
     window.shopper = new window.DeskClient(siteId, s.token);
     const hook = () => window.shopper.ws.addEventListener('message', (e) => window.frames_.push(JSON.parse(e.data)));
     hook();
     return s;
   }, { siteId, request });
+  assert.ok(session.token, `session refused: ${JSON.stringify(session)}`);
   await page.waitForFunction(() => window.shopper.ready);
   return { page, session };
 }
@@ -148,13 +150,13 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
 
   // The same shopper's second session carries what the widget cannot set yet: custom fields,
   // page, pre-chat answers.
-  const { session } = await visitorPage('cons', {
+  const { page: socket, session } = await visitorPage('cons', {
     identity,
     custom_fields: { vipNo: 'vip12138', vipName: '金卡会员' },
     page_url: `${edge.base}/shop/order-1001.html`,
     page_title: '订单 1001 · Console Shop',
     pre_chat: { topic: '订单' },
-  }, shopper);
+  }, shopper.context());
   const conv = session.conversation_id;
 
   // Alice gets it in her pending list (presale accepts by hand), with an alert, and accepts.
@@ -187,11 +189,11 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
   await w.locator('[data-testid=cw-message][data-author=agent]', { hasText: '我来帮您查一下' }).waitFor();
 
   // The shopper sends an image, a file and an order card (visitor socket).
-  const img = await visitorUpload(shopper, 'cons', session.token, 'shoe.png', png);
-  await visitorSend(shopper, { kind: 'image', upload_id: img.upload_id, name: img.name, size: img.size, content_type: img.content_type });
-  const doc = await visitorUpload(shopper, 'cons', session.token, 'receipt.pdf', pdf);
-  await visitorSend(shopper, { kind: 'file', upload_id: doc.upload_id, name: doc.name, size: doc.size, content_type: doc.content_type });
-  await visitorSend(shopper, { kind: 'card', list: 'orders', id: '1001', title: '跑步鞋 Air 42码', price: '¥399.00', status: '待发货', url: 'https://shop.example/orders/1001' });
+  const img = await visitorUpload(socket, 'cons', session.token, 'shoe.png', png);
+  await visitorSend(socket, { kind: 'image', upload_id: img.upload_id, name: img.name, size: img.size, content_type: img.content_type });
+  const doc = await visitorUpload(socket, 'cons', session.token, 'receipt.pdf', pdf);
+  await visitorSend(socket, { kind: 'file', upload_id: doc.upload_id, name: doc.name, size: doc.size, content_type: doc.content_type });
+  await visitorSend(socket, { kind: 'card', list: 'orders', id: '1001', title: '跑步鞋 Air 42码', price: '¥399.00', status: '待发货', url: 'https://shop.example/orders/1001' });
   const log = alice.getByTestId('log');
   await log.locator('[data-author=visitor][data-kind=image] img').waitFor();
   await log.locator('[data-author=visitor][data-kind=file] a[data-testid=msg-file]', { hasText: 'receipt.pdf' }).waitFor();
@@ -220,17 +222,17 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
   await alice.getByTestId('card-url-input').fill('https://shop.example/p/air-43');
   await alice.getByTestId('card-send').click();
   await log.locator('[data-author=agent] [data-testid=msg-card]', { hasText: '43码' }).waitFor();
-  await shopper.waitForFunction(() => {
+  await socket.waitForFunction(() => {
     const kinds = [...window.shopper.messages.values()].filter((m) => m.author.role === 'agent').map((m) => m.body.kind);
     return ['text', 'image', 'file', 'card'].every((k) => kinds.includes(k));
   });
   await w.locator('[data-testid=cw-message][data-author=agent]', { hasText: '我来帮您查一下' }).waitFor();
 
   // Typing both ways.
-  await shopper.evaluate(() => window.shopper.ws.send(JSON.stringify({ type: 'typing', typing: true })));
+  await socket.evaluate(() => window.shopper.ws.send(JSON.stringify({ type: 'typing', typing: true })));
   await alice.locator('[data-testid=visitor-typing]:not(.hidden)').waitFor();
   await alice.getByTestId('reply-input').pressSequentially('稍');
-  await waitFrame(shopper, (f) => f.type === 'typing' && f.from === 'agent' && f.typing);
+  await waitFrame(socket, (f) => f.type === 'typing' && f.from === 'agent' && f.typing);
   await alice.getByTestId('reply-input').fill('');
 
   await alice.screenshot({ path: path.join(SHOT_DIR, 'console-live.png') });
@@ -258,9 +260,9 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
 
   // Bob closes; the shopper is asked to rate and rates 5; the closed list shows it.
   await bob.getByTestId('close').click();
-  await waitFrame(shopper, (f) => f.type === 'status' && f.state === 'closed');
-  await shopper.evaluate(() => window.shopper.ws.send(JSON.stringify({ type: 'rate', score: 5, comment: '很满意' })));
-  await waitFrame(shopper, (f) => f.type === 'rated' && f.score === 5);
+  await waitFrame(socket, (f) => f.type === 'status' && f.state === 'closed');
+  await socket.evaluate(() => window.shopper.ws.send(JSON.stringify({ type: 'rate', score: 5, comment: '很满意' })));
+  await waitFrame(socket, (f) => f.type === 'rated' && f.score === 5);
   await bob.locator('[data-testid=list-closed] [data-testid=score]', { hasText: '★★★★★' }).waitFor();
 
   // Figures: Bob's own day, and the site view for Alice (admin).

@@ -38,7 +38,10 @@ impl Desk {
                 Ok(())
             }
             AgentFrame::Profile { conversation_id } => {
-                sockets::send_console(ws, &ConsoleFrame::Profile { profile: self.profile(&conversation_id)? });
+                sockets::send_console(
+                    ws,
+                    &ConsoleFrame::Profile { profile: Box::new(self.profile(&conversation_id)?) },
+                );
                 Ok(())
             }
             AgentFrame::Stats => {

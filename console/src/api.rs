@@ -671,6 +671,14 @@ impl SocketEvents for Events {
             | ServerFrame::Typing { .. }
             | ServerFrame::Read { .. }
             | ServerFrame::Rated { .. } => {}
+            ServerFrame::Rejected { client_id, code, message } => {
+                // Nothing was stored: the reply is not sent again (the agent sees why).
+                let mut box_ = outbox();
+                box_.retain(|o| o.client_id != client_id);
+                save_outbox(&box_);
+                desk.timelines.update(|t| t.values_mut().for_each(|tl| tl.fail(&client_id)));
+                desk.notice.set(Some(format!("{code}: {message}")));
+            }
             ServerFrame::Error { code, message } => {
                 if code == "unauthorized" {
                     desk.forget();

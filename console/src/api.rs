@@ -626,9 +626,6 @@ impl SocketEvents for Events {
                 save_outbox(&box_);
                 desk.timelines.update(|t| t.entry(conversation_id).or_default().ack(&client_id, seq));
             }
-            ServerFrame::Rejected { client_id, .. } => {
-                desk.timelines.update(|t| t.values_mut().for_each(|tl| tl.fail(&client_id)));
-            }
             ServerFrame::ConversationRemoved { conversation_id } => {
                 desk.conversations.update(|list| list.retain(|c| c.conversation_id != conversation_id));
             }

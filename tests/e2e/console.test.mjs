@@ -1,8 +1,9 @@
 // The agent console (workbench) end to end: real Worker in workerd, headless Chromium, one
 // browser context for the shopper and one per agent.
 //
-// The shopper types text through the real widget (it has that control). The widget has no UI yet
-// for images, cards, the rating or the leave-message form, so for those the shopper uses a real
+// The shopper answers the pre-chat form and types text through the real widget. This suite was
+// written while the widget had no UI for images, cards, the rating or the leave-message form, so
+// for those the shopper uses a real
 // visitor socket (tests/e2e/ws-client.js, opened in a second tab of the shopper's browser context) on a session from
 // `POST /sessions` with the same identity token: a verified visitor shares its conversation
 // across sessions, so both sockets speak for the same shopper in the same conversation.
@@ -144,6 +145,9 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
   await shopper.goto(`${edge.base}/shop/order-1001.html`);
   const w = widget(shopper);
   await w.getByTestId('cw-launcher').click();
+  // The site asks a pre-chat question first.
+  await w.getByTestId('cw-pre-topic').selectOption('订单');
+  await w.getByTestId('cw-pre-submit').click();
   await w.getByTestId('cw-input').fill('你好，我的订单 1001 什么时候发货？');
   await w.getByTestId('cw-input').press('Enter');
   await w.locator('[data-testid=cw-message][data-author=visitor][data-status=sent]').first().waitFor();

@@ -24,6 +24,8 @@ pub trait SocketEvents: 'static {
     fn frame(&self, frame: ServerFrame);
     /// The connection went up (`true`) or down (`false`).
     fn connected(&self, up: bool);
+    /// A text frame that is not a [`ServerFrame`] (the console's own frames); ignored by default.
+    fn other(&self, _text: &str) {}
 }
 
 struct Inner {
@@ -125,8 +127,9 @@ impl Socket {
                     return;
                 };
                 let events = inner.borrow().events.clone();
-                if let Some(frame) = events.decode(&text) {
-                    events.frame(frame);
+                match events.decode(&text) {
+                    Some(frame) => events.frame(frame),
+                    None => events.other(&text),
                 }
             }
         });

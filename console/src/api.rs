@@ -1,16 +1,20 @@
-//! All of the console's network code and its reactive state: login, the agent socket, frames.
+//! All of the console's network code and its reactive state: login, the agent socket, frames,
+//! uploads with progress, signed links, and the new-chat alert (sound and notification).
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use client::timeline::Timeline;
 use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::{
-    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, ConversationSummary, MessageBody, ServerFrame,
+    AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, Board, ConsoleFrame, ConversationSummary,
+    LeftMessage, MessageBody, Phrase, Presence, ServerFrame, UploadKind, UploadResponse, VisitorProfile,
 };
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// A logged-in agent, kept in `sessionStorage` so a reload resumes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,17 +27,45 @@ pub struct Session {
     pub name: String,
     /// Agent token.
     pub token: String,
+    /// Sees the whole site's figures and manages shared phrases.
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// An upload on its way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// Local id.
+    pub id: String,
+    /// File name.
+    pub name: String,
+    /// Percent sent, 0-100.
+    pub percent: u32,
+    /// Set when it failed.
+    pub failed: Option<String>,
 }
 
 const SESSION_KEY: &str = "console:session";
+const OUTBOX_KEY: &str = "console:outbox";
+const PRESENCE_KEY: &str = "console:presence";
+
+/// An unacknowledged reply, kept in `sessionStorage` so a reload resends it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Outgoing {
+    conversation_id: String,
+    client_id: String,
+    body: MessageBody,
+}
 
 /// The console's reactive state; `Copy`, shared through context.
 #[derive(Debug, Clone, Copy)]
 pub struct Desk {
     /// The logged-in agent.
     pub session: RwSignal<Option<Session>>,
-    /// Conversations, most recently active first.
+    /// The agent's own conversations (offered, active, dormant), most recently active first.
     pub conversations: RwSignal<Vec<ConversationSummary>>,
+    /// The site-wide lists.
+    pub board: RwSignal<Board>,
     /// The conversation on screen.
     pub selected: RwSignal<Option<String>>,
     /// Messages per conversation.
@@ -42,10 +74,39 @@ pub struct Desk {
     pub unread: RwSignal<HashMap<String, u32>>,
     /// Whether the socket is live.
     pub online: RwSignal<bool>,
+    /// The agent's chosen presence.
+    pub presence: RwSignal<Presence>,
+    /// Visitor sidebars by conversation.
+    pub profiles: RwSignal<HashMap<String, VisitorProfile>>,
+    /// Quick phrases.
+    pub phrases: RwSignal<Vec<Phrase>>,
+    /// Today's figures (own row, or every agent's for admins).
+    pub stats: RwSignal<Vec<AgentDayStats>>,
+    /// Whether the stats panel is open.
+    pub stats_open: RwSignal<bool>,
+    /// Conversations whose visitor is typing.
+    pub typing: RwSignal<HashSet<String>>,
+    /// Highest `seq` the visitor has read, by conversation.
+    pub visitor_read: RwSignal<HashMap<String, u64>>,
+    /// Whether the visitor's widget is connected, by conversation.
+    pub visitor_online: RwSignal<HashMap<String, bool>>,
+    /// Leave-message submissions, newest first.
+    pub left: RwSignal<Vec<LeftMessage>>,
+    /// Uploads on their way.
+    pub uploads: RwSignal<Vec<Upload>>,
+    /// Signed download links by upload id.
+    pub links: RwSignal<HashMap<String, String>>,
+    /// The last refusal or failure, shown until the next action.
+    pub notice: RwSignal<Option<String>>,
+    /// The newest new-chat alert (visitor name), shown as a toast.
+    pub alert: RwSignal<Option<String>>,
 }
 
 thread_local! {
     static SOCKET: RefCell<Option<Socket>> = const { RefCell::new(None) };
+    static LINKS_ASKED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    static LAST_TYPING: Cell<f64> = const { Cell::new(0.0) };
+    static TYPING_GENERATION: Cell<u32> = const { Cell::new(0) };
 }
 
 impl Desk {
@@ -54,12 +115,44 @@ impl Desk {
         let desk = Self {
             session: RwSignal::new(None),
             conversations: RwSignal::new(Vec::new()),
+            board: RwSignal::new(Board::default()),
             selected: RwSignal::new(None),
             timelines: RwSignal::new(HashMap::new()),
             unread: RwSignal::new(HashMap::new()),
             online: RwSignal::new(false),
+            presence: RwSignal::new(Presence::Online),
+            profiles: RwSignal::new(HashMap::new()),
+            phrases: RwSignal::new(Vec::new()),
+            stats: RwSignal::new(Vec::new()),
+            stats_open: RwSignal::new(false),
+            typing: RwSignal::new(HashSet::new()),
+            visitor_read: RwSignal::new(HashMap::new()),
+            visitor_online: RwSignal::new(HashMap::new()),
+            left: RwSignal::new(Vec::new()),
+            uploads: RwSignal::new(Vec::new()),
+            links: RwSignal::new(HashMap::new()),
+            notice: RwSignal::new(None),
+            alert: RwSignal::new(None),
         };
+        if let Some(presence) =
+            client::session_get(PRESENCE_KEY).and_then(|p| serde_json::from_str::<Presence>(&p).ok())
+        {
+            desk.presence.set(presence);
+        }
         if let Some(session) = client::session_get(SESSION_KEY).and_then(|s| serde_json::from_str::<Session>(&s).ok()) {
+            // Replies that were not acknowledged before the reload are shown and sent again.
+            let outbox = outbox();
+            let author = Author::Agent { id: session.agent_id.clone(), name: session.name.clone() };
+            desk.timelines.update(|t| {
+                for o in outbox {
+                    t.entry(o.conversation_id).or_default().push_local(
+                        o.client_id,
+                        author.clone(),
+                        o.body,
+                        client::now_ms(),
+                    );
+                }
+            });
             desk.connect(session);
         }
         desk
@@ -69,15 +162,25 @@ impl Desk {
     pub async fn login(self, site: String, agent: String, password: String) -> Result<(), FetchError> {
         let path = format!("/api/v1/sites/{site}/agents/login");
         let answer: AgentLoginResponse = client::post_json(&path, &AgentLoginRequest { agent, password }).await?;
-        let session = Session { site, agent_id: answer.agent_id, name: answer.name, token: answer.token };
+        let session =
+            Session { site, agent_id: answer.agent_id, name: answer.name, token: answer.token, admin: answer.admin };
         client::session_set(SESSION_KEY, &serde_json::to_string(&session).unwrap_or_default());
+        self.set_presence_local(Presence::Online);
+        ask_notification_permission();
         self.connect(session);
         Ok(())
     }
 
-    /// Logs out: forgets the session and closes the socket.
+    /// Logs out: tells routing the agent is offline, forgets the session and closes the socket.
     pub fn logout(self) {
+        send(&AgentFrame::Presence { status: Presence::Offline });
+        self.forget();
+    }
+
+    fn forget(self) {
         client::session_remove(SESSION_KEY);
+        client::session_remove(OUTBOX_KEY);
+        client::session_remove(PRESENCE_KEY);
         SOCKET.with(|s| {
             if let Some(socket) = s.borrow_mut().take() {
                 socket.close();
@@ -87,6 +190,7 @@ impl Desk {
         self.conversations.set(Vec::new());
         self.timelines.set(HashMap::new());
         self.selected.set(None);
+        self.board.set(Board::default());
     }
 
     fn connect(self, session: Session) {
@@ -97,13 +201,47 @@ impl Desk {
         SOCKET.with(|s| *s.borrow_mut() = Some(socket));
     }
 
-    /// Shows a conversation and fetches what is missing of it.
+    fn set_presence_local(self, status: Presence) {
+        self.presence.set(status);
+        client::session_set(PRESENCE_KEY, &serde_json::to_string(&status).unwrap_or_default());
+    }
+
+    /// Changes the agent's presence; routing learns it at once.
+    pub fn set_presence(self, status: Presence) {
+        self.set_presence_local(status);
+        send(&AgentFrame::Presence { status });
+    }
+
+    /// Shows a conversation and fetches what is missing of it and its visitor's sidebar.
     pub fn select(self, conversation_id: String) {
         self.unread.update(|u| {
             u.remove(&conversation_id);
         });
+        self.notice.set(None);
         self.selected.set(Some(conversation_id.clone()));
         self.sync(&conversation_id);
+        send(&AgentFrame::Profile { conversation_id });
+    }
+
+    /// Selects the next (`step` 1) or previous (`step` -1) conversation of the agent's own lists.
+    pub fn select_next(self, step: i32) {
+        let ids: Vec<String> = self.conversations.with_untracked(|list| {
+            let mut ids: Vec<String> =
+                list.iter().filter(|c| c.state == "offered").map(|c| c.conversation_id.clone()).collect();
+            ids.extend(list.iter().filter(|c| c.state != "offered").map(|c| c.conversation_id.clone()));
+            ids
+        });
+        if ids.is_empty() {
+            return;
+        }
+        let current = self.selected.get_untracked().and_then(|s| ids.iter().position(|i| *i == s));
+        let len = ids.len() as i32;
+        let next = match current {
+            Some(i) => (i as i32 + step).rem_euclid(len),
+            None if step < 0 => len - 1,
+            None => 0,
+        };
+        self.select(ids[next as usize].clone());
     }
 
     fn sync(self, conversation_id: &str) {
@@ -111,18 +249,32 @@ impl Desk {
         send(&AgentFrame::Sync { conversation_id: conversation_id.to_string(), after_seq });
     }
 
-    /// Sends a reply into the selected conversation.
+    /// Tells the visitor how far the agent has read the selected conversation.
+    fn mark_read(self, conversation_id: &str) {
+        let seq = self.timelines.with_untracked(|t| t.get(conversation_id).map_or(0, Timeline::last_seq));
+        if seq > 0 {
+            send(&AgentFrame::Read { conversation_id: conversation_id.to_string(), seq });
+        }
+    }
+
+    /// Sends a text reply into the selected conversation.
     pub fn reply(self, text: String) {
         let text = text.trim().to_string();
+        if text.is_empty() {
+            return;
+        }
+        self.typing_stopped();
+        self.send_body(MessageBody::Text { text });
+    }
+
+    /// Sends any message body into the selected conversation (shown at once, resent until stored).
+    pub fn send_body(self, body: MessageBody) {
         let (Some(conversation_id), Some(session)) = (self.selected.get_untracked(), self.session.get_untracked())
         else {
             return;
         };
-        if text.is_empty() {
-            return;
-        }
+        self.notice.set(None);
         let client_id = client::new_client_id();
-        let body = MessageBody::Text { text };
         let author = Author::Agent { id: session.agent_id, name: session.name };
         self.timelines.update(|t| {
             t.entry(conversation_id.clone()).or_default().push_local(
@@ -132,12 +284,271 @@ impl Desk {
                 client::now_ms(),
             )
         });
+        let mut box_ = outbox();
+        box_.push(Outgoing {
+            conversation_id: conversation_id.clone(),
+            client_id: client_id.clone(),
+            body: body.clone(),
+        });
+        save_outbox(&box_);
         send(&AgentFrame::Send { conversation_id, client_id, body });
     }
+
+    /// Accepts an offered conversation, or re-activates a dormant one.
+    pub fn accept(self, conversation_id: String) {
+        send(&AgentFrame::Accept { conversation_id });
+    }
+
+    /// Picks a bot-list or expired conversation up.
+    pub fn pick_up(self, conversation_id: String) {
+        send(&AgentFrame::PickUp { conversation_id });
+    }
+
+    /// Transfers a conversation to an agent or a group.
+    pub fn transfer(self, conversation_id: String, to_agent: Option<String>, to_group: Option<String>) {
+        send(&AgentFrame::Transfer { conversation_id, to_agent, to_group });
+    }
+
+    /// Closes a conversation (the visitor is then asked for a rating).
+    pub fn close(self, conversation_id: String) {
+        send(&AgentFrame::Close { conversation_id });
+    }
+
+    /// Asks for today's figures.
+    pub fn ask_stats(self) {
+        send(&AgentFrame::Stats);
+    }
+
+    /// Adds a quick phrase.
+    pub fn save_phrase(self, text: String, shared: bool) {
+        send(&AgentFrame::SavePhrase { id: None, text, shared });
+    }
+
+    /// Deletes a quick phrase.
+    pub fn delete_phrase(self, id: String) {
+        send(&AgentFrame::DeletePhrase { id });
+    }
+
+    /// The agent typed in the composer (sent at most every 3 seconds).
+    pub fn typing(self) {
+        let Some(conversation_id) = self.selected.get_untracked() else { return };
+        let now = js_sys::Date::now();
+        if now - LAST_TYPING.get() > 3_000.0 {
+            LAST_TYPING.set(now);
+            send(&AgentFrame::Typing { conversation_id, typing: true });
+        }
+    }
+
+    /// The agent sent or left the composer.
+    pub fn typing_stopped(self) {
+        let Some(conversation_id) = self.selected.get_untracked() else { return };
+        if LAST_TYPING.replace(0.0) > 0.0 {
+            send(&AgentFrame::Typing { conversation_id, typing: false });
+        }
+    }
+
+    /// The signed link of an upload (fetched once with the agent's token; `None` until known).
+    pub fn link(self, upload_id: &str) -> Option<String> {
+        if let Some(url) = self.links.with(|l| l.get(upload_id).cloned()) {
+            return Some(url);
+        }
+        let first = LINKS_ASKED.with(|a| a.borrow_mut().insert(upload_id.to_string()));
+        if first {
+            let upload_id = upload_id.to_string();
+            leptos::task::spawn_local(async move {
+                if let Some(meta) = self.upload_meta(&upload_id).await {
+                    self.links.update(|l| {
+                        l.insert(upload_id, meta.url);
+                    });
+                }
+            });
+        }
+        None
+    }
+
+    async fn upload_meta(self, upload_id: &str) -> Option<UploadResponse> {
+        let session = self.session.get_untracked()?;
+        let path = format!("/api/v1/sites/{}/uploads/{upload_id}/meta", session.site);
+        let headers = web_sys::Headers::new().ok()?;
+        headers.set("authorization", &format!("Bearer {}", session.token)).ok()?;
+        let init = web_sys::RequestInit::new();
+        init.set_method("GET");
+        init.set_headers(&headers);
+        let request = web_sys::Request::new_with_str_and_init(&path, &init).ok()?;
+        let response =
+            wasm_bindgen_futures::JsFuture::from(web_sys::window()?.fetch_with_request(&request)).await.ok()?;
+        let response: web_sys::Response = response.dyn_into().ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Uploads a file into the selected conversation with progress, then sends it as an image or
+    /// file message.
+    pub fn upload(self, file: web_sys::File) {
+        let (Some(conversation_id), Some(session)) = (self.selected.get_untracked(), self.session.get_untracked())
+        else {
+            return;
+        };
+        let id = client::new_client_id();
+        let name = file.name();
+        self.uploads.update(|u| u.push(Upload { id: id.clone(), name: name.clone(), percent: 0, failed: None }));
+        let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
+        let url = format!(
+            "/api/v1/sites/{}/uploads?name={}&conversation={}",
+            session.site,
+            String::from(js_sys::encode_uri_component(&name)),
+            String::from(js_sys::encode_uri_component(&conversation_id)),
+        );
+        if xhr.open("POST", &url).is_err() {
+            return;
+        }
+        let _ = xhr.set_request_header("authorization", &format!("Bearer {}", session.token));
+        let set = move |id: &str, f: &dyn Fn(&mut Upload)| {
+            self.uploads.update(|u| {
+                if let Some(up) = u.iter_mut().find(|x| x.id == id) {
+                    f(up);
+                }
+            })
+        };
+        let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new({
+            let id = id.clone();
+            move |e: web_sys::ProgressEvent| {
+                if e.length_computable() && e.total() > 0.0 {
+                    let percent = (e.loaded() / e.total() * 100.0).round() as u32;
+                    set(&id, &|u| u.percent = percent.min(100));
+                }
+            }
+        });
+        if let Ok(upload) = xhr.upload() {
+            upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        }
+        on_progress.forget();
+        let on_done = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new({
+            let xhr = xhr.clone();
+            move |_| {
+                let status = xhr.status().unwrap_or(0);
+                let text = xhr.response_text().ok().flatten().unwrap_or_default();
+                match serde_json::from_str::<UploadResponse>(&text) {
+                    Ok(up) if (200..300).contains(&status) => {
+                        self.uploads.update(|u| u.retain(|x| x.id != id));
+                        self.links.update(|l| {
+                            l.insert(up.upload_id.clone(), up.url.clone());
+                        });
+                        let body = match up.kind {
+                            UploadKind::Image => MessageBody::Image {
+                                upload_id: up.upload_id,
+                                name: up.name,
+                                size: up.size,
+                                content_type: up.content_type,
+                            },
+                            UploadKind::File => MessageBody::File {
+                                upload_id: up.upload_id,
+                                name: up.name,
+                                size: up.size,
+                                content_type: up.content_type,
+                            },
+                        };
+                        self.send_body(body);
+                    }
+                    _ => {
+                        let why = serde_json::from_str::<protocol::ErrorBody>(&text)
+                            .map(|e| e.error.message)
+                            .unwrap_or_else(|_| format!("HTTP {status}"));
+                        set(&id, &|u| u.failed = Some(why.clone()));
+                    }
+                }
+            }
+        });
+        xhr.set_onloadend(Some(on_done.as_ref().unchecked_ref()));
+        on_done.forget();
+        let _ = xhr.send_with_opt_blob(Some(&file));
+    }
+
+    /// Drops a failed upload from the list.
+    pub fn dismiss_upload(self, id: &str) {
+        self.uploads.update(|u| u.retain(|x| x.id != id));
+    }
+
+    /// Every conversation the agent can see, own lists first, for looking up a summary.
+    pub fn summary_of(self, conversation_id: &str) -> Option<ConversationSummary> {
+        let mine = self.conversations.with(|l| l.iter().find(|c| c.conversation_id == conversation_id).cloned());
+        mine.or_else(|| {
+            self.board.with(|b| {
+                [&b.queued, &b.bot, &b.expired, &b.dormant]
+                    .into_iter()
+                    .flatten()
+                    .find(|c| c.conversation_id == conversation_id)
+                    .cloned()
+            })
+        })
+    }
+
+    fn alert_new_chat(self, summary: &ConversationSummary) {
+        let name = summary.visitor_name.clone();
+        self.alert.set(Some(name.clone()));
+        beep();
+        notify(&name);
+        after(6_000, move || {
+            if self.alert.get_untracked().as_deref() == Some(name.as_str()) {
+                self.alert.set(None);
+            }
+        });
+    }
+}
+
+/// Runs `f` once after `ms` milliseconds (UI timers only: toasts, typing indicators).
+fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(f);
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+    }
+}
+
+fn outbox() -> Vec<Outgoing> {
+    client::session_get(OUTBOX_KEY).and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+}
+
+fn save_outbox(items: &[Outgoing]) {
+    client::session_set(OUTBOX_KEY, &serde_json::to_string(items).unwrap_or_default());
 }
 
 fn send(frame: &AgentFrame) -> bool {
     SOCKET.with(|s| s.borrow().as_ref().is_some_and(|socket| socket.send(frame)))
+}
+
+/// A short two-tone chime through Web Audio (no asset to load).
+fn beep() {
+    let Ok(ctx) = web_sys::AudioContext::new() else { return };
+    let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+    osc.set_type(web_sys::OscillatorType::Sine);
+    let now = ctx.current_time();
+    osc.frequency().set_value(880.0);
+    let _ = osc.frequency().set_value_at_time(660.0, now + 0.12);
+    gain.gain().set_value(0.08);
+    let _ = gain.gain().linear_ramp_to_value_at_time(0.0, now + 0.3);
+    let _ = osc.connect_with_audio_node(&gain);
+    let _ = gain.connect_with_audio_node(&ctx.destination());
+    let _ = osc.start();
+    let _ = osc.stop_with_when(now + 0.3);
+}
+
+fn ask_notification_permission() {
+    if web_sys::Notification::permission() == web_sys::NotificationPermission::Default {
+        let _ = web_sys::Notification::request_permission();
+    }
+}
+
+fn notify(visitor: &str) {
+    if web_sys::Notification::permission() != web_sys::NotificationPermission::Granted {
+        return;
+    }
+    let options = web_sys::NotificationOptions::new();
+    options.set_body(visitor);
+    options.set_tag("console-new-chat");
+    let _ = web_sys::Notification::new_with_options("新会话 · New chat", &options);
 }
 
 struct Events {
@@ -155,8 +566,17 @@ impl SocketEvents for Events {
         match frame {
             ServerFrame::Ready { .. } => {
                 desk.online.set(true);
+                let presence = desk.presence.get_untracked();
+                if presence != Presence::Online {
+                    send(&AgentFrame::Presence { status: presence });
+                }
+                send(&AgentFrame::Board);
+                send(&AgentFrame::Phrases);
+                send(&AgentFrame::ListLeftMessages);
+                send(&AgentFrame::Stats);
                 if let Some(selected) = desk.selected.get_untracked() {
                     desk.sync(&selected);
+                    send(&AgentFrame::Profile { conversation_id: selected });
                 }
                 let pending: Vec<(String, String, MessageBody)> = desk.timelines.with_untracked(|t| {
                     t.iter()
@@ -168,10 +588,18 @@ impl SocketEvents for Events {
                 }
             }
             ServerFrame::Conversations { conversations } => desk.conversations.set(conversations),
-            ServerFrame::ConversationUpdated { conversation } => desk.conversations.update(|list| {
-                list.retain(|c| c.conversation_id != conversation.conversation_id);
-                list.insert(0, conversation);
-            }),
+            ServerFrame::ConversationUpdated { conversation } => {
+                let known = desk.conversations.with_untracked(|l| {
+                    l.iter().any(|c| c.conversation_id == conversation.conversation_id && c.state == conversation.state)
+                });
+                if !known && matches!(conversation.state.as_str(), "offered" | "active") {
+                    desk.alert_new_chat(&conversation);
+                }
+                desk.conversations.update(|list| {
+                    list.retain(|c| c.conversation_id != conversation.conversation_id);
+                    list.insert(0, conversation);
+                });
+            }
             ServerFrame::Message { message } => {
                 let conversation_id = message.conversation_id.clone();
                 let from_visitor = matches!(message.author, Author::Visitor);
@@ -179,31 +607,80 @@ impl SocketEvents for Events {
                     .timelines
                     .try_update(|t| t.entry(conversation_id.clone()).or_default().apply(message))
                     .unwrap_or(false);
-                if is_new && from_visitor && desk.selected.get_untracked().as_deref() != Some(conversation_id.as_str())
-                {
-                    desk.unread.update(|u| *u.entry(conversation_id).or_default() += 1);
+                if from_visitor {
+                    desk.typing.update(|t| {
+                        t.remove(&conversation_id);
+                    });
+                }
+                let selected = desk.selected.get_untracked().as_deref() == Some(conversation_id.as_str());
+                if is_new && from_visitor && !selected {
+                    desk.unread.update(|u| *u.entry(conversation_id.clone()).or_default() += 1);
+                }
+                if selected && from_visitor {
+                    desk.mark_read(&conversation_id);
                 }
             }
             ServerFrame::Ack { client_id, conversation_id, seq } => {
+                let mut box_ = outbox();
+                box_.retain(|o| o.client_id != client_id);
+                save_outbox(&box_);
                 desk.timelines.update(|t| t.entry(conversation_id).or_default().ack(&client_id, seq));
-            }
-            ServerFrame::Rejected { client_id, .. } => {
-                desk.timelines.update(|t| t.values_mut().for_each(|tl| tl.fail(&client_id)));
             }
             ServerFrame::ConversationRemoved { conversation_id } => {
                 desk.conversations.update(|list| list.retain(|c| c.conversation_id != conversation_id));
             }
-            // Typing, read receipts, presence and left messages get their views with the console issue.
+            ServerFrame::LeftMessages { items } => desk.left.set(items),
+            ServerFrame::Typing { conversation_id, from, typing } if from == "visitor" => {
+                // A visitor who stops without saying so (closed tab) stops showing as typing.
+                let generation = TYPING_GENERATION.with(|g| g.get().wrapping_add(1));
+                TYPING_GENERATION.with(|g| g.set(generation));
+                if typing {
+                    let id = conversation_id.clone();
+                    after(8_000, move || {
+                        if TYPING_GENERATION.with(Cell::get) == generation {
+                            desk.typing.update(|t| {
+                                t.remove(&id);
+                            });
+                        }
+                    });
+                }
+                desk.typing.update(|t| {
+                    if typing {
+                        t.insert(conversation_id);
+                    } else {
+                        t.remove(&conversation_id);
+                    }
+                });
+            }
+            ServerFrame::Read { conversation_id, from, seq } if from == "visitor" => {
+                desk.visitor_read.update(|r| {
+                    let slot = r.entry(conversation_id).or_default();
+                    *slot = (*slot).max(seq);
+                });
+            }
+            ServerFrame::VisitorPresence { conversation_id, online } => {
+                desk.visitor_online.update(|v| {
+                    v.insert(conversation_id, online);
+                });
+            }
             ServerFrame::Status { .. }
             | ServerFrame::LeaveMessageForm { .. }
             | ServerFrame::Typing { .. }
             | ServerFrame::Read { .. }
-            | ServerFrame::VisitorPresence { .. }
-            | ServerFrame::LeftMessages { .. }
             | ServerFrame::Rated { .. } => {}
-            ServerFrame::Error { code, .. } => {
+            ServerFrame::Rejected { client_id, code, message } => {
+                // Nothing was stored: the reply is not sent again (the agent sees why).
+                let mut box_ = outbox();
+                box_.retain(|o| o.client_id != client_id);
+                save_outbox(&box_);
+                desk.timelines.update(|t| t.values_mut().for_each(|tl| tl.fail(&client_id)));
+                desk.notice.set(Some(format!("{code}: {message}")));
+            }
+            ServerFrame::Error { code, message } => {
                 if code == "unauthorized" {
-                    desk.logout();
+                    desk.forget();
+                } else {
+                    desk.notice.set(Some(format!("{code}: {message}")));
                 }
             }
         }
@@ -212,6 +689,39 @@ impl SocketEvents for Events {
     fn connected(&self, up: bool) {
         if !up {
             self.desk.online.set(false);
+        }
+    }
+
+    fn other(&self, text: &str) {
+        let desk = self.desk;
+        let Ok(frame) = serde_json::from_str::<ConsoleFrame>(text) else { return };
+        match frame {
+            ConsoleFrame::Board { board } => {
+                let left_before = desk.board.with_untracked(|b| b.left_messages);
+                if board.left_messages != left_before {
+                    send(&AgentFrame::ListLeftMessages);
+                }
+                // A conversation read from a site list (bot list) is kept current.
+                if let Some(selected) = desk.selected.get_untracked() {
+                    let known = desk.timelines.with_untracked(|t| t.get(&selected).map_or(0, Timeline::last_seq));
+                    let newer = [&board.queued, &board.bot, &board.expired, &board.dormant]
+                        .into_iter()
+                        .flatten()
+                        .any(|c| c.conversation_id == selected && c.last_seq > known);
+                    if newer {
+                        desk.sync(&selected);
+                    }
+                }
+                desk.board.set(board);
+                send(&AgentFrame::Stats);
+            }
+            ConsoleFrame::Profile { profile } => {
+                desk.profiles.update(|p| {
+                    p.insert(profile.conversation_id.clone(), *profile);
+                });
+            }
+            ConsoleFrame::Stats { agents } => desk.stats.set(agents),
+            ConsoleFrame::Phrases { items } => desk.phrases.set(items),
         }
     }
 }

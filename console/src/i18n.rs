@@ -1,67 +1,127 @@
-//! Every string the console shows, in zh-CN and en.
+//! Every string the console shows, in zh-CN and en (one table, one row per string).
 
-/// The console's strings in one language.
-#[derive(Debug)]
-pub struct Strings {
-    /// Product title.
-    pub title: &'static str,
-    /// Site id field.
-    pub site: &'static str,
-    /// Agent name field.
-    pub agent: &'static str,
-    /// Password field.
-    pub password: &'static str,
-    /// Login button.
-    pub login: &'static str,
-    /// Logout button.
-    pub logout: &'static str,
-    /// Conversation list heading.
-    pub conversations: &'static str,
-    /// Shown when there are no conversations.
-    pub no_conversations: &'static str,
-    /// Shown when none is selected.
-    pub pick_one: &'static str,
-    /// Reply placeholder.
-    pub reply: &'static str,
-    /// Send button.
-    pub send: &'static str,
-    /// Connection lost banner.
-    pub reconnecting: &'static str,
-    /// Status of an unsent reply.
-    pub sending: &'static str,
+macro_rules! strings {
+    ($($key:ident: $zh:expr, $en:expr;)*) => {
+        /// The console's strings in one language (each field's doc is its English text).
+        #[derive(Debug)]
+        pub struct Strings {
+            $(#[doc = $en] pub $key: &'static str,)*
+        }
+        const ZH: Strings = Strings { $($key: $zh,)* };
+        const EN: Strings = Strings { $($key: $en,)* };
+    };
 }
 
-const ZH: Strings = Strings {
-    title: "客服工作台",
-    site: "站点",
-    agent: "客服账号",
-    password: "密码",
-    login: "登录",
-    logout: "退出",
-    conversations: "会话",
-    no_conversations: "暂无会话",
-    pick_one: "选择左侧的会话开始回复",
-    reply: "输入回复，Enter 发送",
-    send: "发送",
-    reconnecting: "连接已断开，正在重连…",
-    sending: "发送中",
-};
+strings! {
+    title: "客服工作台", "Agent workbench";
+    site: "站点", "Site";
+    agent: "客服账号", "Agent";
+    password: "密码", "Password";
+    login: "登录", "Log in";
+    logout: "退出", "Log out";
+    conversations: "会话", "Conversations";
+    pick_one: "选择左侧的会话开始回复", "Pick a conversation on the left to reply";
+    reply: "输入回复，Enter 发送，Shift+Enter 换行", "Type a reply: Enter sends, Shift+Enter for a new line";
+    send: "发送", "Send";
+    reconnecting: "连接已断开，正在重连…", "Connection lost, reconnecting…";
+    sending: "发送中", "Sending";
+    status: "状态", "Status";
+    online: "在线", "Online";
+    away: "离开", "Away";
+    offline: "离线", "Offline";
+    pending: "待接入", "Pending";
+    mine: "我的会话", "My chats";
+    dormant: "待重新接入", "Dormant";
+    queued: "排队中", "Queued";
+    bot: "机器人接待", "Bot list";
+    expired: "已过期", "Expired";
+    left_messages: "留言", "Left messages";
+    closed_today: "今日已结束", "Closed today";
+    accept: "接入", "Accept";
+    reactivate: "重新激活", "Re-activate";
+    pick_up: "人工接管", "Pick up";
+    transfer: "转接", "Transfer";
+    close: "结束会话", "Close";
+    cancel: "取消", "Cancel";
+    to_agent: "转给客服", "To an agent";
+    to_group: "转给分组", "To a group";
+    available: "可接待", "available";
+    busy: "已满", "full";
+    visitor_typing: "对方正在输入…", "The visitor is typing…";
+    visitor_online: "访客在线", "Visitor online";
+    visitor_left: "访客已离开", "Visitor left";
+    read: "已读", "Read";
+    emoji: "表情", "Emoji";
+    image: "图片", "Image";
+    file: "文件", "File";
+    card: "卡片", "Card";
+    phrases: "快捷回复", "Quick phrases";
+    new_phrase: "新的快捷回复", "New quick phrase";
+    add: "添加", "Add";
+    delete: "删除", "Delete";
+    shared: "全站共享", "Shared with the site";
+    card_title: "标题", "Title";
+    card_id: "编号", "Id";
+    card_price: "价格", "Price";
+    card_status: "状态", "Status";
+    card_url: "链接 (http/https)", "Link (http/https)";
+    card_image: "图片链接", "Picture link";
+    open: "打开", "Open";
+    download: "下载", "Download";
+    upload_failed: "上传失败", "Upload failed";
+    visitor: "访客信息", "Visitor";
+    verified: "已验证", "Verified";
+    guest: "游客", "Guest";
+    verified_by: "验证字段", "Verified by";
+    name: "姓名", "Name";
+    phone: "电话", "Phone";
+    custom_fields: "自定义字段", "Custom fields";
+    crm_contact: "CRM 联系人", "CRM contact";
+    owner: "负责人", "Owner";
+    source: "来源", "Source";
+    entry: "入口", "Entry";
+    group: "分组", "Group";
+    channel: "渠道", "Channel";
+    page: "当前页面", "Current page";
+    device: "设备 / 浏览器", "Device / browser";
+    pre_chat: "咨询前问卷", "Pre-chat answers";
+    past: "历史会话", "Past conversations";
+    none: "无", "None";
+    stats: "今日数据", "Today";
+    site_stats: "全站客服数据", "Site, per agent";
+    accepted: "接入数", "Accepted";
+    live: "进行中", "Live";
+    first_response: "平均首响", "Avg first response";
+    handling: "平均处理时长", "Avg handling time";
+    csat: "满意度", "CSAT";
+    new_chat: "新会话", "New chat";
+    shortcuts: "Alt+↓ 下一个会话 · Alt+↑ 上一个 · Enter 发送", "Alt+↓ next chat · Alt+↑ previous · Enter sends";
+    state_new: "新会话", "new";
+    state_queued: "排队中", "queued";
+    state_offered: "待接入", "pending";
+    state_active: "进行中", "active";
+    state_dormant: "待重新接入", "dormant";
+    state_bot: "机器人接待", "bot";
+    state_expired: "已过期", "expired";
+    state_closed: "已结束", "closed";
+    read_only: "只读：接入后才能回复", "Read only: accept or pick up to reply";
+}
 
-const EN: Strings = Strings {
-    title: "Agent workbench",
-    site: "Site",
-    agent: "Agent",
-    password: "Password",
-    login: "Log in",
-    logout: "Log out",
-    conversations: "Conversations",
-    no_conversations: "No conversations yet",
-    pick_one: "Pick a conversation on the left to reply",
-    reply: "Type a reply, Enter to send",
-    send: "Send",
-    reconnecting: "Connection lost, reconnecting…",
-    sending: "Sending",
-};
+impl Strings {
+    /// A conversation state (`ConversationSummary::state`) in words.
+    pub fn state(&self, state: &str) -> &'static str {
+        match state {
+            "new" => self.state_new,
+            "queued" => self.state_queued,
+            "offered" => self.state_offered,
+            "active" => self.state_active,
+            "dormant" => self.state_dormant,
+            "bot" => self.state_bot,
+            "expired" => self.state_expired,
+            _ => self.state_closed,
+        }
+    }
+}
 
 /// The strings for a locale tag; Chinese unless it starts with `en`.
 pub fn strings(locale: &str) -> &'static Strings {

@@ -1,11 +1,18 @@
 //! The agent workbench at `/console`: log in, see the site's conversations live, answer them.
 //!
-//! `api` holds all network code and the reactive state, `login` and `workbench` the screens.
+//! `api` holds all network code and the reactive state; `login` and `workbench` are the screens,
+//! `lists`, `conversation` (with `message` and `composer`), `sidebar` and `stats` its parts.
 
 mod api;
 mod app;
+mod composer;
+mod conversation;
 mod i18n;
+mod lists;
 mod login;
+mod message;
+mod sidebar;
+mod stats;
 mod workbench;
 
 /// Mounts the console; wasm-bindgen calls this when the module loads.

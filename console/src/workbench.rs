@@ -1,11 +1,16 @@
-//! The workbench: conversation list, the open conversation and the reply box.
+//! The workbench: the top bar (presence, figures, logout), the lists, the open conversation and
+//! the visitor sidebar; keyboard shortcuts for the next and previous conversation.
 
-use client::timeline::Status;
-use leptos::html::Textarea;
 use leptos::prelude::*;
+use protocol::Presence;
 
 use crate::api::Desk;
+use crate::conversation::Conversation;
 use crate::i18n::Strings;
+use crate::lists::Lists;
+use crate::message::{Lightbox, LightboxUrl};
+use crate::sidebar::Sidebar;
+use crate::stats::StatsPanel;
 
 /// The logged-in screen.
 #[component]
@@ -13,106 +18,80 @@ pub fn Workbench() -> impl IntoView {
     let desk = expect_context::<Desk>();
     let strings = expect_context::<&'static Strings>();
     let me = move || desk.session.get().map(|s| s.name).unwrap_or_default();
+    provide_context(LightboxUrl(RwSignal::new(None)));
+    // Alt+↓ / Alt+↑ walk through the agent's own conversations from anywhere on the page.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.alt_key() && !ev.ctrl_key() && !ev.meta_key() {
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    desk.select_next(1);
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    desk.select_next(-1);
+                }
+                _ => {}
+            }
+        }
+    });
+    on_cleanup(move || keys.remove());
+    let presence_value = move || match desk.presence.get() {
+        Presence::Online => "online",
+        Presence::Away => "away",
+        Presence::Offline => "offline",
+    };
+    let on_presence = move |ev: leptos::ev::Event| {
+        let status = match event_target_value(&ev).as_str() {
+            "away" => Presence::Away,
+            "offline" => Presence::Offline,
+            _ => Presence::Online,
+        };
+        desk.set_presence(status);
+    };
     view! {
         <div class="bench">
             <header class="bench-top">
                 <h1>{strings.title}</h1>
+                <small class="hint">{strings.shortcuts}</small>
                 <span class="me" data-testid="me">{me}</span>
+                <label class="presence">
+                    <span class=move || format!("dot dot-{}", presence_value())></span>
+                    <select data-testid="presence" aria-label=strings.status prop:value=presence_value on:change=on_presence>
+                        <option value="online">{strings.online}</option>
+                        <option value="away">{strings.away}</option>
+                        <option value="offline">{strings.offline}</option>
+                    </select>
+                </label>
                 <span class="online" class:off=move || !desk.online.get() data-testid="online">
                     {move || if desk.online.get() { "●" } else { strings.reconnecting }}
                 </span>
-                <button type="button" data-testid="logout" on:click=move |_| desk.logout()>{strings.logout}</button>
+                <button
+                    type="button"
+                    class="ghost"
+                    data-testid="stats-toggle"
+                    aria-expanded=move || desk.stats_open.get().to_string()
+                    on:click=move |_| {
+                        desk.stats_open.update(|o| *o = !*o);
+                        desk.ask_stats();
+                    }
+                >
+                    {strings.stats}
+                </button>
+                <button type="button" class="ghost" data-testid="logout" on:click=move |_| desk.logout()>{strings.logout}</button>
             </header>
-            <nav class="list" aria-label=strings.conversations>
-                <h2>{strings.conversations}</h2>
-                <Show when=move || desk.conversations.with(Vec::is_empty)>
-                    <p class="empty">{strings.no_conversations}</p>
-                </Show>
-                <ul role="listbox" aria-label=strings.conversations>
-                    <For each=move || desk.conversations.get() key=|c| c.conversation_id.clone() let:conv>
-                        {
-                            let id = conv.conversation_id.clone();
-                            let id_selected = id.clone();
-                            let id_unread = id.clone();
-                            view! {
-                                <li
-                                    role="option"
-                                    tabindex="0"
-                                    data-testid="conversation"
-                                    data-conversation=id.clone()
-                                    aria-selected=move || (desk.selected.get().as_deref() == Some(id_selected.as_str())).to_string()
-                                    on:click=move |_| desk.select(id.clone())
-                                >
-                                    <span class="who">{conv.visitor_name.clone()}</span>
-                                    {move || desk.unread.with(|u| u.get(&id_unread).copied()).map(|n| view! { <span class="badge" data-testid="unread">{n}</span> })}
-                                </li>
-                            }
-                        }
-                    </For>
-                </ul>
-            </nav>
+            <Lists />
             <Conversation />
-        </div>
-    }
-}
-
-/// The selected conversation with its reply box.
-#[component]
-fn Conversation() -> impl IntoView {
-    let desk = expect_context::<Desk>();
-    let strings = expect_context::<&'static Strings>();
-    let input: NodeRef<Textarea> = NodeRef::new();
-    let log: NodeRef<leptos::html::Div> = NodeRef::new();
-    let lines = move || {
-        let selected = desk.selected.get()?;
-        Some(desk.timelines.with(|t| t.get(&selected).map(|tl| tl.lines().to_vec()).unwrap_or_default()))
-    };
-    Effect::new(move |_| {
-        desk.timelines.track();
-        if let Some(el) = log.get() {
-            el.set_scroll_top(el.scroll_height());
-        }
-    });
-    let send = move || {
-        if let Some(el) = input.get() {
-            desk.reply(el.value());
-            el.set_value("");
-        }
-    };
-    view! {
-        <section class="conversation" aria-label=strings.conversations>
-            <Show when=move || desk.selected.with(Option::is_some) fallback=move || view! { <p class="empty">{strings.pick_one}</p> }>
-                <div class="log" role="log" aria-live="polite" node_ref=log data-testid="log">
-                    <For each=move || lines().unwrap_or_default() key=|l| (l.key.clone(), l.status == Status::Sent) let:line>
-                        {
-                            let who = line.role();
-                            let text = line.display_text();
-                            let sending = line.status == Status::Sending;
-                            view! {
-                                <div class=format!("msg msg-{who}") data-testid="message" data-author=who>
-                                    <p>{text}</p>
-                                    {sending.then(|| view! { <small>{strings.sending}</small> })}
-                                </div>
-                            }
-                        }
-                    </For>
-                </div>
-                <form class="reply" on:submit=move |ev| { ev.prevent_default(); send(); }>
-                    <textarea
-                        data-testid="reply-input"
-                        aria-label=strings.reply
-                        placeholder=strings.reply
-                        maxlength=protocol::MAX_TEXT_CHARS.to_string()
-                        node_ref=input
-                        on:keydown=move |ev| {
-                            if client::is_send_key(&ev) {
-                                send();
-                            }
-                        }
-                    ></textarea>
-                    <button type="submit" data-testid="reply-send">{strings.send}</button>
-                </form>
+            <Sidebar />
+            <Lightbox />
+            <Show when=move || desk.stats_open.get()>
+                <StatsPanel />
             </Show>
-        </section>
+            {move || desk.alert.get().map(|name| view! {
+                <div class="toast" role="status" data-testid="new-chat-alert" on:click=move |_| desk.alert.set(None)>
+                    {strings.new_chat}": "{name}
+                </div>
+            })}
+        </div>
     }
 }

@@ -29,6 +29,35 @@ pub struct SiteConfig {
     pub pre_chat: Vec<PreChatField>,
     /// Quick-send card buttons of the widget (verified visitors only).
     pub card_buttons: Vec<CardButton>,
+    /// The bot that answers first (bot-first sites).
+    pub bot: BotSetting,
+}
+
+/// The bot that answers new conversations first, when enabled; agents read its list and pick
+/// conversations up by hand, and a transfer keyword sends a conversation to routing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BotSetting {
+    /// New conversations go to the bot list first.
+    pub enabled: bool,
+    /// Sent when a conversation enters the bot list.
+    pub greeting: Option<String>,
+    /// Words that send the conversation to a human; empty: 人工, 客服, rg, kf, 退货, 发票, 退款, 快递.
+    pub transfer_keywords: Vec<String>,
+    /// Keyword auto-replies; the first whose keyword the message contains answers.
+    pub auto_replies: Vec<AutoReplySetting>,
+    /// Sent when no keyword matches.
+    pub fallback_reply: Option<String>,
+}
+
+/// A keyword auto-reply of the bot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AutoReplySetting {
+    /// The keyword (case-insensitive, found inside longer text).
+    pub keyword: String,
+    /// The reply.
+    pub reply: String,
 }
 
 /// One question of the pre-chat form.
@@ -309,4 +338,6 @@ pub struct AgentConfig {
     pub password: Option<String>,
     /// Most conversations the agent holds at once.
     pub max_sessions: u32,
+    /// Sees every agent's figures in the console and manages the site's shared quick phrases.
+    pub admin: bool,
 }

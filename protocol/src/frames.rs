@@ -262,6 +262,38 @@ pub enum AgentFrame {
     },
     /// Ask for the site's newest leave-message submissions.
     ListLeftMessages,
+    /// Pick a bot-list (or expired) conversation up by hand.
+    PickUp {
+        /// Conversation id.
+        conversation_id: String,
+    },
+    /// Ask for the site-wide lists (answered with [`crate::ConsoleFrame::Board`], also pushed on change).
+    Board,
+    /// Ask for the sidebar of a conversation's visitor.
+    Profile {
+        /// Conversation id.
+        conversation_id: String,
+    },
+    /// Ask for today's figures: the agent's own, or every agent's for an admin.
+    Stats,
+    /// Ask for the quick phrases (the site's shared ones and the agent's own).
+    Phrases,
+    /// Add a quick phrase, or change one (`id` given).
+    SavePhrase {
+        /// The phrase to change; absent: a new one.
+        #[serde(default)]
+        id: Option<String>,
+        /// Its text.
+        text: String,
+        /// Shared with the whole site (admins only).
+        #[serde(default)]
+        shared: bool,
+    },
+    /// Delete a quick phrase.
+    DeletePhrase {
+        /// Phrase id.
+        id: String,
+    },
 }
 
 /// Frames the Desk sends to visitors and agents.

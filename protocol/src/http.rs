@@ -95,6 +95,9 @@ pub struct AgentLoginResponse {
     pub name: String,
     /// Secret agent token for the agent WebSocket's first frame.
     pub token: String,
+    /// Whether the agent sees the whole site's figures and manages shared phrases.
+    #[serde(default)]
+    pub admin: bool,
 }
 
 /// Whether an upload is shown inline (an image) or offered as a download (any other file).

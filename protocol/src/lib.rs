@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod checks;
+pub mod console;
 pub mod frames;
 pub mod http;
 pub mod lite;
@@ -17,9 +18,13 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_TEXT_CHARS: usize = 5_000;
 
 pub use admin::{
-    AcceptSetting, AgentConfig, CardButton, Contact, ContactImport, EntrySetting, GroupConfig, IdentitySettings,
-    PreChatField, PreChatKind, PromptSettings, RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting,
-    SiteConfig, StrategySetting, UploadSettings,
+    AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, Contact, ContactImport, EntrySetting,
+    GroupConfig, IdentitySettings, PreChatField, PreChatKind, PromptSettings, RateLimitSettings, RoutingSettings,
+    RuleSetting, ServiceHoursSetting, SiteConfig, StrategySetting, UploadSettings,
+};
+pub use console::{
+    AgentDayStats, Board, ClosedConversation, ConsoleFrame, ContactInfo, GroupAvailability, PastConversation, Phrase,
+    TeamMember, VisitorProfile,
 };
 pub use frames::{
     AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LeftMessage, MessageBody, Presence,

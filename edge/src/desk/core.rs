@@ -48,6 +48,9 @@ impl Desk {
     fn apply(&self, commands: Vec<Command>) -> EdgeResult<Outcome> {
         let mut out = Outcome::default();
         for command in commands {
+            if changes_lists(&command) {
+                self.lists_changed();
+            }
             match command {
                 Command::Persist(record) => routing_store::persist(self.store()?.sql(), &record)?,
                 Command::SetAlarm { at } => self.wanted_alarm.set(Some(at.map(|m| m.0))),
@@ -123,6 +126,7 @@ impl Desk {
 
     /// A conversation got its agent: the agent's list and the visitor's window learn it.
     fn connected(&self, conv: &ConvId, agent: &AgentId) -> EdgeResult<()> {
+        self.store()?.set_last_agent(&conv.0, &agent.0)?;
         if let Some(summary) = self.summary(&conv.0)? {
             self.with_sockets(|s| s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary }));
         }
@@ -214,6 +218,20 @@ impl Desk {
         }
         Ok(())
     }
+}
+
+/// Whether a command moves a conversation between the site-wide lists or changes an agent's
+/// availability (the console's board is pushed again).
+fn changes_lists(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Persist(routing::Record::Conversation(_) | routing::Record::Counters(_))
+            | Command::SetAlarm { .. }
+            | Command::Deliver { .. }
+            | Command::Prompt { .. }
+            | Command::OfferLeaveMessage { .. }
+            | Command::Reject { .. }
+    )
 }
 
 fn holder(core: &routing::Desk, conv: &ConvId) -> Option<String> {

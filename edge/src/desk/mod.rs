@@ -1,6 +1,8 @@
 //! The Desk: one SQLite-backed Durable Object per site. It turns HTTP and WebSocket callbacks
 //! into stored messages and frames for the site's visitors and agents.
 
+mod console;
+mod console_store;
 mod core;
 mod limits;
 mod routing_config;
@@ -75,6 +77,8 @@ pub struct Desk {
     wanted_alarm: Cell<Option<Option<u64>>>,
     /// The alarm as last set (`None`: not known since the wake).
     alarm_at: Cell<Option<Option<u64>>>,
+    /// A site-wide list changed in this callback; agents get the board at its end.
+    board_dirty: Cell<bool>,
 }
 
 impl DurableObject for Desk {
@@ -95,6 +99,7 @@ impl DurableObject for Desk {
             core: RefCell::new(None),
             wanted_alarm: Cell::new(None),
             alarm_at: Cell::new(None),
+            board_dirty: Cell::new(false),
         }
     }
 
@@ -214,6 +219,7 @@ impl Desk {
 
     /// Ends every callback: sets the alarm the core asked for.
     async fn finish(&self) {
+        self.push_board();
         if let Err(err) = self.sync_alarm().await {
             worker::console_error!("setting the alarm failed: {err:?}");
         }
@@ -295,7 +301,8 @@ impl Desk {
         }
         let token = secrets::new_token("a_")?;
         store.add_agent_session(&secrets::token_hash(&token), &agent.id, now_ms())?;
-        Ok(Response::from_json(&AgentLoginResponse { agent_id: agent.id, name: agent.name, token })?)
+        let admin = config.agents.iter().any(|a| a.id == agent.id && a.admin);
+        Ok(Response::from_json(&AgentLoginResponse { agent_id: agent.id, name: agent.name, token, admin })?)
     }
 
     fn accept_socket(&self, role: Role, caller: &Caller) -> EdgeResult<Response> {
@@ -399,6 +406,7 @@ impl Desk {
                         return Err(EdgeError::BadRequest("a conversation is rated after it is closed".into()));
                     }
                     self.store()?.rate(&conversation_id, score, &comment, now_ms())?;
+                    self.lists_changed();
                     sockets::send(ws, &ServerFrame::Rated { conversation_id, score });
                     Ok(())
                 }
@@ -458,6 +466,13 @@ impl Desk {
                     sockets::send(ws, &ServerFrame::LeftMessages { items: self.store()?.left_messages(200)? });
                     Ok(())
                 }
+                frame @ (AgentFrame::PickUp { .. }
+                | AgentFrame::Board
+                | AgentFrame::Profile { .. }
+                | AgentFrame::Stats
+                | AgentFrame::Phrases
+                | AgentFrame::SavePhrase { .. }
+                | AgentFrame::DeletePhrase { .. }) => self.console_frame(ws, &agent_id, frame),
                 AgentFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
             },
         }

@@ -92,6 +92,18 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
             slot.clone_from(text);
         }
     }
+    let bot = &config.bot;
+    out.bot.enabled = bot.enabled;
+    out.bot.greeting.clone_from(&bot.greeting);
+    if !bot.transfer_keywords.is_empty() {
+        out.bot.transfer_keywords.clone_from(&bot.transfer_keywords);
+    }
+    out.bot.auto_replies = bot
+        .auto_replies
+        .iter()
+        .map(|r| routing::AutoReply { keyword: r.keyword.clone(), reply: r.reply.clone() })
+        .collect();
+    out.bot.fallback_reply.clone_from(&bot.fallback_reply);
     if let Some(minutes) = settings.idle_minutes {
         out.timeouts.idle_ms = minutes.max(1) * routing::MINUTE;
     }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use protocol::ServerFrame;
+use protocol::{ConsoleFrame, ServerFrame};
 use serde::{Deserialize, Serialize};
 use worker::{State, WebSocket};
 
@@ -125,9 +125,17 @@ impl SocketIndex {
 
     /// Sends a frame to every agent socket.
     pub fn to_agents(&self, frame: &ServerFrame) {
-        let text = encode(frame);
+        self.to_agents_text(&encode(frame));
+    }
+
+    /// Sends a console frame to every agent socket.
+    pub fn to_consoles(&self, frame: &ConsoleFrame) {
+        self.to_agents_text(&encode_console(frame));
+    }
+
+    fn to_agents_text(&self, text: &str) {
         for (_, _, ws) in &self.agents {
-            send_text(ws, &text);
+            send_text(ws, text);
         }
     }
 
@@ -162,6 +170,11 @@ impl SocketIndex {
         self.visitors.get(conversation_id).is_some_and(|l| !l.is_empty())
     }
 
+    /// How many agent sockets are open.
+    pub fn agent_count(&self) -> usize {
+        self.agents.len()
+    }
+
     /// How many sockets an agent has open.
     pub fn agent_sockets(&self, agent_id: &str) -> usize {
         self.agents.iter().filter(|(_, a, _)| a == agent_id).count()
@@ -171,6 +184,16 @@ impl SocketIndex {
 /// Serializes a frame (frames are plain data, so this cannot fail in practice).
 pub fn encode(frame: &ServerFrame) -> String {
     serde_json::to_string(frame).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"encode"}"#.into())
+}
+
+/// Serializes a console frame.
+pub fn encode_console(frame: &ConsoleFrame) -> String {
+    serde_json::to_string(frame).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"encode"}"#.into())
+}
+
+/// Sends a console frame to one agent socket.
+pub fn send_console(ws: &WebSocket, frame: &ConsoleFrame) {
+    send_text(ws, &encode_console(frame));
 }
 
 /// Sends a frame to one socket; a socket that is already gone is ignored (its close event cleans up).

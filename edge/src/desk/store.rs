@@ -38,6 +38,12 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE conversations ADD COLUMN visitor_read_seq INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE conversations ADD COLUMN agent_read_seq INTEGER NOT NULL DEFAULT 0;
      CREATE TABLE IF NOT EXISTS ratings (conversation_id TEXT PRIMARY KEY, score INTEGER NOT NULL, comment TEXT NOT NULL, created_ms INTEGER NOT NULL);",
+    // v6: the console: quick phrases (agent_id NULL: shared by the site), the agent who held a
+    // conversation last (closed-today list, ratings per agent).
+    "CREATE TABLE IF NOT EXISTS phrases (id TEXT PRIMARY KEY, agent_id TEXT, text TEXT NOT NULL, created_ms INTEGER NOT NULL);
+     CREATE INDEX IF NOT EXISTS phrases_by_agent ON phrases (agent_id);
+     ALTER TABLE conversations ADD COLUMN last_agent TEXT;
+     CREATE INDEX IF NOT EXISTS conversations_by_status ON conversations (status, updated_ms);",
 ];
 
 /// Most messages replayed in one resume.
@@ -118,7 +124,7 @@ pub fn digits(phone: &str) -> String {
         .collect()
 }
 
-fn int(v: u64) -> SqlStorageValue {
+pub(super) fn int(v: u64) -> SqlStorageValue {
     SqlStorageValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))
 }
 

@@ -36,9 +36,9 @@ fn phone_email_and_select_answers_are_checked() {
 fn a_form_needs_every_required_field_and_no_unknown_ones() {
     let form = [field("name", PreChatKind::Text, true), field("topic", PreChatKind::Select, false)];
     assert_eq!(check_pre_chat(&form, &answers(&[("name", "张三"), ("topic", "售前")])), Ok(()));
-    let missing = check_pre_chat(&form, &answers(&[("topic", "售前")])).unwrap_err();
+    let missing = check_pre_chat(&form, &answers(&[("topic", "售前")])).expect_err("name is required");
     assert_eq!((missing.field.as_str(), missing.problem), ("name", AnswerProblem::Required));
-    let unknown = check_pre_chat(&form, &answers(&[("name", "张三"), ("age", "3")])).unwrap_err();
+    let unknown = check_pre_chat(&form, &answers(&[("name", "张三"), ("age", "3")])).expect_err("age is unknown");
     assert_eq!(unknown.problem, AnswerProblem::UnknownField);
     assert_eq!(unknown.to_string(), "pre-chat field \"age\" is not a field of this form");
 }

@@ -1,0 +1,158 @@
+//! The left column: the agent's pending and active chats, then the site-wide lists (dormant,
+//! queued, bot, expired, left messages, closed today), each with its count.
+
+use leptos::prelude::*;
+use protocol::ConversationSummary;
+
+use crate::api::Desk;
+use crate::i18n::Strings;
+
+/// Every list, live.
+#[component]
+pub fn Lists() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let strings = expect_context::<&'static Strings>();
+    let me = move || desk.session.with(|s| s.as_ref().map(|s| s.agent_id.clone()).unwrap_or_default());
+    let mine_in = move |state: &'static str| {
+        Signal::derive(move || {
+            let me = me();
+            desk.conversations.with(|l| {
+                l.iter().filter(|c| c.state == state && c.agent_id.as_deref() == Some(me.as_str())).cloned().collect()
+            })
+        })
+    };
+    // Dormant: the agent's own, then the site's others.
+    let dormant = Signal::derive(move || {
+        let mut list: Vec<ConversationSummary> =
+            desk.conversations.with(|l| l.iter().filter(|c| c.state == "dormant").cloned().collect());
+        desk.board.with(|b| {
+            for c in &b.dormant {
+                if !list.iter().any(|x| x.conversation_id == c.conversation_id) {
+                    list.push(c.clone());
+                }
+            }
+        });
+        list
+    });
+    let board = move |pick: fn(&protocol::Board) -> &Vec<ConversationSummary>| {
+        Signal::derive(move || desk.board.with(|b| pick(b).clone()))
+    };
+    view! {
+        <nav class="lists" aria-label=strings.conversations>
+            <Section name="pending" title=strings.pending items=mine_in("offered") />
+            <Section name="mine" title=strings.mine items=mine_in("active") />
+            <Section name="dormant" title=strings.dormant items=dormant />
+            <Section name="queued" title=strings.queued items=board(|b| &b.queued) />
+            <Section name="bot" title=strings.bot items=board(|b| &b.bot) />
+            <Section name="expired" title=strings.expired items=board(|b| &b.expired) />
+            <LeftMessages />
+            <ClosedToday />
+        </nav>
+    }
+}
+
+/// One list of conversations with its count.
+#[component]
+fn Section(name: &'static str, title: &'static str, items: Signal<Vec<ConversationSummary>>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let count = move || items.with(Vec::len);
+    view! {
+        <section class="list" data-list=name data-testid=format!("list-{name}")>
+            <h2>{title}<span class="count" data-testid="count">{count}</span></h2>
+            <ul role="listbox" aria-label=title>
+                <For each=move || items.get() key=|c| (c.conversation_id.clone(), c.state.clone()) let:conv>
+                    {
+                        let id = conv.conversation_id.clone();
+                        let id_selected = id.clone();
+                        let id_unread = id.clone();
+                        let id_typing = id.clone();
+                        view! {
+                            <li
+                                role="option"
+                                tabindex="0"
+                                data-testid="conversation"
+                                data-conversation=id.clone()
+                                data-state=conv.state.clone()
+                                aria-selected=move || (desk.selected.get().as_deref() == Some(id_selected.as_str())).to_string()
+                                on:click={
+                                    let id = id.clone();
+                                    move |_| desk.select(id.clone())
+                                }
+                                on:keydown=move |ev| {
+                                    if ev.key() == "Enter" {
+                                        desk.select(id.clone());
+                                    }
+                                }
+                            >
+                                <span class="who">
+                                    {conv.visitor_name.clone()}
+                                    {conv.verified.then(|| view! { <span class="tick" title="verified">"✓"</span> })}
+                                </span>
+                                {move || desk.typing.with(|t| t.contains(&id_typing)).then(|| view! { <span class="typing-dot">"…"</span> })}
+                                {move || desk.unread.with(|u| u.get(&id_unread).copied()).map(|n| view! { <span class="badge" data-testid="unread">{n}</span> })}
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+/// Leave-message submissions (newest first).
+#[component]
+fn LeftMessages() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let strings = expect_context::<&'static Strings>();
+    view! {
+        <section class="list" data-testid="list-left">
+            <h2>{strings.left_messages}<span class="count" data-testid="count">{move || desk.left.with(Vec::len)}</span></h2>
+            <ul>
+                <For each=move || desk.left.get() key=|m| (m.conversation_id.clone(), m.at_ms) let:item>
+                    {
+                        let id = item.conversation_id.clone();
+                        let text = item.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ");
+                        view! {
+                            <li class="left-item" data-testid="left-message" tabindex="0" on:click=move |_| desk.select(id.clone())>
+                                <small>{client_time(item.at_ms)}</small>
+                                <span>{text}</span>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+/// Conversations closed today, with their ratings.
+#[component]
+fn ClosedToday() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let strings = expect_context::<&'static Strings>();
+    let items = move || desk.board.with(|b| b.closed_today.clone());
+    view! {
+        <section class="list" data-testid="list-closed">
+            <h2>{strings.closed_today}<span class="count" data-testid="count">{move || desk.board.with(|b| b.closed_today.len())}</span></h2>
+            <ul>
+                <For each=items key=|c| (c.conversation_id.clone(), c.score) let:item>
+                    {
+                        let id = item.conversation_id.clone();
+                        view! {
+                            <li data-testid="closed-conversation" tabindex="0" on:click=move |_| desk.select(id.clone())>
+                                <span class="who">{item.visitor_name.clone()}</span>
+                                {item.score.map(|s| view! { <span class="score" data-testid="score">{"★".repeat(usize::from(s))}</span> })}
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+/// `HH:MM` of a unix-millisecond time, in the browser's zone.
+pub fn client_time(ms: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}

@@ -1,0 +1,165 @@
+//! The visitor sidebar: verified or guest (and by which fields), name, phone, the page's custom
+//! fields, CRM contact and owner, source, current page, device, pre-chat answers, past chats.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use protocol::VisitorProfile;
+
+use crate::api::Desk;
+use crate::i18n::Strings;
+
+/// The right column.
+#[component]
+pub fn Sidebar() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let strings = expect_context::<&'static Strings>();
+    let profile = move || desk.selected.get().and_then(|id| desk.profiles.with(|p| p.get(&id).cloned()));
+    view! {
+        <aside class="sidebar" aria-label=strings.visitor data-testid="sidebar">
+            <h2>{strings.visitor}</h2>
+            {move || match profile() {
+                Some(p) => view! { <Profile profile=p /> }.into_any(),
+                None => view! { <p class="empty">{strings.none}</p> }.into_any(),
+            }}
+        </aside>
+    }
+}
+
+/// One row: a label and a value (text only).
+fn row(label: &'static str, testid: &'static str, value: Option<String>) -> impl IntoView {
+    value.filter(|v| !v.is_empty()).map(|v| {
+        view! {
+            <div class="row" data-testid=testid>
+                <dt>{label}</dt>
+                <dd>{v}</dd>
+            </div>
+        }
+    })
+}
+
+fn fields(title: &'static str, testid: &'static str, map: BTreeMap<String, String>) -> impl IntoView {
+    (!map.is_empty()).then(|| {
+        view! {
+            <h3>{title}</h3>
+            <dl class="fields" data-testid=testid>
+                {map
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let field = k.clone();
+                        view! { <div class="row" data-field=field><dt>{k}</dt><dd>{v}</dd></div> }
+                    })
+                    .collect_view()}
+            </dl>
+        }
+    })
+}
+
+/// A short device/browser description from a `User-Agent`.
+pub fn device(user_agent: &str) -> String {
+    let ua = user_agent;
+    let os = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(k, _)| ua.contains(k))
+    .map_or("", |(_, v)| *v);
+    let browser = [
+        ("MicroMessenger", "WeChat"),
+        ("Edg/", "Edge"),
+        ("HeadlessChrome", "Headless Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Firefox/", "Firefox"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(k, _)| ua.contains(k))
+    .map_or("", |(_, v)| *v);
+    match (os, browser) {
+        ("", "") => ua.chars().take(60).collect(),
+        (os, "") => os.to_string(),
+        ("", b) => b.to_string(),
+        (os, b) => format!("{os} · {b}"),
+    }
+}
+
+#[component]
+fn Profile(profile: VisitorProfile) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let strings = expect_context::<&'static Strings>();
+    let p = profile;
+    let badge = if p.verified { strings.verified } else { strings.guest };
+    let verified_by = (!p.verified_by.is_empty()).then(|| p.verified_by.join(" + "));
+    let contact = p.contact.clone();
+    let page = p.page_url.clone().filter(|u| crate::message::safe_url(u));
+    let source = [
+        p.entry.clone().map(|e| format!("{}: {e}", strings.entry)),
+        p.group.clone().map(|g| format!("{}: {g}", strings.group)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    view! {
+        <div class="profile" data-testid="profile" data-verified=p.verified.to_string()>
+            <p class="name-line">
+                <strong data-testid="profile-name">{p.name.clone()}</strong>
+                <span class="pill" class:ok=p.verified data-testid="profile-verified">{badge}</span>
+            </p>
+            <dl>
+                {row(strings.verified_by, "profile-verified-by", verified_by)}
+                {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
+                {row(strings.phone, "profile-phone", p.phone.clone())}
+                {row(strings.source, "profile-source", Some(source))}
+                {row(strings.channel, "profile-channel", Some(p.channel.clone()))}
+                {row(strings.device, "profile-device", Some(device(&p.user_agent)))}
+            </dl>
+            <h3>{strings.page}</h3>
+            <div class="page" data-testid="profile-page">
+                <div>{p.page_title.clone().unwrap_or_default()}</div>
+                {match page {
+                    Some(url) => {
+                        let href = url.clone();
+                        view! { <a href=href target="_blank" rel="noopener noreferrer">{url}</a> }.into_any()
+                    }
+                    None => view! { <span>{p.page_url.clone().unwrap_or_default()}</span> }.into_any(),
+                }}
+            </div>
+            {fields(strings.custom_fields, "profile-custom", p.custom_fields.clone())}
+            {contact.map(|c| view! {
+                <h3>{strings.crm_contact}</h3>
+                <dl data-testid="profile-contact">
+                    {row(strings.name, "contact-name", Some(format!("{} ({})", c.name, c.id)))}
+                    {row(strings.owner, "contact-owner", c.owner_agent.clone())}
+                    {row("Customer", "contact-customer", c.customer_id.clone().map(|id| match &c.customer_owner {
+                        Some(owner) => format!("{id} · {owner}"),
+                        None => id,
+                    }))}
+                </dl>
+            })}
+            {fields(strings.pre_chat, "profile-pre-chat", p.pre_chat.clone())}
+            <h3>{strings.past}</h3>
+            <ul class="past" data-testid="profile-past">
+                {if p.past.is_empty() {
+                    view! { <li class="empty">{strings.none}</li> }.into_any()
+                } else {
+                    p.past
+                        .iter()
+                        .map(|c| {
+                            let id = c.conversation_id.clone();
+                            let stars = c.score.map(|s| "★".repeat(usize::from(s))).unwrap_or_default();
+                            let label = format!("{} · {} · {} msgs {stars}", crate::lists::client_time(c.created_ms), c.status, c.last_seq);
+                            view! { <li><button type="button" class="ghost" on:click=move |_| desk.select(id.clone())>{label}</button></li> }
+                        })
+                        .collect_view()
+                        .into_any()
+                }}
+            </ul>
+        </div>
+    }
+}

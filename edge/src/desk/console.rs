@@ -1,0 +1,288 @@
+//! The agent console's frames beyond chatting: the site-wide lists (the board, pushed to every
+//! agent when a list changes), bot-list pick-up, the visitor sidebar, quick phrases and the
+//! day's figures.
+
+use std::collections::BTreeMap;
+
+use protocol::{
+    AgentDayStats, AgentFrame, Board, ConsoleFrame, ConversationSummary, GroupAvailability, Presence, TeamMember,
+    VisitorProfile,
+};
+use routing::{AgentId, AgentStatus, ConvId, ConvState, Event, Millis, DAY, MINUTE};
+use serde_json::Value;
+use worker::WebSocket;
+
+use super::{now_ms, rejected, sockets, Desk};
+use crate::error::{EdgeError, EdgeResult};
+use crate::secrets;
+
+/// Most conversations a board list carries.
+const MAX_LIST: usize = 100;
+
+/// Longest quick phrase, in characters.
+const MAX_PHRASE_CHARS: usize = 500;
+
+/// Most phrases per agent, and shared ones per site.
+const MAX_PHRASES: u32 = 200;
+
+impl Desk {
+    /// Handles an agent's console frame (lists, pick-up, sidebar, phrases, figures).
+    pub(super) fn console_frame(&self, ws: &WebSocket, agent_id: &str, frame: AgentFrame) -> EdgeResult<()> {
+        match frame {
+            AgentFrame::PickUp { conversation_id } => {
+                let event = Event::BotPickUp { conv: ConvId(conversation_id), agent: AgentId(agent_id.to_string()) };
+                rejected(self.route(event)?)
+            }
+            AgentFrame::Board => {
+                sockets::send_console(ws, &ConsoleFrame::Board { board: self.board()? });
+                Ok(())
+            }
+            AgentFrame::Profile { conversation_id } => {
+                sockets::send_console(
+                    ws,
+                    &ConsoleFrame::Profile { profile: Box::new(self.profile(&conversation_id)?) },
+                );
+                Ok(())
+            }
+            AgentFrame::Stats => {
+                sockets::send_console(ws, &ConsoleFrame::Stats { agents: self.day_stats(agent_id)? });
+                Ok(())
+            }
+            AgentFrame::Phrases => self.send_phrases(ws, agent_id),
+            AgentFrame::SavePhrase { id, text, shared } => {
+                self.save_phrase(agent_id, id.as_deref(), &text, shared)?;
+                self.send_phrases(ws, agent_id)
+            }
+            AgentFrame::DeletePhrase { id } => {
+                match self.store()?.phrase_owner(&id)? {
+                    None => return Err(EdgeError::NotFound),
+                    Some(owner) => self.may_edit_phrase(agent_id, owner.as_deref())?,
+                }
+                self.store()?.delete_phrase(&id)?;
+                self.send_phrases(ws, agent_id)
+            }
+            _ => Err(EdgeError::BadRequest("not a console frame".into())),
+        }
+    }
+
+    /// Pushes the board to every agent if a list changed in this callback.
+    pub(super) fn push_board(&self) {
+        if !self.board_dirty.replace(false) {
+            return;
+        }
+        if self.with_sockets(|s| s.agent_count()) == 0 {
+            return;
+        }
+        match self.board() {
+            Ok(board) => self.with_sockets(|s| s.to_consoles(&ConsoleFrame::Board { board })),
+            Err(err) => worker::console_error!("board update failed: {err:?}"),
+        }
+    }
+
+    /// Notes that the site-wide lists may have changed (pushed at the end of the callback).
+    pub(super) fn lists_changed(&self) {
+        self.board_dirty.set(true);
+    }
+
+    fn is_admin(&self, agent_id: &str) -> EdgeResult<bool> {
+        Ok(self.config()?.agents.iter().any(|a| a.id == agent_id && a.admin))
+    }
+
+    /// Start of the site's day (service-hours time zone) containing `now`, unix milliseconds.
+    fn day_start(&self, now: u64) -> EdgeResult<u64> {
+        let offset = self.with_core(|core| i64::from(core.config().service_hours.utc_offset_minutes))?;
+        let shift = offset * i64::try_from(MINUTE).unwrap_or(60_000);
+        let local = i64::try_from(now).unwrap_or(i64::MAX).saturating_add(shift);
+        let day = i64::try_from(DAY).unwrap_or(86_400_000);
+        Ok(u64::try_from(local.div_euclid(day) * day - shift).unwrap_or(0))
+    }
+
+    fn board(&self) -> EdgeResult<Board> {
+        let now = now_ms();
+        let (mut queued, bot, expired, dormant, stats) = self.with_core(|core| {
+            let mut queued = Vec::new();
+            let (mut bot, mut expired, mut dormant) = (Vec::new(), Vec::new(), Vec::new());
+            for conv in core.conversations() {
+                match &conv.state {
+                    ConvState::Queued { ticket, .. } => queued.push((*ticket, conv.id.0.clone())),
+                    ConvState::Bot => bot.push(conv.id.0.clone()),
+                    ConvState::Expired => expired.push(conv.id.0.clone()),
+                    ConvState::Dormant { .. } => dormant.push(conv.id.0.clone()),
+                    ConvState::Offered { .. } | ConvState::Active { .. } => {}
+                }
+            }
+            (queued, bot, expired, dormant, core.stats(Millis(now)))
+        })?;
+        queued.sort();
+        let config = self.config()?;
+        let team: Vec<TeamMember> = stats
+            .agents
+            .iter()
+            .map(|s| TeamMember {
+                id: s.agent.0.clone(),
+                name: config.agents.iter().find(|a| a.id == s.agent.0).map(|a| a.name.clone()).unwrap_or_default(),
+                status: presence(s.status),
+                live: s.live,
+                pending: s.pending,
+                max_sessions: s.max_sessions,
+            })
+            .collect();
+        let free = |id: &str| {
+            team.iter().any(|m| m.id == id && m.status == Presence::Online && m.live + m.pending < m.max_sessions)
+        };
+        let groups = config
+            .groups
+            .iter()
+            .map(|g| GroupAvailability {
+                id: g.id.clone(),
+                name: if g.name.is_empty() { g.id.clone() } else { g.name.clone() },
+                available: u32::try_from(g.agents.iter().filter(|a| free(a)).count()).unwrap_or(u32::MAX),
+                members: u32::try_from(g.agents.len()).unwrap_or(u32::MAX),
+            })
+            .collect();
+        Ok(Board {
+            queued: self.summaries(queued.into_iter().map(|(_, id)| id))?,
+            bot: self.summaries(bot)?,
+            expired: self.summaries(expired)?,
+            dormant: self.summaries(dormant)?,
+            closed_today: self.store()?.closed_since(self.day_start(now)?, MAX_LIST as u32)?,
+            team,
+            groups,
+            left_messages: self.store()?.left_message_count()?,
+        })
+    }
+
+    fn summaries(&self, ids: impl IntoIterator<Item = String>) -> EdgeResult<Vec<ConversationSummary>> {
+        let mut out = Vec::new();
+        for id in ids.into_iter().take(MAX_LIST) {
+            if let Some(summary) = self.summary(&id)? {
+                out.push(summary);
+            }
+        }
+        Ok(out)
+    }
+
+    fn profile(&self, conversation_id: &str) -> EdgeResult<VisitorProfile> {
+        let store = self.store()?;
+        let row = store.profile_of(conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
+        let profile: Value = serde_json::from_str(&row.profile).unwrap_or_default();
+        let identity = strings(&profile["identity"]);
+        let config = self.config()?;
+        let verified = row.verified != 0.0;
+        let verified_by = if verified {
+            config.identity.verification_fields.iter().filter(|f| identity.contains_key(*f)).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        let phone = identity.iter().find(|(k, _)| identity::is_phone_field(k)).map(|(_, v)| v.clone());
+        let text = |key: &str| profile[key].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        Ok(VisitorProfile {
+            conversation_id: conversation_id.to_string(),
+            past: store.past_conversations(&row.visitor_id, conversation_id)?,
+            contact: row.contact(),
+            visitor_id: row.visitor_id,
+            name: row.name,
+            verified,
+            verified_by,
+            identity,
+            phone,
+            custom_fields: strings(&profile["custom_fields"]),
+            entry: row.entry,
+            group: text("group"),
+            channel: text("channel").unwrap_or_else(|| "web".into()),
+            page_url: text("page_url"),
+            page_title: text("page_title"),
+            host_origin: text("host_origin"),
+            user_agent: text("user_agent").unwrap_or_default(),
+            pre_chat: strings(&profile["pre_chat"]),
+        })
+    }
+
+    fn day_stats(&self, agent_id: &str) -> EdgeResult<Vec<AgentDayStats>> {
+        let now = now_ms();
+        let admin = self.is_admin(agent_id)?;
+        let stats = self.with_core(|core| core.stats(Millis(now)))?;
+        let ratings = self.store()?.ratings_since(self.day_start(now)?)?;
+        let config = self.config()?;
+        Ok(stats
+            .agents
+            .iter()
+            .filter(|s| admin || s.agent.0 == agent_id)
+            .map(|s| {
+                let rated = ratings.iter().find(|r| r.agent == s.agent.0);
+                AgentDayStats {
+                    agent_id: s.agent.0.clone(),
+                    name: config.agents.iter().find(|a| a.id == s.agent.0).map(|a| a.name.clone()).unwrap_or_default(),
+                    status: presence(s.status),
+                    live: s.live,
+                    accepted: s.accepted_today,
+                    avg_first_response_ms: s.first_response.mean_ms(),
+                    avg_handling_ms: s.handling.mean_ms(),
+                    ratings: rated.map_or(0, |r| r.n as u32),
+                    rating_total: rated.map_or(0, |r| r.total as u32),
+                }
+            })
+            .collect())
+    }
+
+    fn send_phrases(&self, ws: &WebSocket, agent_id: &str) -> EdgeResult<()> {
+        sockets::send_console(ws, &ConsoleFrame::Phrases { items: self.store()?.phrases(agent_id)? });
+        Ok(())
+    }
+
+    /// Shared phrases are the admins'; an agent's own are its own.
+    fn may_edit_phrase(&self, agent_id: &str, owner: Option<&str>) -> EdgeResult<()> {
+        let allowed = match owner {
+            None => self.is_admin(agent_id)?,
+            Some(owner) => owner == agent_id,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(EdgeError::Forbidden)
+        }
+    }
+
+    fn save_phrase(&self, agent_id: &str, id: Option<&str>, text: &str, shared: bool) -> EdgeResult<()> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_PHRASE_CHARS {
+            return Err(EdgeError::BadRequest(format!("a quick phrase has 1-{MAX_PHRASE_CHARS} characters")));
+        }
+        let store = self.store()?;
+        if let Some(id) = id {
+            let owner = store.phrase_owner(id)?.ok_or(EdgeError::NotFound)?;
+            self.may_edit_phrase(agent_id, owner.as_deref())?;
+            return store.update_phrase(id, text);
+        }
+        let owner = if shared { None } else { Some(agent_id) };
+        self.may_edit_phrase(agent_id, owner)?;
+        if store.phrase_count(owner)? >= MAX_PHRASES {
+            return Err(EdgeError::BadRequest(format!("at most {MAX_PHRASES} quick phrases")));
+        }
+        store.add_phrase(&format!("p{}", secrets::random_hex(8)?), owner, text, now_ms())
+    }
+}
+
+fn presence(status: AgentStatus) -> Presence {
+    match status {
+        AgentStatus::Online => Presence::Online,
+        AgentStatus::Away => Presence::Away,
+        AgentStatus::Offline => Presence::Offline,
+    }
+}
+
+/// A JSON object's string (or number) fields.
+fn strings(value: &Value) -> BTreeMap<String, String> {
+    value
+        .as_object()
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|(k, v)| {
+                    let text = v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string()))?;
+                    Some((k.clone(), text))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

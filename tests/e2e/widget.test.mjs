@@ -475,8 +475,9 @@ test('axe-core finds no serious or critical violation, closed and open, light an
 
 test('theme tokens change the rendering live', async () => {
   const { page, w } = await shop();
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-closed.png') });
   const launcher = w.getByTestId('cw-launcher');
+  await launcher.waitFor();
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-closed.png') });
   assert.equal(await launcher.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(20, 86, 240)');
   await page.evaluate(() => window.ChatWidget('setTheme', { primary: '#ffcc00', shape: 'bar', label: '在线咨询', position: 'left', offsetX: 30 }));
   await w.getByTestId('cw-launcher-label').filter({ hasText: '在线咨询' }).waitFor();

@@ -10,7 +10,7 @@ use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::{
     AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, Board, ConsoleFrame, ConversationSummary,
-    LeftMessage, MessageBody, Phrase, Presence, ServerFrame, UploadKind, UploadResponse, VisitorProfile,
+    LeftMessage, MessageBody, Phrase, Presence, ServerFrame, UploadResponse, VisitorProfile,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -369,19 +369,7 @@ impl Desk {
     async fn upload_meta(self, upload_id: &str) -> Option<UploadResponse> {
         let session = self.session.get_untracked()?;
         let path = format!("/api/v1/sites/{}/uploads/{upload_id}/meta", session.site);
-        let headers = web_sys::Headers::new().ok()?;
-        headers.set("authorization", &format!("Bearer {}", session.token)).ok()?;
-        let init = web_sys::RequestInit::new();
-        init.set_method("GET");
-        init.set_headers(&headers);
-        let request = web_sys::Request::new_with_str_and_init(&path, &init).ok()?;
-        let response =
-            wasm_bindgen_futures::JsFuture::from(web_sys::window()?.fetch_with_request(&request)).await.ok()?;
-        let response: web_sys::Response = response.dyn_into().ok()?;
-        if !response.ok() {
-            return None;
-        }
-        let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+        let text = client::get_text(&path, &session.token).await.ok()?;
         serde_json::from_str(&text).ok()
     }
 
@@ -395,17 +383,12 @@ impl Desk {
         let id = client::new_client_id();
         let name = file.name();
         self.uploads.update(|u| u.push(Upload { id: id.clone(), name: name.clone(), percent: 0, failed: None }));
-        let Ok(xhr) = web_sys::XmlHttpRequest::new() else { return };
         let url = format!(
             "/api/v1/sites/{}/uploads?name={}&conversation={}",
             session.site,
             String::from(js_sys::encode_uri_component(&name)),
             String::from(js_sys::encode_uri_component(&conversation_id)),
         );
-        if xhr.open("POST", &url).is_err() {
-            return;
-        }
-        let _ = xhr.set_request_header("authorization", &format!("Bearer {}", session.token));
         let set = move |id: &str, f: &dyn Fn(&mut Upload)| {
             self.uploads.update(|u| {
                 if let Some(up) = u.iter_mut().find(|x| x.id == id) {
@@ -413,58 +396,31 @@ impl Desk {
                 }
             })
         };
-        let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new({
-            let id = id.clone();
-            move |e: web_sys::ProgressEvent| {
-                if e.length_computable() && e.total() > 0.0 {
-                    let percent = (e.loaded() / e.total() * 100.0).round() as u32;
-                    set(&id, &|u| u.percent = percent.min(100));
+        leptos::task::spawn_local(async move {
+            let progress_id = id.clone();
+            let on_progress = move |fraction: f64| {
+                let percent = ((fraction * 100.0) as u32).min(100);
+                set(&progress_id, &|u| u.percent = percent);
+            };
+            let answer = client::upload(&url, &session.token, &file, on_progress).await;
+            match answer.map(|text| serde_json::from_str::<UploadResponse>(&text)) {
+                Ok(Ok(up)) => {
+                    self.uploads.update(|u| u.retain(|x| x.id != id));
+                    self.links.update(|l| {
+                        l.insert(up.upload_id.clone(), up.url.clone());
+                    });
+                    self.send_body(up.into_body());
+                }
+                Ok(Err(_)) => set(&id, &|u| u.failed = Some(client::FetchError::Decode.to_string())),
+                Err(err) => {
+                    let why = match err {
+                        client::FetchError::Api { message, .. } => message,
+                        other => other.to_string(),
+                    };
+                    set(&id, &|u| u.failed = Some(why.clone()));
                 }
             }
         });
-        if let Ok(upload) = xhr.upload() {
-            upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-        }
-        on_progress.forget();
-        let on_done = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new({
-            let xhr = xhr.clone();
-            move |_| {
-                let status = xhr.status().unwrap_or(0);
-                let text = xhr.response_text().ok().flatten().unwrap_or_default();
-                match serde_json::from_str::<UploadResponse>(&text) {
-                    Ok(up) if (200..300).contains(&status) => {
-                        self.uploads.update(|u| u.retain(|x| x.id != id));
-                        self.links.update(|l| {
-                            l.insert(up.upload_id.clone(), up.url.clone());
-                        });
-                        let body = match up.kind {
-                            UploadKind::Image => MessageBody::Image {
-                                upload_id: up.upload_id,
-                                name: up.name,
-                                size: up.size,
-                                content_type: up.content_type,
-                            },
-                            UploadKind::File => MessageBody::File {
-                                upload_id: up.upload_id,
-                                name: up.name,
-                                size: up.size,
-                                content_type: up.content_type,
-                            },
-                        };
-                        self.send_body(body);
-                    }
-                    _ => {
-                        let why = serde_json::from_str::<protocol::ErrorBody>(&text)
-                            .map(|e| e.error.message)
-                            .unwrap_or_else(|_| format!("HTTP {status}"));
-                        set(&id, &|u| u.failed = Some(why.clone()));
-                    }
-                }
-            }
-        });
-        xhr.set_onloadend(Some(on_done.as_ref().unchecked_ref()));
-        on_done.forget();
-        let _ = xhr.send_with_opt_blob(Some(&file));
     }
 
     /// Drops a failed upload from the list.

@@ -129,6 +129,17 @@ pub struct UploadResponse {
     pub url: String,
 }
 
+impl UploadResponse {
+    /// The message that shows this upload: an image inline, any other file as a download.
+    pub fn into_body(self) -> crate::MessageBody {
+        let UploadResponse { upload_id, name, size, content_type, kind, .. } = self;
+        match kind {
+            UploadKind::Image => crate::MessageBody::Image { upload_id, name, size, content_type },
+            UploadKind::File => crate::MessageBody::File { upload_id, name, size, content_type },
+        }
+    }
+}
+
 /// The error shape every endpoint answers with: `{"error":{"code","message"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use client::FetchError;
 use leptos::prelude::*;
 use protocol::lite::FromJson;
-use protocol::{Author, MessageBody, UploadKind, UploadResponse, VisitorFrame};
+use protocol::{Author, MessageBody, UploadResponse, VisitorFrame};
 
 use crate::api::{error_parts, send_frame, session_token, Chat};
 use crate::host::Params;
@@ -98,22 +98,10 @@ impl Chat {
             });
             match answer.map(|text| UploadResponse::from_text(&text).ok_or(FetchError::Decode)) {
                 Ok(Ok(up)) => {
-                    let body = match up.kind {
-                        UploadKind::Image => MessageBody::Image {
-                            upload_id: up.upload_id.clone(),
-                            name: up.name,
-                            size: up.size,
-                            content_type: up.content_type,
-                        },
-                        UploadKind::File => MessageBody::File {
-                            upload_id: up.upload_id.clone(),
-                            name: up.name,
-                            size: up.size,
-                            content_type: up.content_type,
-                        },
-                    };
+                    let (upload_id, url) = (up.upload_id.clone(), up.url.clone());
+                    let body = up.into_body();
                     self.upload_urls.update(|u| {
-                        u.insert(up.upload_id, up.url);
+                        u.insert(upload_id, url);
                     });
                     self.timeline.update(|t| t.set_body(&key, body.clone()));
                     send_frame(&VisitorFrame::Send { client_id: key, body });

@@ -44,7 +44,30 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX IF NOT EXISTS phrases_by_agent ON phrases (agent_id);
      ALTER TABLE conversations ADD COLUMN last_agent TEXT;
      CREATE INDEX IF NOT EXISTS conversations_by_status ON conversations (status, updated_ms);",
+    // v7: a stored message moves its conversation's last_seq inside SQLite (one statement per
+    // message instead of two on the hot path).
+    "CREATE TRIGGER IF NOT EXISTS messages_advance_seq AFTER INSERT ON messages BEGIN
+       UPDATE conversations SET last_seq = NEW.seq, updated_ms = NEW.at_ms WHERE id = NEW.conversation_id;
+     END;",
 ];
+
+/// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
+fn statements(migration: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut trigger = String::new();
+    for piece in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        if trigger.is_empty() && !piece.starts_with("CREATE TRIGGER") {
+            out.push(piece.to_string());
+            continue;
+        }
+        trigger.push_str(piece);
+        trigger.push(';');
+        if piece.ends_with("END") {
+            out.push(std::mem::take(&mut trigger));
+        }
+    }
+    out
+}
 
 /// Most messages replayed in one resume.
 const MAX_REPLAY: i64 = 1_000;
@@ -269,8 +292,8 @@ impl Store {
             self.sql.exec("SELECT COALESCE(MAX(version), 0) AS n FROM schema_version", None)?.to_array()?;
         let current = rows.first().map_or(0, |c| c.n as usize);
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current) {
-            for statement in migration.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                self.sql.exec(statement, None)?;
+            for statement in statements(migration) {
+                self.sql.exec(&statement, None)?;
             }
             self.sql.exec("INSERT INTO schema_version (version) VALUES (?)", vec![int(i as u64 + 1)])?;
         }
@@ -541,10 +564,7 @@ impl Store {
                 None => Err(EdgeError::ConversationNotFound),
             };
         };
-        self.sql.exec(
-            "UPDATE conversations SET last_seq = ?, updated_ms = ? WHERE id = ?",
-            vec![int(seq), int(now_ms), conversation_id.into()],
-        )?;
+        // The `messages_advance_seq` trigger (v7) has moved the conversation's `last_seq`.
         Ok(Some(ChatMessage {
             conversation_id: conversation_id.to_string(),
             seq,

@@ -27,7 +27,9 @@ impl Desk {
         let mut slot = self.core.borrow_mut();
         if slot.is_none() {
             let config = routing_config::to_routing(self.config()?.as_ref())?;
-            let snapshot = routing_store::load(self.store()?.sql())?;
+            let sql = self.store()?.sql();
+            self.records.borrow_mut().flush(sql, now_ms(), true)?;
+            let snapshot = routing_store::load(sql)?;
             let core = routing::Desk::restore(config, snapshot, Millis(now_ms()))
                 .map_err(|e| EdgeError::Internal(format!("routing restore: {e}")))?;
             *slot = Some(core);
@@ -52,7 +54,7 @@ impl Desk {
                 self.lists_changed();
             }
             match command {
-                Command::Persist(record) => routing_store::persist(self.store()?.sql(), &record)?,
+                Command::Persist(record) => self.records.borrow_mut().persist(self.store()?.sql(), &record)?,
                 Command::SetAlarm { at } => self.wanted_alarm.set(Some(at.map(|m| m.0))),
                 Command::Assigned { conv, agent, .. } => self.connected(&conv, &agent)?,
                 Command::Transferred { conv, from, to, .. } => {

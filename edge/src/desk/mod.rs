@@ -79,6 +79,8 @@ pub struct Desk {
     alarm_at: Cell<Option<Option<u64>>>,
     /// A site-wide list changed in this callback; agents get the board at its end.
     board_dirty: Cell<bool>,
+    /// The routing core's records on their way to SQLite (activity-only changes held back).
+    records: RefCell<routing_store::Writer>,
 }
 
 impl DurableObject for Desk {
@@ -100,6 +102,7 @@ impl DurableObject for Desk {
             wanted_alarm: Cell::new(None),
             alarm_at: Cell::new(None),
             board_dirty: Cell::new(false),
+            records: RefCell::new(routing_store::Writer::default()),
         }
     }
 
@@ -220,6 +223,11 @@ impl Desk {
     /// Ends every callback: sets the alarm the core asked for.
     async fn finish(&self) {
         self.push_board();
+        if let Ok(store) = self.store() {
+            if let Err(err) = self.records.borrow_mut().flush(store.sql(), now_ms(), false) {
+                worker::console_error!("writing routing records failed: {err:?}");
+            }
+        }
         if let Err(err) = self.sync_alarm().await {
             worker::console_error!("setting the alarm failed: {err:?}");
         }

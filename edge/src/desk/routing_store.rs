@@ -7,6 +7,8 @@ use routing::{
     AgentId, AgentRecord, AgentStatus, Average, Channel, ConvId, ConvState, ConversationRecord, Counters, DayStats,
     DormantReason, GroupId, Millis, Quota, Record, Snapshot, WaitReason,
 };
+use std::collections::{BTreeMap, HashMap};
+
 use serde::{Deserialize, Serialize};
 use worker::SqlStorage;
 
@@ -201,15 +203,73 @@ impl From<AgentRow> for AgentRecord {
     }
 }
 
-/// Writes one `Persist` record.
-pub fn persist(sql: &SqlStorage, record: &Record) -> EdgeResult<()> {
-    let upsert = |kind: &str, id: &str, json: String| -> EdgeResult<()> {
-        sql.exec(
-            "INSERT INTO routing_records (kind, id, json) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json",
-            vec![kind.into(), id.into(), json.into()],
-        )?;
+/// How long a conversation record whose only change is its activity time may wait to be written.
+const HOLD_MS: u64 = 1_000;
+
+/// Writes the core's `Persist` records. Every message makes a conversation record whose only
+/// change is its activity time; those are held back and written at most once a second
+/// ([`Writer::flush`] at the end of every callback), so the message path costs one SQL statement
+/// less. If the object is evicted meanwhile, a restored conversation is at most a second older
+/// than it was, which moves its 30-minute idle timer by as much. Any other change is written at once.
+#[derive(Debug, Default)]
+pub struct Writer {
+    /// Conversation id to its record as last written, without the activity fields.
+    shapes: HashMap<String, String>,
+    /// Conversation id to its newest record not written yet.
+    held: BTreeMap<String, String>,
+    /// When held records were last written.
+    last_flush: u64,
+}
+
+impl Writer {
+    /// Writes (or holds back) one `Persist` record.
+    pub fn persist(&mut self, sql: &SqlStorage, record: &Record) -> EdgeResult<()> {
+        match record {
+            Record::Conversation(c) => {
+                let row = ConvRow::from(c.as_ref());
+                let json = serde_json::to_string(&row)?;
+                let shape = serde_json::to_string(&ConvRow { last_activity: 0, quota: None, ..row })?;
+                if self.shapes.get(&c.id.0) == Some(&shape) {
+                    self.held.insert(c.id.0.clone(), json);
+                    return Ok(());
+                }
+                self.held.remove(&c.id.0);
+                self.shapes.insert(c.id.0.clone(), shape);
+                upsert(sql, "conv", &c.id.0, json)
+            }
+            Record::ConversationClosed(id) => {
+                self.held.remove(&id.0);
+                self.shapes.remove(&id.0);
+                persist(sql, record)
+            }
+            other => persist(sql, other),
+        }
+    }
+
+    /// Writes the held records when a second has passed since the last time (or `now` if `force`).
+    pub fn flush(&mut self, sql: &SqlStorage, now: u64, force: bool) -> EdgeResult<()> {
+        if self.held.is_empty() || (!force && now < self.last_flush.saturating_add(HOLD_MS)) {
+            return Ok(());
+        }
+        for (id, json) in std::mem::take(&mut self.held) {
+            upsert(sql, "conv", &id, json)?;
+        }
+        self.last_flush = now;
         Ok(())
-    };
+    }
+}
+
+fn upsert(sql: &SqlStorage, kind: &str, id: &str, json: String) -> EdgeResult<()> {
+    sql.exec(
+        "INSERT INTO routing_records (kind, id, json) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json",
+        vec![kind.into(), id.into(), json.into()],
+    )?;
+    Ok(())
+}
+
+/// Writes one `Persist` record at once.
+fn persist(sql: &SqlStorage, record: &Record) -> EdgeResult<()> {
+    let upsert = |kind: &str, id: &str, json: String| upsert(sql, kind, id, json);
     let delete = |kind: &str, id: &str| -> EdgeResult<()> {
         sql.exec("DELETE FROM routing_records WHERE kind = ? AND id = ?", vec![kind.into(), id.into()])?;
         Ok(())

@@ -28,6 +28,15 @@ export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+// Every Worker still running when this process ends is killed, so a test that failed before its
+// own cleanup never leaves workerd behind or keeps the test file from finishing.
+const live = new Set();
+process.on('exit', () => {
+  for (const pid of live) {
+    try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+});
+
 /** Starts `wrangler dev`; resolves once /api/v1/health answers. */
 export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port, vars = {} } = {}) {
   port = port ?? await freePort();
@@ -43,7 +52,12 @@ export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  live.add(child.pid);
+  const exited = new Promise((resolve) => child.on('exit', () => { live.delete(child.pid); resolve(); }));
+  // A forgotten Worker must not keep node alive; the exit handler above kills it.
+  child.unref();
+  child.stdout.unref();
+  child.stderr.unref();
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {

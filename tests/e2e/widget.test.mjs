@@ -362,35 +362,38 @@ test('entry buttons reach their designated group; an unknown entry says so and o
 test('a reload keeps the history; a connection lost mid-typing loses and doubles nothing', async () => {
   const stateDir = tempDir('cw-widget-');
   let own = await startEdge({ stateDir });
-  await seedDemo(own, 'wshop', shopConfig());
-  const { page, w } = await shop({ base: own.base });
-  await openChat(w);
-  for (const text of ['第一条', '第二条']) {
-    await w.getByTestId('cw-input').fill(text);
-    await w.getByTestId('cw-input').press('Enter');
-  }
-  await visitorLines(w).filter({ hasText: '第二条' }).and(w.locator('[data-status=sent]')).waitFor();
-  await page.reload();
-  await openChat(w);
-  await visitorLines(w).filter({ hasText: '第二条' }).waitFor();
-  assert.deepEqual(await visitorLines(w).allTextContents().then((t) => t.map((s) => s.replace(/\d\d:\d\d.*/, ''))), ['第一条', '第二条']);
+  try {
+    await seedDemo(own, 'wshop', shopConfig());
+    const { page, w } = await shop({ base: own.base });
+    await openChat(w);
+    for (const text of ['第一条', '第二条']) {
+      await w.getByTestId('cw-input').fill(text);
+      await w.getByTestId('cw-input').press('Enter');
+    }
+    await visitorLines(w).filter({ hasText: '第二条' }).and(w.locator('[data-status=sent]')).waitFor();
+    await page.reload();
+    await openChat(w);
+    await visitorLines(w).filter({ hasText: '第二条' }).waitFor();
+    assert.deepEqual(await visitorLines(w).allTextContents().then((t) => t.map((s) => s.replace(/\d\d:\d\d.*/, ''))), ['第一条', '第二条']);
 
-  // The Worker goes away while the shopper types: the text stays, the message waits, then goes once.
-  const port = own.port;
-  await w.getByTestId('cw-input').fill('断线时写的');
-  await own.stop();
-  await w.getByTestId('cw-status').filter({ hasText: '正在重连' }).waitFor();
-  assert.equal(await w.getByTestId('cw-input').inputValue(), '断线时写的');
-  await w.getByTestId('cw-input').press('Enter');
-  await visitorLines(w).filter({ hasText: '断线时写的' }).and(w.locator('[data-status=sending]')).waitFor();
-  own = await startEdge({ stateDir, port });
-  await visitorLines(w).filter({ hasText: '断线时写的' }).and(w.locator('[data-status=sent]')).waitFor({ timeout: 30_000 });
-  await page.reload();
-  await openChat(w);
-  await visitorLines(w).filter({ hasText: '断线时写的' }).waitFor();
-  assert.equal(await visitorLines(w).count(), 3, 'nothing lost, nothing doubled');
-  await page.context().close();
-  await own.stop();
+    // The Worker goes away while the shopper types: the text stays, the message waits, then goes once.
+    const port = own.port;
+    await w.getByTestId('cw-input').fill('断线时写的');
+    await own.stop();
+    await w.getByTestId('cw-status').filter({ hasText: '正在重连' }).waitFor();
+    assert.equal(await w.getByTestId('cw-input').inputValue(), '断线时写的');
+    await w.getByTestId('cw-input').press('Enter');
+    await visitorLines(w).filter({ hasText: '断线时写的' }).and(w.locator('[data-status=sending]')).waitFor();
+    own = await startEdge({ stateDir, port });
+    await visitorLines(w).filter({ hasText: '断线时写的' }).and(w.locator('[data-status=sent]')).waitFor({ timeout: 30_000 });
+    await page.reload();
+    await openChat(w);
+    await visitorLines(w).filter({ hasText: '断线时写的' }).waitFor();
+    assert.equal(await visitorLines(w).count(), 3, 'nothing lost, nothing doubled');
+    await page.context().close();
+  } finally {
+    await own.stop();
+  }
 });
 
 test('one widget however often the snippet is pasted, and it survives single-page-app navigation', async () => {

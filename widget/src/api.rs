@@ -264,7 +264,16 @@ impl Chat {
         let key = client::new_client_id();
         self.timeline.update(|t| t.push_local(key.clone(), Author::Visitor, body.clone(), client::now_ms()));
         self.notice.set(None);
-        send_frame(&VisitorFrame::Send { client_id: key, body });
+        self.deliver(key, body);
+    }
+
+    /// Sends a message line now if the socket is authenticated; otherwise it stays pending and
+    /// goes out with the others, in order, when the Desk says `ready` (a message written while
+    /// an older one waits must never overtake it).
+    pub(crate) fn deliver(self, client_id: String, body: MessageBody) {
+        if self.phase.get_untracked() == Phase::Online {
+            send_frame(&VisitorFrame::Send { client_id, body });
+        }
     }
 
     /// Sends a text message (trimmed; empty text is ignored).

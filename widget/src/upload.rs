@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use client::FetchError;
 use leptos::prelude::*;
 use protocol::lite::FromJson;
-use protocol::{Author, MessageBody, UploadResponse, VisitorFrame};
+use protocol::{Author, MessageBody, UploadResponse};
 
-use crate::api::{error_parts, send_frame, session_token, Chat};
+use crate::api::{error_parts, session_token, Chat};
 use crate::host::Params;
 
 thread_local! {
@@ -31,7 +31,7 @@ impl Chat {
         match FILES.with(|f| f.borrow_mut().remove(&key)) {
             Some(file) => self.upload(params, key, file),
             None => {
-                send_frame(&VisitorFrame::Send { client_id: key, body });
+                self.deliver(key, body);
             }
         }
     }
@@ -104,7 +104,7 @@ impl Chat {
                         u.insert(upload_id, url);
                     });
                     self.timeline.update(|t| t.set_body(&key, body.clone()));
-                    send_frame(&VisitorFrame::Send { client_id: key, body });
+                    self.deliver(key, body);
                 }
                 Ok(Err(err)) | Err(err) => {
                     self.notice.set(Some(error_parts(&err).1));

@@ -145,7 +145,7 @@
     var slot = document.querySelector('[data-slot=token]');
     if (!slot) return;
     slot.hidden = false;
-    slot.querySelector('code').textContent = info.token;
+    slot.querySelector('[data-testid=identity-token]').textContent = info.token;
     slot.querySelector('[data-slot=format]').textContent = info.format === 'v2' ? 'v2 (AES-256-GCM)' : 'ECB (AES/ECB/PKCS5Padding, hex)';
   }
 

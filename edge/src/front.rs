@@ -4,6 +4,7 @@
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
+use crate::demo;
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
 use crate::upload;
@@ -81,6 +82,9 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let path = req.path();
     if path == "/api/v1/health" {
         return Ok(Response::from_json(&serde_json::json!({"ok": true}))?);
+    }
+    if path == demo::PATH && demo::enabled(env) {
+        return demo::identity(&mut req, env).await;
     }
     let Some((site, endpoint)) = parse_path(&path)? else {
         return Err(EdgeError::NotFound);

@@ -64,7 +64,9 @@ pub fn start_wrangler(port: u16, persist: &std::path::Path, admin_token: &str) -
     cmd.current_dir(root())
         .args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--persist-to"])
         .arg(persist)
-        .args(["--var", &format!("ADMIN_TOKEN:{admin_token}"), "--log-level", "warn"]);
+        .args(["--var", &format!("ADMIN_TOKEN:{admin_token}"), "--log-level", "warn"])
+        // The demo shop's fake login (edge/src/demo.rs): only ever on in this dev server.
+        .args(["--var", "DEMO_IDENTITY:1"]);
     wrangler_env(&mut cmd).spawn().map_err(|e| format!("cannot start wrangler: {e}"))
 }
 

@@ -14,7 +14,7 @@ use worker::SqlStorage;
 
 use crate::error::EdgeResult;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "s", rename_all = "snake_case")]
 enum StateRow {
     Bot,
@@ -25,7 +25,7 @@ enum StateRow {
     Dormant { previous: String, agent_left: bool },
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct ConvRow {
     id: String,
     channel: u8,
@@ -211,12 +211,12 @@ const HOLD_MS: u64 = 1_000;
 /// ([`Writer::flush`] at the end of every callback), so the message path costs one SQL statement
 /// less. If the object is evicted meanwhile, a restored conversation is at most a second older
 /// than it was, which moves its 30-minute idle timer by as much. Any other change is written at once.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Writer {
     /// Conversation id to its record as last written, without the activity fields.
-    shapes: HashMap<String, String>,
+    shapes: HashMap<String, ConvRow>,
     /// Conversation id to its newest record not written yet.
-    held: BTreeMap<String, String>,
+    held: BTreeMap<String, ConvRow>,
     /// When held records were last written.
     last_flush: u64,
 }
@@ -227,15 +227,14 @@ impl Writer {
         match record {
             Record::Conversation(c) => {
                 let row = ConvRow::from(c.as_ref());
-                let json = serde_json::to_string(&row)?;
-                let shape = serde_json::to_string(&ConvRow { last_activity: 0, quota: None, ..row })?;
+                let shape = ConvRow { last_activity: 0, quota: None, ..row.clone() };
                 if self.shapes.get(&c.id.0) == Some(&shape) {
-                    self.held.insert(c.id.0.clone(), json);
+                    self.held.insert(c.id.0.clone(), row);
                     return Ok(());
                 }
                 self.held.remove(&c.id.0);
                 self.shapes.insert(c.id.0.clone(), shape);
-                upsert(sql, "conv", &c.id.0, json)
+                upsert(sql, "conv", &c.id.0, serde_json::to_string(&row)?)
             }
             Record::ConversationClosed(id) => {
                 self.held.remove(&id.0);
@@ -251,8 +250,8 @@ impl Writer {
         if self.held.is_empty() || (!force && now < self.last_flush.saturating_add(HOLD_MS)) {
             return Ok(());
         }
-        for (id, json) in std::mem::take(&mut self.held) {
-            upsert(sql, "conv", &id, json)?;
+        for (id, row) in std::mem::take(&mut self.held) {
+            upsert(sql, "conv", &id, serde_json::to_string(&row)?)?;
         }
         self.last_flush = now;
         Ok(())

@@ -70,7 +70,11 @@
       var out = el('button', { type: 'button', class: 'btn small', 'data-testid': 'logout', text: '退出' });
       out.addEventListener('click', function () {
         localStorage.removeItem(USER_KEY);
-        location.href = '/';
+        // The widget forgets the verified chat before the page leaves (at most a second's wait).
+        var leave = function () { location.href = '/'; };
+        window.ChatWidget('on', 'logout', leave);
+        window.ChatWidget('logout');
+        setTimeout(leave, 1000);
       });
       slot.appendChild(out);
     } else {

@@ -227,6 +227,17 @@ test('a verified shopper sends an order card; a guest gets no card button and th
   const got = await amy.waitFor((f) => f.type === 'message' && f.message.body.kind === 'card');
   assert.deepEqual({ ...got.message.body }, { kind: 'card', list: 'orders', id: 'A1001', title: '蓝牙耳机 Pro', image: 'https://shop.example/p/1.png', price: '¥199.00', status: '已发货', url: 'https://shop.example/orders/A1001' });
   await amy.close();
+
+  // The shopper logs out of the shop: the widget forgets the verified chat on this browser.
+  const tokens = () => verified.frame().evaluate(() => Object.entries(localStorage).filter(([k]) => k.endsWith(':token')).map(([, v]) => v));
+  const before = await tokens();
+  await verified.page.evaluate(() => new Promise((resolve) => { window.ChatWidget('on', 'logout', resolve); window.ChatWidget('logout'); }));
+  await verified.w.getByTestId('cw-input').waitFor();
+  await verified.w.getByTestId('cw-card').waitFor({ state: 'detached' });
+  assert.equal(await verified.w.locator('[data-testid=cw-message][data-author=visitor]').count(), 0, 'it starts over as a new guest');
+  assert.equal(await verified.w.getByTestId('cw-cards-orders').count(), 0);
+  const after = await tokens();
+  assert.ok(after.length === 1 && after[0].startsWith('v_') && after[0] !== before[0], 'a new guest session replaced the verified one');
   await verified.page.context().close();
 
   // A guest's own socket cannot send a card either: a typed refusal naming the message.

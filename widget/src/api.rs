@@ -222,6 +222,18 @@ impl Chat {
         }
     }
 
+    /// Forgets the visitor on this browser (the shopper logged out of the site): the stored session
+    /// and the identity are dropped, and a running chat starts over as a new guest. The page hears
+    /// `logout` once the session is gone, so it may navigate away.
+    pub fn logout(self, params: &Params) {
+        self.identity.set(None);
+        client::storage_set(&token_key(&params.site), "");
+        if self.phase.get_untracked() != Phase::Idle {
+            self.restart(params);
+        }
+        host::emit(&params.host, "logout", Json::obj([]));
+    }
+
     /// Starts (or restarts) at a designated entry, and opens the window.
     pub fn open_entry(self, params: &Params, entry: String) {
         let changed = self.entry.get_untracked().as_deref() != Some(entry.as_str());

@@ -44,6 +44,7 @@ pub fn App() -> impl IntoView {
             }
         }
         Command::Identify(token) => chat.identify(&p, token),
+        Command::Logout => chat.logout(&p),
         Command::Open => chat.open.set(true),
         Command::Close => chat.open.set(false),
         Command::Toggle => chat.open.update(|o| *o = !*o),

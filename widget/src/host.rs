@@ -69,6 +69,8 @@ pub enum Command {
     },
     /// `ChatWidget('identify', token)`: the page learned who the visitor is.
     Identify(String),
+    /// `ChatWidget('logout')`: the shopper logged out of the site; forget the verified session.
+    Logout,
     /// The loader's report of the host viewport: `true` when it is phone-narrow (<= 480 px), so
     /// the open window takes the whole screen.
     Layout(bool),
@@ -138,6 +140,7 @@ fn command(value: &Json) -> Option<Command> {
         "init" => Command::Init { identity: arg(0).get("identity").as_str().map(str::to_string) },
         "page" => Command::Page { url: arg(0).text("url"), title: arg(0).text("title") },
         "identify" => Command::Identify(text(0)?),
+        "logout" => Command::Logout,
         "setTheme" => Command::SetTheme(arg(0)),
         "setCustomField" => {
             let fields = arg(0)

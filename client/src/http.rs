@@ -27,6 +27,25 @@ pub enum FetchError {
     Decode,
 }
 
+impl FetchError {
+    /// The stable code: the server's, or `network` / `decode`.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Api { code, .. } => code,
+            Self::Network => "network",
+            Self::Decode => "decode",
+        }
+    }
+
+    /// What to show the user: the server's message, or a description of the failure.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Api { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl std::fmt::Display for FetchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -43,6 +43,11 @@ impl Line {
         }
     }
 
+    /// Whether the line is an image or file whose bytes are still on their way (no upload id yet).
+    pub fn is_uploading(&self) -> bool {
+        is_unuploaded(&self.body)
+    }
+
     /// The text a bubble shows (uploads as their name and size until the UIs render them).
     pub fn display_text(&self) -> String {
         Self::preview(&self.body)

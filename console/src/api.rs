@@ -413,10 +413,7 @@ impl Desk {
                 }
                 Ok(Err(_)) => set(&id, &|u| u.failed = Some(client::FetchError::Decode.to_string())),
                 Err(err) => {
-                    let why = match err {
-                        client::FetchError::Api { message, .. } => message,
-                        other => other.to_string(),
-                    };
+                    let why = err.message();
                     set(&id, &|u| u.failed = Some(why.clone()));
                 }
             }

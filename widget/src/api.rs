@@ -185,9 +185,8 @@ impl Chat {
                     CONNECTION.with(|c| *c.borrow_mut() = Some(Connection { socket, token: session.token }));
                 }
                 Err(err) => {
-                    let (code, message) = error_parts(&err);
-                    host::emit(&params.host, "error", Json::obj([("code", code.as_str().into())]));
-                    self.phase.set(Phase::Failed(code, message));
+                    host::emit(&params.host, "error", Json::obj([("code", err.code().into())]));
+                    self.phase.set(Phase::Failed(err.code().to_string(), err.message()));
                 }
             }
         });
@@ -254,7 +253,7 @@ impl Chat {
                     self.notice.set(None);
                     self.pre_chat_done.set(true);
                 }
-                Err(err) => self.notice.set(Some(error_parts(&err).1)),
+                Err(err) => self.notice.set(Some(err.message())),
             }
         });
     }
@@ -354,15 +353,6 @@ impl Chat {
 pub(crate) fn send_frame(frame: &VisitorFrame) -> bool {
     let text = frame.to_json().to_text();
     CONNECTION.with(|c| c.borrow().as_ref().is_some_and(|conn| conn.socket.send_text(&text)))
-}
-
-/// The code and message of a failed request.
-pub fn error_parts(err: &FetchError) -> (String, String) {
-    match err {
-        FetchError::Api { code, message, .. } => (code.clone(), message.clone()),
-        FetchError::Network => ("network".into(), err.to_string()),
-        FetchError::Decode => ("decode".into(), err.to_string()),
-    }
 }
 
 struct Events {

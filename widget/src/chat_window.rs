@@ -188,7 +188,7 @@ enum Bottom {
 
 /// A line re-renders when it is stored, fails, or its upload finishes.
 fn line_key(line: &Line) -> (String, u8, bool) {
-    let uploaded = !matches!(&line.body, protocol::MessageBody::Image { upload_id, .. } | protocol::MessageBody::File { upload_id, .. } if upload_id.is_empty());
+    let uploaded = !line.is_uploading();
     let status = match line.status {
         Status::Sending => 0,
         Status::Sent => 1,

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use protocol::lite::FromJson;
 use protocol::{Author, MessageBody, UploadResponse};
 
-use crate::api::{error_parts, session_token, Chat};
+use crate::api::{session_token, Chat};
 use crate::host::Params;
 
 thread_local! {
@@ -107,7 +107,7 @@ impl Chat {
                     self.deliver(key, body);
                 }
                 Ok(Err(err)) | Err(err) => {
-                    self.notice.set(Some(error_parts(&err).1));
+                    self.notice.set(Some(err.message()));
                     self.timeline.update(|t| t.fail(&key));
                     FILES.with(|f| f.borrow_mut().insert(key, file));
                 }

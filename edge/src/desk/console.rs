@@ -2,8 +2,6 @@
 //! agent when a list changes), bot-list pick-up, the visitor sidebar, quick phrases and the
 //! day's figures.
 
-use std::collections::BTreeMap;
-
 use protocol::{
     AgentDayStats, AgentFrame, Board, ConsoleFrame, ConversationSummary, GroupAvailability, Presence, TeamMember,
     VisitorProfile,
@@ -12,6 +10,7 @@ use routing::{AgentId, AgentStatus, ConvId, ConvState, Event, Millis, DAY, MINUT
 use serde_json::Value;
 use worker::WebSocket;
 
+use super::sessions::profile_strings;
 use super::{now_ms, rejected, sockets, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
@@ -166,7 +165,7 @@ impl Desk {
         let store = self.store()?;
         let row = store.profile_of(conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
         let profile: Value = serde_json::from_str(&row.profile).unwrap_or_default();
-        let identity = strings(&profile["identity"]);
+        let identity = profile_strings(&profile["identity"]);
         let config = self.config()?;
         let verified = row.verified != 0.0;
         let verified_by = if verified {
@@ -186,7 +185,7 @@ impl Desk {
             verified_by,
             identity,
             phone,
-            custom_fields: strings(&profile["custom_fields"]),
+            custom_fields: profile_strings(&profile["custom_fields"]),
             entry: row.entry,
             group: text("group"),
             channel: text("channel").unwrap_or_else(|| "web".into()),
@@ -194,7 +193,7 @@ impl Desk {
             page_title: text("page_title"),
             host_origin: text("host_origin"),
             user_agent: text("user_agent").unwrap_or_default(),
-            pre_chat: strings(&profile["pre_chat"]),
+            pre_chat: profile_strings(&profile["pre_chat"]),
         })
     }
 
@@ -269,20 +268,4 @@ fn presence(status: AgentStatus) -> Presence {
         AgentStatus::Away => Presence::Away,
         AgentStatus::Offline => Presence::Offline,
     }
-}
-
-/// A JSON object's string (or number) fields.
-fn strings(value: &Value) -> BTreeMap<String, String> {
-    value
-        .as_object()
-        .map(|fields| {
-            fields
-                .iter()
-                .filter_map(|(k, v)| {
-                    let text = v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string()))?;
-                    Some((k.clone(), text))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -1,12 +1,10 @@
 //! The routing core live in the Desk: callbacks become `routing::Event`s, and `apply` is the one
 //! place that carries out the commands the core returns (storage, frames, the alarm).
 
-use std::collections::BTreeMap;
-
 use protocol::{Author, ConversationSummary, FormFieldInfo, MessageBody, ServerFrame};
 use routing::{AgentId, Command, ConvId, ConvState, Event, Millis, NewConversation, Party, Rejection, WaitReason};
 
-use super::{now_ms, routing_config, routing_store, Desk};
+use super::{now_ms, routing_config, routing_store, sessions, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
 
@@ -182,8 +180,9 @@ impl Desk {
         }
         let profile = serde_json::from_str::<serde_json::Value>(&context.profile).unwrap_or_default();
         let mut open = NewConversation::new(conversation_id);
-        open.info = text_fields(&profile, &["identity", "custom_fields"]);
-        open.pre_chat = text_fields(&profile, &["pre_chat"]);
+        open.info = sessions::profile_strings(&profile["identity"]);
+        open.info.extend(sessions::profile_strings(&profile["custom_fields"]));
+        open.pre_chat = sessions::profile_strings(&profile["pre_chat"]);
         open.chosen_group = profile["group"].as_str().map(Into::into);
         if profile["channel"] == "mobile_web" {
             open.channel = routing::Channel::MobileWeb;
@@ -269,19 +268,4 @@ fn reason_code(reason: WaitReason) -> &'static str {
         WaitReason::Offline => "offline",
         WaitReason::OffHours => "off_hours",
     }
-}
-
-/// The string (or number) fields of some sections of a visitor profile, merged.
-fn text_fields(profile: &serde_json::Value, sections: &[&str]) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for section in sections {
-        if let Some(fields) = profile[*section].as_object() {
-            for (k, v) in fields {
-                if let Some(text) = v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string())) {
-                    out.insert(k.clone(), text);
-                }
-            }
-        }
-    }
-    out
 }

@@ -259,3 +259,20 @@ fn check_custom_fields(request: &SessionRequest) -> EdgeResult<&std::collections
     }
     Ok(fields)
 }
+
+/// The string (or number) fields of one section of a stored visitor profile (`identity`,
+/// `custom_fields`, `pre_chat`), as text.
+pub fn profile_strings(section: &Value) -> std::collections::BTreeMap<String, String> {
+    section
+        .as_object()
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|(k, v)| {
+                    let text = v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string()))?;
+                    Some((k.clone(), text))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -262,6 +262,43 @@ test('a verified shopper sends an order card; a guest gets no card button and th
   await refused.context().close();
 });
 
+test('identify while the guest session is still on its way: the verified session wins, whichever answer lands last', async () => {
+  // The shop's page mints the token after the widget has started as a guest (the demo shop does
+  // exactly this). The guest session's answer is held back until after the verified one.
+  const context = await browser.newContext();
+  let guestAnswered;
+  const guestDone = new Promise((resolve) => { guestAnswered = resolve; });
+  await context.route('**/api/v1/sites/wshop/sessions', async (route) => {
+    const body = JSON.parse(route.request().postData() || '{}');
+    if (body.identity) return route.continue();
+    await new Promise((r) => setTimeout(r, 1500));
+    const response = await route.fetch();
+    await route.fulfill({ response });
+    guestAnswered();
+  });
+  const page = await context.newPage();
+  const name = `race-${crypto.randomBytes(4).toString('hex')}.html`;
+  await page.route(`${edge.base}/t/${name}`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+    <html lang="zh-CN"><head><meta charset="utf-8"><title>测试商城</title></head><body>
+    <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)};
+    ChatWidget('setCards', 'orders', [{ id: 'A2001', title: '保温杯', url: 'https://shop.example/orders/A2001' }]);</script>
+    <script src="${edge.base}/w.js" data-site="wshop" data-locale="zh-CN" async></script></body></html>` }));
+  await page.goto(`${edge.base}/t/${name}`);
+  const w = widget(page);
+  await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-window').waitFor();
+  await page.evaluate((t) => window.ChatWidget('identify', t), ecb({ full_name: '赵六', phone: '13800000006' }));
+  await guestDone;
+  await w.getByTestId('cw-cards-orders').waitFor();
+  await page.waitForTimeout(500);
+  assert.equal(await w.getByTestId('cw-cards-orders').count(), 1, 'the late guest answer did not undo the verified session');
+  // The connection is the verified visitor's too: the Desk accepts the card (it refuses guests').
+  await w.getByTestId('cw-cards-orders').click();
+  await w.getByTestId('cw-card-option').click();
+  await w.locator('[data-testid=cw-message][data-status=sent] [data-testid=cw-card]').waitFor();
+  await context.close();
+});
+
 test('the pre-chat form checks the answers, then the picked group decides the agent', async () => {
   const ben = await agentSocket(browser, edge, 'wform', 'ben', 'ben-password-1');
   const amy = await agentSocket(browser, edge, 'wform', 'amy', 'amy-password-1');

@@ -113,6 +113,9 @@ struct Connection {
 
 thread_local! {
     static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    /// Counts session starts: an answer to an older start (a guest session still on its way when
+    /// `identify` restarted as the verified visitor) is dropped instead of replacing the newer one.
+    static STARTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// The session token of the running connection, if any.
@@ -170,8 +173,16 @@ impl Chat {
         }
         self.phase.set(Phase::Connecting);
         let params = params.clone();
+        let start = STARTS.with(|n| {
+            n.set(n.get() + 1);
+            n.get()
+        });
         leptos::task::spawn_local(async move {
-            match self.open_session(&params, BTreeMap::new(), None).await {
+            let answer = self.open_session(&params, BTreeMap::new(), None).await;
+            if STARTS.with(std::cell::Cell::get) != start {
+                return;
+            }
+            match answer {
                 Ok(session) => {
                     client::storage_set(&token_key(&params.site), &session.token);
                     let asks = !session.config.pre_chat.is_empty() || !session.config.groups.is_empty();

@@ -1,8 +1,14 @@
 // Desk benchmarks against real workerd, printed as `bench: NAME VALUE UNIT`:
 // visitor->agent relay latency next to a bare WebSocket echo through the same Desk (the platform's
 // limit), and sustained messages per second into one site's Desk with 100 connected visitors.
-import path from 'node:path';
-import { demoConfig, launchBrowser, root, seedDemo, startEdge } from '../e2e/harness.mjs';
+// The clients are Node's (the `ws` package, timed with performance.now() to the microsecond), so
+// the load generator takes little of the machine's two cores from workerd.
+import WebSocket from 'ws';
+import { demoConfig, seedDemo, startEdge } from '../e2e/harness.mjs';
+
+globalThis.WebSocket = WebSocket;
+await import('../e2e/ws-client.js');
+const { DeskClient } = globalThis;
 
 const RELAY_MESSAGES = 1000;
 const RELAY_VISITORS = 40; // 25 messages each, inside the per-visitor limit
@@ -10,7 +16,6 @@ const LOAD_VISITORS = 100;
 const LOAD_PER_VISITOR = 25;
 
 const edge = await startEdge({ vars: { BENCH_ECHO: '1' } });
-let browser;
 try {
   const limits = { sessions_per_ip: 500, logins_per_ip: 10, messages_per_visitor: 100 };
   // One agent takes every relay conversation, so the relay measures delivery, not queueing.
@@ -21,90 +26,79 @@ try {
   for (let i = 0; i < LOAD_VISITORS; i += 1) sessions.push(await post('/api/v1/sites/bench/sessions', {}));
   const agent = await post('/api/v1/sites/bench/agents/login', { agent: 'alice', password: 'alice-demo-pass' });
 
-  browser = await launchBrowser();
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${edge.base}/api/v1/health`);
-  await page.addScriptTag({ path: path.join(root, 'tests', 'e2e', 'ws-client.js') });
+  const wsBase = `${edge.base.replace('http', 'ws')}/api/v1/sites/bench`;
+  const open = (url) => new Promise((resolve, reject) => { const ws = new WebSocket(url); ws.onopen = () => resolve(ws); ws.onerror = reject; });
+  const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 
-  const result = await page.evaluate(async ({ sessions, agentToken, relayMessages, relayVisitors, perVisitor }) => {
-    const wsBase = `${location.origin.replace('http', 'ws')}/api/v1/sites/bench`;
-    const open = (url) => new Promise((resolve, reject) => { const ws = new WebSocket(url); ws.onopen = () => resolve(ws); ws.onerror = reject; });
-    const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
-    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
-
-    // Baselines: a bare echo socket through the same Worker and Desk, one frame at a time, and
-    // the same with one durable SQLite write per frame (what store-then-ack must pay at least).
-    const echoRun = async (path) => {
-      const echo = await open(`${wsBase}/${path}`);
-      const times = [];
-      for (let i = 0; i < relayMessages; i += 1) {
-        const t0 = performance.now();
-        await new Promise((resolve) => { echo.onmessage = resolve; echo.send(JSON.stringify({ type: 'send', client_id: `e${i}`, body: { kind: 'text', text: 'x' } })); });
-        times.push(performance.now() - t0);
-      }
-      echo.close();
-      return times;
-    };
-    const echoTimes = await echoRun('echo');
-    const durableTimes = await echoRun('echo-durable');
-
-    // Relay: a visitor sends, the agent's socket receives it; one message in flight at a time.
-    const agentWs = await open(`${wsBase}/agents/ws`);
-    const arrivals = new Map();
-    let onArrive = null;
-    agentWs.onmessage = (e) => {
-      const f = JSON.parse(e.data);
-      if (f.type === 'message' && onArrive) onArrive(f.message.client_id);
-    };
-    agentWs.send(JSON.stringify({ type: 'auth', token: agentToken }));
-    await wait(300);
-    const relayClients = sessions.slice(0, relayVisitors).map((s) => new window.DeskClient('bench', s.token));
-    while (!relayClients.every((c) => c.ready)) await wait(20);
-    const relayTimes = [];
-    for (let i = 0; i < relayMessages; i += 1) {
-      const client = relayClients[i % relayVisitors];
-      const id = `r${i}`;
+  // Baselines: a bare echo socket through the same Worker and Desk, one frame at a time, and
+  // the same with one durable SQLite write per frame (what store-then-ack must pay at least).
+  const echoRun = async (path) => {
+    const echo = await open(`${wsBase}/${path}`);
+    const times = [];
+    for (let i = 0; i < RELAY_MESSAGES; i += 1) {
       const t0 = performance.now();
-      await new Promise((resolve) => { onArrive = (cid) => { if (cid === id) resolve(); }; client.send(id, 'relay'); });
-      relayTimes.push(performance.now() - t0);
+      await new Promise((resolve) => { echo.onmessage = resolve; echo.send(JSON.stringify({ type: 'send', client_id: `e${i}`, body: { kind: 'text', text: 'x' } })); });
+      times.push(performance.now() - t0);
     }
-    relayClients.forEach((c) => c.stop());
-    agentWs.close();
+    echo.close();
+    return times;
+  };
+  const echoTimes = await echoRun('echo');
+  const durableTimes = await echoRun('echo-durable');
 
-    // Load: 100 connected visitors send as fast as the Desk acknowledges.
-    const loadClients = sessions.map((s) => new window.DeskClient('bench', s.token));
-    while (!loadClients.every((c) => c.ready)) await wait(20);
-    const total = loadClients.length * perVisitor;
+  // Relay: a visitor sends, the agent's socket receives it; one message in flight at a time.
+  const agentWs = await open(`${wsBase}/agents/ws`);
+  let onArrive = null;
+  agentWs.onmessage = (e) => {
+    const f = JSON.parse(e.data);
+    if (f.type === 'message' && onArrive) onArrive(f.message.client_id);
+  };
+  agentWs.send(JSON.stringify({ type: 'auth', token: agent.token }));
+  await wait(300);
+  const relayClients = sessions.slice(0, RELAY_VISITORS).map((s) => new DeskClient('bench', s.token, edge.base));
+  while (!relayClients.every((c) => c.ready)) await wait(20);
+  const relayTimes = [];
+  for (let i = 0; i < RELAY_MESSAGES; i += 1) {
+    const client = relayClients[i % RELAY_VISITORS];
+    const id = `r${i}`;
     const t0 = performance.now();
-    loadClients.forEach((c, v) => { for (let n = 0; n < perVisitor; n += 1) c.send(`l${v}-${n}`, `load ${n}`); });
-    // Count acks as they come (a cheap check), so the measuring page leaves the CPU to workerd.
-    let ackCount = 0;
-    let doneAt = 0;
-    const allAcked = new Promise((resolve) => {
-      loadClients.forEach((c) => {
-        const onmessage = c.ws.onmessage;
-        c.ws.onmessage = (e) => {
-          onmessage(e);
-          if (e.data.startsWith('{"type":"ack"')) {
-            ackCount += 1;
-            if (ackCount === total) { doneAt = performance.now(); resolve(); }
-          }
-        };
-      });
+    await new Promise((resolve) => { onArrive = (cid) => { if (cid === id) resolve(); }; client.send(id, 'relay'); });
+    relayTimes.push(performance.now() - t0);
+  }
+  relayClients.forEach((c) => c.stop());
+  agentWs.close();
+
+  // Load: 100 connected visitors send as fast as the Desk acknowledges.
+  const loadClients = sessions.map((s) => new DeskClient('bench', s.token, edge.base));
+  while (!loadClients.every((c) => c.ready)) await wait(20);
+  const total = loadClients.length * LOAD_PER_VISITOR;
+  let ackCount = 0;
+  let doneAt = 0;
+  const allAcked = new Promise((resolve) => {
+    loadClients.forEach((c) => {
+      const onmessage = c.ws.onmessage;
+      c.ws.onmessage = (e) => {
+        onmessage(e);
+        if (e.data.startsWith('{"type":"ack"')) {
+          ackCount += 1;
+          if (ackCount === total) { doneAt = performance.now(); resolve(); }
+        }
+      };
     });
-    await Promise.race([allAcked, wait(60_000)]);
-    const acked = () => ackCount;
-    const seconds = ((doneAt || performance.now()) - t0) / 1000;
-    const done = acked();
-    const errors = loadClients.flatMap((c) => c.errors);
-    loadClients.forEach((c) => c.stop());
-    return {
-      echoP50: pct(echoTimes, 0.5), echoP99: pct(echoTimes, 0.99),
-      durableP50: pct(durableTimes, 0.5), durableP99: pct(durableTimes, 0.99),
-      relayP50: pct(relayTimes, 0.5), relayP99: pct(relayTimes, 0.99),
-      perSecond: done / seconds, lost: total - done, errors: errors.length,
-    };
-  }, { sessions, agentToken: agent.token, relayMessages: RELAY_MESSAGES, relayVisitors: RELAY_VISITORS, perVisitor: LOAD_PER_VISITOR });
+  });
+  const t0 = performance.now();
+  loadClients.forEach((c, v) => { for (let n = 0; n < LOAD_PER_VISITOR; n += 1) c.send(`l${v}-${n}`, `load ${n}`); });
+  await Promise.race([allAcked, wait(60_000)]);
+  const seconds = ((doneAt || performance.now()) - t0) / 1000;
+  const errors = loadClients.flatMap((c) => c.errors);
+  loadClients.forEach((c) => c.stop());
+  const result = {
+    echoP50: pct(echoTimes, 0.5), echoP99: pct(echoTimes, 0.99),
+    durableP50: pct(durableTimes, 0.5), durableP99: pct(durableTimes, 0.99),
+    relayP50: pct(relayTimes, 0.5), relayP99: pct(relayTimes, 0.99),
+    perSecond: ackCount / seconds, lost: total - ackCount, errors: errors.length,
+  };
 
   const us = (ms) => Math.round(ms * 1000);
   console.log(`bench: echo_p50_us ${us(result.echoP50)} us`);
@@ -119,6 +113,5 @@ try {
   console.log(`bench: desk_msgs_lost ${result.lost} msgs`);
   if (result.errors) console.error(`desk bench: ${result.errors} error frames`);
 } finally {
-  await browser?.close();
   await edge.stop();
 }

@@ -75,6 +75,7 @@ export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 
   return {
     base,
     port,
+    inspector,
     stateDir,
     adminToken,
     log: () => log,

@@ -1,9 +1,10 @@
-// Browser-side test client of the visitor socket (loaded into test pages with addScriptTag): it
-// does what the widget does for delivery (resume from the last seen seq, resend unacknowledged
-// messages in order after every reconnect), and records every frame with timings.
-window.DeskClient = class DeskClient {
-  constructor(site, token) {
-    this.url = `${location.origin.replace('http', 'ws')}/api/v1/sites/${site}/ws`;
+// Test client of the visitor socket: it does what the widget does for delivery (resume from the
+// last seen seq, resend unacknowledged messages in order after every reconnect), and records every
+// frame with timings. Loaded into test pages with addScriptTag (it connects to the page's origin),
+// or required by Node (give `origin`, and a global WebSocket such as the `ws` package's).
+globalThis.DeskClient = class DeskClient {
+  constructor(site, token, origin = globalThis.location.origin) {
+    this.url = `${origin.replace('http', 'ws')}/api/v1/sites/${site}/ws`;
     this.token = token;
     this.lastSeq = 0;
     this.pending = []; // [{client_id, text, sentAt}] in send order, until acknowledged

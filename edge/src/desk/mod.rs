@@ -154,9 +154,9 @@ impl DurableObject for Desk {
             sockets::send(&ws, &error_frame(&EdgeError::PayloadTooLarge));
             return Ok(());
         }
-        let who = match ws.deserialize_attachment::<Who>() {
-            Ok(Some(who)) => who,
-            _ => {
+        let who = match Who::of(&ws) {
+            Some(who) => who,
+            None => {
                 let _ = ws.close(Some(4400), Some("unknown socket"));
                 return Ok(());
             }
@@ -234,7 +234,7 @@ impl Desk {
     }
 
     fn forget(&self, ws: &WebSocket) {
-        if let Ok(Some(who)) = ws.deserialize_attachment::<Who>() {
+        if let Some(who) = Who::of(ws) {
             if let Who::Visitor { conversation_id, .. } = &who {
                 let gone = self.with_sockets(|index| {
                     index.remove(&who);
@@ -324,7 +324,7 @@ impl Desk {
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[role.tag()]);
-        pair.server.serialize_attachment(Who::Pending { role, sid: secrets::random_hex(8)? })?;
+        Who::Pending { role, sid: secrets::random_hex(8)? }.attach(&pair.server)?;
         Ok(Response::from_websocket(pair.client)?)
     }
 
@@ -499,7 +499,7 @@ impl Desk {
             conversation_id: found.conversation_id.clone(),
             verified: found.verified != 0.0,
         };
-        ws.serialize_attachment(&who)?;
+        who.attach(ws)?;
         sockets::send(ws, &ServerFrame::Ready { principal: found.visitor_id });
         for message in store.messages_after(&found.conversation_id, last_seq)? {
             sockets::send(ws, &ServerFrame::Message { message });
@@ -534,7 +534,7 @@ impl Desk {
             return self.refuse(ws);
         };
         let who = Who::Agent { sid, agent_id: agent.id.clone(), name: agent.name };
-        ws.serialize_attachment(&who)?;
+        who.attach(ws)?;
         sockets::send(ws, &ServerFrame::Ready { principal: agent.id.clone() });
         self.with_sockets(|index| index.insert(&who, ws.clone()));
         let id = AgentId(agent.id);
@@ -746,5 +746,6 @@ fn error_frame(err: &EdgeError) -> ServerFrame {
 }
 
 fn now_ms() -> u64 {
-    worker::Date::now().as_millis()
+    // `Date.now()`, without making a Date object (read several times per frame).
+    js_sys::Date::now() as u64
 }

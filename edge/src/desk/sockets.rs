@@ -66,6 +66,24 @@ pub enum Who {
     },
 }
 
+impl Who {
+    /// The socket's attachment: stored as JSON text, which the runtime clones and hands back far
+    /// more cheaply than an object (read on every frame).
+    pub fn attach(&self, ws: &WebSocket) -> worker::Result<()> {
+        ws.serialize_attachment(serde_json::to_string(self).map_err(|e| worker::Error::RustError(e.to_string()))?)
+    }
+
+    /// Who a socket speaks for, from its attachment (JSON text, or the object form sockets accepted
+    /// before the text form still carry).
+    pub fn of(ws: &WebSocket) -> Option<Self> {
+        match ws.deserialize_attachment::<String>() {
+            Ok(Some(text)) => serde_json::from_str(&text).ok(),
+            Ok(None) => None,
+            Err(_) => ws.deserialize_attachment::<Self>().ok().flatten(),
+        }
+    }
+}
+
 /// Index of authenticated sockets by conversation (visitors) and by agent.
 #[derive(Default)]
 pub struct SocketIndex {
@@ -78,7 +96,7 @@ impl SocketIndex {
     pub fn rebuild(state: &State) -> Self {
         let mut index = Self::default();
         for ws in state.get_websockets() {
-            if let Ok(Some(who)) = ws.deserialize_attachment::<Who>() {
+            if let Some(who) = Who::of(&ws) {
                 index.insert(&who, ws);
             }
         }

@@ -49,6 +49,12 @@ const MIGRATIONS: &[&str] = &[
     "CREATE TRIGGER IF NOT EXISTS messages_advance_seq AFTER INSERT ON messages BEGIN
        UPDATE conversations SET last_seq = NEW.seq, updated_ms = NEW.at_ms WHERE id = NEW.conversation_id;
      END;",
+    // v8: a message no longer moves `updated_ms` (indexed by status, and only read as the time a
+    // conversation was closed): one index write less per message.
+    "DROP TRIGGER IF EXISTS messages_advance_seq;
+     CREATE TRIGGER messages_advance_seq AFTER INSERT ON messages BEGIN
+       UPDATE conversations SET last_seq = NEW.seq WHERE id = NEW.conversation_id;
+     END;",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -540,25 +546,20 @@ impl Store {
         body: &MessageBody,
         now_ms: u64,
     ) -> EdgeResult<Option<ChatMessage>> {
-        #[derive(Deserialize)]
-        struct Seq {
-            seq: f64,
-        }
-        let rows: Vec<Seq> = self
-            .sql
-            .exec(
-                "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, author, body, at_ms)
-                 SELECT id, last_seq + 1, ?, ?, ?, ? FROM conversations WHERE id = ? RETURNING seq",
-                vec![
-                    client_id.into(),
-                    serde_json::to_string(author)?.into(),
-                    serde_json::to_string(body)?.into(),
-                    int(now_ms),
-                    conversation_id.into(),
-                ],
-            )?
-            .to_array()?;
-        let Some(seq) = rows.first().map(|r| r.seq as u64) else {
+        // One row back, read raw: this runs for every message, and a typed row costs a JS object.
+        let cursor = self.sql.exec(
+            "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, author, body, at_ms)
+             SELECT id, last_seq + 1, ?, ?, ?, ? FROM conversations WHERE id = ? RETURNING seq",
+            vec![
+                client_id.into(),
+                serde_json::to_string(author)?.into(),
+                serde_json::to_string(body)?.into(),
+                int(now_ms),
+                conversation_id.into(),
+            ],
+        )?;
+        let first = cursor.raw().next().transpose()?;
+        let Some(seq) = first.as_deref().and_then(|row| row.first()).and_then(whole_number) else {
             return match self.message_by_client_id(conversation_id, client_id)? {
                 Some(_) => Ok(None),
                 None => Err(EdgeError::ConversationNotFound),
@@ -689,5 +690,14 @@ impl Store {
             )?
             .to_array()?;
         Ok(rows.into_iter().next())
+    }
+}
+
+/// A whole number SQLite handed back (JS numbers arrive as floats).
+fn whole_number(value: &SqlStorageValue) -> Option<u64> {
+    match value {
+        SqlStorageValue::Integer(n) => u64::try_from(*n).ok(),
+        SqlStorageValue::Float(f) if *f >= 0.0 && f.fract() == 0.0 => Some(*f as u64),
+        _ => None,
     }
 }

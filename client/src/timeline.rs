@@ -86,14 +86,9 @@ impl Timeline {
     }
 
     fn advance(&mut self) {
-        let mut seqs: Vec<u64> = self.lines.iter().filter_map(|l| l.seq).filter(|s| *s > self.last_seq).collect();
-        seqs.sort_unstable();
-        for seq in seqs {
-            if seq == self.last_seq + 1 {
-                self.last_seq = seq;
-            } else if seq > self.last_seq + 1 {
-                break;
-            }
+        // A scan per step rather than a sort: the widget ships no sorting code for this.
+        while self.lines.iter().any(|l| l.seq == Some(self.last_seq + 1)) {
+            self.last_seq += 1;
         }
     }
 

@@ -50,7 +50,7 @@ impl fmt::Display for AnswerError {
             AnswerProblem::NotAnOption => "is not one of the choices",
             AnswerProblem::UnknownField => "is not a field of this form",
         };
-        write!(f, "pre-chat field {:?} {why}", self.field)
+        write!(f, "pre-chat field \"{}\" {why}", self.field)
     }
 }
 

@@ -50,7 +50,7 @@ pub fn PreChat() -> impl IntoView {
         let ok = found.is_empty();
         errors.set(found);
         if ok {
-            let answers = given.into_iter().filter(|(_, v)| !v.trim().is_empty()).collect();
+            let answers = protocol::lite::map_of(given.into_iter().filter(|(_, v)| !v.trim().is_empty()));
             chat.submit_pre_chat(&params, answers, group.get_untracked());
         }
     };

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use protocol::checks::check_card;
-use protocol::lite::{parse, Json};
+use protocol::lite::{map_of, parse, Json};
 use protocol::MessageBody;
 use wasm_bindgen::prelude::*;
 use web_sys::MessageEvent;
@@ -143,18 +143,14 @@ fn command(value: &Json) -> Option<Command> {
         "logout" => Command::Logout,
         "setTheme" => Command::SetTheme(arg(0)),
         "setCustomField" => {
-            let fields = arg(0)
-                .fields()
-                .iter()
-                .filter_map(|(k, v)| {
-                    let value = match v {
-                        Json::Num(n) => n.clone(),
-                        Json::Bool(b) => b.to_string(),
-                        other => other.as_str()?.to_string(),
-                    };
-                    Some((k.clone(), value))
-                })
-                .collect();
+            let fields = map_of(arg(0).fields().iter().filter_map(|(k, v)| {
+                let value = match v {
+                    Json::Num(n) => n.clone(),
+                    Json::Bool(b) => b.to_string(),
+                    other => other.as_str()?.to_string(),
+                };
+                Some((k.clone(), value))
+            }));
             Command::SetCustomFields(fields)
         }
         "setCards" => {

@@ -11,10 +11,10 @@ const WASM_CRATES: [&str; 3] = ["edge", "widget", "console"];
 
 /// Size budgets in bytes (gzip), enforced here and printed by `cargo xtask bench`.
 ///
-/// The widget's goal is 100 KB for an open chat; it is not met yet (about 186 KB with every feature
-/// of the widget issue), so its budget is a ratchet at today's size: it fails any growth while the
-/// size work goes on, and comes down as the widget gets smaller.
-const BUDGETS: [(&str, u64); 2] = [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 192 * 1024)];
+/// The widget's goal is 100 KB for an open chat; it is not met (about 181 KB with every feature of
+/// the widget issue; a bare Leptos 0.8 app alone is about 54 KB), so its budget is a ratchet a
+/// little above today's size: it fails any real growth, and comes down as the widget gets smaller.
+const BUDGETS: [(&str, u64); 2] = [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 180 * 1024)];
 
 /// Entry point of `cargo xtask test`.
 pub fn run() -> Result<()> {

@@ -74,8 +74,9 @@ after(async () => {
 });
 
 /** A shop page with the snippet pasted as a site owner would; `head` runs before the loader. */
-async function shop({ site = 'wshop', attrs = '', head = '', viewport, base = edge.base } = {}) {
-  const context = await browser.newContext(viewport ? { viewport } : {});
+async function shop({ site = 'wshop', attrs = '', head = '', viewport, base = edge.base, options = {}, init } = {}) {
+  const context = await browser.newContext({ ...(viewport ? { viewport } : {}), ...options });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const name = `shop-${crypto.randomBytes(4).toString('hex')}.html`;
   await page.route(`${base}/t/${name}`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
@@ -544,6 +545,63 @@ test('theme tokens change the rendering live', async () => {
   assert.equal(await w.getByTestId('cw-title').textContent(), '金牌客服');
   assert.equal(await w.getByTestId('cw-window').evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(28, 29, 33)');
   await page.context().close();
+});
+
+test('dark "auto" follows the system scheme (readable either way); sound chimes for an agent message while the window is closed', async () => {
+  const amy = await agentSocket(browser, edge, 'wshop', 'amy', 'amy-password-1');
+  // Counts the oscillators the widget starts (two per chime) and the audio context's state.
+  const init = () => {
+    window.chimes = [];
+    const create = window.AudioContext && window.AudioContext.prototype.createOscillator;
+    if (create) window.AudioContext.prototype.createOscillator = function () { window.chimes.push(this.state); return create.call(this); };
+  };
+  const { page, w, frame } = await shop({ attrs: `data-theme='{"dark":"auto","sound":true}'`, options: { colorScheme: 'dark' }, init });
+  await openChat(w);
+  const bg = () => w.getByTestId('cw-window').evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(await bg(), 'rgb(28, 29, 33)', 'dark when the system is dark');
+  await w.getByTestId('cw-input').fill('晚上好');
+  await w.getByTestId('cw-input').press('Enter');
+  const got = await amy.waitFor((f) => f.type === 'message' && f.message.body.text === '晚上好');
+  const conv = got.message.conversation_id;
+  await visitorLines(w).and(w.locator('[data-status=sent]')).waitFor();
+
+  // Every text colour passes axe's contrast check in the automatic dark scheme too.
+  await frame().evaluate(fs.readFileSync(path.join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
+  const scan = () => frame().evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`));
+  assert.deepEqual(await scan(), [], 'auto, dark scheme');
+  // Error, failed-message and price colours switch with the scheme too (they show only on errors
+  // and cards, so they are probed directly).
+  const tones = () => frame().evaluate(() => ['cw-error', 'cw-failed-mark', 'cw-card-price'].map((c) => {
+    const probe = document.createElement('span');
+    probe.className = c;
+    document.querySelector('[data-testid=cw-window]').append(probe);
+    const color = getComputedStyle(probe).color;
+    probe.remove();
+    return color;
+  }));
+  assert.deepEqual(await tones(), ['rgb(255, 143, 107)', 'rgb(255, 143, 107)', 'rgb(255, 156, 143)']);
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.equal(await bg(), 'rgb(255, 255, 255)', 'light when the system turns light');
+  assert.deepEqual(await scan(), [], 'auto, light scheme');
+  assert.deepEqual(await tones(), ['rgb(196, 50, 10)', 'rgb(196, 50, 10)', 'rgb(180, 35, 24)']);
+
+  // Closed window: an agent message brings the badge and the chime.
+  await page.keyboard.press('Escape');
+  await w.getByTestId('cw-window').waitFor({ state: 'hidden' });
+  assert.deepEqual(await frame().evaluate(() => window.chimes), [], 'no chime for the visitor\'s own message');
+  await amy.send({ type: 'send', conversation_id: conv, client_id: 'amy-chime-1', body: { kind: 'text', text: '您好，在的' } });
+  await w.getByTestId('cw-unread').filter({ hasText: '1' }).waitFor();
+  await frame().waitForFunction(() => window.chimes.length === 2);
+  assert.deepEqual(await frame().evaluate(() => window.chimes), ['running', 'running'], 'the shopper clicked in the widget, so the chime may play');
+
+  // With sound off the badge still counts, silently.
+  await page.evaluate(() => window.ChatWidget('setTheme', { sound: false }));
+  await amy.send({ type: 'send', conversation_id: conv, client_id: 'amy-chime-2', body: { kind: 'text', text: '请问有什么可以帮您？' } });
+  await w.getByTestId('cw-unread').filter({ hasText: '2' }).waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await frame().evaluate(() => window.chimes.length), 2, 'no chime with sound off');
+  await Promise.all([amy.close(), page.context().close()]);
 });
 
 test('mobile 390×844: the window takes the whole screen, inputs do not zoom, the page does not scroll behind', async () => {

@@ -56,6 +56,7 @@ before(async () => {
       routing: { fallback_group: 'presale', visitor_picks_group: ['presale', 'aftersale'] },
     }),
     woff: shopConfig(),
+    wtheme: shopConfig(),
     wlimit: shopConfig({ rate_limits: { sessions_per_ip: 60, logins_per_ip: 10, messages_per_visitor: 2 } }),
     wrule: shopConfig({
       pre_chat: [{ name: 'topic', label: '咨询类型', kind: 'select', required: true, options: ['买东西', '退货'] }],
@@ -548,14 +549,15 @@ test('theme tokens change the rendering live', async () => {
 });
 
 test('dark "auto" follows the system scheme (readable either way); sound chimes for an agent message while the window is closed', async () => {
-  const amy = await agentSocket(browser, edge, 'wshop', 'amy', 'amy-password-1');
+  // A site of its own: amy's chat slots on wshop are taken by the tests before this one.
+  const amy = await agentSocket(browser, edge, 'wtheme', 'amy', 'amy-password-1');
   // Counts the oscillators the widget starts (two per chime) and the audio context's state.
   const init = () => {
     window.chimes = [];
     const create = window.AudioContext && window.AudioContext.prototype.createOscillator;
     if (create) window.AudioContext.prototype.createOscillator = function () { window.chimes.push(this.state); return create.call(this); };
   };
-  const { page, w, frame } = await shop({ attrs: `data-theme='{"dark":"auto","sound":true}'`, options: { colorScheme: 'dark' }, init });
+  const { page, w, frame } = await shop({ site: 'wtheme', attrs: `data-theme='{"dark":"auto","sound":true}'`, options: { colorScheme: 'dark' }, init });
   await openChat(w);
   const bg = () => w.getByTestId('cw-window').evaluate((el) => getComputedStyle(el).backgroundColor);
   assert.equal(await bg(), 'rgb(28, 29, 33)', 'dark when the system is dark');

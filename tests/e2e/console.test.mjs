@@ -186,6 +186,15 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
   assert.match(await side.getByTestId('profile-page').textContent(), /订单 1001/);
   assert.match(await side.getByTestId('profile-device').textContent(), /Chrome/);
   assert.match(await side.getByTestId('profile-pre-chat').textContent(), /订单/);
+  // The shopper moves on (a single-page app's navigation) and the page sets a field: the open
+  // sidebar follows at once, without a click or a reload.
+  await shopper.evaluate(() => {
+    document.title = '退货申请 · Console Shop';
+    history.pushState({}, '', '/shop/returns');
+    window.ChatWidget('setCustomField', { cartItems: '2' });
+  });
+  await side.getByTestId('profile-page').filter({ hasText: '退货申请' }).waitFor();
+  await side.getByTestId('profile-custom').filter({ hasText: 'cartItems' }).waitFor();
 
   // Text both ways: the agent's reply shows in the real widget.
   await alice.getByTestId('reply-input').fill('您好张三，我来帮您查一下 😊');

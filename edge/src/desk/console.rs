@@ -78,6 +78,18 @@ impl Desk {
         }
     }
 
+    /// Sends a conversation's visitor profile to the agent holding it (after the visitor's session
+    /// changed: another page, new custom fields, pre-chat answers), so an open sidebar stays current.
+    pub(super) fn push_profile(&self, conversation_id: &str) -> EdgeResult<()> {
+        let Some(agent) = self.holder(conversation_id)? else { return Ok(()) };
+        if self.with_sockets(|s| s.agent_sockets(&agent)) == 0 {
+            return Ok(());
+        }
+        let frame = ConsoleFrame::Profile { profile: Box::new(self.profile(conversation_id)?) };
+        self.with_sockets(|s| s.to_agent_console(&agent, &frame));
+        Ok(())
+    }
+
     /// Notes that the site-wide lists may have changed (pushed at the end of the callback).
     pub(super) fn lists_changed(&self) {
         self.board_dirty.set(true);

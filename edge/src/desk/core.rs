@@ -20,6 +20,11 @@ pub struct Outcome {
 }
 
 impl Desk {
+    /// The agent a conversation is with or offered to, if any.
+    pub(super) fn holder(&self, conversation_id: &str) -> EdgeResult<Option<String>> {
+        self.with_core(|core| holder(core, &ConvId(conversation_id.to_string())))
+    }
+
     /// Runs `f` on the routing core, restoring it from storage first after a wake.
     pub(super) fn with_core<T>(&self, f: impl FnOnce(&mut routing::Desk) -> T) -> EdgeResult<T> {
         let mut slot = self.core.borrow_mut();

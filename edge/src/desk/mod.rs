@@ -284,6 +284,10 @@ impl Desk {
         if let Some(entry) = entry {
             self.store()?.set_conversation_entry(&answer.conversation_id, &entry)?;
         }
+        // The agent on the conversation sees the visitor's new page and fields as they happen.
+        if let Err(err) = self.push_profile(&answer.conversation_id) {
+            worker::console_error!("profile update failed: {err:?}");
+        }
         Ok(Response::from_json(&answer)?)
     }
 
@@ -515,12 +519,7 @@ impl Desk {
 
     /// Sends a frame to the agent holding (or offered) a conversation, if any.
     fn to_holder(&self, conversation_id: &str, frame: &ServerFrame) -> EdgeResult<()> {
-        let conv = ConvId(conversation_id.to_string());
-        let holder = self.with_core(|core| match core.conversation(&conv).map(|c| &c.state) {
-            Some(routing::ConvState::Active { agent } | routing::ConvState::Offered { agent }) => Some(agent.0.clone()),
-            _ => None,
-        })?;
-        if let Some(agent) = holder {
+        if let Some(agent) = self.holder(conversation_id)? {
             self.with_sockets(|s| s.to_agent(&agent, frame));
         }
         Ok(())

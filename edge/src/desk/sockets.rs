@@ -177,9 +177,17 @@ impl SocketIndex {
 
     /// Sends a frame to every socket of one agent.
     pub fn to_agent(&self, agent_id: &str, frame: &ServerFrame) {
-        let text = encode(frame);
+        self.to_agent_text(agent_id, &encode(frame));
+    }
+
+    /// Sends a console frame to every socket of one agent.
+    pub fn to_agent_console(&self, agent_id: &str, frame: &ConsoleFrame) {
+        self.to_agent_text(agent_id, &encode_console(frame));
+    }
+
+    fn to_agent_text(&self, agent_id: &str, text: &str) {
         for (_, _, ws) in self.agents.iter().filter(|(_, a, _)| a == agent_id) {
-            send_text(ws, &text);
+            send_text(ws, text);
         }
     }
 

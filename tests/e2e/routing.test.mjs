@@ -167,6 +167,15 @@ test('typing, read receipts, visitor presence, leave a message, rating after clo
     v.send('m1', 'hello');
     await until(() => af.some((f) => f.type === 'message' && f.message.client_id === 'm1'));
     const conv = af.find((f) => f.type === 'message' && f.message.client_id === 'm1').message.conversation_id;
+    // A resend of a stored client id gets the original's ack again; nothing is stored or relayed
+    // twice, and the next message takes the next seq.
+    const acks = (id) => vf.filter((f) => f.type === 'ack' && f.client_id === id).map((f) => f.seq);
+    await until(() => acks('m1').length === 1);
+    v.ws.send(JSON.stringify({ type: 'send', client_id: 'm1', body: { kind: 'text', text: 'hello' } }));
+    await until(() => acks('m1').length === 2);
+    v.send('m2', 'and again');
+    await until(() => acks('m2').length === 1 && af.some((f) => f.type === 'message' && f.message.client_id === 'm2'));
+    const resend = { m1: acks('m1'), m2: acks('m2'), relayed: af.filter((f) => f.type === 'message' && f.message.client_id === 'm1').length };
     v.ws.send(JSON.stringify({ type: 'typing', typing: true }));
     agent.send(JSON.stringify({ type: 'typing', conversation_id: conv, typing: true }));
     v.ws.send(JSON.stringify({ type: 'read', seq: 99 }));
@@ -188,6 +197,7 @@ test('typing, read receipts, visitor presence, leave a message, rating after clo
     await until(() => vf.some((f) => f.type === 'rated'));
     v2.stop();
     return {
+      resend,
       leftMessages,
       agentSawTyping: af.find((f) => f.type === 'typing').from,
       visitorSawTyping: vf.find((f) => f.type === 'typing').from,
@@ -198,6 +208,7 @@ test('typing, read receipts, visitor presence, leave a message, rating after clo
       presence,
     };
   }, { token: s.token, agentToken: login.token });
+  assert.deepEqual(result.resend, { m1: [result.resend.m1[0], result.resend.m1[0]], m2: [result.resend.m1[0] + 1], relayed: 1 });
   assert.deepEqual(result.leftMessages, ['请回电']);
   assert.equal(result.agentSawTyping, 'visitor');
   assert.equal(result.visitorSawTyping, 'agent');

@@ -4,7 +4,7 @@
 use protocol::{ClosedConversation, ContactInfo, PastConversation, Phrase};
 use serde::Deserialize;
 
-use super::store::{int, Store};
+use super::store::{int, Store, LAST_SEQ};
 use crate::error::EdgeResult;
 
 /// Facts about a conversation's visitor, for the sidebar.
@@ -139,9 +139,11 @@ impl Store {
         let rows: Vec<Row> = self
             .sql()
             .exec(
-                "SELECT c.id, c.status, c.created_ms, c.last_seq, r.score FROM conversations c
+                &format!(
+                    "SELECT c.id, c.status, c.created_ms, {LAST_SEQ} AS last_seq, r.score FROM conversations c
                  LEFT JOIN ratings r ON r.conversation_id = c.id
-                 WHERE c.visitor_id = ? AND c.id != ? ORDER BY c.created_ms DESC LIMIT 20",
+                 WHERE c.visitor_id = ? AND c.id != ? ORDER BY c.created_ms DESC LIMIT 20"
+                ),
                 vec![visitor_id.into(), except.into()],
             )?
             .to_array()?;

@@ -2,6 +2,9 @@
 
 use protocol::{Author, ChatMessage, ConversationSummary, MessageBody, SiteConfig};
 use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use worker::{SqlStorage, SqlStorageValue};
 
 use crate::error::{EdgeError, EdgeResult};
@@ -55,6 +58,10 @@ const MIGRATIONS: &[&str] = &[
      CREATE TRIGGER messages_advance_seq AFTER INSERT ON messages BEGIN
        UPDATE conversations SET last_seq = NEW.seq WHERE id = NEW.conversation_id;
      END;",
+    // v9: the Desk keeps each conversation's newest seq in memory (read back from `messages` after
+    // a wake) and a message is one plain insert; `conversations.last_seq` is no longer kept (the
+    // column stays, unread).
+    "DROP TRIGGER IF EXISTS messages_advance_seq",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -81,7 +88,14 @@ const MAX_REPLAY: i64 = 1_000;
 /// Typed access to the Desk's SQLite database.
 pub struct Store {
     sql: SqlStorage,
+    /// The newest `seq` of each conversation that stored a message since this object woke (read
+    /// from `messages` on first use): a message is then one plain insert.
+    last_seqs: RefCell<HashMap<String, u64>>,
 }
+
+/// A conversation's newest `seq`, for queries over `conversations c` (the primary key of
+/// `messages` answers it from the index).
+pub(super) const LAST_SEQ: &str = "(SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id)";
 
 /// A stored agent account.
 #[derive(Debug, Deserialize)]
@@ -230,7 +244,7 @@ impl Store {
         let rows: Vec<Row> = self
             .sql
             .exec(
-                &format!("UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ? RETURNING {column} AS n"),
+                &format!("UPDATE conversations AS c SET {column} = MAX({column}, MIN(?, {LAST_SEQ})) WHERE id = ? RETURNING {column} AS n"),
                 vec![int(seq), conversation_id.into()],
             )?
             .to_array()?;
@@ -287,7 +301,7 @@ impl Store {
 impl Store {
     /// Opens the store and brings the schema up to date.
     pub fn open(sql: SqlStorage) -> EdgeResult<Self> {
-        let store = Self { sql };
+        let store = Self { sql, last_seqs: RefCell::new(HashMap::new()) };
         store.migrate()?;
         Ok(store)
     }
@@ -518,7 +532,7 @@ impl Store {
             contact_id: Option<String>,
         }
         let query = format!(
-            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, c.last_seq, v.verified, v.contact_id FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
+            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
         );
         let rows: Vec<Row> = self.sql.exec(&query, bindings)?.to_array()?;
         Ok(rows
@@ -537,7 +551,7 @@ impl Store {
     }
 
     /// Stores a new message with the next `seq`, or returns `None` when this client id is already
-    /// stored in the conversation (a resend): two statements on the hot path, no read first.
+    /// stored in the conversation (a resend): one plain insert on the hot path.
     pub fn insert_message(
         &self,
         conversation_id: &str,
@@ -546,11 +560,17 @@ impl Store {
         body: &MessageBody,
         now_ms: u64,
     ) -> EdgeResult<Option<ChatMessage>> {
-        // One row back, read raw: this runs for every message, and a typed row costs a JS object.
+        let known = self.last_seqs.borrow().get(conversation_id).copied();
+        let seq = match known {
+            Some(last) => last + 1,
+            None => self.newest_seq(conversation_id)? + 1,
+        };
+        // A resend of a stored client id is ignored by the unique index: nothing written.
         let cursor = self.sql.exec(
             "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, author, body, at_ms)
-             SELECT id, last_seq + 1, ?, ?, ?, ? FROM conversations WHERE id = ? RETURNING seq",
+             SELECT id, ?, ?, ?, ?, ? FROM conversations WHERE id = ?",
             vec![
+                int(seq),
                 client_id.into(),
                 serde_json::to_string(author)?.into(),
                 serde_json::to_string(body)?.into(),
@@ -558,14 +578,13 @@ impl Store {
                 conversation_id.into(),
             ],
         )?;
-        let first = cursor.raw().next().transpose()?;
-        let Some(seq) = first.as_deref().and_then(|row| row.first()).and_then(whole_number) else {
+        if cursor.rows_written() == 0 {
             return match self.message_by_client_id(conversation_id, client_id)? {
                 Some(_) => Ok(None),
                 None => Err(EdgeError::ConversationNotFound),
             };
-        };
-        // The `messages_advance_seq` trigger (v7) has moved the conversation's `last_seq`.
+        }
+        self.last_seqs.borrow_mut().insert(conversation_id.to_string(), seq);
         Ok(Some(ChatMessage {
             conversation_id: conversation_id.to_string(),
             seq,
@@ -574,6 +593,16 @@ impl Store {
             body: body.clone(),
             at_ms: now_ms,
         }))
+    }
+
+    /// The newest stored `seq` of a conversation (0 before its first message).
+    fn newest_seq(&self, conversation_id: &str) -> EdgeResult<u64> {
+        let cursor = self.sql.exec(
+            "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?",
+            vec![conversation_id.into()],
+        )?;
+        let first = cursor.raw().next().transpose()?;
+        Ok(first.as_deref().and_then(|row| row.first()).and_then(whole_number).unwrap_or(0))
     }
 
     fn message_by_client_id(&self, conversation_id: &str, client_id: &str) -> EdgeResult<Option<ChatMessage>> {

@@ -579,10 +579,15 @@ impl Store {
             ],
         )?;
         if cursor.rows_written() == 0 {
-            return match self.message_by_client_id(conversation_id, client_id)? {
-                Some(_) => Ok(None),
-                None => Err(EdgeError::ConversationNotFound),
-            };
+            if self.message_by_client_id(conversation_id, client_id)?.is_some() {
+                return Ok(None);
+            }
+            if known.is_some() {
+                // The seq was taken after all (memory behind the table): read it again, once.
+                self.last_seqs.borrow_mut().remove(conversation_id);
+                return self.insert_message(conversation_id, client_id, author, body, now_ms);
+            }
+            return Err(EdgeError::ConversationNotFound);
         }
         self.last_seqs.borrow_mut().insert(conversation_id.to_string(), seq);
         Ok(Some(ChatMessage {

@@ -187,7 +187,18 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
   assert.match(await side.getByTestId('profile-device').textContent(), /Chrome/);
   assert.match(await side.getByTestId('profile-pre-chat').textContent(), /订单/);
   // The shopper moves on (a single-page app's navigation) and the page sets a field: the open
-  // sidebar follows at once, without a click or a reload.
+  // sidebar follows at once, without a click or a reload. The widget's first post (the field, with
+  // the page it knew then) is held back, so a newer post sent alongside it would land first and
+  // be overwritten: the widget must send one post at a time, the newest state last.
+  let held = 0;
+  await shopper.context().route('**/api/v1/sites/cons/sessions', async (route) => {
+    const body = JSON.parse(route.request().postData() || '{}');
+    if (body.custom_fields?.cartItems && !body.page_url?.endsWith('/shop/returns')) {
+      held += 1;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await route.continue();
+  });
   await shopper.evaluate(() => {
     document.title = '退货申请 · Console Shop';
     history.pushState({}, '', '/shop/returns');
@@ -195,6 +206,9 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
   });
   await side.getByTestId('profile-page').filter({ hasText: '退货申请' }).waitFor();
   await side.getByTestId('profile-custom').filter({ hasText: 'cartItems' }).waitFor();
+  await alice.waitForTimeout(1500);
+  assert.equal(held, 1, 'the first post was held back');
+  assert.match(await side.getByTestId('profile-page').textContent(), /退货申请/, 'the newest page is the one kept');
 
   // Text both ways: the agent's reply shows in the real widget.
   await alice.getByTestId('reply-input').fill('您好张三，我来帮您查一下 😊');

@@ -111,8 +111,23 @@ struct Connection {
     token: String,
 }
 
+/// The state of the visitor's profile refreshes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refresh {
+    /// Nothing to post.
+    Idle,
+    /// A post is on its way.
+    Posting,
+    /// A post is wanted (another round after the one on its way).
+    Again,
+    /// A change came while the socket was away: post it on `ready`.
+    Owed,
+}
+
 thread_local! {
     static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    /// Where the profile refreshes stand (see `Chat::refresh`).
+    static REFRESH: std::cell::Cell<Refresh> = const { std::cell::Cell::new(Refresh::Idle) };
     /// Counts session starts: an answer to an older start (a guest session still on its way when
     /// `identify` restarted as the verified visitor) is dropped instead of replacing the newer one.
     static STARTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
@@ -270,14 +285,32 @@ impl Chat {
     }
 
     /// Tells the Desk what changed about the visitor's page (single-page-app navigation, new
-    /// custom fields) while a session runs; agents see it in the visitor's profile.
+    /// custom fields); agents see it in the visitor's profile. One post at a time, the newest
+    /// state last: two in flight could arrive in either order and leave an older page stored.
+    /// A change while the socket is away is posted once it is back (`ready`).
     pub fn refresh(self, params: &Params) {
         if self.phase.get_untracked() != Phase::Online {
+            REFRESH.with(|r| r.set(Refresh::Owed));
+            return;
+        }
+        if !matches!(REFRESH.with(|r| r.replace(Refresh::Again)), Refresh::Idle | Refresh::Owed) {
             return;
         }
         let params = params.clone();
         leptos::task::spawn_local(async move {
-            let _ = self.open_session(&params, BTreeMap::new(), None).await;
+            // Each round posts the state of that moment; one more runs if anything changed
+            // meanwhile. A change made while the socket went away stays `Owed` for `ready`.
+            loop {
+                match REFRESH.with(std::cell::Cell::get) {
+                    Refresh::Again => REFRESH.with(|r| r.set(Refresh::Posting)),
+                    Refresh::Posting => {
+                        REFRESH.with(|r| r.set(Refresh::Idle));
+                        break;
+                    }
+                    Refresh::Idle | Refresh::Owed => break,
+                }
+                let _ = self.open_session(&params, BTreeMap::new(), None).await;
+            }
         });
     }
 
@@ -390,6 +423,10 @@ impl SocketEvents for Events {
                 chat.phase.set(Phase::Online);
                 for (client_id, body) in chat.timeline.with_untracked(Timeline::pending) {
                     send_frame(&VisitorFrame::Send { client_id, body });
+                }
+                if REFRESH.with(|r| r.get()) == Refresh::Owed {
+                    REFRESH.with(|r| r.set(Refresh::Idle));
+                    chat.refresh(&self.params);
                 }
             }
             ServerFrame::Message { message } => {

@@ -11,6 +11,6 @@ pub use http::{get_text, post_json, post_text, FetchError};
 pub use socket::{Socket, SocketEvents};
 pub use upload::upload;
 pub use util::{
-    is_send_key, new_client_id, now_ms, origin, session_get, session_remove, session_set, storage_get, storage_set,
-    ws_url,
+    clock, is_send_key, new_client_id, now_ms, origin, session_get, session_remove, session_set, storage_get,
+    storage_set, ws_url,
 };

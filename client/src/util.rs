@@ -42,6 +42,12 @@ pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
+/// `HH:MM` of a unix-millisecond time, in the browser's zone.
+pub fn clock(at_ms: u64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
 /// A fresh client message id: 96 random bits from the browser's CSPRNG, hex.
 pub fn new_client_id() -> String {
     let mut bytes = [0u8; 12];

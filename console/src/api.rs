@@ -666,7 +666,10 @@ impl SocketEvents for Events {
                     }
                 }
                 desk.board.set(board);
-                send(&AgentFrame::Stats);
+                // The figures are shown only while their panel is open (opening it asks afresh).
+                if desk.stats_open.get_untracked() {
+                    send(&AgentFrame::Stats);
+                }
             }
             ConsoleFrame::Profile { profile } => {
                 desk.profiles.update(|p| {

@@ -114,7 +114,7 @@ fn LeftMessages() -> impl IntoView {
                         let text = item.fields.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ");
                         view! {
                             <li class="left-item" data-testid="left-message" tabindex="0" on:click=move |_| desk.select(id.clone())>
-                                <small>{client_time(item.at_ms)}</small>
+                                <small>{client::clock(item.at_ms)}</small>
                                 <span>{text}</span>
                             </li>
                         }
@@ -149,10 +149,4 @@ fn ClosedToday() -> impl IntoView {
             </ul>
         </section>
     }
-}
-
-/// `HH:MM` of a unix-millisecond time, in the browser's zone.
-pub fn client_time(ms: u64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }

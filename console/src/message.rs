@@ -7,7 +7,6 @@ use protocol::{Author, MessageBody};
 
 use crate::api::Desk;
 use crate::i18n::Strings;
-use crate::lists::client_time;
 
 /// Whether a link may be put in `href`/`src` (http and https only; the Desk checks it too).
 pub fn safe_url(url: &str) -> bool {
@@ -78,7 +77,7 @@ pub fn Bubble(line: Line, read_seq: Signal<u64>) -> impl IntoView {
             {author_name.map(|n| view! { <small class="author">{n}</small> })}
             {body}
             <small class="meta">
-                {client_time(line.at_ms)}
+                {client::clock(line.at_ms)}
                 {sending.then(|| format!(" · {}", strings.sending))}
                 {move || (who == "agent" && seq.is_some_and(|s| s <= read_seq.get())).then(|| format!(" · {}", strings.read))}
             </small>

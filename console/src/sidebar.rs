@@ -153,7 +153,7 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
                         .map(|c| {
                             let id = c.conversation_id.clone();
                             let stars = c.score.map(|s| "★".repeat(usize::from(s))).unwrap_or_default();
-                            let label = format!("{} · {} · {} msgs {stars}", crate::lists::client_time(c.created_ms), c.status, c.last_seq);
+                            let label = format!("{} · {} · {} msgs {stars}", client::clock(c.created_ms), c.status, c.last_seq);
                             view! { <li><button type="button" class="ghost" on:click=move |_| desk.select(id.clone())>{label}</button></li> }
                         })
                         .collect_view()

@@ -111,23 +111,11 @@ struct Connection {
     token: String,
 }
 
-/// The state of the visitor's profile refreshes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Refresh {
-    /// Nothing to post.
-    Idle,
-    /// A post is on its way.
-    Posting,
-    /// A post is wanted (another round after the one on its way).
-    Again,
-    /// A change came while the socket was away: post it on `ready`.
-    Owed,
-}
-
 thread_local! {
     static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
-    /// Where the profile refreshes stand (see `Chat::refresh`).
-    static REFRESH: std::cell::Cell<Refresh> = const { std::cell::Cell::new(Refresh::Idle) };
+    /// A profile refresh is wanted / one is on its way (see `Chat::refresh`).
+    static REFRESH_WANTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static REFRESH_POSTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Counts session starts: an answer to an older start (a guest session still on its way when
     /// `identify` restarted as the verified visitor) is dropped instead of replacing the newer one.
     static STARTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
@@ -187,6 +175,8 @@ impl Chat {
             return;
         }
         self.phase.set(Phase::Connecting);
+        // This session carries the current page and fields: no refresh is owed for them.
+        REFRESH_WANTED.with(|w| w.set(false));
         let params = params.clone();
         let start = STARTS.with(|n| {
             n.set(n.get() + 1);
@@ -289,28 +279,18 @@ impl Chat {
     /// state last: two in flight could arrive in either order and leave an older page stored.
     /// A change while the socket is away is posted once it is back (`ready`).
     pub fn refresh(self, params: &Params) {
-        if self.phase.get_untracked() != Phase::Online {
-            REFRESH.with(|r| r.set(Refresh::Owed));
-            return;
-        }
-        if !matches!(REFRESH.with(|r| r.replace(Refresh::Again)), Refresh::Idle | Refresh::Owed) {
+        REFRESH_WANTED.with(|w| w.set(true));
+        if self.phase.get_untracked() != Phase::Online || REFRESH_POSTING.with(|p| p.replace(true)) {
             return;
         }
         let params = params.clone();
         leptos::task::spawn_local(async move {
-            // Each round posts the state of that moment; one more runs if anything changed
-            // meanwhile. A change made while the socket went away stays `Owed` for `ready`.
-            loop {
-                match REFRESH.with(std::cell::Cell::get) {
-                    Refresh::Again => REFRESH.with(|r| r.set(Refresh::Posting)),
-                    Refresh::Posting => {
-                        REFRESH.with(|r| r.set(Refresh::Idle));
-                        break;
-                    }
-                    Refresh::Idle | Refresh::Owed => break,
-                }
+            // Each round posts the state of that moment; one more runs if anything changed meanwhile.
+            while REFRESH_WANTED.with(|w| w.get()) && self.phase.get_untracked() == Phase::Online {
+                REFRESH_WANTED.with(|w| w.set(false));
                 let _ = self.open_session(&params, BTreeMap::new(), None).await;
             }
+            REFRESH_POSTING.with(|p| p.set(false));
         });
     }
 
@@ -424,8 +404,7 @@ impl SocketEvents for Events {
                 for (client_id, body) in chat.timeline.with_untracked(Timeline::pending) {
                     send_frame(&VisitorFrame::Send { client_id, body });
                 }
-                if REFRESH.with(|r| r.get()) == Refresh::Owed {
-                    REFRESH.with(|r| r.set(Refresh::Idle));
+                if REFRESH_WANTED.with(|w| w.get()) {
                     chat.refresh(&self.params);
                 }
             }

@@ -51,7 +51,7 @@ pub fn Bubble(line: Line) -> impl IntoView {
                 <progress class="cw-progress" data-testid="cw-progress" max="100" value=((p * 100.0) as u32).to_string() aria-label=strings.uploading></progress>
             })}
             <span class="cw-meta">
-                <time>{clock(line.at_ms)}</time>
+                <time>{client::clock(line.at_ms)}</time>
                 {move || meta().map(|m| view! { <span>{m}</span> })}
                 {(status == Status::Failed).then(|| view! {
                     <span class="cw-failed-mark">{strings.send_failed}</span>
@@ -127,10 +127,4 @@ pub fn human_size(bytes: u64) -> String {
     } else {
         format!("{} KB", bytes.div_ceil(1024))
     }
-}
-
-/// `HH:MM` in the visitor's local time.
-pub fn clock(at_ms: u64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }

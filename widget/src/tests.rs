@@ -4,10 +4,11 @@ use leptos::prelude::*;
 use wasm_bindgen_test::*;
 
 use crate::api::Chat;
-use crate::bubble::{clock, human_size};
+use crate::bubble::human_size;
 use crate::i18n;
 use crate::launcher::Launcher;
 use crate::theme::{contrast, luminance, normalize_hex, readable_on, Theme};
+use client::clock;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

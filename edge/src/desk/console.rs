@@ -33,18 +33,15 @@ impl Desk {
                 rejected(self.route(event)?)
             }
             AgentFrame::Board => {
-                sockets::send_console(ws, &ConsoleFrame::Board { board: self.board()? });
+                sockets::send(ws, &ConsoleFrame::Board { board: self.board()? });
                 Ok(())
             }
             AgentFrame::Profile { conversation_id } => {
-                sockets::send_console(
-                    ws,
-                    &ConsoleFrame::Profile { profile: Box::new(self.profile(&conversation_id)?) },
-                );
+                sockets::send(ws, &ConsoleFrame::Profile { profile: Box::new(self.profile(&conversation_id)?) });
                 Ok(())
             }
             AgentFrame::Stats => {
-                sockets::send_console(ws, &ConsoleFrame::Stats { agents: self.day_stats(agent_id)? });
+                sockets::send(ws, &ConsoleFrame::Stats { agents: self.day_stats(agent_id)? });
                 Ok(())
             }
             AgentFrame::Phrases => self.send_phrases(ws, agent_id),
@@ -73,7 +70,7 @@ impl Desk {
             return;
         }
         match self.board() {
-            Ok(board) => self.with_sockets(|s| s.to_consoles(&ConsoleFrame::Board { board })),
+            Ok(board) => self.with_sockets(|s| s.to_agents(&ConsoleFrame::Board { board })),
             Err(err) => worker::console_error!("board update failed: {err:?}"),
         }
     }
@@ -86,7 +83,7 @@ impl Desk {
             return Ok(());
         }
         let frame = ConsoleFrame::Profile { profile: Box::new(self.profile(conversation_id)?) };
-        self.with_sockets(|s| s.to_agent_console(&agent, &frame));
+        self.with_sockets(|s| s.to_agent(&agent, &frame));
         Ok(())
     }
 
@@ -95,7 +92,7 @@ impl Desk {
         self.board_dirty.set(true);
     }
 
-    fn is_admin(&self, agent_id: &str) -> EdgeResult<bool> {
+    pub(super) fn is_admin(&self, agent_id: &str) -> EdgeResult<bool> {
         Ok(self.config()?.agents.iter().any(|a| a.id == agent_id && a.admin))
     }
 
@@ -237,7 +234,7 @@ impl Desk {
     }
 
     fn send_phrases(&self, ws: &WebSocket, agent_id: &str) -> EdgeResult<()> {
-        sockets::send_console(ws, &ConsoleFrame::Phrases { items: self.store()?.phrases(agent_id)? });
+        sockets::send(ws, &ConsoleFrame::Phrases { items: self.store()?.phrases(agent_id)? });
         Ok(())
     }
 

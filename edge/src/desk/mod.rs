@@ -313,7 +313,7 @@ impl Desk {
         }
         let token = secrets::new_token("a_")?;
         store.add_agent_session(&secrets::token_hash(&token), &agent.id, now_ms())?;
-        let admin = config.agents.iter().any(|a| a.id == agent.id && a.admin);
+        let admin = self.is_admin(&agent.id)?;
         Ok(Response::from_json(&AgentLoginResponse { agent_id: agent.id, name: agent.name, token, admin })?)
     }
 

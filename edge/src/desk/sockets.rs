@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use protocol::{ConsoleFrame, ServerFrame};
+use protocol::ServerFrame;
 use serde::{Deserialize, Serialize};
 use worker::{State, WebSocket};
 
@@ -141,19 +141,11 @@ impl SocketIndex {
         }
     }
 
-    /// Sends a frame to every agent socket.
-    pub fn to_agents(&self, frame: &ServerFrame) {
-        self.to_agents_text(&encode(frame));
-    }
-
-    /// Sends a console frame to every agent socket.
-    pub fn to_consoles(&self, frame: &ConsoleFrame) {
-        self.to_agents_text(&encode_console(frame));
-    }
-
-    fn to_agents_text(&self, text: &str) {
+    /// Sends a frame (a `ServerFrame` or a `ConsoleFrame`) to every agent socket.
+    pub fn to_agents(&self, frame: &impl Serialize) {
+        let text = encode(frame);
         for (_, _, ws) in &self.agents {
-            send_text(ws, text);
+            send_text(ws, &text);
         }
     }
 
@@ -175,19 +167,11 @@ impl SocketIndex {
         }
     }
 
-    /// Sends a frame to every socket of one agent.
-    pub fn to_agent(&self, agent_id: &str, frame: &ServerFrame) {
-        self.to_agent_text(agent_id, &encode(frame));
-    }
-
-    /// Sends a console frame to every socket of one agent.
-    pub fn to_agent_console(&self, agent_id: &str, frame: &ConsoleFrame) {
-        self.to_agent_text(agent_id, &encode_console(frame));
-    }
-
-    fn to_agent_text(&self, agent_id: &str, text: &str) {
+    /// Sends a frame (a `ServerFrame` or a `ConsoleFrame`) to every socket of one agent.
+    pub fn to_agent(&self, agent_id: &str, frame: &impl Serialize) {
+        let text = encode(frame);
         for (_, _, ws) in self.agents.iter().filter(|(_, a, _)| a == agent_id) {
-            send_text(ws, text);
+            send_text(ws, &text);
         }
     }
 
@@ -208,22 +192,13 @@ impl SocketIndex {
 }
 
 /// Serializes a frame (frames are plain data, so this cannot fail in practice).
-pub fn encode(frame: &ServerFrame) -> String {
+pub fn encode(frame: &impl Serialize) -> String {
     serde_json::to_string(frame).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"encode"}"#.into())
 }
 
-/// Serializes a console frame.
-pub fn encode_console(frame: &ConsoleFrame) -> String {
-    serde_json::to_string(frame).unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"encode"}"#.into())
-}
-
-/// Sends a console frame to one agent socket.
-pub fn send_console(ws: &WebSocket, frame: &ConsoleFrame) {
-    send_text(ws, &encode_console(frame));
-}
-
-/// Sends a frame to one socket; a socket that is already gone is ignored (its close event cleans up).
-pub fn send(ws: &WebSocket, frame: &ServerFrame) {
+/// Sends a frame (a `ServerFrame` or a `ConsoleFrame`) to one socket; a socket that is already
+/// gone is ignored (its close event cleans up).
+pub fn send(ws: &WebSocket, frame: &impl Serialize) {
     send_text(ws, &encode(frame));
 }
 

@@ -75,10 +75,13 @@ pub async fn post_text(path: &str, json: &str) -> Result<String, FetchError> {
     fetch_text(path, &init).await
 }
 
-/// GETs `path` on this origin with a bearer token; the answer's text, or its typed error.
+/// GETs `path` on this origin with a bearer token (none when `token` is empty); the answer's
+/// text, or its typed error.
 pub async fn get_text(path: &str, token: &str) -> Result<String, FetchError> {
     let headers = Headers::new().map_err(|_| FetchError::Network)?;
-    headers.set("authorization", &format!("Bearer {token}")).map_err(|_| FetchError::Network)?;
+    if !token.is_empty() {
+        headers.set("authorization", &format!("Bearer {token}")).map_err(|_| FetchError::Network)?;
+    }
     let init = RequestInit::new();
     init.set_headers(&headers);
     fetch_text(path, &init).await

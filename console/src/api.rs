@@ -100,6 +100,9 @@ pub struct Desk {
     pub notice: RwSignal<Option<String>>,
     /// The newest new-chat alert (visitor name), shown as a toast.
     pub alert: RwSignal<Option<String>>,
+    /// Conversations this agent handed to a colleague, with the colleague's name: they stay
+    /// readable as "transferred to ...", not "closed".
+    pub handed_over: RwSignal<HashMap<String, String>>,
 }
 
 thread_local! {
@@ -133,6 +136,7 @@ impl Desk {
             links: RwSignal::new(HashMap::new()),
             notice: RwSignal::new(None),
             alert: RwSignal::new(None),
+            handed_over: RwSignal::new(HashMap::new()),
         };
         if let Some(presence) =
             client::session_get(PRESENCE_KEY).and_then(|p| serde_json::from_str::<Presence>(&p).ok())
@@ -548,6 +552,9 @@ impl SocketEvents for Events {
                 if !known && matches!(conversation.state.as_str(), "offered" | "active") {
                     desk.alert_new_chat(&conversation);
                 }
+                desk.handed_over.update(|h| {
+                    h.remove(&conversation.conversation_id);
+                });
                 desk.conversations.update(|list| {
                     list.retain(|c| c.conversation_id != conversation.conversation_id);
                     list.insert(0, conversation);
@@ -579,7 +586,15 @@ impl SocketEvents for Events {
                 save_outbox(&box_);
                 desk.timelines.update(|t| t.entry(conversation_id).or_default().ack(&client_id, seq));
             }
-            ServerFrame::ConversationRemoved { conversation_id } => {
+            ServerFrame::ConversationRemoved { conversation_id, transferred_to } => {
+                desk.handed_over.update(|h| match transferred_to {
+                    Some(name) => {
+                        h.insert(conversation_id.clone(), name);
+                    }
+                    None => {
+                        h.remove(&conversation_id);
+                    }
+                });
                 desk.conversations.update(|list| list.retain(|c| c.conversation_id != conversation_id));
             }
             ServerFrame::LeftMessages { items } => desk.left.set(items),

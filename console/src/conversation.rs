@@ -27,7 +27,17 @@ pub fn Conversation() -> impl IntoView {
     });
     let me = move || desk.session.with(|s| s.as_ref().map(|s| s.agent_id.clone()).unwrap_or_default());
     let summary = move || desk.selected.get().and_then(|id| desk.summary_of(&id));
-    let state = move || summary().map(|s| s.state).unwrap_or_else(|| "closed".into());
+    // Not in any list: handed to a colleague (still going on), or closed.
+    let handed_to = move || desk.selected.get().and_then(|id| desk.handed_over.with(|h| h.get(&id).cloned()));
+    let state = move || {
+        summary()
+            .map(|s| s.state)
+            .unwrap_or_else(|| if handed_to().is_some() { "transferred" } else { "closed" }.into())
+    };
+    let state_label = move || match (summary(), handed_to()) {
+        (None, Some(name)) => strings.transferred_to.replace("{}", &name),
+        _ => strings.state(&state()).to_string(),
+    };
     let held = move || summary().is_some_and(|s| s.state == "active" && s.agent_id.as_deref() == Some(me().as_str()));
     let read_seq =
         move || desk.selected.get().and_then(|id| desk.visitor_read.with(|r| r.get(&id).copied())).unwrap_or(0);
@@ -45,7 +55,7 @@ pub fn Conversation() -> impl IntoView {
                                 .unwrap_or(id)
                         }}
                     </strong>
-                    <span class="state" data-testid="conv-state" data-state=state>{move || strings.state(&state())}</span>
+                    <span class="state" data-testid="conv-state" data-state=state>{state_label}</span>
                     {move || {
                         let id = desk.selected.get().unwrap_or_default();
                         desk.visitor_online.with(|v| v.get(&id).copied()).map(|on| view! {

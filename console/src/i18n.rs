@@ -73,6 +73,8 @@ strings! {
     verified: "已验证", "Verified";
     guest: "游客", "Guest";
     verified_by: "验证字段", "Verified by";
+    identity_refused: "身份令牌被拒绝", "Identity token refused";
+    transferred_to: "已转接给 {}", "Transferred to {}";
     name: "姓名", "Name";
     phone: "电话", "Phone";
     custom_fields: "自定义字段", "Custom fields";

@@ -95,6 +95,8 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
     let p = profile;
     let badge = if p.verified { strings.verified } else { strings.guest };
     let verified_by = (!p.verified_by.is_empty()).then(|| p.verified_by.join(" + "));
+    // The page sent an identity token the Desk refused: the visitor chats as a guest; say why.
+    let refused = p.identity_refused.as_ref().map(|e| format!("{} ({})", e.message, e.code));
     let contact = p.contact.clone();
     let page = p.page_url.clone().filter(|u| crate::message::safe_url(u));
     let source = [
@@ -113,6 +115,7 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
             </p>
             <dl>
                 {row(strings.verified_by, "profile-verified-by", verified_by)}
+                {row(strings.identity_refused, "profile-identity-refused", refused)}
                 {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
                 {row(strings.phone, "profile-phone", p.phone.clone())}
                 {row(strings.source, "profile-source", Some(source))}

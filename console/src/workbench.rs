@@ -54,6 +54,13 @@ pub fn Workbench() -> impl IntoView {
             <header class="bench-top">
                 <h1>{strings.title}</h1>
                 <small class="hint">{strings.shortcuts}</small>
+                // New-chat alerts sit in the header bar, where they cover neither the reply box nor
+                // the messages.
+                {move || desk.alert.get().map(|name| view! {
+                    <button type="button" class="toast" role="status" data-testid="new-chat-alert" on:click=move |_| desk.alert.set(None)>
+                        {strings.new_chat}": "{name}
+                    </button>
+                })}
                 <span class="me" data-testid="me">{me}</span>
                 <label class="presence">
                     <span class=move || format!("dot dot-{}", presence_value())></span>
@@ -87,11 +94,6 @@ pub fn Workbench() -> impl IntoView {
             <Show when=move || desk.stats_open.get()>
                 <StatsPanel />
             </Show>
-            {move || desk.alert.get().map(|name| view! {
-                <div class="toast" role="status" data-testid="new-chat-alert" on:click=move |_| desk.alert.set(None)>
-                    {strings.new_chat}": "{name}
-                </div>
-            })}
         </div>
     }
 }

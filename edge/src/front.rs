@@ -23,6 +23,9 @@ pub(crate) const DESK_BINDING: &str = "DESK";
 enum Endpoint {
     /// `POST sessions`: a visitor opens or resumes a session.
     Sessions,
+    /// `GET widget-config`: what the widget shows before (or without) a session: the site's name,
+    /// greeting and forms (public display data, no secrets).
+    WidgetConfig,
     /// `GET ws`: the visitor WebSocket.
     VisitorSocket,
     /// `POST agents/login`.
@@ -96,6 +99,9 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let body = read_json_body(&mut req).await?;
             forward(env, &site, &caller, "/sessions", Method::Post, Some(body)).await
         }
+        (Endpoint::WidgetConfig, Method::Get) => {
+            forward(env, &site, &caller, "/widget-config", Method::Get, None).await
+        }
         (Endpoint::AgentLogin, Method::Post) => {
             let body = read_json_body(&mut req).await?;
             forward(env, &site, &caller, "/agents/login", Method::Post, Some(body)).await
@@ -140,6 +146,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
     }
     let endpoint = match tail {
         "sessions" => Endpoint::Sessions,
+        "widget-config" => Endpoint::WidgetConfig,
         "ws" => Endpoint::VisitorSocket,
         "agents/login" => Endpoint::AgentLogin,
         "agents/ws" => Endpoint::AgentSocket,

@@ -309,7 +309,8 @@ pub struct ServiceHoursSetting {
     pub weekly: Vec<Vec<String>>,
 }
 
-/// Prompt texts (absent: defaults).
+/// Prompt texts (absent: defaults). The texts at the top are the site's own language (Chinese
+/// by default); `locales` gives them for visitors whose widget speaks another language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PromptSettings {
@@ -323,6 +324,102 @@ pub struct PromptSettings {
     pub off_hours: Option<String>,
     /// Designated agent unavailable: moved to the group.
     pub failover: Option<String>,
+    /// The text above the leave-message form.
+    pub leave_message: Option<String>,
+    /// The same texts per widget language (`en`, `en-US`: the longest match wins); a text absent
+    /// there is that language's built-in default (English has one for each prompt).
+    pub locales: std::collections::BTreeMap<String, PromptTexts>,
+}
+
+/// One of the site's prompt texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptSlot {
+    /// Sent when a conversation is connected.
+    Welcome,
+    /// All agents busy: queued.
+    Busy,
+    /// All agents offline.
+    Offline,
+    /// Outside service hours.
+    OffHours,
+    /// Designated agent unavailable: moved to the group.
+    Failover,
+    /// The text above the leave-message form.
+    LeaveMessage,
+}
+
+impl PromptSettings {
+    /// The text for a visitor whose widget speaks `locale` (`en`, `en-US`, `zh-CN`): the site's
+    /// text for that language (the longest matching key of `locales`), else English's built-in
+    /// default for English visitors. `None`: the site's own text applies.
+    pub fn localized(&self, locale: &str, slot: PromptSlot) -> Option<&str> {
+        let locale = locale.to_ascii_lowercase();
+        let matches = |key: &str| {
+            let key = key.to_ascii_lowercase();
+            locale == key || locale.strip_prefix(key.as_str()).is_some_and(|rest| rest.starts_with('-'))
+        };
+        let site_text = self
+            .locales
+            .iter()
+            .filter(|(key, _)| matches(key))
+            .max_by_key(|(key, _)| key.len())
+            .and_then(|(_, texts)| texts.get(slot));
+        let english = locale == "en" || locale.starts_with("en-");
+        site_text.or_else(|| english.then(|| english_default(slot)).flatten())
+    }
+}
+
+impl PromptTexts {
+    /// One text, if set.
+    pub fn get(&self, slot: PromptSlot) -> Option<&str> {
+        match slot {
+            PromptSlot::Welcome => &self.welcome,
+            PromptSlot::Busy => &self.busy,
+            PromptSlot::Offline => &self.offline,
+            PromptSlot::OffHours => &self.off_hours,
+            PromptSlot::Failover => &self.failover,
+            PromptSlot::LeaveMessage => &self.leave_message,
+        }
+        .as_deref()
+    }
+}
+
+/// English's built-in prompts (the site's own defaults are Chinese); no default welcome.
+fn english_default(slot: PromptSlot) -> Option<&'static str> {
+    match slot {
+        PromptSlot::Welcome => None,
+        PromptSlot::Busy => {
+            Some("All our agents are busy right now. You are in the queue; we will be with you shortly.")
+        }
+        PromptSlot::Offline => {
+            Some("No agent is online right now. Leave us a message and we will get back to you soon.")
+        }
+        PromptSlot::OffHours => {
+            Some("We are outside our service hours. Leave us a message and we will get back to you when we are back.")
+        }
+        PromptSlot::Failover => {
+            Some("The agent you asked for cannot take your chat right now; we are connecting you to a colleague.")
+        }
+        PromptSlot::LeaveMessage => Some("Please leave your contact details and your question."),
+    }
+}
+
+/// The prompt texts of one language (absent: that language's default).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PromptTexts {
+    /// Sent when a conversation is connected.
+    pub welcome: Option<String>,
+    /// All agents busy: queued.
+    pub busy: Option<String>,
+    /// All agents offline.
+    pub offline: Option<String>,
+    /// Outside service hours.
+    pub off_hours: Option<String>,
+    /// Designated agent unavailable: moved to the group.
+    pub failover: Option<String>,
+    /// The text above the leave-message form.
+    pub leave_message: Option<String>,
 }
 
 /// One agent account.
@@ -340,4 +437,45 @@ pub struct AgentConfig {
     pub max_sessions: u32,
     /// Sees every agent's figures in the console and manages the site's shared quick phrases.
     pub admin: bool,
+}
+
+#[cfg(test)]
+mod prompt_tests {
+    use super::*;
+
+    fn site() -> PromptSettings {
+        let en = PromptTexts { offline: Some("We're away — leave a note.".into()), ..PromptTexts::default() };
+        let en_gb = PromptTexts { offline: Some("We're away, do leave a note.".into()), ..PromptTexts::default() };
+        PromptSettings {
+            offline: Some("客服不在，请留言".into()),
+            locales: [("en".to_string(), en), ("en-GB".to_string(), en_gb)].into(),
+            ..PromptSettings::default()
+        }
+    }
+
+    #[test]
+    fn english_visitors_get_the_sites_english_text_or_the_english_default() {
+        let site = site();
+        assert_eq!(site.localized("en", PromptSlot::Offline), Some("We're away — leave a note."));
+        assert_eq!(site.localized("en-US", PromptSlot::Offline), Some("We're away — leave a note."));
+        assert_eq!(site.localized("en-gb", PromptSlot::Offline), Some("We're away, do leave a note."));
+        // Not set for English by the site: the built-in English text, never the Chinese one.
+        let busy = site.localized("en", PromptSlot::Busy).expect("an English default");
+        assert!(busy.is_ascii() && busy.contains("queue"), "{busy}");
+        assert!(site.localized("en", PromptSlot::LeaveMessage).is_some_and(str::is_ascii));
+        // No default welcome in any language.
+        assert_eq!(site.localized("en", PromptSlot::Welcome), None);
+    }
+
+    #[test]
+    fn chinese_and_unknown_locales_keep_the_sites_own_text() {
+        let site = site();
+        assert_eq!(site.localized("zh-CN", PromptSlot::Offline), None);
+        assert_eq!(site.localized("", PromptSlot::Offline), None);
+        // "english" is not "en" plus a subtag.
+        assert_eq!(site.localized("english", PromptSlot::Busy), None);
+        let zh = PromptTexts { busy: Some("请稍候".into()), ..PromptTexts::default() };
+        let site = PromptSettings { locales: [("zh".to_string(), zh)].into(), ..PromptSettings::default() };
+        assert_eq!(site.localized("zh-CN", PromptSlot::Busy), Some("请稍候"));
+    }
 }

@@ -119,6 +119,10 @@ pub struct VisitorProfile {
     pub verified_by: Vec<String>,
     /// The identity token's fields (verified visitors only).
     pub identity: BTreeMap<String, String>,
+    /// The page gave an identity token the Desk refused (the visitor chats as a guest): the code
+    /// (`identity_expired`, `identity_invalid`, ...) and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_refused: Option<crate::http::ApiError>,
     /// Phone from the identity, if any.
     pub phone: Option<String>,
     /// Fields the page set with `setCustomField` (display only, never trusted).

@@ -390,6 +390,10 @@ pub enum ServerFrame {
     ConversationRemoved {
         /// Conversation id.
         conversation_id: String,
+        /// Set when the agent handed it to a colleague: that colleague's name (the conversation
+        /// goes on, read-only for the agent who handed it over).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transferred_to: Option<String>,
     },
     /// A conversation changed (new message, new visitor); agents upsert it in their lists.
     ConversationUpdated {

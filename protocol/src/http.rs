@@ -45,6 +45,10 @@ pub struct SessionResponse {
     pub visitor_name: String,
     /// What the widget needs to render for this site.
     pub config: WidgetConfig,
+    /// The page's identity token was refused and the site does not require one: the visitor
+    /// continues as a guest, the page hears the `error` event with this code, and agents see why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_refused: Option<ApiError>,
 }
 
 /// Per-site settings the widget renders with.
@@ -148,7 +152,7 @@ pub struct ErrorBody {
 }
 
 /// A stable, machine-readable error code with a human-readable message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     /// Stable code, e.g. `identity_invalid`.
     pub code: String,

@@ -19,8 +19,8 @@ pub const MAX_TEXT_CHARS: usize = 5_000;
 
 pub use admin::{
     AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, Contact, ContactImport, EntrySetting,
-    GroupConfig, IdentitySettings, PreChatField, PreChatKind, PromptSettings, RateLimitSettings, RoutingSettings,
-    RuleSetting, ServiceHoursSetting, SiteConfig, StrategySetting, UploadSettings,
+    GroupConfig, IdentitySettings, PreChatField, PreChatKind, PromptSettings, PromptSlot, PromptTexts,
+    RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting, SiteConfig, StrategySetting, UploadSettings,
 };
 pub use console::{
     AgentDayStats, Board, ClosedConversation, ConsoleFrame, ContactInfo, GroupAvailability, PastConversation, Phrase,

@@ -620,6 +620,10 @@ impl FromJson for SessionResponse {
             verified: v.get("verified").as_bool()?,
             visitor_name: v.req("visitor_name")?,
             config: WidgetConfig::from_json(v.get("config"))?,
+            identity_refused: match v.get("identity_refused") {
+                Json::Null => None,
+                e => Some(ApiError { code: e.req("code")?, message: e.req("message")? }),
+            },
         })
     }
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -108,13 +109,47 @@ export async function seedDemo(edge, site = 'demo', config = demoConfig) {
   if (!res.ok) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
 }
 
+// Uncaught errors of any page or frame of a browser from `launchBrowser` (a Rust panic in the
+// widget or console shows as `RuntimeError: unreachable`). Every test of a file that imports this
+// harness fails when one was reported during it.
+const pageErrors = [];
+
+/** Records a page's uncaught errors (its own and its frames'). */
+export function watchPage(page) {
+  if (page.__cwWatched) return page;
+  page.__cwWatched = true;
+  page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.stack || err.message}`));
+  return page;
+}
+
+afterEach(() => {
+  if (pageErrors.length > 0) {
+    const errors = pageErrors.splice(0);
+    throw new Error(`uncaught error in a page or frame:\n${errors.join('\n')}`);
+  }
+});
+
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+  // Every page of every context is watched, however the test made it.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('page', watchPage);
+    return context;
+  };
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args);
+    // browser.newPage makes its own context; its 'page' event has already fired.
+    return watchPage(page);
+  };
+  return browser;
 }
 
 /** The widget iframe of a host page. */

@@ -86,8 +86,10 @@ pub struct Chat {
     pub narrow: RwSignal<bool>,
     /// Name of the agent serving the conversation.
     pub agent_name: RwSignal<Option<String>>,
-    /// Position in the queue while nobody can answer yet.
+    /// Position in the queue while nobody can answer yet (agents busy).
     pub queue_position: RwSignal<Option<u32>>,
+    /// Why the conversation waits when it is not for a busy agent: `offline`, `off_hours`.
+    pub wait_reason: RwSignal<Option<String>>,
     /// Whether the agent is typing.
     pub agent_typing: RwSignal<bool>,
     /// Highest `seq` the agent has read.
@@ -153,6 +155,7 @@ impl Chat {
             narrow: RwSignal::new(false),
             agent_name: RwSignal::new(None),
             queue_position: RwSignal::new(None),
+            wait_reason: RwSignal::new(None),
             agent_typing: RwSignal::new(false),
             agent_read_seq: RwSignal::new(0),
             leave_form: RwSignal::new(None),
@@ -189,6 +192,12 @@ impl Chat {
             }
             match answer {
                 Ok(session) => {
+                    if let Some(refused) = &session.identity_refused {
+                        // The chat goes on as a guest; the page still learns its token was refused.
+                        let event =
+                            [("code", refused.code.as_str().into()), ("message", refused.message.as_str().into())];
+                        host::emit(&params.host, "error", Json::obj(event));
+                    }
                     client::storage_set(&token_key(&params.site), &session.token);
                     let asks = !session.config.pre_chat.is_empty() || !session.config.groups.is_empty();
                     let answered = client::storage_get(&pre_chat_key(&params.site, &session.conversation_id)).is_some();
@@ -203,6 +212,15 @@ impl Chat {
                 Err(err) => {
                     host::emit(&params.host, "error", Json::obj([("code", err.code().into())]));
                     self.phase.set(Phase::Failed(err.code().to_string(), err.message()));
+                    // The window still carries the site's name, not a generic "Support".
+                    if self.config.with_untracked(Option::is_none) {
+                        let path = format!("/api/v1/sites/{}/widget-config", params.site);
+                        if let Some(config) =
+                            client::get_text(&path, "").await.ok().and_then(|t| WidgetConfig::from_text(&t))
+                        {
+                            self.config.set(Some(config));
+                        }
+                    }
                 }
             }
         });
@@ -221,6 +239,7 @@ impl Chat {
         self.rating.set(Rating::None);
         self.agent_name.set(None);
         self.queue_position.set(None);
+        self.wait_reason.set(None);
         self.agent_read_seq.set(0);
         self.phase.set(Phase::Idle);
         self.start(params);
@@ -461,8 +480,13 @@ impl SocketEvents for Events {
                     chat.notice.set(Some(message));
                 }
             }
-            ServerFrame::Status { state, position, agent_name, .. } => {
-                chat.queue_position.set(if state == "queued" { position } else { None });
+            ServerFrame::Status { state, position, reason, agent_name, .. } => {
+                let queued = state == "queued";
+                // A queue position means something only while agents are busy; with nobody
+                // online or outside hours, the window says that instead.
+                let busy = reason.as_deref().is_none_or(|r| r == "busy");
+                chat.queue_position.set(if queued && busy { position } else { None });
+                chat.wait_reason.set(if queued { reason.filter(|r| r != "busy") } else { None });
                 match state.as_str() {
                     "active" => {
                         chat.agent_name.set(agent_name);
@@ -470,7 +494,12 @@ impl SocketEvents for Events {
                     }
                     "closed" => {
                         chat.agent_typing.set(false);
-                        if chat.rating.get_untracked() == Rating::None {
+                        // Only a conversation an agent served is rated; a left message is not.
+                        let served = chat.agent_name.with_untracked(Option::is_some)
+                            || chat
+                                .timeline
+                                .with_untracked(|t| t.lines().iter().any(|l| matches!(l.author, Author::Agent { .. })));
+                        if served && chat.rating.get_untracked() == Rating::None {
                             chat.rating.set(Rating::Asked);
                         }
                     }

@@ -51,9 +51,11 @@ pub fn ChatWindow() -> impl IntoView {
         Phase::Idle | Phase::Connecting => Some(strings.connecting.to_string()),
         Phase::Offline => Some(strings.reconnecting.to_string()),
         Phase::Failed(..) => None,
-        Phase::Online => match chat.queue_position.get() {
-            Some(p) => Some(strings.queued.replace("{}", &p.to_string())),
-            None => chat.agent_name.get().filter(|_| chat.theme.with(|t| !t.title.is_empty())),
+        Phase::Online => match (chat.queue_position.get(), chat.wait_reason.get().as_deref()) {
+            (Some(p), _) => Some(strings.queued.replace("{}", &p.to_string())),
+            (None, Some("offline")) => Some(strings.waiting_offline.to_string()),
+            (None, Some("off_hours")) => Some(strings.waiting_off_hours.to_string()),
+            _ => chat.agent_name.get().filter(|_| chat.theme.with(|t| !t.title.is_empty())),
         },
     };
     let avatar = move || {
@@ -93,18 +95,30 @@ pub fn ChatWindow() -> impl IntoView {
         if let Bottom::Failed(code) = &mode {
             let p = params.clone();
             let unknown_entry = code == "unknown_entry";
+            // The site requires a signed-in shopper: saying "try again later" would blame the
+            // network; the page signs the shopper in and calls `identify`, which starts over.
+            let needs_identity = code.starts_with("identity_");
             let retry = move |_| {
                 if unknown_entry {
                     chat.entry.set(None);
                 }
                 chat.restart(&p);
             };
+            let text = if unknown_entry {
+                strings.unknown_entry
+            } else if needs_identity {
+                strings.identity_required
+            } else {
+                strings.failed
+            };
             return view! {
                 <div class="cw-failed" role="alert" data-testid="cw-failed" data-code=code.clone()>
-                    <p>{if unknown_entry { strings.unknown_entry } else { strings.failed }}</p>
-                    <button type="button" class="cw-button" data-testid="cw-failed-action" on:click=retry>
-                        {if unknown_entry { strings.general_chat } else { strings.try_again }}
-                    </button>
+                    <p>{text}</p>
+                    {(!needs_identity).then(|| view! {
+                        <button type="button" class="cw-button" data-testid="cw-failed-action" on:click=retry>
+                            {if unknown_entry { strings.general_chat } else { strings.try_again }}
+                        </button>
+                    })}
                 </div>
             }
             .into_any();

@@ -31,14 +31,22 @@ pub fn Composer() -> impl IntoView {
     let popup = RwSignal::new(Popup::None);
     let typing = StoredValue::new(false);
 
+    // `try_`: a `blur` fires while the textarea is being removed, after this component's state
+    // was disposed (a session that fails replaces the composer); that blur must not panic.
     let set_typing = move |now: bool| {
-        if typing.get_value() != now {
+        if typing.try_get_value().is_some_and(|was| was != now) {
             typing.set_value(now);
             chat.typing(now);
         }
     };
+    // Removed while the visitor was typing: the agent's "typing" indicator stops too.
+    on_cleanup(move || {
+        if typing.try_get_value() == Some(true) {
+            chat.typing(false);
+        }
+    });
     let send = move || {
-        if let Some(el) = input.get() {
+        if let Some(el) = input.try_get_untracked().flatten() {
             chat.send_text(el.value());
             el.set_value("");
             let _ = el.focus();
@@ -46,7 +54,7 @@ pub fn Composer() -> impl IntoView {
         set_typing(false);
     };
     let insert = move |emoji: &str| {
-        if let Some(el) = input.get() {
+        if let Some(el) = input.try_get_untracked().flatten() {
             let value = el.value();
             let at = el.selection_start().ok().flatten().map(|i| i as usize).unwrap_or(value.encode_utf16().count());
             let utf16: Vec<u16> = value.encode_utf16().collect();
@@ -168,7 +176,7 @@ pub fn Composer() -> impl IntoView {
                             send();
                         }
                     }
-                    on:input=move |_| set_typing(input.get().is_some_and(|el| !el.value().trim().is_empty()))
+                    on:input=move |_| set_typing(input.try_get_untracked().flatten().is_some_and(|el| !el.value().trim().is_empty()))
                     on:blur=move |_| set_typing(false)
                     on:paste=on_paste
                 ></textarea>

@@ -33,12 +33,18 @@ pub struct Strings {
     pub failed: &'static str,
     /// Button that starts the session again.
     pub try_again: &'static str,
+    /// Shown when the site requires a signed-in shopper and the page gave no valid identity.
+    pub identity_required: &'static str,
     /// Shown when the entry id does not exist.
     pub unknown_entry: &'static str,
     /// Button that leaves an unknown entry for the general chat.
     pub general_chat: &'static str,
     /// Queue position line; `{}` is the position.
     pub queued: &'static str,
+    /// Status line while no agent is online.
+    pub waiting_offline: &'static str,
+    /// Status line outside service hours.
+    pub waiting_off_hours: &'static str,
     /// Shown while the agent types.
     pub typing: &'static str,
     /// Emoji button.
@@ -123,9 +129,12 @@ const ZH: Strings = Strings {
     agent: "客服",
     failed: "暂时无法连接，请稍后再试",
     try_again: "重新连接",
+    identity_required: "请先登录本网站，再发起咨询。",
     unknown_entry: "该咨询入口不存在或已停用。",
     general_chat: "咨询在线客服",
     queued: "正在排队，您排在第 {} 位",
+    waiting_offline: "客服暂时不在线",
+    waiting_off_hours: "现在是非工作时间",
     typing: "客服正在输入…",
     emoji: "表情",
     image: "发送图片",
@@ -177,9 +186,12 @@ const EN: Strings = Strings {
     agent: "Agent",
     failed: "Can't connect right now, please try again later",
     try_again: "Try again",
+    identity_required: "Please sign in to this site first to chat with us.",
     unknown_entry: "This contact option doesn't exist or is no longer available.",
     general_chat: "Chat with support",
     queued: "You are number {} in the queue",
+    waiting_offline: "No agent is online right now",
+    waiting_off_hours: "Outside service hours",
     typing: "The agent is typing…",
     emoji: "Emoji",
     image: "Send an image",

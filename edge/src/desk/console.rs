@@ -193,6 +193,12 @@ impl Desk {
             verified,
             verified_by,
             identity,
+            // Only a guest's: a refusal noted earlier does not stick once the visitor is verified.
+            identity_refused: if verified {
+                None
+            } else {
+                serde_json::from_value(profile["identity_refused"].clone()).ok()
+            },
             phone,
             custom_fields: profile_strings(&profile["custom_fields"]),
             entry: row.entry,

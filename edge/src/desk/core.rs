@@ -1,8 +1,10 @@
 //! The routing core live in the Desk: callbacks become `routing::Event`s, and `apply` is the one
 //! place that carries out the commands the core returns (storage, frames, the alarm).
 
-use protocol::{Author, ConversationSummary, FormFieldInfo, MessageBody, ServerFrame};
-use routing::{AgentId, Command, ConvId, ConvState, Event, Millis, NewConversation, Party, Rejection, WaitReason};
+use protocol::{Author, ConversationSummary, FormFieldInfo, MessageBody, PromptSlot, ServerFrame};
+use routing::{
+    AgentId, Command, ConvId, ConvState, Event, Millis, NewConversation, Party, PromptKind, Rejection, WaitReason,
+};
 
 use super::{now_ms, routing_config, routing_store, sessions, Desk};
 use crate::error::{EdgeError, EdgeResult};
@@ -61,7 +63,12 @@ impl Desk {
                 Command::SetAlarm { at } => self.wanted_alarm.set(Some(at.map(|m| m.0))),
                 Command::Assigned { conv, agent, .. } => self.connected(&conv, &agent)?,
                 Command::Transferred { conv, from, to, .. } => {
-                    self.with_sockets(|s| s.to_agent(&from.0, &removed(&conv)));
+                    // The agent who handed it over keeps it open, read-only, as "transferred to ...".
+                    let frame = ServerFrame::ConversationRemoved {
+                        conversation_id: conv.0.clone(),
+                        transferred_to: Some(self.agent_name(&to)?),
+                    };
+                    self.with_sockets(|s| s.to_agent(&from.0, &frame));
                     self.connected(&conv, &to)?;
                 }
                 Command::Offered { conv, agent, .. } => {
@@ -88,17 +95,20 @@ impl Desk {
                         self.to_visitor(conv, status(conv, "queued", Some(position), reason, None));
                     }
                 }
-                Command::Prompt { conv, text, .. } | Command::BotReply { conv, text } => {
+                Command::Prompt { conv, kind, text } => {
+                    let text = self.localized_prompt(&conv, kind, text)?;
                     self.system_message(&conv, text)?;
                 }
+                Command::BotReply { conv, text } => self.system_message(&conv, text)?,
                 Command::OfferLeaveMessage { conv, form } => {
+                    let intro = self.localized(&conv, PromptSlot::LeaveMessage)?.unwrap_or_else(|| form.intro.clone());
                     let fields =
                         form.fields.iter().map(|f| FormFieldInfo { name: f.name.clone(), required: f.required });
                     self.to_visitor(
                         &conv,
                         ServerFrame::LeaveMessageForm {
                             conversation_id: conv.0.clone(),
-                            intro: form.intro.clone(),
+                            intro,
                             fields: fields.collect(),
                         },
                     );
@@ -135,9 +145,40 @@ impl Desk {
         if let Some(summary) = self.summary(&conv.0)? {
             self.with_sockets(|s| s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary }));
         }
-        let name = self.config()?.agents.iter().find(|a| a.id == agent.0).map(|a| a.name.clone());
-        self.to_visitor(conv, status(conv, "active", None, None, name));
+        let name = self.agent_name(agent)?;
+        self.to_visitor(conv, status(conv, "active", None, None, Some(name)));
         Ok(())
+    }
+
+    /// A prompt of the core in the visitor's language. The core's text is the site's own (or the
+    /// built-in Chinese); a rule's own welcome or promo stays as the site wrote it.
+    fn localized_prompt(&self, conv: &ConvId, kind: PromptKind, text: String) -> EdgeResult<String> {
+        let slot = match kind {
+            PromptKind::Welcome if self.config()?.routing.prompts.welcome.as_deref() == Some(text.as_str()) => {
+                PromptSlot::Welcome
+            }
+            PromptKind::Welcome | PromptKind::Promo => return Ok(text),
+            PromptKind::Busy => PromptSlot::Busy,
+            PromptKind::Offline => PromptSlot::Offline,
+            PromptKind::OffHours => PromptSlot::OffHours,
+            PromptKind::Failover => PromptSlot::Failover,
+        };
+        Ok(self.localized(conv, slot)?.unwrap_or(text))
+    }
+
+    /// The site's text for the conversation's language where that differs from the site's own.
+    fn localized(&self, conv: &ConvId, slot: PromptSlot) -> EdgeResult<Option<String>> {
+        let Some(context) = self.store()?.open_context(&conv.0)? else { return Ok(None) };
+        let profile = serde_json::from_str::<serde_json::Value>(&context.profile).unwrap_or_default();
+        let Some(locale) = profile["locale"].as_str() else { return Ok(None) };
+        Ok(self.config()?.routing.prompts.localized(locale, slot).map(str::to_string))
+    }
+
+    /// An agent's display name (its id when it has none).
+    fn agent_name(&self, agent: &AgentId) -> EdgeResult<String> {
+        let config = self.config()?;
+        let name = config.agents.iter().find(|a| a.id == agent.0).map(|a| a.name.as_str()).filter(|n| !n.is_empty());
+        Ok(name.unwrap_or(&agent.0).to_string())
     }
 
     /// Stores a system message (prompt, welcome, bot reply) and shows it to the visitor and the
@@ -248,7 +289,7 @@ fn holder(core: &routing::Desk, conv: &ConvId) -> Option<String> {
 }
 
 fn removed(conv: &ConvId) -> ServerFrame {
-    ServerFrame::ConversationRemoved { conversation_id: conv.0.clone() }
+    ServerFrame::ConversationRemoved { conversation_id: conv.0.clone(), transferred_to: None }
 }
 
 fn status(

@@ -118,6 +118,9 @@ impl DurableObject for Desk {
         };
         let result = match (method, path.as_str()) {
             (Method::Post, "/sessions") => self.open_session(&site, &caller, &body),
+            (Method::Get, "/widget-config") => {
+                self.config().and_then(|c| Ok(Response::from_json(&sessions::widget_config(&c))?))
+            }
             (Method::Post, "/agents/login") => self.agent_login(&caller, &body),
             (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
             (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent, &caller),
@@ -414,8 +417,10 @@ impl Desk {
                             "a rating is 1-5 with a comment of at most 1,000 characters".into(),
                         ));
                     }
-                    if !self.store()?.is_closed(&conversation_id)? {
-                        return Err(EdgeError::BadRequest("a conversation is rated after it is closed".into()));
+                    if !self.store()?.is_rateable(&conversation_id)? {
+                        return Err(EdgeError::BadRequest(
+                            "a conversation is rated after an agent served it and it closed".into(),
+                        ));
                     }
                     self.store()?.rate(&conversation_id, score, &comment, now_ms())?;
                     self.lists_changed();

@@ -92,6 +92,9 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
             slot.clone_from(text);
         }
     }
+    if let Some(intro) = &p.leave_message {
+        out.leave_message.intro.clone_from(intro);
+    }
     let bot = &config.bot;
     out.bot.enabled = bot.enabled;
     out.bot.greeting.clone_from(&bot.greeting);

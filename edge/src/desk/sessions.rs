@@ -2,7 +2,7 @@
 //! (the same verified person on every device, a separate guest per browser).
 
 use identity::{SiteIdentityConfig, SiteKey, Verified};
-use protocol::{GroupChoice, IdentitySettings, SessionRequest, SessionResponse, SiteConfig, WidgetConfig};
+use protocol::{ApiError, GroupChoice, IdentitySettings, SessionRequest, SessionResponse, SiteConfig, WidgetConfig};
 use serde_json::{json, Map, Value};
 
 use super::store::{NewVisitor, Store, VisitorSession};
@@ -69,7 +69,13 @@ pub fn open(
     let custom_fields = check_custom_fields(&request)?;
     let identity = identity_config(&config.identity)?;
     let token_given = request.identity.as_deref();
-    let verified = identity::verify(&identity, site, token_given, now_ms / 1000).map_err(EdgeError::Identity)?;
+    // A refused token is a dead end only where the site requires identity; elsewhere the shopper
+    // chats as a guest, the page hears the code, and agents see why (`identity_refused`).
+    let (verified, refused) = match identity::verify(&identity, site, token_given, now_ms / 1000) {
+        Ok(verified) => (verified, None),
+        Err(err) if config.identity.require_identity => return Err(EdgeError::Identity(err)),
+        Err(err) => (None, Some(ApiError { code: err.code().into(), message: err.message().into() })),
+    };
     check_choices(config, &request)?;
     let widget = widget_config(config);
     // Pre-chat answers and the picked group are given once; later sessions (a reload, another
@@ -88,6 +94,9 @@ pub fn open(
             "user_agent": user_agent,
             "pre_chat": pre_chat,
             "group": group,
+            "identity_refused": refused,
+            // The widget's language: prompts and the leave-message form follow it.
+            "locale": request.locale.as_deref().filter(|l| l.len() <= 16).or(earlier["locale"].as_str()),
         })
         .to_string()
     };
@@ -112,23 +121,22 @@ pub fn open(
                         verified: found.verified != 0.0,
                         visitor_name: found.name,
                         config: widget,
+                        identity_refused: refused,
                     });
                 }
             }
             let visitor_id = format!("v{}", secrets::random_hex(8)?);
             let name = format!("访客 {}", visitor_id[1..5].to_uppercase());
-            create(
-                store,
-                NewVisitor {
-                    id: &visitor_id,
-                    name: &name,
-                    match_key: None,
-                    profile: &profile(None, None),
-                    contact_id: None,
-                },
-                widget,
-                now_ms,
-            )
+            let visitor = NewVisitor {
+                id: &visitor_id,
+                name: &name,
+                match_key: None,
+                profile: &profile(None, None),
+                contact_id: None,
+            };
+            let mut answer = create(store, visitor, widget, now_ms)?;
+            answer.identity_refused = refused;
+            Ok(answer)
         }
         Some(person) => {
             let match_key = match_key(&person);
@@ -147,6 +155,7 @@ pub fn open(
                     verified: true,
                     visitor_name: name,
                     config: widget,
+                    identity_refused: None,
                 });
             }
             let visitor_id = format!("v{}", secrets::random_hex(8)?);
@@ -163,7 +172,7 @@ pub fn open(
 }
 
 /// What the widget renders with: names, the pre-chat form, group choice, card buttons, upload caps.
-fn widget_config(config: &SiteConfig) -> WidgetConfig {
+pub fn widget_config(config: &SiteConfig) -> WidgetConfig {
     let groups = config
         .routing
         .visitor_picks_group
@@ -225,6 +234,7 @@ fn create_with_token(
         verified: visitor.match_key.is_some(),
         visitor_name: visitor.name.to_string(),
         config: widget,
+        identity_refused: None,
     })
 }
 

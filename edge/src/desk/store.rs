@@ -184,6 +184,8 @@ pub struct OpenContext {
     pub owner_agent: Option<String>,
     /// Owner agent of the linked CRM customer.
     pub customer_owner: Option<String>,
+    /// The last agent who had the conversation (none: no agent ever served it).
+    pub last_agent: Option<String>,
 }
 
 impl Store {
@@ -197,7 +199,7 @@ impl Store {
         let rows: Vec<OpenContext> = self
             .sql
             .exec(
-                "SELECT c.status, c.entry, v.profile, k.owner_agent, k.customer_owner FROM conversations c
+                "SELECT c.status, c.entry, v.profile, k.owner_agent, k.customer_owner, c.last_agent FROM conversations c
                  JOIN visitors v ON v.id = c.visitor_id LEFT JOIN contacts k ON k.id = v.contact_id WHERE c.id = ?",
                 vec![conversation_id.into()],
             )?
@@ -287,9 +289,9 @@ impl Store {
             .collect()
     }
 
-    /// Whether a conversation is closed.
-    pub fn is_closed(&self, conversation_id: &str) -> EdgeResult<bool> {
-        Ok(self.open_context(conversation_id)?.is_some_and(|c| c.status == "closed"))
+    /// Whether a conversation is closed after an agent served it (only then is it rated).
+    pub fn is_rateable(&self, conversation_id: &str) -> EdgeResult<bool> {
+        Ok(self.open_context(conversation_id)?.is_some_and(|c| c.status == "closed" && c.last_agent.is_some()))
     }
 
     /// The stored message with this client id, if any (a resend).

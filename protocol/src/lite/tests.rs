@@ -123,7 +123,7 @@ fn server_frames_read_like_serde() {
 
 #[test]
 fn agent_only_frames_are_ignored_not_misread() {
-    let frame = ServerFrame::ConversationRemoved { conversation_id: "c1".into() };
+    let frame = ServerFrame::ConversationRemoved { conversation_id: "c1".into(), transferred_to: None };
     assert_eq!(ServerFrame::from_text(&serde_json::to_string(&frame).expect("encodes")), None);
     assert_eq!(ServerFrame::from_text(r#"{"type":"ack","client_id":"x"}"#), None);
 }
@@ -177,9 +177,17 @@ fn session_bodies_agree_with_serde() {
             max_image_bytes: 10 * 1024 * 1024,
             max_file_bytes: 20 * 1024 * 1024,
         },
+        identity_refused: None,
     };
     let text = serde_json::to_string(&response).expect("encodes");
-    assert_eq!(SessionResponse::from_text(&text), Some(response));
+    assert_eq!(SessionResponse::from_text(&text), Some(response.clone()));
+    // A refused identity token: the guest session says why.
+    let refused = SessionResponse {
+        identity_refused: Some(ApiError { code: "identity_expired".into(), message: TRICKY.into() }),
+        ..response
+    };
+    let text = serde_json::to_string(&refused).expect("encodes");
+    assert_eq!(SessionResponse::from_text(&text), Some(refused));
     // An older edge without the newer config fields still reads, with defaults.
     let old = r#"{"visitor_id":"v","conversation_id":"c","token":"t","verified":false,"visitor_name":"n","config":{"site_name":"s","greeting":"g"}}"#;
     let read = SessionResponse::from_text(old).expect("lite reads it");

@@ -39,8 +39,9 @@ pub fn Composer() -> impl IntoView {
     };
     let send = move || {
         if let Some(el) = input.get() {
-            chat.send_text(el.value());
-            el.set_value("");
+            if chat.send_text(el.value(), strings) {
+                el.set_value("");
+            }
             let _ = el.focus();
         }
         set_typing(false);

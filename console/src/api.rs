@@ -261,14 +261,19 @@ impl Desk {
         }
     }
 
-    /// Sends a text reply into the selected conversation.
-    pub fn reply(self, text: String) {
-        let text = text.trim().to_string();
-        if text.is_empty() {
-            return;
+    /// Sends a text reply into the selected conversation. A text over [`protocol::MAX_TEXT_CHARS`]
+    /// characters is not sent: the notice says why and `false` tells the composer to keep it.
+    pub fn reply(self, text: String, strings: &crate::i18n::Strings) -> bool {
+        let text = text.trim();
+        if text.chars().count() > protocol::MAX_TEXT_CHARS {
+            self.notice.set(Some(strings.text_too_long.replace("{}", &protocol::MAX_TEXT_CHARS.to_string())));
+            return false;
         }
-        self.typing_stopped();
-        self.send_body(MessageBody::Text { text });
+        if !text.is_empty() {
+            self.typing_stopped();
+            self.send_body(MessageBody::Text { text: text.to_string() });
+        }
+        true
     }
 
     /// Sends any message body into the selected conversation (shown at once, resent until stored).

@@ -32,8 +32,9 @@ pub fn Composer() -> impl IntoView {
     let pop = RwSignal::new(Pop::None);
     let send = move || {
         if let Some(el) = input.get() {
-            desk.reply(el.value());
-            el.set_value("");
+            if desk.reply(el.value(), strings) {
+                el.set_value("");
+            }
         }
     };
     let insert = move |text: &str| {

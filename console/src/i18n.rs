@@ -69,6 +69,7 @@ strings! {
     open: "打开", "Open";
     download: "下载", "Download";
     upload_failed: "上传失败", "Upload failed";
+    text_too_long: "回复过长，最多 {} 个字", "The reply is too long. The limit is {} characters";
     visitor: "访客信息", "Visitor";
     verified: "已验证", "Verified";
     guest: "游客", "Guest";

@@ -10,12 +10,16 @@ pub mod console;
 pub mod frames;
 pub mod http;
 pub mod lite;
+pub mod raw;
 
 /// Version of the wire protocol; it is also the `/api/v1` path segment.
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Longest text message a client may send, in characters.
 pub const MAX_TEXT_CHARS: usize = 5_000;
+
+/// Longest client id of a message, in bytes.
+pub const MAX_CLIENT_ID: usize = 64;
 
 pub use admin::{
     AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, Contact, ContactImport, EntrySetting,

@@ -330,12 +330,19 @@ impl Chat {
         }
     }
 
-    /// Sends a text message (trimmed; empty text is ignored).
-    pub fn send_text(self, text: String) {
-        let text = text.trim().to_string();
-        if !text.is_empty() {
-            self.send(MessageBody::Text { text });
+    /// Sends a text message (trimmed; empty text is ignored). A text over
+    /// [`protocol::MAX_TEXT_CHARS`] characters is not sent: the notice says why and `false` tells
+    /// the composer to keep it.
+    pub fn send_text(self, text: String, strings: &crate::i18n::Strings) -> bool {
+        let text = text.trim();
+        if text.chars().count() > protocol::MAX_TEXT_CHARS {
+            self.notice.set(Some(strings.text_too_long.replace("{}", &protocol::MAX_TEXT_CHARS.to_string())));
+            return false;
         }
+        if !text.is_empty() {
+            self.send(MessageBody::Text { text: text.to_string() });
+        }
+        true
     }
 
     /// Submits the leave-message form.

@@ -47,8 +47,9 @@ pub fn Composer() -> impl IntoView {
     });
     let send = move || {
         if let Some(el) = input.try_get_untracked().flatten() {
-            chat.send_text(el.value());
-            el.set_value("");
+            if chat.send_text(el.value(), strings) {
+                el.set_value("");
+            }
             let _ = el.focus();
         }
         set_typing(false);

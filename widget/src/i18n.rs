@@ -57,6 +57,8 @@ pub struct Strings {
     pub unsupported_file: &'static str,
     /// Refused file size, before the cap.
     pub too_large: &'static str,
+    /// Refused text length; `{}` is the limit in characters.
+    pub text_too_long: &'static str,
     /// Progress label.
     pub uploading: &'static str,
     /// Download link label.
@@ -141,6 +143,7 @@ const ZH: Strings = Strings {
     file: "发送文件",
     unsupported_file: "不支持发送此类文件：",
     too_large: "文件过大，最大 ",
+    text_too_long: "消息过长，最多 {} 个字",
     uploading: "上传中",
     download: "下载",
     close_image: "关闭大图",
@@ -198,6 +201,7 @@ const EN: Strings = Strings {
     file: "Send a file",
     unsupported_file: "This type of file can't be sent: ",
     too_large: "The file is too large. The limit is ",
+    text_too_long: "The message is too long. The limit is {} characters",
     uploading: "Uploading",
     download: "Download",
     close_image: "Close image",

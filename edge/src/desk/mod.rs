@@ -60,9 +60,6 @@ impl Caller {
 /// Largest WebSocket frame a client may send.
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 
-/// Longest client id.
-const MAX_CLIENT_ID: usize = 64;
-
 /// The per-site Durable Object.
 #[durable_object]
 pub struct Desk {
@@ -154,7 +151,7 @@ impl DurableObject for Desk {
             return Ok(());
         };
         if text.len() > MAX_FRAME_BYTES {
-            sockets::send(&ws, &error_frame(&EdgeError::PayloadTooLarge));
+            refuse_oversized(&ws, &text);
             return Ok(());
         }
         let who = match Who::of(&ws) {
@@ -174,7 +171,10 @@ impl DurableObject for Desk {
         Ok(())
     }
 
-    async fn websocket_close(&self, ws: WebSocket, _code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+    async fn websocket_close(&self, ws: WebSocket, code: usize, _reason: String, _was_clean: bool) -> Result<()> {
+        // Answer the client's close frame; unanswered, the client waits and ends with 1006. A socket
+        // that is already closed refuses, which is fine.
+        let _ = ws.close(Some(protocol::raw::close_reply(code)), None::<&str>);
         self.forget(&ws);
         self.finish().await;
         Ok(())
@@ -580,8 +580,8 @@ impl Desk {
         author: Author,
         body: MessageBody,
     ) -> EdgeResult<()> {
-        if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID {
-            return Err(EdgeError::BadRequest(format!("client_id must be 1-{MAX_CLIENT_ID} characters")));
+        if client_id.is_empty() || client_id.len() > protocol::MAX_CLIENT_ID {
+            return Err(EdgeError::BadRequest(format!("client_id must be 1-{} characters", protocol::MAX_CLIENT_ID)));
         }
         validate_body(&body)?;
         let body = uploads::message_body(self.store()?, conversation_id, body)?;
@@ -742,6 +742,20 @@ fn refused_send(ws: &WebSocket, client_id: String, sent: EdgeResult<()>) -> Edge
             Ok(())
         }
         other => other,
+    }
+}
+
+/// Refuses a frame over [`MAX_FRAME_BYTES`] without parsing it: a `send` of an authenticated socket
+/// whose client id can be read gets `rejected` (so its line shows as failed), anything else an error.
+fn refuse_oversized(ws: &WebSocket, text: &str) {
+    let err = EdgeError::PayloadTooLarge;
+    let authenticated = matches!(Who::of(ws), Some(Who::Visitor { .. } | Who::Agent { .. }));
+    match protocol::raw::client_id_of(text).filter(|_| authenticated) {
+        Some(client_id) => sockets::send(
+            ws,
+            &ServerFrame::Rejected { client_id, code: err.code().to_string(), message: err.message() },
+        ),
+        None => sockets::send(ws, &error_frame(&err)),
     }
 }
 

@@ -19,7 +19,7 @@ after(async () => {
 
 test('a shopper message reaches an agent and the reply shows in the widget', async () => {
   const shopper = await (await browser.newContext()).newPage();
-  await shopper.goto(`${edge.base}/`);
+  await shopper.goto(`${edge.base}/`, { waitUntil: 'domcontentloaded' });
   await shopper.evaluate(() => {
     window.heard = [];
     window.ChatWidget('on', 'message', (m) => window.heard.push(m.text));
@@ -54,7 +54,7 @@ test('the JS API queued before the loader opens and closes the widget', async ()
     ChatWidget('on', 'open', function(){ window.opened = (window.opened||0) + 1; });
     ChatWidget('open');</script>
     <script src="${edge.base}/w.js" data-site="demo" async></script></body></html>` }));
-  await page.goto(`${edge.base}/blank-host.html`);
+  await page.goto(`${edge.base}/blank-host.html`, { waitUntil: 'domcontentloaded' });
   const w = widget(page);
   await w.getByTestId('cw-window').waitFor();
   await page.waitForFunction(() => window.opened === 1);
@@ -77,7 +77,7 @@ test('a wrong agent password is refused with a typed error', async () => {
 test('desktop: the open window is a panel beside the launcher; phone: it takes the whole screen', async () => {
   for (const [viewport, full] of [[{ width: 1280, height: 800 }, false], [{ width: 390, height: 844 }, true]]) {
     const page = await (await browser.newContext({ viewport })).newPage();
-    await page.goto(`${edge.base}/`);
+    await page.goto(`${edge.base}/`, { waitUntil: 'domcontentloaded' });
     const w = widget(page);
     await w.getByTestId('cw-launcher').click();
     await w.getByTestId('cw-window').waitFor();

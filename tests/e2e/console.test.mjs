@@ -142,7 +142,7 @@ test('full loop: accept, text/image/file/card both ways, transfer with history, 
   await shopper.route(`${edge.base}/shop/order-1001.html`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
     <html><head><meta charset="utf-8"><title>订单 1001 · Console Shop</title></head><body><h1>订单 1001</h1>
     <script src="/w.js" data-site="cons" data-identity="${identity}" async></script></body></html>` }));
-  await shopper.goto(`${edge.base}/shop/order-1001.html`);
+  await shopper.goto(`${edge.base}/shop/order-1001.html`, { waitUntil: 'domcontentloaded' });
   const w = widget(shopper);
   await w.getByTestId('cw-launcher').click();
   // The site asks a pre-chat question first.

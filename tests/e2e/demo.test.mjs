@@ -95,13 +95,14 @@ test('the demo identity endpoint mints v2 and ECB tokens the edge verifies, for 
 test('shop: a shopper logs in, opens the orders, sends an order card, and the agent gets it', async () => {
   const agents = await Promise.all(['alice', 'bob'].map((a) => agentSocket(browser, edge, 'demo', a, AGENTS[a])));
   const page = await newPage();
-  await page.goto(`${edge.base}/`);
+  await page.goto(`${edge.base}/`, { waitUntil: 'domcontentloaded' });
+  await page.getByTestId('product').nth(3).waitFor();
   assert.equal(await page.getByTestId('product').count(), 4);
   await page.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-launcher').waitFor();
   await page.screenshot({ path: path.join(SHOTS, 'demo-shop.png') });
 
   // A guest's chat has no order button.
-  await page.goto(`${edge.base}/orders`);
+  await page.goto(`${edge.base}/orders`, { waitUntil: 'domcontentloaded' });
   await page.getByTestId('orders-login').waitFor();
   const w = page.frameLocator('iframe[data-testid=cw-frame]');
   await w.getByTestId('cw-launcher').click();
@@ -139,7 +140,7 @@ test('shop: a shopper logs in, opens the orders, sends an order card, and the ag
 
   // The same shop on a phone.
   const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-  await phone.goto(`${edge.base}/product?id=watch`);
+  await phone.goto(`${edge.base}/product?id=watch`, { waitUntil: 'domcontentloaded' });
   await phone.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-launcher').waitFor();
   assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling at 390 px');
   await phone.screenshot({ path: path.join(SHOTS, 'demo-shop-mobile.png') });
@@ -150,7 +151,7 @@ test('each entry button on the product page reaches its designated group or agen
   const agents = Object.fromEntries(await Promise.all(Object.entries(AGENTS).map(async ([id, pass]) => [id, await agentSocket(browser, edge, 'demo', id, pass)])));
   for (const [entry, expected] of [['after-sale', ['carol']], ['vip', ['alice']], ['pre-sale', ['alice', 'bob']]]) {
     const page = await newPage();
-    await page.goto(`${edge.base}/product?id=backpack`);
+    await page.goto(`${edge.base}/product?id=backpack`, { waitUntil: 'domcontentloaded' });
     await page.getByTestId(`entry-${entry}`).click();
     const w = page.frameLocator('iframe[data-testid=cw-frame]');
     await w.getByTestId('cw-window').waitFor();
@@ -171,7 +172,7 @@ test('each entry button on the product page reaches its designated group or agen
 test('playground: every control changes the real widget live; the copied snippet gives the same widget on a blank page', async () => {
   const page = await newPage({ viewport: { width: 1280, height: 900 } });
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: edge.base });
-  await page.goto(`${edge.base}/playground`);
+  await page.goto(`${edge.base}/playground`, { waitUntil: 'domcontentloaded' });
   const preview = page.frameLocator('[data-testid=pg-preview]');
   const w = preview.frameLocator('iframe[data-testid=cw-frame]');
   await w.getByTestId('cw-launcher').waitFor();
@@ -246,7 +247,7 @@ test('playground: every control changes the real widget live; the copied snippet
     const blank = await newPage({ viewport: { width: 1280, height: 900 } });
     const name = `blank-${form}-${crypto.randomBytes(3).toString('hex')}.html`;
     await blank.route(`${edge.base}/t/${name}`, (r) => r.fulfill({ contentType: 'text/html', body: `<!doctype html><html><head><meta charset="utf-8"><title>blank</title></head><body>\n${snippet}\n</body></html>` }));
-    await blank.goto(`${edge.base}/t/${name}`);
+    await blank.goto(`${edge.base}/t/${name}`, { waitUntil: 'domcontentloaded' });
     await blank.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-launcher').waitFor();
     await widgetFrame(blank).waitForFunction(() => document.querySelector('.cw').classList.contains('cw-left'));
     assert.deepEqual(await look(widgetFrame(blank)), expected, `the ${form} snippet gives the same widget`);
@@ -281,6 +282,7 @@ test('every page loads from this origin only, shares one stylesheet, and fits a 
   const outside = [];
   page.on('request', (r) => { if (!r.url().startsWith(edge.base) && !/^(data|blob):/.test(r.url())) outside.push(r.url()); });
   for (const url of PAGES) {
+    // Every request counts here, the widget's too: this one waits for `load`.
     await page.goto(`${edge.base}${url}`);
     assert.equal(await page.locator('link[rel=stylesheet][href="/style.css"]').count(), 1, url);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), `${url} scrolls sideways at 390 px`);

@@ -291,7 +291,7 @@ test('the widget: data-identity on one device, ChatWidget identify on another, o
   const person = { full_name: '王小明', phone: '13911112222' };
   const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
   await phone.route(`${edge.base}/shop.html`, (r) => r.fulfill({ contentType: 'text/html', body: hostPage(`data-identity="${ecb(KEY32, person)}"`) }));
-  await phone.goto(`${edge.base}/shop.html`);
+  await phone.goto(`${edge.base}/shop.html`, { waitUntil: 'domcontentloaded' });
   const w1 = phone.frameLocator('iframe[data-testid=cw-frame]');
   await w1.getByTestId('cw-launcher').click();
   await w1.getByTestId('cw-input').fill('我在手机上问的');
@@ -301,14 +301,14 @@ test('the widget: data-identity on one device, ChatWidget identify on another, o
   const laptop = await (await browser.newContext()).newPage();
   const token = v2(KEY32, { ...person, exp: now() + 600, aud: 'idsite' });
   await laptop.route(`${edge.base}/shop.html`, (r) => r.fulfill({ contentType: 'text/html', body: hostPage('', `ChatWidget('identify', ${JSON.stringify(token)}); ChatWidget('open');`) }));
-  await laptop.goto(`${edge.base}/shop.html`);
+  await laptop.goto(`${edge.base}/shop.html`, { waitUntil: 'domcontentloaded' });
   const w2 = laptop.frameLocator('iframe[data-testid=cw-frame]');
   await w2.locator('[data-testid=cw-message][data-author=visitor]', { hasText: '我在手机上问的' }).waitFor();
 
   // A refused identity shows the failure and tells the page through the `error` event.
   const bad = await (await browser.newContext()).newPage();
   await bad.route(`${edge.base}/shop.html`, (r) => r.fulfill({ contentType: 'text/html', body: hostPage('data-identity="NOT-HEX"', `window.errors=[];ChatWidget('on','error',function(e){window.errors.push(e.code)});ChatWidget('open');`) }));
-  await bad.goto(`${edge.base}/shop.html`);
+  await bad.goto(`${edge.base}/shop.html`, { waitUntil: 'domcontentloaded' });
   await bad.frameLocator('iframe[data-testid=cw-frame]').locator('[data-testid=cw-failed][data-code=identity_malformed]').waitFor();
   await bad.waitForFunction(() => window.errors.includes('identity_malformed'));
 });

@@ -18,7 +18,7 @@ test('conversation history survives a restart of workerd', async () => {
   browser = await launchBrowser();
   const context = await browser.newContext();
   let shopper = await context.newPage();
-  await shopper.goto(`${edge.base}/`);
+  await shopper.goto(`${edge.base}/`, { waitUntil: 'domcontentloaded' });
   let w = widget(shopper);
   await w.getByTestId('cw-launcher').click();
   await w.getByTestId('cw-input').fill('重启之前的消息');
@@ -31,7 +31,7 @@ test('conversation history survives a restart of workerd', async () => {
   // Same state dir and port: the shopper's browser keeps its session token (same origin).
   edge = await startEdge({ stateDir, port });
   shopper = await context.newPage();
-  await shopper.goto(`${edge.base}/`);
+  await shopper.goto(`${edge.base}/`, { waitUntil: 'domcontentloaded' });
   w = widget(shopper);
   await w.getByTestId('cw-launcher').click();
   await w.locator('[data-testid=cw-message][data-author=visitor]', { hasText: '重启之前的消息' }).waitFor();

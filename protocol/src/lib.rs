@@ -17,6 +17,12 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Longest text message a client may send, in characters.
 pub const MAX_TEXT_CHARS: usize = 5_000;
 
+/// The heartbeat a client sends as a bare text frame (not JSON) when its socket has been quiet.
+pub const PING: &str = "ping";
+
+/// The answer to [`PING`]: the Durable Object's runtime sends it without waking the Desk.
+pub const PONG: &str = "pong";
+
 pub use admin::{
     AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, Contact, ContactImport, EntrySetting,
     GroupConfig, IdentitySettings, PreChatField, PreChatKind, PromptSettings, RateLimitSettings, RoutingSettings,

@@ -21,6 +21,12 @@ pub const MAX_TEXT_CHARS: usize = 5_000;
 /// Longest client id of a message, in bytes.
 pub const MAX_CLIENT_ID: usize = 64;
 
+/// The heartbeat a client sends as a bare text frame (not JSON) when its socket has been quiet.
+pub const PING: &str = "ping";
+
+/// The answer to [`PING`]: the Durable Object's runtime sends it without waking the Desk.
+pub const PONG: &str = "pong";
+
 pub use admin::{
     AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, Contact, ContactImport, EntrySetting,
     GroupConfig, IdentitySettings, PreChatField, PreChatKind, PromptSettings, PromptSlot, PromptTexts,

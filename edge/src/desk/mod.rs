@@ -23,7 +23,7 @@ use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use serde::de::DeserializeOwned;
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
-    WebSocketPair,
+    WebSocketPair, WebSocketRequestResponsePair,
 };
 
 use crate::error::{EdgeError, EdgeResult};
@@ -89,6 +89,12 @@ impl DurableObject for Desk {
                 None
             }
         };
+        // The clients' heartbeat is answered by the runtime on every socket of the object, signed
+        // in or not, without waking it.
+        match WebSocketRequestResponsePair::new(protocol::PING, protocol::PONG) {
+            Ok(pair) => state.set_websocket_auto_response(&pair),
+            Err(err) => worker::console_error!("desk heartbeat auto-response refused: {err:?}"),
+        }
         Self {
             state,
             store,
@@ -150,6 +156,11 @@ impl DurableObject for Desk {
             sockets::send(&ws, &error_frame(&EdgeError::BadRequest("frames are JSON text".into())));
             return Ok(());
         };
+        if text == protocol::PING {
+            // Normally answered by the auto-response before it gets here; never a bad frame.
+            sockets::pong(&ws);
+            return Ok(());
+        }
         if text.len() > MAX_FRAME_BYTES {
             refuse_oversized(&ws, &text);
             return Ok(());

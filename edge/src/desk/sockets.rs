@@ -202,6 +202,11 @@ pub fn send(ws: &WebSocket, frame: &impl Serialize) {
     send_text(ws, &encode(frame));
 }
 
+/// Answers a client's heartbeat that reached the Desk (the runtime's auto-response normally does).
+pub fn pong(ws: &WebSocket) {
+    send_text(ws, protocol::PONG);
+}
+
 fn send_text(ws: &WebSocket, text: &str) {
     if let Err(err) = ws.send_with_str(text) {
         worker::console_log!("send to closed socket ignored: {err}");

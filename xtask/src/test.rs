@@ -11,13 +11,16 @@ const WASM_CRATES: [&str; 3] = ["edge", "widget", "console"];
 
 /// Size budgets in bytes (gzip), enforced here and printed by `cargo xtask bench`.
 ///
-/// The widget's goal is 100 KB for an open chat; it is not met (about 181 KB with every feature of
+/// The widget's goal is 100 KB for an open chat; it is not met (about 180 KiB with every feature of
 /// the widget issue; a bare Leptos 0.8 app alone is about 54 KB), so its budget is a ratchet a
 /// little above today's size: it fails any real growth, and comes down as the widget gets smaller.
+/// It moved up once, 180 -> 182 KiB, for the socket heartbeat (+2.1 KB: dead connections are
+/// found and replaced) and the first-run fixes (refused identity as a guest, wait reasons,
+/// over-long text, the site's name on a failed window); the facade issue brings it down.
 /// The console (agents load it once a day) has no goal of its own; its budget is the same kind of
-/// ratchet (about 274 KiB today).
+/// ratchet (about 275 KiB today).
 const BUDGETS: [(&str, u64); 3] =
-    [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 180 * 1024), ("console_gzip", 284 * 1024)];
+    [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 182 * 1024), ("console_gzip", 284 * 1024)];
 
 /// Entry point of `cargo xtask test`.
 pub fn run() -> Result<()> {

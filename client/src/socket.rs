@@ -209,6 +209,9 @@ impl Socket {
         inner.closed_by_owner = true;
         inner.stop_heartbeat();
         if let Some(ws) = inner.ws.take() {
+            // Its `close` event comes later, maybe after this socket (and its callbacks) is gone:
+            // nothing may call into them then ("closure invoked after being dropped").
+            detach(&ws);
             let _ = ws.close();
         }
     }

@@ -110,7 +110,7 @@ test('a refused identity token: the shopper chats as a guest, the page hears the
   await w.getByTestId('cw-input').waitFor();
   await w.getByTestId('cw-input').fill('Is the tent waterproof?');
   await w.getByTestId('cw-input').press('Enter');
-  await w.locator('[data-testid=cw-message][data-author=visitor]').filter({ hasText: 'waterproof' }).waitFor();
+  await w.locator('[data-testid=cw-message][data-author=visitor][data-status=sent]').filter({ hasText: 'waterproof' }).waitFor();
   await page.waitForFunction(() => window.events.some(([n, d]) => n === 'error' && d.code === 'identity_invalid'));
   assert.equal(await w.getByTestId('cw-failed').count(), 0, 'no dead end');
   await shot(page, 'first-run-refused-token-guest');
@@ -138,6 +138,11 @@ test('a site that requires identity says so plainly, without blaming the network
   assert.ok((await events(page)).some(([n, d]) => n === 'error' && d.code === 'identity_invalid'));
   await w.getByTestId('cw-title').filter({ hasText: 'Acme Outdoor' }).waitFor();
   await shot(page, 'first-run-identity-required');
+  // The same on a 390 px phone with the dark theme.
+  const phone = await ownPage({ site: 'fmust', attrs: `data-identity="${refusedToken}" data-theme='{"dark":true}'`, viewport: { width: 390, height: 844 } });
+  await phone.w.getByTestId('cw-failed').waitFor();
+  await phone.w.getByTestId('cw-title').filter({ hasText: 'Acme Outdoor' }).waitFor();
+  await shot(phone.page, 'first-run-identity-required-phone-dark');
 
   // The same site with a good token: the shopper is verified.
   const good = ecbToken({ full_name: 'Zhang San', phone: '15912345678' });

@@ -314,18 +314,9 @@ pub struct ServiceHoursSetting {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PromptSettings {
-    /// Sent when a conversation is connected.
-    pub welcome: Option<String>,
-    /// All agents busy: queued.
-    pub busy: Option<String>,
-    /// All agents offline.
-    pub offline: Option<String>,
-    /// Outside service hours.
-    pub off_hours: Option<String>,
-    /// Designated agent unavailable: moved to the group.
-    pub failover: Option<String>,
-    /// The text above the leave-message form.
-    pub leave_message: Option<String>,
+    /// The site's own texts (in JSON at the top level, beside `locales`).
+    #[serde(flatten)]
+    pub texts: PromptTexts,
     /// The same texts per widget language (`en`, `en-US`: the longest match wins); a text absent
     /// there is that language's built-in default (English has one for each prompt).
     pub locales: std::collections::BTreeMap<String, PromptTexts>,
@@ -447,9 +438,8 @@ mod prompt_tests {
         let en = PromptTexts { offline: Some("We're away — leave a note.".into()), ..PromptTexts::default() };
         let en_gb = PromptTexts { offline: Some("We're away, do leave a note.".into()), ..PromptTexts::default() };
         PromptSettings {
-            offline: Some("客服不在，请留言".into()),
+            texts: PromptTexts { offline: Some("客服不在，请留言".into()), ..PromptTexts::default() },
             locales: [("en".to_string(), en), ("en-GB".to_string(), en_gb)].into(),
-            ..PromptSettings::default()
         }
     }
 
@@ -465,6 +455,17 @@ mod prompt_tests {
         assert!(site.localized("en", PromptSlot::LeaveMessage).is_some_and(str::is_ascii));
         // No default welcome in any language.
         assert_eq!(site.localized("en", PromptSlot::Welcome), None);
+    }
+
+    #[test]
+    fn the_sites_own_texts_sit_beside_locales_in_json() {
+        let json = r#"{"offline":"客服不在，请留言","locales":{"en":{"offline":"We're away — leave a note."},"en-GB":{"offline":"We're away, do leave a note."}}}"#;
+        let read: PromptSettings = serde_json::from_str(json).expect("reads");
+        assert_eq!(read, site());
+        assert_eq!(
+            serde_json::from_str::<PromptSettings>(&serde_json::to_string(&read).expect("writes")).expect("reads"),
+            read
+        );
     }
 
     #[test]

@@ -154,7 +154,7 @@ impl Desk {
     /// built-in Chinese); a rule's own welcome or promo stays as the site wrote it.
     fn localized_prompt(&self, conv: &ConvId, kind: PromptKind, text: String) -> EdgeResult<String> {
         let slot = match kind {
-            PromptKind::Welcome if self.config()?.routing.prompts.welcome.as_deref() == Some(text.as_str()) => {
+            PromptKind::Welcome if self.config()?.routing.prompts.texts.welcome.as_deref() == Some(text.as_str()) => {
                 PromptSlot::Welcome
             }
             PromptKind::Welcome | PromptKind::Promo => return Ok(text),

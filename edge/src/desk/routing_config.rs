@@ -80,7 +80,7 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
     if let Some(hours) = &settings.service_hours {
         out.service_hours = service_hours(hours)?;
     }
-    let p = &settings.prompts;
+    let p = &settings.prompts.texts;
     out.prompts.welcome = p.welcome.clone().or_else(|| out.prompts.welcome.take());
     for (value, slot) in [
         (&p.busy, &mut out.prompts.busy),

@@ -235,6 +235,9 @@ impl Chat {
             }
         });
         self.timeline.set(Timeline::default());
+        // Whoever the new session turns out to be, it is not verified until its answer says so
+        // (after a logout the card buttons must go at once, not when the guest session lands).
+        self.verified.set(false);
         self.leave_form.set(None);
         self.rating.set(Rating::None);
         self.agent_name.set(None);

@@ -33,7 +33,8 @@ const MAX_BODY: usize = 1024;
 struct LoginBody {
     /// Display name, 1-40 characters.
     full_name: String,
-    /// Phone number: digits, spaces, `+` and `-`, with 5-20 digits.
+    /// Phone number: digits, spaces, `+` and `-`, with 5-20 digits (sealed as digits only, with
+    /// the leading `+` if there is one).
     phone: String,
     /// `v2` (default, AES-256-GCM) or `ecb` (the compat hex format).
     #[serde(default)]
@@ -60,11 +61,18 @@ pub async fn identity(req: &mut Request, env: &Env) -> EdgeResult<Response> {
     if full_name.is_empty() || full_name.chars().count() > 40 {
         return Err(EdgeError::BadRequest("full_name must be 1-40 characters".into()));
     }
+    if full_name.chars().any(char::is_control) {
+        return Err(EdgeError::BadRequest("full_name must not contain control characters".into()));
+    }
     let phone = login.phone.trim();
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     if !(5..=20).contains(&digits) || !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-')) {
         return Err(EdgeError::BadRequest("phone must be 5-20 digits".into()));
     }
+    // Identity payloads are strict: the phone goes in as digits with an optional leading `+`,
+    // as a site owner's server must write it (`+86 159-1234-5678` -> `+8615912345678`).
+    let plus = if phone.starts_with('+') { "+" } else { "" };
+    let phone = format!("{plus}{}", phone.chars().filter(char::is_ascii_digit).collect::<String>());
     let keys = demo_keys(env).await?;
     let now = (js_sys::Date::now() / 1000.0) as u64;
     let exp = now + TTL_SECS;

@@ -15,29 +15,35 @@ pub struct SiteIdentityConfig {
     /// The site's keys (one, or two during rotation), each 16, 24 or 32 bytes.
     pub keys: Vec<SiteKey>,
     /// Payload fields that must be present and that identify the visitor (default
-    /// [`DEFAULT_VERIFICATION_FIELDS`]). With an empty list, [`crate::Verified::match_key`] is
-    /// empty and the edge must not use it to merge visitors.
+    /// [`DEFAULT_VERIFICATION_FIELDS`]). An empty list, or an empty name in it, would give every
+    /// visitor the same key: [`crate::verify`] then refuses every token (`identity_invalid`), and
+    /// the edge refuses to store such settings.
     pub verification_fields: Vec<String>,
     /// Refuse visitors without an identity (`identity_required`) instead of letting guests in.
     pub require_identity: bool,
-    /// Accept the compat ECB format (default on; a site can turn it off since ECB is malleable).
+    /// Accept the compat ECB format (default off: ECB is malleable, so a site turns it on only
+    /// knowingly, for servers that cannot send v2 yet).
     pub accept_ecb: bool,
     /// Accept the v2 AES-256-GCM format (default on; needs a 32-byte key to succeed).
     pub accept_v2: bool,
+    /// Require `exp` in every token, ECB too (v2 always requires it): a token without it is
+    /// `identity_invalid` (default off).
+    pub require_exp: bool,
     /// Link verified visitors to the CRM contact with the same phone (used by the edge, not here).
     pub auto_link: bool,
 }
 
 impl SiteIdentityConfig {
     /// Settings with the given keys and every other field at its default: fields `full_name` and
-    /// `phone`, guests allowed, both formats accepted, auto-link off.
+    /// `phone`, guests allowed, v2 accepted and ECB not, `exp` required only by v2, auto-link off.
     pub fn new(keys: Vec<SiteKey>) -> Self {
         SiteIdentityConfig {
             keys,
             verification_fields: DEFAULT_VERIFICATION_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
             require_identity: false,
-            accept_ecb: true,
+            accept_ecb: false,
             accept_v2: true,
+            require_exp: false,
             auto_link: false,
         }
     }

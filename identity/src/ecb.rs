@@ -21,7 +21,7 @@ pub(crate) fn decode(token: &str) -> Result<Vec<u8>, IdentityError> {
 
 /// Tries each key in turn and returns the first JSON object one of them decrypts to.
 ///
-/// Every failure (padding, UTF-8, JSON, not an object) under every key is the same `None`.
+/// Every failure (padding, UTF-8, JSON, not an object, a duplicate key) under every key is the same `None`.
 pub(crate) fn open(keys: &[SiteKey], ciphertext: &[u8]) -> Option<Map<String, Value>> {
     let mut buf = Vec::with_capacity(ciphertext.len());
     keys.iter().find_map(|key| {
@@ -30,7 +30,7 @@ pub(crate) fn open(keys: &[SiteKey], ciphertext: &[u8]) -> Option<Map<String, Va
         key.ecb_decrypt_blocks(&mut buf);
         let len = unpadded_len(&buf)?;
         let text = std::str::from_utf8(&buf[..len]).ok()?;
-        serde_json::from_str::<Map<String, Value>>(text).ok()
+        crate::strict::object(text)
     })
 }
 

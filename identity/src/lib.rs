@@ -4,13 +4,22 @@
 //! `{"full_name":"张三","phone":"15912345678"}`) with the site key; the widget hands the token to
 //! the edge, which calls [`verify`] once per session start. Two token formats exist:
 //!
-//! - **Compat (ECB)**: hex (either case) of AES/ECB/PKCS5Padding(key, UTF-8 JSON object), with a
-//!   16, 24 or 32-byte key, as the reference Java code produces. ECB is malleable (blocks can be
-//!   cut and pasted between tokens), so a site can turn it off ([`SiteIdentityConfig::accept_ecb`]).
 //! - **v2**: `v2.` + base64url (no padding; padding accepted) of a 12-byte nonce followed by the
 //!   AES-256-GCM ciphertext and tag, no associated data. The JSON object must carry `exp` (unix
 //!   seconds) and `aud` (the site id). Only 32-byte keys can open or seal v2 tokens: on a site
 //!   whose keys are all 16 or 24 bytes every v2 token is `identity_invalid`.
+//! - **Compat (ECB)**: hex (either case) of AES/ECB/PKCS5Padding(key, UTF-8 JSON object), with a
+//!   16, 24 or 32-byte key, as the reference Java code produces. ECB is malleable: each 16-byte
+//!   block is encrypted on its own and nothing checks integrity, so whoever can choose part of his
+//!   own tokens (a display name) can cut and paste blocks of several tokens into a new identity.
+//!   It is off unless a site turns it on knowingly ([`SiteIdentityConfig::accept_ecb`]).
+//!
+//! Whatever the format, the payload is strict, so that a splice has no slack to line up with:
+//! a JSON object without duplicate keys (at any depth); every verification field a non-empty
+//! string that nothing would normalise (phone-like fields ASCII digits with an optional leading
+//! `+`; other fields without whitespace at either end and without control or format characters);
+//! `exp`, when present, a JSON integer of unix seconds with `0 < exp <` [`MAX_EXP`] (the year
+//! 3000); `aud`, when present, the site id.
 //!
 //! Checks, in order, and the error each answers (see [`IdentityError`]):
 //!
@@ -19,12 +28,13 @@
 //! 2. Shape, before any decryption: over [`MAX_TOKEN_LEN`] bytes, not hex, odd length, not whole
 //!    16-byte blocks, bad base64url or too short for v2: `identity_malformed`.
 //! 3. A format the site turned off, no key that opens the token (each configured key is tried),
-//!    bad padding, bad UTF-8, bad JSON or not an object, a v2 tag mismatch, a v2 token without
-//!    `aud` equal to the site id or without a numeric `exp`, an `exp` that is not a number: all
-//!    one code, `identity_invalid`, so there is no padding or parse oracle.
+//!    bad padding, bad UTF-8, bad JSON, not an object, a duplicate key, a v2 tag mismatch, an
+//!    `aud` that is not the site id (v2: or none), an `exp` that is not a sane integer (v2, or a
+//!    site with [`SiteIdentityConfig::require_exp`]: or none), a verification value that is not
+//!    strictly clean, a site without verification fields: all one code, `identity_invalid`, so
+//!    there is no padding or parse oracle.
 //! 4. `exp` present and `now_unix_secs >= exp`: `identity_expired`.
-//! 5. A verification field absent, not a string or number, or empty after normalisation:
-//!    `identity_fields_missing`.
+//! 5. A verification field absent, `null` or `""`: `identity_fields_missing`.
 //!
 //! The crate has no clock and no randomness: `now`, nonces and key bytes come from the caller,
 //! so it builds for `wasm32-unknown-unknown` and runs the same in a Worker and in native tests.
@@ -33,6 +43,7 @@ mod config;
 mod ecb;
 mod error;
 mod key;
+mod strict;
 mod v2;
 mod verified;
 
@@ -42,6 +53,7 @@ use subtle::ConstantTimeEq;
 pub use config::{SiteIdentityConfig, DEFAULT_VERIFICATION_FIELDS};
 pub use error::{EncryptError, IdentityError, KeyError};
 pub use key::{generate_key_b64, SiteKey};
+pub use strict::MAX_EXP;
 pub use v2::V2_PREFIX;
 pub use verified::{is_phone_field, Verified};
 
@@ -67,26 +79,28 @@ pub fn verify(
     if token.len() > MAX_TOKEN_LEN {
         return Err(IdentityError::Malformed);
     }
-    let payload = match token.strip_prefix(V2_PREFIX) {
+    let (payload, is_v2) = match token.strip_prefix(V2_PREFIX) {
         Some(body) => {
             let sealed = v2::decode(body)?;
             if !config.accept_v2 {
                 return Err(IdentityError::Invalid);
             }
-            let payload = v2::open(&config.keys, &sealed).ok_or(IdentityError::Invalid)?;
-            check_v2_claims(&payload, site_id)?;
-            payload
+            (v2::open(&config.keys, &sealed).ok_or(IdentityError::Invalid)?, true)
         }
         None => {
             let ciphertext = ecb::decode(token)?;
             if !config.accept_ecb {
                 return Err(IdentityError::Invalid);
             }
-            ecb::open(&config.keys, &ciphertext).ok_or(IdentityError::Invalid)?
+            (ecb::open(&config.keys, &ciphertext).ok_or(IdentityError::Invalid)?, false)
         }
     };
-    check_expiry(&payload, now_unix_secs)?;
-    Verified::new(payload, &config.verification_fields).map(Some)
+    let exp = check_claims(&payload, site_id, is_v2, config.require_exp)?;
+    let checked = verified::check_fields(&payload, &config.verification_fields)?;
+    if exp.is_some_and(|exp| now_unix_secs >= exp) {
+        return Err(IdentityError::Expired);
+    }
+    Verified::new(payload, checked).map(Some)
 }
 
 /// Encrypts a payload in the compat format: uppercase hex of AES/ECB/PKCS5Padding, exactly as
@@ -113,35 +127,22 @@ fn guest(config: &SiteIdentityConfig) -> Result<Option<Verified>, IdentityError>
     }
 }
 
-/// v2 tokens must name this site in `aud` and carry an `exp`; anything else is `Invalid`.
-fn check_v2_claims(payload: &Map<String, Value>, site_id: &str) -> Result<(), IdentityError> {
-    let aud_ok = payload
-        .get("aud")
-        .and_then(Value::as_str)
-        .is_some_and(|aud| bool::from(aud.as_bytes().ct_eq(site_id.as_bytes())));
-    if aud_ok && payload.get("exp").is_some_and(Value::is_number) {
-        Ok(())
+/// `aud`, when present, must be this site (v2: must be present); `exp`, when present, must be a
+/// sane integer (v2, or a site that requires it: must be present). Returns `exp`.
+fn check_claims(
+    payload: &Map<String, Value>,
+    site_id: &str,
+    is_v2: bool,
+    require_exp: bool,
+) -> Result<Option<u64>, IdentityError> {
+    let aud_ok = match payload.get("aud") {
+        None => !is_v2,
+        Some(aud) => aud.as_str().is_some_and(|aud| bool::from(aud.as_bytes().ct_eq(site_id.as_bytes()))),
+    };
+    let exp = strict::exp(payload)?;
+    if aud_ok && (exp.is_some() || !(is_v2 || require_exp)) {
+        Ok(exp)
     } else {
         Err(IdentityError::Invalid)
-    }
-}
-
-/// `exp`, when present, must be a number of unix seconds later than `now`.
-fn check_expiry(payload: &Map<String, Value>, now: u64) -> Result<(), IdentityError> {
-    let Some(exp) = payload.get("exp") else {
-        return Ok(());
-    };
-    let expired = if let Some(exp) = exp.as_u64() {
-        now >= exp
-    } else if let Some(exp) = exp.as_f64() {
-        // Negative or fractional seconds; precision loss on `now` is irrelevant at this scale.
-        now as f64 >= exp
-    } else {
-        return Err(IdentityError::Invalid);
-    };
-    if expired {
-        Err(IdentityError::Expired)
-    } else {
-        Ok(())
     }
 }

@@ -42,7 +42,7 @@ pub(crate) fn open(keys: &[SiteKey], sealed: &[u8]) -> Option<Map<String, Value>
     let nonce = Nonce::from_slice(nonce);
     let plaintext = keys.iter().filter_map(SiteKey::gcm).find_map(|gcm| gcm.decrypt(nonce, ciphertext).ok())?;
     let text = std::str::from_utf8(&plaintext).ok()?;
-    serde_json::from_str::<Map<String, Value>>(text).ok()
+    crate::strict::object(text)
 }
 
 /// Seals a payload as a v2 token.

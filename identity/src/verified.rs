@@ -1,38 +1,69 @@
-//! A verified identity: the decrypted payload and the normalised key that matches visitors.
+//! A verified identity: the decrypted payload and the exact key that matches visitors.
 
 use serde_json::{Map, Value};
 
 use crate::error::IdentityError;
+use crate::strict;
 
 /// An identity that passed every check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verified {
     /// The whole decrypted JSON object, as the site owner sent it (shown to agents).
     pub payload: Map<String, Value>,
-    /// `(field, normalised value)` for each verification field, in the site's configured order:
-    /// the key the edge uses to find the same visitor on any device.
+    /// `(field, value)` for each verification field, in the site's configured order: the key the
+    /// edge uses to find the same visitor on any device. Never empty.
     ///
-    /// Normalisation: string values are trimmed of surrounding whitespace; JSON numbers are
-    /// written in decimal. For phone-like fields (the name, lowercased, contains `phone` or
-    /// `mobile`) only the digits are kept (`0`-`9`, full-width `０`-`９` turned into ASCII), so
-    /// `"+44 20 7946-0000"` becomes `"442079460000"`. A value that is empty after this counts
-    /// as missing.
+    /// The values are exactly as sent: a payload is only accepted when nothing would need
+    /// normalising (see [`crate::verify`]): every value is a non-empty JSON string; phone-like
+    /// fields (the name, lowercased, contains `phone` or `mobile`) are ASCII digits with an
+    /// optional leading `+` (`"+8615912345678"`, not `"+86 159-1234-5678"`); other fields have no
+    /// whitespace at either end and no control or format character.
     pub match_key: Vec<(String, String)>,
 }
 
+/// The verification values of a payload, checked: `Err(Invalid)` when a value is there but not
+/// strictly clean; otherwise each field with its value, `None` where it is absent, `null` or `""`.
+pub(crate) type Checked = Vec<(String, Option<String>)>;
+
+/// Checks every verification field of a payload against the strict rules, before any other
+/// outcome is decided, so that an unclean payload is `identity_invalid` whatever else is wrong.
+pub(crate) fn check_fields(payload: &Map<String, Value>, fields: &[String]) -> Result<Checked, IdentityError> {
+    // No field, or a nameless one, would give a key every visitor shares: never match on it.
+    if fields.is_empty() || fields.iter().any(String::is_empty) {
+        return Err(IdentityError::Invalid);
+    }
+    fields
+        .iter()
+        .map(|field| {
+            let value = match payload.get(field) {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if s.is_empty() => None,
+                Some(Value::String(s)) => {
+                    let clean = if is_phone_field(field) { strict::clean_phone(s) } else { strict::clean_text(s) };
+                    if !clean {
+                        return Err(IdentityError::Invalid);
+                    }
+                    Some(s.clone())
+                }
+                // Numbers, booleans, arrays and objects are not verification values.
+                Some(_) => return Err(IdentityError::Invalid),
+            };
+            Ok((field.clone(), value))
+        })
+        .collect()
+}
+
 impl Verified {
-    /// Checks that every verification field is present and non-empty, and builds the match key.
-    pub(crate) fn new(payload: Map<String, Value>, fields: &[String]) -> Result<Self, IdentityError> {
-        let match_key = fields
-            .iter()
-            .map(|field| {
-                payload
-                    .get(field)
-                    .and_then(|v| normalise(field, v))
-                    .map(|v| (field.clone(), v))
-                    .ok_or(IdentityError::FieldsMissing)
-            })
+    /// Builds the verified identity from checked fields: any field without a value is
+    /// `identity_fields_missing`.
+    pub(crate) fn new(payload: Map<String, Value>, checked: Checked) -> Result<Self, IdentityError> {
+        let match_key = checked
+            .into_iter()
+            .map(|(field, value)| value.map(|v| (field, v)).ok_or(IdentityError::FieldsMissing))
             .collect::<Result<Vec<_>, _>>()?;
+        if match_key.is_empty() {
+            return Err(IdentityError::Invalid);
+        }
         Ok(Verified { payload, match_key })
     }
 
@@ -45,30 +76,10 @@ impl Verified {
     }
 }
 
-/// Whether a field is normalised as a phone number (digits only).
+/// Whether a field is checked as a phone number (digits with an optional leading `+`).
 pub fn is_phone_field(field: &str) -> bool {
     let lower = field.to_ascii_lowercase();
     lower.contains("phone") || lower.contains("mobile")
-}
-
-/// The normalised value of one verification field, or `None` when it is missing or empty.
-fn normalise(field: &str, value: &Value) -> Option<String> {
-    let raw = match value {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    let out = if is_phone_field(field) { raw.chars().filter_map(ascii_digit).collect() } else { raw };
-    (!out.is_empty()).then_some(out)
-}
-
-/// ASCII and full-width decimal digits as ASCII; anything else is dropped.
-fn ascii_digit(c: char) -> Option<char> {
-    match c {
-        '0'..='9' => Some(c),
-        '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -87,35 +98,79 @@ mod tests {
         vec!["full_name".into(), "phone".into()]
     }
 
+    fn verified(payload: Value, fields: &[String]) -> Result<Verified, IdentityError> {
+        let payload = map(payload);
+        let checked = check_fields(&payload, fields)?;
+        Verified::new(payload, checked)
+    }
+
     #[test]
-    fn phone_keeps_digits_and_names_are_trimmed() {
-        let v = Verified::new(map(json!({"full_name": "  张三 ", "phone": "+86 159-1234 ５６７８"})), &fields());
+    fn clean_values_are_the_match_key_unchanged() {
+        let v = verified(json!({"full_name": "张三", "phone": "+8615912345678", "vipNo": " x "}), &fields());
         assert_eq!(
             v.map(|v| v.match_key),
-            Ok(vec![("full_name".into(), "张三".into()), ("phone".into(), "8615912345678".into()),])
+            Ok(vec![("full_name".into(), "张三".into()), ("phone".into(), "+8615912345678".into())])
         );
     }
 
     #[test]
-    fn numbers_count_and_blank_or_other_types_are_missing() {
-        let ok = Verified::new(map(json!({"full_name": "A", "phone": 15912345678u64})), &fields());
-        assert_eq!(ok.map(|v| v.match_key[1].1.clone()), Ok("15912345678".into()));
+    fn values_that_normalisation_would_change_are_invalid() {
         for payload in [
-            json!({"full_name": "A"}),
+            json!({"full_name": "  张三 ", "phone": "15912345678"}),
+            json!({"full_name": "张三", "phone": "+86 159-1234 ５６７８"}),
+            json!({"full_name": "张三", "phone": "159 1234 5678"}),
+            json!({"full_name": "张三", "phone": " 15912345678"}),
+            json!({"full_name": "张三", "phone": "n/a"}),
             json!({"full_name": "   ", "phone": "1"}),
-            json!({"full_name": "A", "phone": "n/a"}),
-            json!({"full_name": "A", "phone": null}),
-            json!({"full_name": ["A"], "phone": "1"}),
+            json!({"full_name": "张\u{0}三", "phone": "1"}),
+            json!({"full_name": "张三\u{200b}", "phone": "1"}),
         ] {
-            assert_eq!(Verified::new(map(payload.clone()), &fields()), Err(IdentityError::FieldsMissing), "{payload}");
+            assert_eq!(verified(payload.clone(), &fields()), Err(IdentityError::Invalid), "{payload}");
         }
     }
 
     #[test]
+    fn non_string_values_are_invalid() {
+        for payload in [
+            json!({"full_name": "A", "phone": 15912345678u64}),
+            json!({"full_name": 1, "phone": 2}),
+            json!({"full_name": ["A"], "phone": "1"}),
+            json!({"full_name": {"A": 1}, "phone": "1"}),
+            json!({"full_name": "A", "phone": true}),
+            json!({"full_name": "A", "phone": 1.5}),
+        ] {
+            assert_eq!(verified(payload.clone(), &fields()), Err(IdentityError::Invalid), "{payload}");
+        }
+    }
+
+    #[test]
+    fn absent_null_or_empty_values_are_missing() {
+        for payload in [
+            json!({"full_name": "A"}),
+            json!({"full_name": "", "phone": "1"}),
+            json!({"full_name": "A", "phone": null}),
+            json!({}),
+        ] {
+            assert_eq!(verified(payload.clone(), &fields()), Err(IdentityError::FieldsMissing), "{payload}");
+        }
+        // An unclean value wins over a missing one: the answer does not depend on the order.
+        assert_eq!(verified(json!({"full_name": 1}), &fields()), Err(IdentityError::Invalid));
+    }
+
+    #[test]
+    fn an_empty_match_key_is_never_built() {
+        let payload = json!({"full_name": "A", "phone": "1", "": "x"});
+        assert_eq!(verified(payload.clone(), &[]), Err(IdentityError::Invalid));
+        assert_eq!(verified(payload.clone(), &["".into()]), Err(IdentityError::Invalid));
+        assert_eq!(verified(payload, &["full_name".into(), "".into()]), Err(IdentityError::Invalid));
+        assert_eq!(Verified::new(Map::new(), Vec::new()), Err(IdentityError::Invalid));
+    }
+
+    #[test]
     fn display_name_prefers_full_name() {
-        let v = Verified::new(map(json!({"name": "n", "full_name": " F "})), &[]);
+        let v = verified(json!({"name": "n", "full_name": " F "}), &["name".into()]);
         assert_eq!(v.as_ref().map(|v| v.display_name()), Ok(Some("F")));
-        let v = Verified::new(map(json!({"name": "n", "full_name": " "})), &[]);
+        let v = verified(json!({"name": "n", "full_name": " "}), &["name".into()]);
         assert_eq!(v.as_ref().map(|v| v.display_name()), Ok(Some("n")));
     }
 

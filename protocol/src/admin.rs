@@ -143,19 +143,27 @@ impl Default for RateLimitSettings {
 }
 
 /// Identity (`customParams`) settings of a site.
+///
+/// New sites accept `v2` tokens only: the compat ECB format is malleable (its blocks can be cut
+/// and pasted between tokens), so `accept_ecb` is off unless the config turns it on. Whatever the
+/// format, payloads are strict (see the `identity` crate and the site-owner guide).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IdentitySettings {
     /// Site keys, base64 (16, 24 or 32 bytes); two during a key rotation.
     pub keys: Vec<String>,
-    /// Payload fields that identify a person (default `full_name` + `phone`).
+    /// Payload fields that identify a person (default `full_name` + `phone`): at least one, no
+    /// empty name, no name twice (`protocol::checks::check_verification_fields`).
     pub verification_fields: Vec<String>,
     /// Refuse visitors without an identity token.
     pub require_identity: bool,
-    /// Accept the compat AES/ECB hex format.
+    /// Accept the compat AES/ECB hex format (default off; turn it on only for servers that
+    /// cannot send `v2` yet).
     pub accept_ecb: bool,
     /// Accept the `v2.` AES-256-GCM format.
     pub accept_v2: bool,
+    /// Require `exp` in every token, ECB too (`v2` always requires it); default off.
+    pub require_exp: bool,
     /// Link verified visitors to the CRM contact with the same phone (or name + phone).
     pub auto_link: bool,
 }
@@ -166,8 +174,9 @@ impl Default for IdentitySettings {
             keys: Vec::new(),
             verification_fields: vec!["full_name".into(), "phone".into()],
             require_identity: false,
-            accept_ecb: true,
+            accept_ecb: false,
             accept_v2: true,
+            require_exp: false,
             auto_link: false,
         }
     }

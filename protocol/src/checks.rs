@@ -1,5 +1,6 @@
 //! Checks shared by the edge (which enforces them) and the widget (which shows them before sending):
-//! pre-chat answers and quick-send cards.
+//! pre-chat answers and quick-send cards; and the site config's verification fields, which the
+//! admin API enforces.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -131,6 +132,49 @@ pub fn check_card(body: &MessageBody) -> Result<(), &'static str> {
     }
     if [image, url].iter().any(|u| !u.is_empty() && !is_web_url(u)) {
         return Err("card links must be http(s) URLs");
+    }
+    Ok(())
+}
+
+/// What is wrong with a site's `identity.verification_fields`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerificationFieldsProblem {
+    /// The list is empty: every verified visitor would have the same (empty) match key.
+    Empty,
+    /// A name is empty or only whitespace.
+    BlankName,
+    /// A name appears twice.
+    Duplicate(String),
+}
+
+impl fmt::Display for VerificationFieldsProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerificationFieldsProblem::Empty => f.write_str(
+                "identity.verification_fields must name at least one field (with none, every verified visitor would be the same visitor)",
+            ),
+            VerificationFieldsProblem::BlankName => {
+                f.write_str("identity.verification_fields must not contain an empty name")
+            }
+            VerificationFieldsProblem::Duplicate(name) => {
+                write!(f, "identity.verification_fields names {name:?} more than once")
+            }
+        }
+    }
+}
+
+/// Checks the fields that identify a verified visitor: at least one, none empty, none twice.
+pub fn check_verification_fields(fields: &[String]) -> Result<(), VerificationFieldsProblem> {
+    if fields.is_empty() {
+        return Err(VerificationFieldsProblem::Empty);
+    }
+    if fields.iter().any(|f| f.trim().is_empty()) {
+        return Err(VerificationFieldsProblem::BlankName);
+    }
+    for (i, field) in fields.iter().enumerate() {
+        if fields[..i].contains(field) {
+            return Err(VerificationFieldsProblem::Duplicate(field.clone()));
+        }
     }
     Ok(())
 }

@@ -77,13 +77,19 @@ after(async () => {
   await edge?.stop();
 });
 
+/** Shared vectors that expect `ok` but whose payload (phone "+44 20 7946 0000") is not strictly clean. */
+const REFUSED_BY_STRICT_RULES = ['aes128-2', 'aes192-2', 'aes256-2'];
+
 test('every shared vector gives its expected result through POST /sessions', async () => {
   const siteOf = vectorSites();
   const status = { malformed: 400, invalid: 401, fields_missing: 422, required: 401 };
   for (const v of fixture.vectors) {
     const res = await session(siteOf[v.key_b64], { identity: v.customParams });
     // These sites require identity (so refusals are HTTP errors): there an empty token is no token.
-    const expect = v.customParams === '' && v.expect === 'malformed' ? 'required' : v.expect;
+    // The vectors whose phone has spaces are refused by the strict payload rules (issue 13; see
+    // REFUSED_BY_STRICT_RULES in identity/tests/vectors.rs): their ciphertext is still the contract.
+    const strictlyRefused = REFUSED_BY_STRICT_RULES.includes(v.name);
+    const expect = strictlyRefused ? 'invalid' : v.customParams === '' && v.expect === 'malformed' ? 'required' : v.expect;
     if (expect === 'ok') {
       assert.equal(res.status, 200, `${v.name}: ${JSON.stringify(res.body)}`);
       assert.equal(res.body.verified, true, v.name);
@@ -127,7 +133,7 @@ test('identity error codes: required, expired (ECB and v2), v2 audience and tamp
 
 test('the same person on two devices is one visitor with one history; guests are separate; custom fields never identify', async () => {
   const a = await session('idsite', { identity: ecb(KEY32, PERSON) });
-  const b = await session('idsite', { identity: v2(KEY32, { ...PERSON, phone: '159 1234 5678', exp: now() + 600, aud: 'idsite' }) });
+  const b = await session('idsite', { identity: v2(KEY32, { ...PERSON, exp: now() + 600, aud: 'idsite' }) });
   assert.equal(a.status, 200);
   assert.equal(b.status, 200);
   assert.equal(a.body.visitor_id, b.body.visitor_id);

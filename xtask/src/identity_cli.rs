@@ -22,7 +22,8 @@ pub enum Outcome {
     Refused,
 }
 
-/// Decodes a token the way the edge does: prints the payload JSON, or the error code last.
+/// Decodes a token the way the edge does (on a site that accepts both formats): prints the payload
+/// JSON, or the error code last.
 ///
 /// Arguments: `--key KEY_B64` (repeatable, for rotation), `[--site ID]`, `[--fields a,b]`, `TOKEN`.
 pub fn decode(args: &[String]) -> Result<Outcome> {
@@ -54,6 +55,8 @@ pub fn decode(args: &[String]) -> Result<Outcome> {
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
     let mut config = SiteIdentityConfig::new(keys);
+    // The tool reads either format, as a site with the compat switch on does.
+    config.accept_ecb = true;
     if let Some(fields) = fields {
         config.verification_fields = fields;
     }

@@ -714,6 +714,9 @@ fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
             return Err(EdgeError::BadRequest(format!("password of agent {} is shorter than 8 characters", agent.id)));
         }
     }
+    // No field (or a blank one) would give every verified visitor the same match key.
+    protocol::checks::check_verification_fields(&config.identity.verification_fields)
+        .map_err(|problem| EdgeError::BadRequest(problem.to_string()))?;
     if !config.identity.keys.is_empty() || config.identity.require_identity {
         crate::desk::sessions::identity_config(&config.identity)?;
         if config.identity.keys.is_empty() || config.identity.keys.len() > 2 {

@@ -29,6 +29,7 @@ pub fn identity_config(settings: &IdentitySettings) -> EdgeResult<SiteIdentityCo
         require_identity: settings.require_identity,
         accept_ecb: settings.accept_ecb,
         accept_v2: settings.accept_v2,
+        require_exp: settings.require_exp,
         auto_link: settings.auto_link,
     })
 }

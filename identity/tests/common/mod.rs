@@ -25,9 +25,12 @@ pub fn key(b64: &str) -> SiteKey {
     }
 }
 
-/// Default settings with the given keys.
+/// Default settings with the given keys, and the compat (ECB) format turned on (it is off by
+/// default; most tests here exercise both formats).
 pub fn config(keys: &[&str]) -> SiteIdentityConfig {
-    SiteIdentityConfig::new(keys.iter().map(|k| key(k)).collect())
+    let mut config = SiteIdentityConfig::new(keys.iter().map(|k| key(k)).collect());
+    config.accept_ecb = true;
+    config
 }
 
 /// A compat token of `payload` under `key_b64`.

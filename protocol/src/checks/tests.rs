@@ -1,4 +1,4 @@
-//! Tests of the shared pre-chat and card checks.
+//! Tests of the shared pre-chat, card and verification-field checks.
 
 use super::*;
 
@@ -67,4 +67,35 @@ fn cards_carry_only_web_links() {
     let untitled = MessageBody::Card { list, id: "A1".into(), title: " ".into(), image, price, status, url };
     assert_eq!(check_card(&untitled), Err("a card needs an id and a title"));
     assert_eq!(check_card(&MessageBody::Text { text: "hi".into() }), Ok(()));
+}
+
+#[test]
+fn verification_fields_are_non_empty_named_and_distinct() {
+    let list = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(check_verification_fields(&list(&["full_name", "phone"])), Ok(()));
+    assert_eq!(check_verification_fields(&list(&["member_id"])), Ok(()));
+    assert_eq!(check_verification_fields(&[]), Err(VerificationFieldsProblem::Empty));
+    assert_eq!(check_verification_fields(&list(&[""])), Err(VerificationFieldsProblem::BlankName));
+    assert_eq!(check_verification_fields(&list(&["phone", "  "])), Err(VerificationFieldsProblem::BlankName));
+    assert_eq!(
+        check_verification_fields(&list(&["phone", "full_name", "phone"])),
+        Err(VerificationFieldsProblem::Duplicate("phone".into()))
+    );
+    // Every message names the setting, so the admin API's answer says what to fix.
+    for problem in [
+        VerificationFieldsProblem::Empty,
+        VerificationFieldsProblem::BlankName,
+        VerificationFieldsProblem::Duplicate("phone".into()),
+    ] {
+        assert!(problem.to_string().starts_with("identity.verification_fields "), "{problem}");
+    }
+}
+
+#[test]
+fn identity_settings_default_to_v2_only() {
+    let defaults = crate::IdentitySettings::default();
+    assert!(!defaults.accept_ecb && defaults.accept_v2 && !defaults.require_exp);
+    // A stored or submitted config that does not mention a switch gets the default.
+    let parsed: crate::IdentitySettings = serde_json::from_str(r#"{"keys":["k"]}"#).expect("parses");
+    assert_eq!(parsed, crate::IdentitySettings { keys: vec!["k".into()], ..defaults });
 }

@@ -1,0 +1,444 @@
+// Attacks against the real Worker in workerd (issue 13): each test performs one attack and asserts
+// that it fails. Every attack we defend against lives in this file, so it is the list of them.
+//
+// Run: WRANGLER_BIN=... node --test --test-concurrency=1 --test-reporter=spec tests/e2e/attacks.test.mjs
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import WebSocket from 'ws';
+import { seedDemo, startEdge } from './harness.mjs';
+
+let edge;
+
+before(async () => {
+  edge = await startEdge();
+  await seedIdentitySites();
+});
+
+after(async () => {
+  await edge?.stop();
+});
+
+/** POSTs a session: `{status, body}` (body parsed when it is JSON, else the text). */
+async function session(site, body) {
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed;
+  try { parsed = JSON.parse(text); } catch { parsed = text; }
+  return { status: res.status, body: parsed };
+}
+
+/** PUTs a site config with the admin token: `{status, body}`. */
+async function putConfig(site, config) {
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}/config`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${edge.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(config),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/**
+ * Opens the visitor socket with `token`, sends `send` (texts), and collects frames for `waitMs`
+ * after `ready` (or until the socket closes): `{texts, acks, errors}`.
+ */
+function visitorSocket(site, token, send = [], waitMs = 800) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${site}/ws`);
+    const frames = [];
+    const finish = () => {
+      ws.terminate();
+      resolve({
+        texts: frames.filter((f) => f.type === 'message' && f.message.author.role !== 'system').map((f) => f.message.body.text),
+        acks: frames.filter((f) => f.type === 'ack'),
+        errors: frames.filter((f) => f.type === 'error' || f.type === 'rejected').map((f) => f.code),
+      });
+    };
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token, last_seq: 0 })));
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      frames.push(f);
+      if (f.type === 'ready') {
+        send.forEach((text, i) => ws.send(JSON.stringify({ type: 'send', client_id: `atk-${Date.now()}-${i}`, body: { kind: 'text', text } })));
+        setTimeout(finish, waitMs);
+      }
+    });
+    ws.on('close', finish);
+    ws.on('error', reject);
+  });
+}
+
+// ## Identity
+
+const KEY = crypto.randomBytes(32).toString('base64');
+/** Sessions per IP high enough for the fuzz figure (the default, 60 a minute, would answer 429). */
+const UNLIMITED = { rate_limits: { sessions_per_ip: 1_000_000, logins_per_ip: 10, messages_per_visitor: 30 } };
+const now = () => Math.floor(Date.now() / 1000);
+
+function identitySite(identity, extra = {}) {
+  return { name: 'Attack test', greeting: '', agents: [], groups: [], ...UNLIMITED,
+    identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], ...identity }, ...extra };
+}
+
+async function seedIdentitySites() {
+  // A site that kept the compat format on knowingly (as existing integrations must now say).
+  await seedDemo(edge, 'atkecb', identitySite({ accept_ecb: true, accept_v2: true }));
+  // The same, requiring identity: refusals are HTTP errors rather than a guest session.
+  await seedDemo(edge, 'atkreq', identitySite({ accept_ecb: true, accept_v2: true, require_identity: true }));
+  // A new site that says nothing about formats: the defaults decide.
+  await seedDemo(edge, 'atknew', identitySite({}));
+  // A site that requires `exp` in every token, whatever the format.
+  await seedDemo(edge, 'atkexp', identitySite({ accept_ecb: true, accept_v2: true, require_identity: true, require_exp: true }));
+  // The fuzz target: both formats, identity required, no rate limit in the way.
+  await seedDemo(edge, 'atkfuzz', identitySite({ accept_ecb: true, accept_v2: true, require_identity: true }));
+  // The site whose config the empty-verification-fields attack tries to overwrite.
+  await seedDemo(edge, 'atkfields', identitySite({ accept_ecb: true, accept_v2: true }));
+}
+
+/** The compat token a site's server makes: hex(AES/ECB/PKCS5Padding(key, JSON)), uppercase. */
+function ecbRaw(plaintext, key = KEY) {
+  const k = Buffer.from(key, 'base64');
+  const c = crypto.createCipheriv(`aes-${k.length * 8}-ecb`, k, null);
+  return Buffer.concat([c.update(plaintext, 'utf8'), c.final()]).toString('hex').toUpperCase();
+}
+const ecb = (payload, key) => ecbRaw(JSON.stringify(payload), key);
+
+/** Decrypts a compat token (the test's check that a forgery is built right; the attacker has no key). */
+function ecbOpen(token, key = KEY) {
+  const k = Buffer.from(key, 'base64');
+  const d = crypto.createDecipheriv(`aes-${k.length * 8}-ecb`, k, null);
+  return Buffer.concat([d.update(Buffer.from(token, 'hex')), d.final()]).toString('utf8');
+}
+
+/** A v2 token: "v2." + base64url(nonce || AES-256-GCM(key, JSON) || tag). */
+function v2Raw(plaintext, key = KEY, nonce = crypto.randomBytes(12)) {
+  const c = crypto.createCipheriv('aes-256-gcm', Buffer.from(key, 'base64'), nonce);
+  const body = Buffer.concat([c.update(plaintext, 'utf8'), c.final(), c.getAuthTag()]);
+  return 'v2.' + Buffer.concat([nonce, body]).toString('base64url');
+}
+
+/** What a refused token answered: the HTTP error code, or the guest session's `identity_refused`. */
+const refusal = (res) => res.body?.error?.code ?? res.body?.identity_refused?.code ?? null;
+
+const VICTIM = { full_name: '张三', phone: '13800138000' };
+const ATTACKER_PHONE = '13912345678';
+const blocks = (hex) => hex.match(/.{32}/g);
+
+/**
+ * The shop's server puts the shopper's own display name (his choice) and his own phone into his
+ * token. The attacker signs up a few times with names of his choosing and keeps the tokens.
+ */
+const issue = (name) => ecb({ full_name: name, phone: ATTACKER_PHONE });
+
+/**
+ * Three block splices, each from tokens the site issued to the attacker (payload
+ * `{"full_name":"<name>","phone":"13912345678"}`, 16-byte blocks), that decrypt to the victim's
+ * name and phone up to what a lenient check normalises away.
+ */
+function forgeries() {
+  // Block 0 of a name starting with two spaces: `{"full_name":"  `.
+  const t1 = blocks(issue('  Mallory'));
+  // A 7-byte name: block 1 is 5 spaces + `","phone":"`.
+  const t2 = blocks(issue('Mo     '));
+  // Name blocks the attacker fills as he likes: block 1 `张三` + 10 spaces, block 2 the victim's
+  // phone + 5 spaces.
+  const t3 = blocks(issue(`Mo张三${' '.repeat(10)}${VICTIM.phone}${' '.repeat(5)}`));
+  // A 12-byte name makes the payload 50 bytes: its last block is `"}` + padding.
+  const t4 = blocks(issue('Mallory King'));
+  // An 8-byte name `Mo张三`: block 1 is `张三","phone":` (a phone without its quote).
+  const t5 = blocks(issue('Mo张三'));
+  // An 11-byte name makes the payload 49 bytes: its last block is `}` + padding.
+  const t6 = blocks(issue('Mal Kingdom'));
+  // The attacker calls himself 张三: block 0 `{"full_name":"` + 2 bytes of 张, block 1 the rest of
+  // 张三 + `","phone":"1` (his own phone's first digit is the victim's).
+  const t7 = blocks(issue(VICTIM.full_name));
+  // A name block holding the rest of the victim's phone, padded with dashes.
+  const t8 = blocks(issue(`Mo${VICTIM.phone.slice(1)}------`));
+  return [
+    {
+      name: 'whitespace padding (name trimmed, phone spaces stripped)',
+      token: [t1[0], t3[1], t2[1], t3[2], t4[3]].join(''),
+      plaintext: `{"full_name":"  张三${' '.repeat(15)}","phone":"${VICTIM.phone}${' '.repeat(5)}"}`,
+    },
+    {
+      name: 'phone as a JSON number (name trimmed)',
+      token: [t1[0], t5[1], t3[2], t6[3]].join(''),
+      plaintext: `{"full_name":"  张三","phone":${VICTIM.phone}     }`,
+    },
+    {
+      name: 'exact name, phone padded with dashes (digits kept)',
+      token: [t7[0], t7[1], t8[1], t4[3]].join(''),
+      plaintext: `{"full_name":"张三","phone":"${VICTIM.phone}------"}`,
+    },
+  ];
+}
+
+test('identity: ECB block-splice forgeries from the site\'s own tokens do not open the victim\'s visitor or history', async () => {
+  // The victim signs in on the shop and writes something private.
+  const victim = await session('atkecb', { identity: ecb(VICTIM) });
+  assert.equal(victim.status, 200, JSON.stringify(victim.body));
+  assert.equal(victim.body.verified, true);
+  const secret = `我的地址是厦门市思明区 ${crypto.randomUUID()}`;
+  const wrote = await visitorSocket('atkecb', victim.body.token, [secret]);
+  assert.equal(wrote.acks.length, 1, `victim's message stored: ${JSON.stringify(wrote)}`);
+
+  const opened = [];
+  for (const forged of forgeries()) {
+    // The forgery really is what the attacker meant (checked with the key the attacker lacks).
+    assert.equal(ecbOpen(forged.token), forged.plaintext, forged.name);
+    const res = await session('atkecb', { identity: forged.token });
+    let history = [];
+    if (res.status === 200) history = (await visitorSocket('atkecb', res.body.token)).texts;
+    const sameVisitor = res.body?.visitor_id === victim.body.visitor_id;
+    if (sameVisitor || res.body?.verified || history.includes(secret)) {
+      opened.push(`${forged.name}: status ${res.status}, verified ${res.body?.verified}, victim's visitor ${sameVisitor}, history ${JSON.stringify(history)}`);
+    } else {
+      assert.equal(refusal(res), 'identity_invalid', `${forged.name}: ${JSON.stringify(res.body)}`);
+    }
+  }
+  assert.deepEqual(opened, [], 'a forged token opened the victim\'s visitor');
+  // The victim's own, clean token still works on this compat site.
+  const again = await session('atkecb', { identity: ecb(VICTIM) });
+  assert.deepEqual([again.status, again.body.visitor_id], [200, victim.body.visitor_id]);
+});
+
+test('identity: a new site accepts v2 only; its ECB tokens, forged or not, are refused', async () => {
+  const res = await session('atknew', { identity: ecb(VICTIM) });
+  assert.equal(refusal(res), 'identity_invalid', `a clean ECB token on a new site: ${JSON.stringify(res.body)}`);
+  assert.notEqual(res.body.verified, true);
+  for (const forged of forgeries()) {
+    const f = await session('atknew', { identity: forged.token });
+    assert.equal(refusal(f), 'identity_invalid', `${forged.name}: ${JSON.stringify(f.body)}`);
+  }
+  const v2 = await session('atknew', { identity: v2Raw(JSON.stringify({ ...VICTIM, aud: 'atknew', exp: now() + 600 })) });
+  assert.deepEqual([v2.status, v2.body.verified], [200, true], JSON.stringify(v2.body));
+  const config = await (await fetch(`${edge.base}/api/v1/sites/atknew/config`, { headers: { authorization: `Bearer ${edge.adminToken}` } })).json();
+  assert.equal(config.identity.accept_ecb, false, 'the stored default says ECB is off');
+});
+
+test('identity: payloads that are not strictly clean are refused as identity_invalid in both formats', async () => {
+  const exp = now() + 600;
+  const v2Claims = `"aud":"atkreq","exp":${exp}`;
+  // Raw JSON text, so duplicates and odd numbers reach the server exactly as written.
+  const cases = [
+    ['numbers for name and phone', '{"full_name":1,"phone":2}'],
+    ['phone as a number', '{"full_name":"张三","phone":13800138000}'],
+    ['NUL in the name', '{"full_name":"张\\u0000三","phone":"13800138000"}'],
+    ['control character in the name', '{"full_name":"张三\\u0007","phone":"13800138000"}'],
+    ['tab in the name', '{"full_name":"张\\t三","phone":"13800138000"}'],
+    ['format character (zero-width space) in the name', '{"full_name":"张三\\u200b","phone":"13800138000"}'],
+    ['bidi override in the name', '{"full_name":"\\u202e张三","phone":"13800138000"}'],
+    ['leading whitespace in the name', '{"full_name":" 张三","phone":"13800138000"}'],
+    ['trailing whitespace in the name', '{"full_name":"张三 ","phone":"13800138000"}'],
+    ['ideographic space around the name', '{"full_name":"\\u3000张三","phone":"13800138000"}'],
+    ['duplicate phone key', '{"full_name":"张三","phone":"13912345678","phone":"13800138000"}'],
+    ['duplicate name key', '{"full_name":"李四","full_name":"张三","phone":"13800138000"}'],
+    ['phone with spaces', '{"full_name":"张三","phone":"138 0013 8000"}'],
+    ['phone with dashes', '{"full_name":"张三","phone":"138-0013-8000"}'],
+    ['phone with surrounding spaces', '{"full_name":"张三","phone":" 13800138000 "}'],
+    ['phone with full-width digits', '{"full_name":"张三","phone":"１３８００１３８０００"}'],
+    ['phone with a + inside', '{"full_name":"张三","phone":"86+13800138000"}'],
+    ['exp 1e308', '{"full_name":"张三","phone":"13800138000","exp":1e308}'],
+    ['exp a float', `{"full_name":"张三","phone":"13800138000","exp":${exp}.5}`],
+    ['exp in exponent form', '{"full_name":"张三","phone":"13800138000","exp":2e9}'],
+    ['exp a string', `{"full_name":"张三","phone":"13800138000","exp":"${exp}"}`],
+    ['exp negative', '{"full_name":"张三","phone":"13800138000","exp":-1}'],
+    ['exp after year 3000', '{"full_name":"张三","phone":"13800138000","exp":32503680001}'],
+    ['exp null', '{"full_name":"张三","phone":"13800138000","exp":null}'],
+  ];
+  // Every case in both formats, then one assertion, so a failure lists every payload that got
+  // through (or got another code).
+  const wrong = [];
+  for (const [what, json] of cases) {
+    // v2 needs `aud` and `exp`; a case about `exp` keeps its own (a second one would be a duplicate).
+    const v2Json = json.replace(/}$/, json.includes('"exp"') ? ',"aud":"atkreq"}' : `,${v2Claims}}`);
+    for (const [format, token] of [['ECB', ecbRaw(json)], ['v2', v2Raw(v2Json)]]) {
+      const res = await session('atkreq', { identity: token });
+      if (res.status === 200) {
+        wrong.push(`${format} ${what}: accepted as ${JSON.stringify(res.body.visitor_name)}`);
+      } else if (res.status !== 401 || refusal(res) !== 'identity_invalid') {
+        wrong.push(`${format} ${what}: ${res.status} ${refusal(res)}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, [], 'payloads that are not strictly clean were not refused as identity_invalid');
+
+  // A clean payload is accepted in both formats (a leading + on the phone is fine), and an `exp`
+  // in the past is still identity_expired.
+  for (const [format, token] of [
+    ['ECB', ecbRaw('{"full_name":"张三","phone":"+8613800138000"}')],
+    ['ECB with exp', ecbRaw(`{"full_name":"张三","phone":"+8613800138000","exp":${exp}}`)],
+    ['v2', v2Raw(`{"full_name":"张三","phone":"+8613800138000",${v2Claims}}`)],
+  ]) {
+    const res = await session('atkreq', { identity: token });
+    assert.deepEqual([res.status, res.body.verified, res.body.visitor_name], [200, true, '张三'], `${format}: ${JSON.stringify(res.body)}`);
+  }
+  const expired = await session('atkreq', { identity: ecbRaw(`{"full_name":"张三","phone":"13800138000","exp":${now() - 5}}`) });
+  assert.deepEqual([expired.status, refusal(expired)], [401, 'identity_expired']);
+
+  // A site that requires `exp`: a token without it is refused in either format (v2 always needs it).
+  const noExp = await session('atkexp', { identity: ecbRaw('{"full_name":"张三","phone":"13800138000"}') });
+  assert.deepEqual([noExp.status, refusal(noExp)], [401, 'identity_invalid'], JSON.stringify(noExp.body));
+  const withExp = await session('atkexp', { identity: ecbRaw(`{"full_name":"张三","phone":"13800138000","exp":${exp}}`) });
+  assert.deepEqual([withExp.status, withExp.body.verified], [200, true], JSON.stringify(withExp.body));
+});
+
+test('identity: a config with empty, blank or duplicate verification fields is refused', async () => {
+  // The attack: with no verification fields every verified visitor has the same (empty) match key,
+  // so every signed-in shopper is merged into one visitor and reads the others' history.
+  const attempt = await putConfig('atkfields', identitySite({ accept_ecb: true, verification_fields: [] }));
+  const a = await session('atkfields', { identity: ecb({ full_name: '张三', phone: '13800138000' }) });
+  const b = await session('atkfields', { identity: ecb({ full_name: '李四', phone: '13900139000' }) });
+  assert.equal(a.status, 200);
+  assert.equal(b.status, 200);
+  assert.notEqual(a.body.visitor_id, b.body.visitor_id, 'two different people were merged into one visitor');
+  assert.deepEqual([attempt.status, attempt.body?.error?.code], [400, 'bad_request'], JSON.stringify(attempt.body));
+  assert.match(attempt.body.error.message, /verification_fields/);
+  for (const fields of [[''], ['full_name', ''], ['  '], ['phone', 'phone'], ['full_name', 'phone', 'full_name']]) {
+    const res = await putConfig('atkfields', identitySite({ accept_ecb: true, verification_fields: fields }));
+    assert.deepEqual([res.status, res.body?.error?.code], [400, 'bad_request'], `${JSON.stringify(fields)}: ${JSON.stringify(res.body)}`);
+    assert.match(res.body.error.message, /verification_fields/);
+  }
+  // The refused configs changed nothing: the site still tells its visitors apart.
+  const config = await (await fetch(`${edge.base}/api/v1/sites/atkfields/config`, { headers: { authorization: `Bearer ${edge.adminToken}` } })).json();
+  assert.deepEqual(config.identity.verification_fields, ['full_name', 'phone']);
+});
+
+// ### Fault figure: 10,000 random and mutated tokens at POST /sessions.
+
+/** A small seeded PRNG (mulberry32), so a failing token can be found again. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Builds `n` tokens (strings, or now and then a body that is not a string token). */
+function fuzzTokens(n, seed) {
+  const rnd = prng(seed);
+  const int = (k) => Math.floor(rnd() * k);
+  const pick = (list) => list[int(list.length)];
+  const bytes = (k) => Buffer.from(Array.from({ length: k }, () => int(256)));
+  const OTHER = crypto.createHash('sha256').update('not the site key').digest('base64');
+  const exp = now() + 3600;
+  const people = [
+    { full_name: '张三', phone: '15912345678' },
+    { full_name: '李四public', phone: '13851111111', vipNo: 'vip12138', address: '福建厦门' },
+    { full_name: 'Ada Lovelace', phone: '+442079460000', email: 'ada@example.com' },
+    { full_name: 'AAAAAAAAAAAAAAAAAAAAAAAAAA', phone: '111111111111111111111111111111' },
+    { full_name: 'Exp', phone: '1', exp },
+  ];
+  const ecbTokens = people.flatMap((p) => [ecb(p), ecb(p, OTHER)]);
+  const v2Tokens = people.map((p) => v2Raw(JSON.stringify({ ...p, aud: 'atkfuzz', exp })));
+  const fragments = ['{', '}', '[', ']', ':', ',', '"full_name"', '"phone"', '"exp"', '"aud"', '"atkfuzz"', '"A"',
+    '"15912345678"', '""', '" "', '1', '-1', '1e308', '1e999', '0.5', 'null', 'true', '"\\ud800"', '"\\u0000"', '"\\u200b"',
+    '\u0000', ' ', '\u00ff', '张', '"张三"', `${exp}`];
+  const hexBlocks = (t) => blocks(t);
+  const mutations = [
+    [2, () => pick(ecbTokens)],
+    [1, () => pick(v2Tokens)],
+    [1, () => [...pick(ecbTokens)].map((c) => (int(2) ? c.toLowerCase() : c)).join('')],
+    [6, () => { // ECB bit flip
+      const b = Buffer.from(pick(ecbTokens), 'hex');
+      const bit = int(b.length * 8);
+      b[bit >> 3] ^= 1 << (bit & 7);
+      return b.toString('hex').toUpperCase();
+    }],
+    [4, () => { const t = pick(ecbTokens); return t.slice(0, int(t.length)); }], // ECB truncation
+    [3, () => { const t = hexBlocks(pick(ecbTokens)); return t.slice(0, 1 + int(t.length)).join(''); }], // whole blocks
+    [6, () => { // block swap between tokens
+      const a = hexBlocks(pick(ecbTokens));
+      const b = hexBlocks(pick(ecbTokens));
+      a[int(a.length)] = pick(b);
+      return a.join('');
+    }],
+    [5, () => { // splice: head of one token, tail of another
+      const a = hexBlocks(pick(ecbTokens));
+      const b = hexBlocks(pick(ecbTokens));
+      return [...a.slice(0, 1 + int(a.length)), ...b.slice(int(b.length))].join('');
+    }],
+    [2, () => { // a block repeated or dropped
+      const a = hexBlocks(pick(ecbTokens));
+      const i = int(a.length);
+      if (int(2)) a.splice(i, 0, a[i]); else a.splice(i, 1);
+      return a.join('');
+    }],
+    [5, () => (int(2) ? bytes(int(200)).toString('hex') : bytes(16 * (1 + int(12))).toString('hex').toUpperCase())], // hex junk
+    [4, () => (int(2) ? 'v2.' : '') + bytes(int(200)).toString(pick(['base64', 'base64url']))], // base64 junk
+    [6, () => { // v2 tamper
+      const b = Buffer.from(pick(v2Tokens).slice(3), 'base64url');
+      b[int(b.length)] ^= 1 + int(255);
+      return `v2.${b.toString('base64url')}`;
+    }],
+    [2, () => { const t = pick(v2Tokens); return t.slice(0, int(t.length)); }], // v2 truncation
+    [2, () => { // v2 nonce of one token, ciphertext of another
+      const a = Buffer.from(pick(v2Tokens).slice(3), 'base64url');
+      const b = Buffer.from(pick(v2Tokens).slice(3), 'base64url');
+      return `v2.${Buffer.concat([a.subarray(0, 12), b.subarray(12)]).toString('base64url')}`;
+    }],
+    [2, () => (int(2) ? 'AB'.repeat(4097 + int(20_000)) : `v2.${'A'.repeat(8190 + int(40_000))}`)], // oversize
+    [1, () => 'AB'.repeat(33_000)], // over the 64 KiB body limit
+    [4, () => Array.from({ length: int(80) }, () => String.fromCodePoint(int(3) ? int(0x80) : int(0xD7FF))).join('')], // odd text
+    [2, () => pick([' ', '\t', '\n', '%20', '"', "'"]) + pick(ecbTokens) + pick(['', ' ', '\n', '='])], // wrapped
+    [12, () => { // garbage plaintext under the real key: the strict parser's input
+      const text = Array.from({ length: int(24) }, () => pick(fragments)).join('');
+      return int(2) ? ecbRaw(text) : v2Raw(text);
+    }],
+    [6, () => { // near-valid payloads with one field made wrong
+      const p = { ...pick(people) };
+      const field = pick(['full_name', 'phone', 'exp', 'aud']);
+      p[field] = pick([1, -1, 1e308, 0.5, '', ' x', 'x ', 'a\u0000', '1-2', null, [], {}, true, `${exp}`]);
+      const json = JSON.stringify(int(2) ? p : { ...p, aud: 'atkfuzz', exp: p.exp ?? exp });
+      return int(2) ? ecbRaw(json) : v2Raw(json);
+    }],
+    [1, () => ({ notAString: pick([123, null, true, [], {}]) })],
+    [1, () => ''],
+  ];
+  const total = mutations.reduce((s, [w]) => s + w, 0);
+  const out = [];
+  for (let i = 0; i < n; i += 1) {
+    let r = int(total);
+    const [, make] = mutations.find(([w]) => (r -= w) < 0);
+    out.push(make());
+  }
+  return out;
+}
+
+test('identity fault figure: 10,000 random and mutated tokens at POST /sessions answer typed 4xx, never 5xx', { timeout: 240_000 }, async () => {
+  const tokens = fuzzTokens(10_000, 13);
+  const byStatus = {};
+  const byCode = {};
+  const untyped = [];
+  const started = Date.now();
+  let next = 0;
+  async function worker() {
+    while (next < tokens.length) {
+      const token = tokens[next];
+      next += 1;
+      const body = typeof token === 'string' ? JSON.stringify({ identity: token }) : JSON.stringify({ identity: token.notAString });
+      const res = await session('atkfuzz', body);
+      byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
+      const code = res.status === 200 ? 'accepted' : res.body?.error?.code;
+      byCode[code] = (byCode[code] ?? 0) + 1;
+      if (res.status >= 500 || (res.status !== 200 && typeof code !== 'string')) {
+        untyped.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)} for ${JSON.stringify(token).slice(0, 120)}`);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`identity fuzz: ${tokens.length} tokens in ${secs} s; by status ${JSON.stringify(byStatus)}`);
+  console.log(`identity fuzz: by code ${JSON.stringify(byCode)}`);
+  assert.equal(Object.values(byStatus).reduce((s, n) => s + n, 0), tokens.length);
+  assert.deepEqual(untyped.slice(0, 20), [], `${untyped.length} answers were 5xx or untyped`);
+  assert.ok(Object.keys(byStatus).every((s) => s === '200' || (s >= 400 && s < 500)), JSON.stringify(byStatus));
+});

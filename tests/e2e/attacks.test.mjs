@@ -442,3 +442,174 @@ test('identity fault figure: 10,000 random and mutated tokens at POST /sessions 
   assert.deepEqual(untyped.slice(0, 20), [], `${untyped.length} answers were 5xx or untyped`);
   assert.ok(Object.keys(byStatus).every((s) => s === '200' || (s >= 400 && s < 500)), JSON.stringify(byStatus));
 });
+
+// ## Passwords
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
+/** Fake client IPs, IPv4 and IPv6 in turn, each in its own /64: what a client can send itself under `wrangler dev`. */
+const fakeIp = (i) => (i % 2 ? `198.51.${(i >> 8) & 255}.${i & 255}` : `2001:db8:${(i * 7919 % 65536).toString(16)}:${i.toString(16)}::1`);
+
+/** A site with these `[id, password]` agents; the per-IP login limit out of the way unless `limits` says otherwise. */
+function passwordSite(agents, limits = {}, extra = {}) {
+  return {
+    name: 'Password attack test', greeting: '', groups: [],
+    agents: agents.map(([id, password]) => ({ id, name: id, password, max_sessions: 5 })),
+    rate_limits: { sessions_per_ip: 1000, logins_per_ip: 1000, messages_per_visitor: 1000, ...limits },
+    ...extra,
+  };
+}
+
+/** POSTs an agent login, optionally claiming a client IP: `{status, code, retryAfter, token, ms}`. */
+async function login(site, agent, password, ip) {
+  const headers = { 'content-type': 'application/json' };
+  if (ip) headers['cf-connecting-ip'] = ip;
+  const started = performance.now();
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}/agents/login`, { method: 'POST', headers, body: JSON.stringify({ agent, password }) });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let body = null;
+  try { body = JSON.parse(text); } catch { /* not JSON: kept as null */ }
+  return { status: res.status, code: body?.error?.code ?? null, retryAfter: res.headers.get('retry-after'), token: body?.token ?? null, ms };
+}
+
+/** A signed-in visitor's socket: `rtt()` sends one message and resolves with the ms until its ack. */
+async function visitorChat(site) {
+  const s = await session(site, {});
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  const ws = new WebSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${site}/ws`);
+  const waiting = new Map();
+  let n = 0;
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('visitor socket: no ready in 10 s')), 10_000);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: s.body.token, last_seq: 0 })));
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      if (f.type === 'ready') { clearTimeout(timer); resolve(); }
+      if (f.type === 'ack' || f.type === 'rejected') waiting.get(f.client_id)?.(f);
+    });
+    ws.on('error', reject);
+  });
+  const rtt = () => new Promise((resolve, reject) => {
+    const id = `rtt-${process.pid}-${(n += 1)}`;
+    const started = performance.now();
+    const timer = setTimeout(() => reject(new Error(`no ack for ${id} in 30 s`)), 30_000);
+    waiting.set(id, (f) => {
+      clearTimeout(timer);
+      waiting.delete(id);
+      if (f.type === 'rejected') reject(new Error(`message refused: ${f.code}`));
+      else resolve(performance.now() - started);
+    });
+    ws.send(JSON.stringify({ type: 'send', client_id: id, body: { kind: 'text', text: `ping ${n}` } }));
+  });
+  return { rtt, close: () => ws.terminate() };
+}
+
+test('passwords: guessing one account from rotating fake CF-Connecting-IP values locks it; the right password waits for the lock', { timeout: 90_000 }, async () => {
+  const site = 'atkpwlock';
+  const right = 'kim-right-password-1';
+  await seedDemo(edge, site, passwordSite([['kim', right]], { login_lock_secs: 4 }));
+  const guesses = [];
+  for (let i = 0; i < 8; i += 1) guesses.push(await login(site, 'kim', `guess-${i}-wrong`, fakeIp(i)));
+  console.log(`password guesses from 8 IPs: ${guesses.map((g) => `${g.status} ${g.code}${g.retryAfter ? ` (retry after ${g.retryAfter} s)` : ''}`).join(', ')}`);
+  const wrong = guesses.filter((g) => g.status === 401 && g.code === 'invalid_credentials').length;
+  const locked = guesses.filter((g) => g.status === 429 && g.code === 'account_locked');
+  assert.ok(wrong <= 5, `${wrong} wrong guesses were checked; the account should lock after 5`);
+  assert.equal(wrong + locked.length, guesses.length, 'every guess is a wrong password or a locked account');
+  assert.ok(locked.length >= 3 && locked.every((g) => Number(g.retryAfter) >= 1), 'locked answers say when to retry');
+
+  // The right password, from yet another IP, during the lock: refused with the same typed error.
+  const during = await login(site, 'kim', right, fakeIp(99));
+  assert.deepEqual([during.status, during.code, during.token], [429, 'account_locked', null]);
+  assert.ok(Number(during.retryAfter) >= 1 && Number(during.retryAfter) <= 3600, `Retry-After ${during.retryAfter}`);
+
+  // After the lock the owner's password works again, and a success clears the count.
+  await sleep(Number(during.retryAfter) * 1000 + 300);
+  const afterLock = await login(site, 'kim', right, fakeIp(100));
+  assert.deepEqual([afterLock.status, afterLock.code], [200, null]);
+  assert.match(afterLock.token, /^a_/);
+  const again = await login(site, 'kim', 'one-more-wrong-guess', fakeIp(101));
+  assert.deepEqual([again.status, again.code], [401, 'invalid_credentials']);
+});
+
+test('passwords: an unknown agent id is not answered faster than a known one with a wrong password', { timeout: 180_000 }, async () => {
+  const site = 'atkpwtime';
+  // Five accounts, three wrong tries each: below any lock, so every try checks a password.
+  const agents = [1, 2, 3, 4, 5].map((i) => [`t${i}`, `timing-password-${i}`]);
+  await seedDemo(edge, site, passwordSite(agents));
+  await login(site, 'warm-up-ghost', 'x'.repeat(12));
+  const known = [];
+  const unknown = [];
+  for (let i = 0; i < 15; i += 1) {
+    known.push((await login(site, `t${(i % 5) + 1}`, `wrong-password-${i}`)).ms);
+    unknown.push((await login(site, `ghost-${i}`, `wrong-password-${i}`)).ms);
+  }
+  const [k, u] = [median(known), median(unknown)];
+  console.log(`login timing (median of 15): unknown agent ${u.toFixed(1)} ms, known agent with a wrong password ${k.toFixed(1)} ms`);
+  assert.ok(u >= 0.5 * k, `an unknown agent id answers in ${u.toFixed(1)} ms against ${k.toFixed(1)} ms for a known one`);
+});
+
+test('passwords: while 50 wrong-password logins run, a visitor\'s message round trip stays near its quiet value', { timeout: 240_000 }, async () => {
+  const site = 'atkpwload';
+  await seedDemo(edge, site, passwordSite([['lee', 'lee-right-password-1']]));
+  const chat = await visitorChat(site);
+  try {
+    await chat.rtt(); // the conversation's first message opens it in the routing core
+    const quiet = [];
+    for (let i = 0; i < 10; i += 1) quiet.push(await chat.rtt());
+    let settled = false;
+    const attack = Promise.all(Array.from({ length: 50 }, (_, i) => login(site, 'lee', `wrong-${i}`, fakeIp(1000 + i))))
+      .finally(() => { settled = true; });
+    const during = [];
+    while (!settled || during.length < 5) {
+      during.push(await chat.rtt());
+      await sleep(50);
+    }
+    const answers = await attack;
+    const byCode = {};
+    for (const a of answers) byCode[`${a.status} ${a.code}`] = (byCode[`${a.status} ${a.code}`] ?? 0) + 1;
+    const [q, d, worst] = [median(quiet), median(during), Math.max(...during)];
+    console.log(`visitor round trip: quiet median ${q.toFixed(1)} ms; during 50 wrong logins median ${d.toFixed(1)} ms, worst ${worst.toFixed(1)} ms (${during.length} samples)`);
+    console.log(`the 50 logins: ${JSON.stringify(byCode)}`);
+    assert.ok(answers.every((a) => a.status < 500), JSON.stringify(byCode));
+    assert.ok(worst < Math.max(5 * q, 1000), `worst round trip ${worst.toFixed(1)} ms against ${q.toFixed(1)} ms quiet`);
+  } finally {
+    chat.close();
+  }
+});
+
+// ## Links
+
+const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+test('links: a signed download link cannot get itself a fresh one from /meta, and it expires', { timeout: 30_000 }, async () => {
+  const site = 'atklinks';
+  await seedDemo(edge, site, passwordSite([], {}, { uploads: { max_image_bytes: 1 << 20, max_file_bytes: 1 << 20, link_ttl_secs: 2 } }));
+  const visitor = await session(site, {});
+  assert.equal(visitor.status, 200);
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}/uploads?name=dot.png`, {
+    method: 'POST', headers: { authorization: `Bearer ${visitor.body.token}` }, body: PNG_1X1,
+  });
+  assert.equal(res.status, 200);
+  const up = await res.json();
+  const link = new URL(up.url, edge.base);
+  const exp = Number(link.searchParams.get('exp'));
+  assert.equal((await fetch(link)).status, 200, 'the link works while it is fresh');
+
+  // Whoever holds only the link asks /meta (with the link's own exp and sig) for a new one.
+  const metaUrl = `${edge.base}/api/v1/sites/${site}/uploads/${up.upload_id}/meta${link.search}`;
+  const renewed = await fetch(metaUrl);
+  const renewedBody = await renewed.json();
+  console.log(`/meta with a signed link: ${renewed.status} ${JSON.stringify(renewedBody).slice(0, 160)}`);
+  assert.deepEqual([renewed.status, renewedBody.error?.code, renewedBody.url], [401, 'unauthorized', undefined]);
+
+  // The link expires, and /meta still does not renew it.
+  await sleep(Math.max(0, (exp + 1) * 1000 - Date.now()) + 100);
+  const expired = await fetch(link);
+  assert.deepEqual([expired.status, (await expired.json()).error?.code], [403, 'link_expired']);
+  assert.equal((await fetch(metaUrl)).status, 401);
+  // A participant's token still gets a fresh link.
+  const meta = await fetch(`${edge.base}/api/v1/sites/${site}/uploads/${up.upload_id}/meta`, { headers: { authorization: `Bearer ${visitor.body.token}` } });
+  assert.equal(meta.status, 200);
+  assert.equal((await fetch(new URL((await meta.json()).url, edge.base))).status, 200);
+});

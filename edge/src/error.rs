@@ -24,6 +24,8 @@ pub enum EdgeError {
     Unauthorized,
     /// Agent name or password is wrong.
     InvalidCredentials,
+    /// Too many failed logins for this agent account; retry after this many seconds.
+    AccountLocked(u32),
     /// A conversation that does not exist or is not the caller's.
     ConversationNotFound,
     /// The visitor's identity token was refused (the code says why).
@@ -74,6 +76,7 @@ impl EdgeError {
             Self::MessageTooLong => "message_too_long",
             Self::Unauthorized => "unauthorized",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::AccountLocked(_) => "account_locked",
             Self::ConversationNotFound => "conversation_not_found",
             Self::Identity(err) => err.code(),
             Self::OriginNotAllowed => "origin_not_allowed",
@@ -105,7 +108,7 @@ impl EdgeError {
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Identity(err) => err.http_status(),
             Self::OriginNotAllowed | Self::Forbidden | Self::LinkExpired | Self::CardNotAllowed => 403,
-            Self::RateLimited(_) => 429,
+            Self::RateLimited(_) | Self::AccountLocked(_) => 429,
             Self::UnknownEntry => 404,
             Self::Routing { .. } => 409,
             Self::Internal(_) => 500,
@@ -124,6 +127,9 @@ impl EdgeError {
             Self::MessageTooLong => format!("messages are limited to {} characters", protocol::MAX_TEXT_CHARS),
             Self::Unauthorized => "missing or invalid token".into(),
             Self::InvalidCredentials => "wrong agent name or password".into(),
+            Self::AccountLocked(secs) => {
+                format!("too many failed logins for this account, retry in {secs} s")
+            }
             Self::ConversationNotFound => "no such conversation".into(),
             Self::Identity(err) => err.message().into(),
             Self::OriginNotAllowed => "this page is not allowed to embed the chat of this site".into(),
@@ -155,7 +161,7 @@ impl EdgeError {
             worker::console_error!("internal error: {detail}");
         }
         let response = Response::from_json(&self.body())?.with_status(self.status());
-        if let Self::RateLimited(secs) = self {
+        if let Self::RateLimited(secs) | Self::AccountLocked(secs) = self {
             response.headers().set("retry-after", &secs.to_string())?;
         }
         Ok(response)

@@ -6,6 +6,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::demo;
 use crate::error::{EdgeError, EdgeResult};
+use crate::login;
 use crate::secrets;
 use crate::upload;
 
@@ -104,7 +105,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Endpoint::AgentLogin, Method::Post) => {
             let body = read_json_body(&mut req).await?;
-            forward(env, &site, &caller, "/agents/login", Method::Post, Some(body)).await
+            login::login(&body, env, &site, &caller.headers(&site)?).await
         }
         (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, "/visitor/ws", &req).await,
         (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, "/agent/ws", &req).await,
@@ -116,7 +117,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Endpoint::Config, Method::Put) => {
             check_admin(&req, env)?;
-            let body = read_json_body(&mut req).await?;
+            let body = login::hash_config_passwords(&read_json_body(&mut req).await?).await?;
             forward(env, &site, &caller, "/admin/config", Method::Put, Some(body)).await
         }
         (Endpoint::Config, Method::Get) => {

@@ -1,7 +1,8 @@
 //! The Cloudflare Worker and the Desk Durable Object: IO adapters around the routing core.
 //!
 //! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding);
-//! `desk` is the per-site Durable Object; `upload` streams uploads into R2 and serves them back; `demo` mints identities for the demo
+//! `desk` is the per-site Durable Object; `login` checks agent passwords (PBKDF2 off the Desk's
+//! thread); `upload` streams uploads into R2 and serves them back; `demo` mints identities for the demo
 //! shop's fake login (only with `DEMO_IDENTITY`).
 //! Every error becomes a response in `error`.
 
@@ -9,6 +10,7 @@ mod demo;
 mod desk;
 mod error;
 mod front;
+mod login;
 mod secrets;
 mod upload;
 

@@ -72,6 +72,9 @@ pub struct AccessRequest {
     pub exp: Option<u64>,
     /// Signature of a signed link (hex HMAC-SHA256 over `site|id|exp`).
     pub sig: Option<String>,
+    /// For `GET .../meta`, which hands out a fresh link: a bearer token is required.
+    #[serde(default)]
+    pub meta: bool,
 }
 
 /// The Desk's answer to an allowed download.
@@ -79,7 +82,8 @@ pub struct AccessRequest {
 pub struct Access {
     /// Object key in R2.
     pub key: String,
-    /// The upload's metadata, with a fresh signed link.
+    /// The upload's metadata: with a fresh signed link for a token, with the caller's own link
+    /// for a signed link (a link never makes a longer-lived one).
     pub upload: UploadResponse,
     /// How long the caller's browser may cache the bytes, in seconds.
     pub max_age: u64,
@@ -347,16 +351,15 @@ fn query(req: &Request, key: &str) -> Option<String> {
     req.url().ok()?.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
 }
 
-/// Calls the site's Desk under an internal upload path with a JSON body; a refusal comes back
-/// as the Desk's own error response (`Err(Ok(response))`).
-async fn desk_call<T: for<'de> Deserialize<'de>>(
+/// POSTs a JSON body to the site's Desk under an internal path and returns its response.
+pub(crate) async fn desk_post(
     env: &Env,
     site: &str,
     headers: &Headers,
     path: &str,
     token: Option<&str>,
     body: &impl Serialize,
-) -> EdgeResult<Result<T, Response>> {
+) -> EdgeResult<Response> {
     let headers = headers.clone();
     headers.set("content-type", "application/json")?;
     if let Some(token) = token {
@@ -367,7 +370,20 @@ async fn desk_call<T: for<'de> Deserialize<'de>>(
     init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&json)));
     let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
     let stub = env.durable_object(crate::front::DESK_BINDING)?.id_from_name(site)?.get_stub()?;
-    let mut response = stub.fetch_with_request(request).await?;
+    Ok(stub.fetch_with_request(request).await?)
+}
+
+/// Calls the site's Desk under an internal upload path with a JSON body; a refusal comes back
+/// as the Desk's own error response (`Err(Ok(response))`).
+async fn desk_call<T: for<'de> Deserialize<'de>>(
+    env: &Env,
+    site: &str,
+    headers: &Headers,
+    path: &str,
+    token: Option<&str>,
+    body: &impl Serialize,
+) -> EdgeResult<Result<T, Response>> {
+    let mut response = desk_post(env, site, headers, path, token, body).await?;
     if response.status_code() != 200 {
         return Ok(Err(response));
     }
@@ -490,7 +506,7 @@ async fn access(
     if token.is_none() && (sig.is_none() || exp.is_none()) {
         return Err(EdgeError::Unauthorized);
     }
-    let ask = AccessRequest { upload_id: id.to_string(), exp, sig };
+    let ask = AccessRequest { upload_id: id.to_string(), exp, sig, meta: false };
     desk_call(env, site, desk_headers, "/uploads/access", token.as_deref(), &ask).await
 }
 
@@ -521,8 +537,12 @@ pub async fn get(req: &Request, env: &Env, site: &str, desk_headers: &Headers, i
 }
 
 /// `GET /api/v1/sites/{site}/uploads/{id}/meta`: the upload's metadata with a fresh signed link.
+///
+/// Bearer tokens only: a signed link must not be able to renew itself here.
 pub async fn meta(req: &Request, env: &Env, site: &str, desk_headers: &Headers, id: &str) -> EdgeResult<Response> {
-    match access(req, env, site, desk_headers, id).await? {
+    let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
+    let ask = AccessRequest { upload_id: id.to_string(), exp: None, sig: None, meta: true };
+    match desk_call::<Access>(env, site, desk_headers, "/uploads/access", Some(&token), &ask).await? {
         Ok(granted) => Ok(Response::from_json(&granted.upload)?),
         Err(refusal) => Ok(refusal),
     }

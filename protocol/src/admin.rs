@@ -134,11 +134,14 @@ pub struct RateLimitSettings {
     pub logins_per_ip: u32,
     /// Messages one visitor may send at once; refilled every six seconds.
     pub messages_per_visitor: u32,
+    /// Seconds an agent account is locked after its fifth failed login in a row, whatever the IP;
+    /// each further failure doubles the lock, up to an hour. A successful login clears the count.
+    pub login_lock_secs: u32,
 }
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
-        Self { sessions_per_ip: 60, logins_per_ip: 10, messages_per_visitor: 30 }
+        Self { sessions_per_ip: 60, logins_per_ip: 10, messages_per_visitor: 30, login_lock_secs: 60 }
     }
 }
 
@@ -437,6 +440,10 @@ pub struct AgentConfig {
     pub max_sessions: u32,
     /// Sees every agent's figures in the console and manages the site's shared quick phrases.
     pub admin: bool,
+    /// Read-only, in `GET config`: the account is locked after failed logins until this time (unix
+    /// ms). Ignored in `PUT config`; setting a new password unlocks the account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_until_ms: Option<u64>,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod console;
 mod console_store;
 mod core;
 mod limits;
+mod logins;
 mod routing_config;
 mod routing_store;
 mod sessions;
@@ -16,8 +17,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use protocol::{
-    AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, ContactImport, MessageBody, Presence, ServerFrame,
-    SessionRequest, SiteConfig, VisitorFrame,
+    AgentFrame, Author, ContactImport, MessageBody, Presence, ServerFrame, SessionRequest, SiteConfig, VisitorFrame,
 };
 use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use serde::de::DeserializeOwned;
@@ -124,7 +124,8 @@ impl DurableObject for Desk {
             (Method::Get, "/widget-config") => {
                 self.config().and_then(|c| Ok(Response::from_json(&sessions::widget_config(&c))?))
             }
-            (Method::Post, "/agents/login") => self.agent_login(&caller, &body),
+            (Method::Post, "/agents/login/begin") => self.login_begin(&caller, &body),
+            (Method::Post, "/agents/login/finish") => self.login_finish(&body),
             (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
             (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent, &caller),
             (Method::Get, "/echo/ws") => self.accept_socket(Role::Echo, &caller),
@@ -213,7 +214,8 @@ impl Desk {
         Ok(config)
     }
 
-    /// Takes a token from one of the site's rate limits (rebuilt when the settings change).
+    /// Takes a token from one of the site's rate limits (which follow changed settings, keeping
+    /// their buckets).
     fn limit(
         &self,
         settings: protocol::RateLimitSettings,
@@ -221,9 +223,7 @@ impl Desk {
         key: &str,
     ) -> EdgeResult<()> {
         let mut limits = self.limits.borrow_mut();
-        if limits.settings != settings {
-            *limits = Limits::new(settings);
-        }
+        limits.update(settings);
         pick(&mut limits).take(key, now_ms()).map_err(EdgeError::RateLimited)
     }
 
@@ -293,7 +293,7 @@ impl Desk {
                 return Err(EdgeError::UnknownEntry);
             }
         }
-        self.limit(config.rate_limits, |l| &mut l.sessions_per_ip, &caller.ip)?;
+        self.limit(config.rate_limits, |l| &mut l.sessions_per_ip, &limits::ip_key(&caller.ip))?;
         let answer = sessions::open(self.store()?, &config, site, request, &caller.user_agent, now_ms())?;
         if let Some(entry) = entry {
             self.store()?.set_conversation_entry(&answer.conversation_id, &entry)?;
@@ -314,23 +314,6 @@ impl Desk {
         Ok(Response::from_json(&serde_json::json!({ "written": written }))?)
     }
 
-    fn agent_login(&self, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
-        let request: AgentLoginRequest = parse_json(body)?;
-        let config = self.config()?;
-        self.limit(config.rate_limits, |l| &mut l.logins_per_ip, &caller.ip)?;
-        let store = self.store()?;
-        let agent = store.agent(&request.agent)?.ok_or(EdgeError::InvalidCredentials)?;
-        if agent.password_hash.is_empty()
-            || !secrets::password_matches(&request.password, &agent.salt, &agent.password_hash)
-        {
-            return Err(EdgeError::InvalidCredentials);
-        }
-        let token = secrets::new_token("a_")?;
-        store.add_agent_session(&secrets::token_hash(&token), &agent.id, now_ms())?;
-        let admin = self.is_admin(&agent.id)?;
-        Ok(Response::from_json(&AgentLoginResponse { agent_id: agent.id, name: agent.name, token, admin })?)
-    }
-
     fn accept_socket(&self, role: Role, caller: &Caller) -> EdgeResult<Response> {
         let config = self.config()?;
         // Widget and console pages live on our own origin; a site may also allow its own pages.
@@ -346,19 +329,18 @@ impl Desk {
         Ok(Response::from_websocket(pair.client)?)
     }
 
+    /// `PUT /admin/config`: the config with its passwords already hashed by the Worker.
     fn put_config(&self, body: &[u8]) -> EdgeResult<Response> {
-        let mut config: SiteConfig = parse_json(body)?;
+        let crate::login::ConfigPut { mut config, passwords } = parse_json(body)?;
         validate_config(&config)?;
-        let mut hashed = Vec::new();
+        if config.agents.iter().any(|a| a.password.is_some()) {
+            return Err(EdgeError::Internal("a password reached the Desk unhashed".into()));
+        }
         for agent in &mut config.agents {
-            if let Some(password) = agent.password.take() {
-                let salt = secrets::random_hex(16)?;
-                let hash = secrets::hash_password(&password, &salt);
-                hashed.push((agent.id.clone(), salt, hash));
-            }
+            agent.locked_until_ms = None;
         }
         let routing_config = routing_config::to_routing(&config)?;
-        self.store()?.put_config(&config, &hashed)?;
+        self.store()?.put_config(&config, &passwords)?;
         *self.config.borrow_mut() = None;
         if self.core.borrow().is_some() {
             rejected(self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
@@ -366,8 +348,15 @@ impl Desk {
         Ok(Response::from_json(&config)?)
     }
 
+    /// `GET /admin/config`: the config, with `locked_until_ms` on agents locked after failed logins.
     fn get_config(&self) -> EdgeResult<Response> {
-        Ok(Response::from_json(self.config()?.as_ref())?)
+        let mut config = self.config()?.as_ref().clone();
+        for (id, until) in self.store()?.locked_agents(now_ms())? {
+            if let Some(agent) = config.agents.iter_mut().find(|a| a.id == id) {
+                agent.locked_until_ms = Some(until);
+            }
+        }
+        Ok(Response::from_json(&config)?)
     }
 
     fn on_frame(&self, ws: &WebSocket, who: Who, text: &str) -> EdgeResult<()> {
@@ -704,7 +693,8 @@ fn validate_body(body: &MessageBody) -> EdgeResult<()> {
     }
 }
 
-fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
+/// Refuses a site config the Desk cannot run (also checked by the Worker before it hashes passwords).
+pub(crate) fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
     let mut seen = std::collections::HashSet::new();
     for agent in &config.agents {
         if agent.id.is_empty() || agent.id.len() > 64 || !seen.insert(agent.id.as_str()) {

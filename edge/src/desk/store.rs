@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use worker::{SqlStorage, SqlStorageValue};
 
+use super::limits::LockState;
 use crate::error::{EdgeError, EdgeResult};
+use crate::secrets::StoredPassword;
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
@@ -62,6 +64,13 @@ const MIGRATIONS: &[&str] = &[
     // a wake) and a message is one plain insert; `conversations.last_seq` is no longer kept (the
     // column stays, unread).
     "DROP TRIGGER IF EXISTS messages_advance_seq",
+    // v10: each password hash keeps its PBKDF2 iteration count (older rows were made with 20,000;
+    // they are rehashed at the current count on the next successful login), and each account its
+    // failed logins and lock.
+    "ALTER TABLE agents ADD COLUMN iterations INTEGER NOT NULL DEFAULT 20000;
+     ALTER TABLE agents ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE agents ADD COLUMN locked_until_ms INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE agents ADD COLUMN last_failure_ms INTEGER NOT NULL DEFAULT 0",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -104,10 +113,43 @@ pub struct AgentRow {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// Password salt (hex).
+}
+
+/// An agent account as a login sees it: its password and its failed logins.
+#[derive(Debug, Deserialize)]
+pub struct LoginRow {
+    /// Agent id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Password salt (hex; "" without a password).
     pub salt: String,
-    /// PBKDF2 hash (hex).
+    /// PBKDF2 hash (hex; "" without a password).
     pub password_hash: String,
+    /// PBKDF2 iterations of the hash.
+    pub iterations: f64,
+    /// Failed logins since the last success.
+    pub failures: f64,
+    /// Locked until (unix ms).
+    pub locked_until_ms: f64,
+    /// When the last failure was counted (unix ms).
+    pub last_failure_ms: f64,
+}
+
+impl LoginRow {
+    /// The stored password.
+    pub fn password(&self) -> StoredPassword {
+        StoredPassword { salt: self.salt.clone(), hash: self.password_hash.clone(), iterations: self.iterations as u32 }
+    }
+
+    /// The account's failed logins and lock.
+    pub fn lock(&self) -> LockState {
+        LockState {
+            failures: self.failures as u32,
+            locked_until_ms: self.locked_until_ms as u64,
+            last_failure_ms: self.last_failure_ms as u64,
+        }
+    }
 }
 
 /// A visitor with its open conversation.
@@ -337,31 +379,37 @@ impl Store {
 
     /// Writes the site configuration (without passwords) and the agent accounts.
     ///
-    /// `hashed` holds `(agent id, salt, hash)` for agents whose password was given; agents not in
-    /// the config are removed together with their sessions.
-    pub fn put_config(&self, config: &SiteConfig, hashed: &[(String, String, String)]) -> EdgeResult<()> {
+    /// `passwords` holds the new stored password of agents whose password was given (which also
+    /// clears their failed logins and lock); agents not in the config are removed together with
+    /// their sessions.
+    pub fn put_config(
+        &self,
+        config: &SiteConfig,
+        passwords: &std::collections::BTreeMap<String, StoredPassword>,
+    ) -> EdgeResult<()> {
         let json = serde_json::to_string(config)?;
         self.sql.exec(
             "INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
             vec![json.into()],
         )?;
         for agent in &config.agents {
-            let (salt, hash) = hashed
-                .iter()
-                .find(|(id, _, _)| id == &agent.id)
-                .map(|(_, s, h)| (s.clone(), h.clone()))
-                .unwrap_or_default();
+            let (salt, hash, iterations) = passwords
+                .get(&agent.id)
+                .map(|p| (p.salt.as_str(), p.hash.as_str(), p.iterations))
+                .unwrap_or(("", "", crate::secrets::PASSWORD_ITERATIONS));
             self.sql.exec(
-                "INSERT INTO agents (id, name, salt, password_hash) VALUES (?, ?, ?, ?)
+                "INSERT INTO agents (id, name, salt, password_hash, iterations) VALUES (?, ?, ?, ?, ?)
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name,
-                   salt = CASE WHEN excluded.salt = '' THEN agents.salt ELSE excluded.salt END,
+                   salt = CASE WHEN excluded.password_hash = '' THEN agents.salt ELSE excluded.salt END,
+                   iterations = CASE WHEN excluded.password_hash = '' THEN agents.iterations ELSE excluded.iterations END,
+                   failures = CASE WHEN excluded.password_hash = '' THEN agents.failures ELSE 0 END,
+                   locked_until_ms = CASE WHEN excluded.password_hash = '' THEN agents.locked_until_ms ELSE 0 END,
                    password_hash = CASE WHEN excluded.password_hash = '' THEN agents.password_hash ELSE excluded.password_hash END",
-                vec![agent.id.as_str().into(), agent.name.as_str().into(), salt.into(), hash.into()],
+                vec![agent.id.as_str().into(), agent.name.as_str().into(), salt.into(), hash.into(), int(u64::from(iterations))],
             )?;
         }
         let keep: Vec<String> = config.agents.iter().map(|a| a.id.clone()).collect();
-        let existing: Vec<AgentRow> =
-            self.sql.exec("SELECT id, name, salt, password_hash FROM agents", None)?.to_array()?;
+        let existing: Vec<AgentRow> = self.sql.exec("SELECT id, name FROM agents", None)?.to_array()?;
         for gone in existing.iter().filter(|a| !keep.contains(&a.id)) {
             self.sql.exec("DELETE FROM agents WHERE id = ?", vec![gone.id.as_str().into()])?;
             self.sql.exec("DELETE FROM agent_sessions WHERE agent_id = ?", vec![gone.id.as_str().into()])?;
@@ -369,13 +417,58 @@ impl Store {
         Ok(())
     }
 
-    /// An agent account by id.
-    pub fn agent(&self, id: &str) -> EdgeResult<Option<AgentRow>> {
-        let rows: Vec<AgentRow> = self
+    /// An agent account with its password and failed logins, for a login.
+    pub fn agent_login(&self, id: &str) -> EdgeResult<Option<LoginRow>> {
+        let rows: Vec<LoginRow> = self
             .sql
-            .exec("SELECT id, name, salt, password_hash FROM agents WHERE id = ?", vec![id.into()])?
+            .exec(
+                "SELECT id, name, salt, password_hash, iterations, failures, locked_until_ms, last_failure_ms FROM agents WHERE id = ?",
+                vec![id.into()],
+            )?
             .to_array()?;
         Ok(rows.into_iter().next())
+    }
+
+    /// Stores an account's failed logins and lock.
+    pub fn set_login_lock(&self, id: &str, lock: LockState) -> EdgeResult<()> {
+        self.sql.exec(
+            "UPDATE agents SET failures = ?, locked_until_ms = ?, last_failure_ms = ? WHERE id = ?",
+            vec![int(u64::from(lock.failures)), int(lock.locked_until_ms), int(lock.last_failure_ms), id.into()],
+        )?;
+        Ok(())
+    }
+
+    /// A successful login: clears the failed logins and lock, and replaces the stored password
+    /// with `rehash` (same password, more iterations) while the hash is still `checked_hash`.
+    pub fn login_succeeded(&self, id: &str, checked_hash: &str, rehash: Option<&StoredPassword>) -> EdgeResult<()> {
+        self.sql.exec("UPDATE agents SET failures = 0, locked_until_ms = 0 WHERE id = ?", vec![id.into()])?;
+        if let Some(new) = rehash {
+            self.sql.exec(
+                "UPDATE agents SET salt = ?, password_hash = ?, iterations = ? WHERE id = ? AND password_hash = ?",
+                vec![
+                    new.salt.as_str().into(),
+                    new.hash.as_str().into(),
+                    int(u64::from(new.iterations)),
+                    id.into(),
+                    checked_hash.into(),
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Accounts locked at `now_ms`: `(agent id, locked until)`.
+    pub fn locked_agents(&self, now_ms: u64) -> EdgeResult<Vec<(String, u64)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            locked_until_ms: f64,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec("SELECT id, locked_until_ms FROM agents WHERE locked_until_ms > ?", vec![int(now_ms)])?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| (r.id, r.locked_until_ms as u64)).collect())
     }
 
     /// Records an agent session token (by hash).
@@ -392,7 +485,7 @@ impl Store {
         let rows: Vec<AgentRow> = self
             .sql
             .exec(
-                "SELECT a.id, a.name, a.salt, a.password_hash FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ?",
+                "SELECT a.id, a.name FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ?",
                 vec![token_hash.into()],
             )?
             .to_array()?;

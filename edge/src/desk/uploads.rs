@@ -127,7 +127,7 @@ impl Desk {
             created_ms: now_ms() as f64,
         };
         store.insert_upload(&row)?;
-        Ok(Response::from_json(&self.describe(site, &row, ttl)?)?)
+        Ok(Response::from_json(&self.describe(site, &row, now_ms() / 1000 + ttl)?)?)
     }
 
     /// `POST /uploads/access`: may the caller (token, or signed link) download this upload.
@@ -136,15 +136,16 @@ impl Desk {
         let ttl = self.link_ttl()?;
         let store = self.store()?;
         let now_s = now_ms() / 1000;
-        let (row, max_age) = if let Some(token) = token(req) {
+        let (row, max_age, link_exp) = if let Some(token) = token(req) {
             let principal = Principal::of(store, &token)?;
             let row = store.upload(&ask.upload_id)?.ok_or(EdgeError::UploadNotFound)?;
             if !principal.may_see(store, &row.conversation_id)? {
                 return Err(EdgeError::Forbidden);
             }
-            (row, ttl)
+            (row, ttl, now_s + ttl)
         } else {
-            let (Some(exp), Some(sig)) = (ask.exp, ask.sig.as_deref()) else {
+            // `/meta` hands out fresh links: a signed link must not renew itself there.
+            let (Some(exp), Some(sig), false) = (ask.exp, ask.sig.as_deref(), ask.meta) else {
                 return Err(EdgeError::Unauthorized);
             };
             // The signature is checked first, so a link reveals nothing about other uploads.
@@ -155,9 +156,9 @@ impl Desk {
                 return Err(EdgeError::LinkExpired);
             }
             let row = store.upload(&ask.upload_id)?.ok_or(EdgeError::UploadNotFound)?;
-            (row, (exp - now_s).min(ttl))
+            (row, (exp - now_s).min(ttl), exp)
         };
-        let access = Access { key: row.r2_key.clone(), upload: self.describe(site, &row, ttl)?, max_age };
+        let access = Access { key: row.r2_key.clone(), upload: self.describe(site, &row, link_exp)?, max_age };
         Ok(Response::from_json(&access)?)
     }
 
@@ -166,9 +167,8 @@ impl Desk {
         Ok(self.config()?.uploads.link_ttl_secs.clamp(1, MAX_LINK_TTL_S))
     }
 
-    /// An upload's metadata as participants see it, with a signed link valid for `ttl` seconds.
-    fn describe(&self, site: &str, row: &UploadRow, ttl: u64) -> EdgeResult<UploadResponse> {
-        let exp = now_ms() / 1000 + ttl;
+    /// An upload's metadata as participants see it, with a signed link valid until `exp` (unix s).
+    fn describe(&self, site: &str, row: &UploadRow, exp: u64) -> EdgeResult<UploadResponse> {
         let sig = self.sign(site, &row.id, exp)?;
         Ok(UploadResponse {
             upload_id: row.id.clone(),

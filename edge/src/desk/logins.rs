@@ -1,0 +1,104 @@
+//! Agent logins, the Desk's half: the per-IP limit (IPv6 by /64), the per-account lock, and the
+//! session once the Worker reports a matching password (`login.rs` does the PBKDF2 work).
+//!
+//! An attempt counts as a failure when its hash is handed out, so concurrent guesses cannot slip
+//! past the lock; a reported success clears the count. A name that is no agent (or an agent
+//! without a password) gets a dummy hash with the current iteration count and locks the same way,
+//! in memory, so neither the time nor the answers tell such names apart.
+
+use hmac::{Hmac, Mac};
+use protocol::AgentLoginResponse;
+use sha2::Sha256;
+use worker::Response;
+
+use super::limits::ip_key;
+use super::{now_ms, parse_json, Caller, Desk};
+use crate::error::{EdgeError, EdgeResult};
+use crate::login::{LoginBegin, LoginChallenge, LoginFinish};
+use crate::secrets::{self, StoredPassword, PASSWORD_ITERATIONS};
+
+/// Name of the login-signing key in the Desk's `meta` table.
+const LOGIN_KEY: &str = "login_key";
+
+/// How long the Worker has to report a check, in ms.
+const CHALLENGE_MS: u64 = 60_000;
+
+impl Desk {
+    /// `POST /agents/login/begin`: counts the attempt and hands out the hash to check against.
+    pub(super) fn login_begin(&self, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
+        let request: LoginBegin = parse_json(body)?;
+        let config = self.config()?;
+        self.limit(config.rate_limits, |l| &mut l.logins_per_ip, &ip_key(&caller.ip))?;
+        let lock_secs = config.rate_limits.login_lock_secs;
+        let now = now_ms();
+        let store = self.store()?;
+        let key = self.login_key()?;
+        let known = store.agent_login(&request.agent)?.filter(|row| !row.password_hash.is_empty());
+        let password = match known {
+            Some(row) => {
+                let next = row.lock().attempt(now, lock_secs).map_err(EdgeError::AccountLocked)?;
+                store.set_login_lock(&row.id, next)?;
+                row.password()
+            }
+            None => {
+                self.limits
+                    .borrow_mut()
+                    .unknown_login(&request.agent, now, lock_secs)
+                    .map_err(EdgeError::AccountLocked)?;
+                StoredPassword {
+                    salt: sign(&key, &format!("dummy-salt|{}", request.agent))?[..32].to_string(),
+                    hash: secrets::random_hex(32)?,
+                    iterations: PASSWORD_ITERATIONS,
+                }
+            }
+        };
+        let exp_ms = now + CHALLENGE_MS;
+        let sig = sign(&key, &challenge_text(&request.agent, &password.hash, exp_ms))?;
+        Ok(Response::from_json(&LoginChallenge { agent: request.agent, password, exp_ms, sig })?)
+    }
+
+    /// `POST /agents/login/finish`: the Worker's verdict; a match issues the session.
+    pub(super) fn login_finish(&self, body: &[u8]) -> EdgeResult<Response> {
+        let result: LoginFinish = parse_json(body)?;
+        if !result.ok {
+            // Already counted when the hash was handed out.
+            return Err(EdgeError::InvalidCredentials);
+        }
+        let store = self.store()?;
+        let row = store
+            .agent_login(&result.agent)?
+            .filter(|row| !row.password_hash.is_empty())
+            .ok_or(EdgeError::InvalidCredentials)?;
+        // The report must answer a challenge for this very hash (not one from before a password
+        // change), and in time.
+        let expected = sign(&self.login_key()?, &challenge_text(&row.id, &row.password_hash, result.exp_ms))?;
+        if result.exp_ms < now_ms() || !secrets::secret_eq(&result.sig, &expected) {
+            return Err(EdgeError::InvalidCredentials);
+        }
+        let rehash = result
+            .rehash
+            .filter(|new| new.iterations > row.iterations as u32 && new.salt.len() >= 32 && new.hash.len() == 64);
+        store.login_succeeded(&row.id, &row.password_hash, rehash.as_ref())?;
+        let token = secrets::new_token("a_")?;
+        store.add_agent_session(&secrets::token_hash(&token), &row.id, now_ms())?;
+        let admin = self.is_admin(&row.id)?;
+        Ok(Response::from_json(&AgentLoginResponse { agent_id: row.id, name: row.name, token, admin })?)
+    }
+
+    /// The key challenges are signed with (made on first use).
+    fn login_key(&self) -> EdgeResult<Vec<u8>> {
+        let key = self.store()?.secret(LOGIN_KEY, || secrets::random_hex(32))?;
+        hex::decode(key).map_err(|e| EdgeError::Internal(format!("login key: {e}")))
+    }
+}
+
+fn challenge_text(agent: &str, hash: &str, exp_ms: u64) -> String {
+    format!("login|{agent}|{hash}|{exp_ms}")
+}
+
+/// Hex HMAC-SHA256 of `text`.
+fn sign(key: &[u8], text: &str) -> EdgeResult<String> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| EdgeError::Internal(format!("hmac: {e}")))?;
+    mac.update(text.as_bytes());
+    Ok(hex::encode(mac.finalize().into_bytes()))
+}

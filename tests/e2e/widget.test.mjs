@@ -238,6 +238,11 @@ test('a verified shopper sends an order card; a guest gets no card button and th
   await verified.w.getByTestId('cw-card').waitFor({ state: 'detached' });
   assert.equal(await verified.w.locator('[data-testid=cw-message][data-author=visitor]').count(), 0, 'it starts over as a new guest');
   assert.equal(await verified.w.getByTestId('cw-cards-orders').count(), 0);
+  // The new guest session lands a moment after the 'logout' event: wait for its token.
+  await verified.frame().waitForFunction((old) => {
+    const stored = Object.entries(localStorage).filter(([k]) => k.endsWith(':token')).map(([, v]) => v);
+    return stored.length === 1 && stored[0].startsWith('v_') && stored[0] !== old;
+  }, before[0]);
   const after = await tokens();
   assert.ok(after.length === 1 && after[0].startsWith('v_') && after[0] !== before[0], 'a new guest session replaced the verified one');
   await verified.page.context().close();

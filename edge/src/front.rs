@@ -30,6 +30,8 @@ enum Endpoint {
     VisitorSocket,
     /// `POST agents/login`.
     AgentLogin,
+    /// `POST agents/logout`: the console ends its session.
+    AgentLogout,
     /// `GET agents/ws`: the agent WebSocket.
     AgentSocket,
     /// `GET echo`: a bare WebSocket echo through the same Desk, the baseline of the relay benchmark
@@ -106,6 +108,10 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let body = read_json_body(&mut req).await?;
             forward(env, &site, &caller, "/agents/login", Method::Post, Some(body)).await
         }
+        (Endpoint::AgentLogout, Method::Post) => {
+            let body = read_json_body(&mut req).await?;
+            forward(env, &site, &caller, "/agents/logout", Method::Post, Some(body)).await
+        }
         (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, "/visitor/ws", &req).await,
         (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, "/agent/ws", &req).await,
         (Endpoint::EchoSocket, Method::Get) if bench_echo_enabled(env) => {
@@ -149,6 +155,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "widget-config" => Endpoint::WidgetConfig,
         "ws" => Endpoint::VisitorSocket,
         "agents/login" => Endpoint::AgentLogin,
+        "agents/logout" => Endpoint::AgentLogout,
         "agents/ws" => Endpoint::AgentSocket,
         "echo" => Endpoint::EchoSocket,
         "echo-durable" => Endpoint::EchoDurableSocket,

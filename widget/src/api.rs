@@ -428,7 +428,9 @@ impl SocketEvents for Events {
         let chat = self.chat;
         let host = &self.params.host;
         match frame {
-            ServerFrame::Ready { .. } => {
+            ServerFrame::Ready { skipped_to, .. } => {
+                // A resume from far behind replays only the newest page: carry on from there.
+                chat.timeline.update(|t| t.skip_to(skipped_to));
                 chat.phase.set(Phase::Online);
                 for (client_id, body) in chat.timeline.with_untracked(Timeline::pending) {
                     send_frame(&VisitorFrame::Send { client_id, body });
@@ -478,7 +480,8 @@ impl SocketEvents for Events {
                     Json::obj([("code", code.as_str().into()), ("message", message.as_str().into())]),
                 );
                 if code == "unauthorized" {
-                    // The stored session is gone (e.g. data reset): start a fresh one.
+                    // The Desk refused the token (unknown, expired, ended): start a fresh session.
+                    // Only that: an `internal` error keeps the token and the socket connects again.
                     client::storage_set(&token_key(&self.params.site), "");
                     CONNECTION.with(|c| {
                         if let Some(conn) = c.borrow_mut().take() {

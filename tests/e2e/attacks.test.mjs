@@ -471,8 +471,12 @@ async function evilServer() {
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { origin: `http://127.0.0.1:${port}`, pages, close: () => server.close() };
 }
-/** What Chromium logs when frame-ancestors (or X-Frame-Options) keeps a page out of a frame. */
-const REFUSED_TO_FRAME = /Refused to (frame|display)/;
+/**
+ * What Chromium logs when frame-ancestors (or X-Frame-Options) keeps a page out of a frame: today
+ * "Framing '…' violates the following Content Security Policy directive: "frame-ancestors …"",
+ * earlier "Refused to frame/display …".
+ */
+const REFUSED_TO_FRAME = /Refused to (frame|display)|Framing .* violates .*frame-ancestors/;
 
 async function seedEmbedSites() {
   const plain = { name: 'Embed test', greeting: '', agents: [], groups: [], ...UNLIMITED };
@@ -630,7 +634,7 @@ test('demo login: next= lands on a same-origin page whatever it says', async () 
   const page = await context.newPage();
   const landed = {};
   for (const next of ['https://evil.example', '//evil.example', 'javascript:alert(1)', '/\\evil.example', '/\t/evil.example',
-    '\\\\evil.example', ' //evil.example', 'http:evil.example', '/orders']) {
+    '\\\\evil.example', ' //evil.example', 'http:evil.example', '/.//evil.example', '/orders']) {
     await page.goto(`${edge.base}/login?next=${encodeURIComponent(next)}`, { waitUntil: 'domcontentloaded' });
     const left = page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 });
     await page.getByTestId('login-submit').click();

@@ -6,6 +6,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
 use crate::demo;
 use crate::error::{EdgeError, EdgeResult};
+use crate::pages;
 use crate::secrets;
 use crate::upload;
 
@@ -82,11 +83,15 @@ impl Caller {
     }
 }
 
-/// Handles one request that static assets did not answer.
+/// Handles one request that static assets did not answer (and the apps' own files, which the
+/// Worker serves from the assets with their headers).
 pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let path = req.path();
     if path == "/api/v1/health" {
         return Ok(Response::from_json(&serde_json::json!({"ok": true}))?);
+    }
+    if let Some(app) = pages::App::of(&path) {
+        return pages::serve(req, env, app).await;
     }
     if path == demo::PATH && demo::enabled(env) {
         return demo::identity(&mut req, env).await;

@@ -1,7 +1,8 @@
 //! The Cloudflare Worker and the Desk Durable Object: IO adapters around the routing core.
 //!
 //! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding);
-//! `desk` is the per-site Durable Object; `upload` streams uploads into R2 and serves them back; `demo` mints identities for the demo
+//! `desk` is the per-site Durable Object; `pages` serves the widget's and console's files with their
+//! security headers; `upload` streams uploads into R2 and serves them back; `demo` mints identities for the demo
 //! shop's fake login (only with `DEMO_IDENTITY`).
 //! Every error becomes a response in `error`.
 
@@ -9,6 +10,7 @@ mod demo;
 mod desk;
 mod error;
 mod front;
+mod pages;
 mod secrets;
 mod upload;
 
@@ -16,7 +18,8 @@ pub use desk::Desk;
 
 use worker::{event, Context, Env, Request, Response, Result};
 
-/// The Worker's entry point: everything not served as a static asset arrives here.
+/// The Worker's entry point: everything not served as a static asset arrives here (and
+/// `/widget/*`, `/console/*`: wrangler.toml `run_worker_first`).
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     match front::handle(req, &env).await {

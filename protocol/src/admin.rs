@@ -14,8 +14,9 @@ pub struct SiteConfig {
     pub groups: Vec<GroupConfig>,
     /// Agents of the site.
     pub agents: Vec<AgentConfig>,
-    /// Origins of the host pages allowed to embed the widget (e.g. `https://shop.example`);
-    /// empty allows any page.
+    /// Origins of the host pages allowed to embed the widget (e.g. `https://shop.example`): the
+    /// widget page's `frame-ancestors` and the Desk's origin check. Empty allows any page, which
+    /// a site with identity keys may not do.
     pub allowed_origins: Vec<String>,
     /// How visitors prove who they are.
     pub identity: IdentitySettings,

@@ -115,8 +115,13 @@ async function startEdgeOnce({ stateDir = tempDir('cw-state-'), adminToken = 'e2
   };
 }
 
-/** Writes the demo site's configuration through the admin API. */
+/**
+ * Writes the demo site's configuration through the admin API. The demo config's allowed origins
+ * are `cargo xtask dev`'s (port 8787); a test edge serves the demo pages on its own port, so that
+ * origin is added.
+ */
 export async function seedDemo(edge, site = 'demo', config = demoConfig) {
+  if (config === demoConfig) config = { ...demoConfig, allowed_origins: [...demoConfig.allowed_origins, edge.base] };
   const res = await fetch(`${edge.base}/api/v1/sites/${site}/config`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${edge.adminToken}`, 'content-type': 'application/json' },

@@ -383,6 +383,11 @@ impl Chat {
         pre_chat: BTreeMap<String, String>,
         group: Option<String>,
     ) -> Result<SessionResponse, FetchError> {
+        if !host::framed_by_host(&params.host) {
+            // Another page claims to be the host: no session is opened for it.
+            let (code, message) = ("origin_not_allowed".into(), "the page that embeds the chat is not its host".into());
+            return Err(FetchError::Api { status: 403, code, message });
+        }
         let (page_url, page_title) = self.page.get_untracked();
         let request = SessionRequest {
             identity: self.identity.get_untracked(),

@@ -131,6 +131,8 @@ impl DurableObject for Desk {
             (Method::Get, "/widget-config") => {
                 self.config().and_then(|c| Ok(Response::from_json(&sessions::widget_config(&c))?))
             }
+            // The widget page's frame-ancestors (the Worker asks; never a public path).
+            (Method::Get, "/embed") => self.config().and_then(|c| Ok(Response::from_json(&c.allowed_origins)?)),
             (Method::Post, "/agents/login") => self.agent_login(&caller, &body),
             (Method::Post, "/agents/logout") => self.agent_logout(&body),
             (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
@@ -944,10 +946,19 @@ fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
             return Err(EdgeError::BadRequest("identity needs one site key, or two during a rotation".into()));
         }
     }
-    if let Some(bad) = config.allowed_origins.iter().find(|o| {
-        !(o.starts_with("https://") || o.starts_with("http://")) || o.trim_end_matches('/').matches('/').count() != 2
-    }) {
+    if let Some(bad) =
+        config.allowed_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
+    {
         return Err(EdgeError::BadRequest(format!("allowed origins look like https://shop.example, not {bad:?}")));
+    }
+    // The widget's `host` is the page's own claim: with identity on, only an allow-list (the
+    // widget's frame-ancestors and the Desk's origin check) ties a verified chat to the real site.
+    if (!config.identity.keys.is_empty() || config.identity.require_identity) && config.allowed_origins.is_empty() {
+        return Err(EdgeError::BadRequest(
+            "identity needs allowed_origins: list the origins of the pages that embed the chat (https://shop.example), \
+             otherwise any page could embed it claiming to be your site"
+                .into(),
+        ));
     }
     for group in &config.groups {
         if let Some(unknown) = group.agents.iter().find(|id| !seen.contains(id.as_str())) {

@@ -244,6 +244,18 @@ async fn forward(
     Ok(stub.fetch_with_request(request).await?)
 }
 
+/// GETs an internal path of a site's Desk, as the Worker itself (no caller headers): the demo
+/// login reading its keys, the widget page reading its embed policy.
+pub(crate) async fn desk_get(env: &Env, site: &str, path: &str) -> EdgeResult<Response> {
+    let headers = Headers::new();
+    headers.set("x-desk-site", site)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
+    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
+    Ok(stub.fetch_with_request(request).await?)
+}
+
 /// Forwards a WebSocket upgrade to the Desk.
 async fn upgrade(env: &Env, site: &str, caller: &Caller, path: &str, req: &Request) -> EdgeResult<Response> {
     let is_upgrade = req.headers().get("upgrade").ok().flatten().is_some_and(|v| v.eq_ignore_ascii_case("websocket"));

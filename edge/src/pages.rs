@@ -3,10 +3,10 @@
 //! `frame-ancestors` is the site's allow-list for the widget and `'none'` for the console,
 //! `nosniff`, and a referrer policy.
 
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Env, Headers, Request, Response};
 
 use crate::error::EdgeResult;
-use crate::front::{valid_site_id, DESK_BINDING};
+use crate::front::{desk_get, valid_site_id};
 
 /// Binding name of the static assets in wrangler.toml.
 const ASSETS_BINDING: &str = "ASSETS";
@@ -101,13 +101,7 @@ async fn frame_ancestors(env: &Env, site: &str) -> Option<String> {
 
 /// The site's allowed origins from its Desk; `None` when the site has no config.
 async fn allowed_origins(env: &Env, site: &str) -> EdgeResult<Option<Vec<String>>> {
-    let headers = Headers::new();
-    headers.set("x-desk-site", site)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init("https://desk/embed", &init)?;
-    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
-    let mut answer = stub.fetch_with_request(request).await?;
+    let mut answer = desk_get(env, site, "/embed").await?;
     match answer.status_code() {
         200 => Ok(Some(answer.json::<Vec<String>>().await?)),
         404 => Ok(None),

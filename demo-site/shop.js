@@ -153,6 +153,16 @@
     slot.querySelector('[data-slot=format]').textContent = info.format === 'v2' ? 'v2 (AES-256-GCM)' : 'ECB (AES/ECB/PKCS5Padding, hex)';
   }
 
+  // Where the login may send the shopper: a page of this shop, as the browser resolves it (so `//host`,
+  // `/\\host`, a tab inside the slashes, `/.//host` and `javascript:` all land on the orders page).
+  function sameOrigin(next) {
+    try {
+      var url = new URL(next || '/orders', location.href);
+      if (url.origin === location.origin) return url.href;
+    } catch (e) { /* not a URL at all */ }
+    return '/orders';
+  }
+
   function loginForm() {
     var form = document.querySelector('form[data-slot=login]');
     if (!form) return;
@@ -163,8 +173,7 @@
       error.textContent = '';
       mintToken(u).then(function () {
         localStorage.setItem(USER_KEY, JSON.stringify(u));
-        var next = new URLSearchParams(location.search).get('next') || '/orders';
-        location.href = next.charAt(0) === '/' && next.charAt(1) !== '/' ? next : '/orders';
+        location.href = sameOrigin(new URLSearchParams(location.search).get('next'));
       }, function (err) {
         error.textContent = err.message === 'not_found'
           ? '演示登录未开启：请用 cargo xtask dev 启动（它为 demo 站点打开 DEMO_IDENTITY）。'

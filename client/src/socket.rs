@@ -203,7 +203,8 @@ impl Socket {
         true
     }
 
-    /// Closes the socket for good (no reconnect).
+    /// Closes the socket for good (no reconnect). Its handlers go first: what the server still
+    /// sends (a last frame, its close) must not reach callbacks that are dropped with the socket.
     pub fn close(&self) {
         let mut inner = self.inner.borrow_mut();
         inner.closed_by_owner = true;
@@ -421,8 +422,9 @@ impl Socket {
                     (i.events.clone(), i.closed_by_owner)
                 };
                 events.connected(false);
-                // 4401: the token was refused; reconnecting would not help.
-                if !owner_closed && code != 4401 {
+                // The token was refused (or its session ended): reconnecting would not help. Any
+                // other close (a timeout, too many sockets, a storage failure) is retried.
+                if !owner_closed && protocol::close_is_retryable(code) {
                     Socket { inner }.schedule_reconnect();
                 }
             }

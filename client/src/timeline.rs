@@ -92,6 +92,13 @@ impl Timeline {
         }
     }
 
+    /// Counts every message up to `seq` as here: the Desk left them out of a replay (`ready`'s
+    /// `skipped_to`), so the next resume and the read receipts go on from the newest messages.
+    pub fn skip_to(&mut self, seq: u64) {
+        self.last_seq = self.last_seq.max(seq);
+        self.advance();
+    }
+
     /// Adds a line the user just wrote (status `Sending`).
     pub fn push_local(&mut self, key: String, author: Author, body: MessageBody, now_ms: u64) {
         if self.lines.iter().any(|l| l.key == key) {

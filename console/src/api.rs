@@ -9,8 +9,8 @@ use client::timeline::Timeline;
 use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::{
-    AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, Author, Board, ConsoleFrame, ConversationSummary,
-    LeftMessage, MessageBody, Phrase, Presence, ServerFrame, UploadResponse, VisitorProfile,
+    AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, Author, Board, ConsoleFrame,
+    ConversationSummary, LeftMessage, MessageBody, Phrase, Presence, ServerFrame, UploadResponse, VisitorProfile,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -175,9 +175,18 @@ impl Desk {
         Ok(())
     }
 
-    /// Logs out: tells routing the agent is offline, forgets the session and closes the socket.
+    /// Logs out: tells routing the agent is offline, ends the token on the server (it stops
+    /// working at once, for every socket opened with it), forgets the session and closes the socket.
     pub fn logout(self) {
         send(&AgentFrame::Presence { status: Presence::Offline });
+        if let Some(session) = self.session.get_untracked() {
+            let path = format!("/api/v1/sites/{}/agents/logout", session.site);
+            let body = AgentLogoutRequest { token: session.token };
+            // Unconfirmed (offline), the token still ends after the site's idle time.
+            leptos::task::spawn_local(async move {
+                let _ = client::post_json::<_, serde_json::Value>(&path, &body).await;
+            });
+        }
         self.forget();
     }
 

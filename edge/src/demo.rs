@@ -11,10 +11,10 @@
 //! end-to-end tests pass and no deployed configuration sets.
 
 use serde::Deserialize;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Env, Method, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
-use crate::front::DESK_BINDING;
+use crate::front::desk_get;
 
 /// The one site this endpoint serves.
 pub const DEMO_SITE: &str = "demo";
@@ -103,13 +103,7 @@ fn no_key() -> EdgeError {
 
 /// The demo site's keys, read from its configuration in its Desk.
 async fn demo_keys(env: &Env) -> EdgeResult<Vec<identity::SiteKey>> {
-    let headers = Headers::new();
-    headers.set("x-desk-site", DEMO_SITE)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init("https://desk/admin/config", &init)?;
-    let stub = env.durable_object(DESK_BINDING)?.id_from_name(DEMO_SITE)?.get_stub()?;
-    let mut response = stub.fetch_with_request(request).await?;
+    let mut response = desk_get(env, DEMO_SITE, "/admin/config").await?;
     match response.status_code() {
         200 => {}
         404 => return Err(EdgeError::SiteNotFound),

@@ -34,6 +34,10 @@ pub enum EdgeError {
     OriginNotAllowed,
     /// Too many requests; retry after this many seconds.
     RateLimited(u32),
+    /// Too many open sockets from one address, or of one visitor.
+    TooManySockets,
+    /// A socket sent no `auth` frame in time.
+    AuthTimeout,
     /// An upload is larger than the site allows for its kind; the cap in bytes.
     UploadTooLarge(u64),
     /// An upload's content is not an allowed type (or not what its name says).
@@ -81,6 +85,8 @@ impl EdgeError {
             Self::Identity(err) => err.code(),
             Self::OriginNotAllowed => "origin_not_allowed",
             Self::RateLimited(_) => "rate_limited",
+            Self::TooManySockets => "too_many_sockets",
+            Self::AuthTimeout => "auth_timeout",
             Self::UploadTooLarge(_) => "upload_too_large",
             Self::UnsupportedType => "unsupported_type",
             Self::LengthRequired => "length_required",
@@ -108,7 +114,8 @@ impl EdgeError {
             Self::Unauthorized | Self::InvalidCredentials => 401,
             Self::Identity(err) => err.http_status(),
             Self::OriginNotAllowed | Self::Forbidden | Self::LinkExpired | Self::CardNotAllowed => 403,
-            Self::RateLimited(_) | Self::AccountLocked(_) => 429,
+            Self::RateLimited(_) | Self::AccountLocked(_) | Self::TooManySockets => 429,
+            Self::AuthTimeout => 408,
             Self::UnknownEntry => 404,
             Self::Routing { .. } => 409,
             Self::Internal(_) => 500,
@@ -134,6 +141,8 @@ impl EdgeError {
             Self::Identity(err) => err.message().into(),
             Self::OriginNotAllowed => "this page is not allowed to embed the chat of this site".into(),
             Self::RateLimited(secs) => format!("too many requests, retry in {secs} s"),
+            Self::TooManySockets => "too many open connections; close some or try again later".into(),
+            Self::AuthTimeout => format!("no auth frame within {} s", protocol::AUTH_TIMEOUT_MS / 1000),
             Self::UploadTooLarge(cap) => format!("this upload is larger than this site's limit of {cap} bytes"),
             Self::UnsupportedType => {
                 "only PNG, JPEG, GIF, WebP images and PDF, Office, ZIP or plain-text files can be uploaded".into()

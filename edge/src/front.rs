@@ -7,6 +7,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response};
 use crate::demo;
 use crate::error::{EdgeError, EdgeResult};
 use crate::login;
+use crate::pages;
 use crate::secrets;
 use crate::upload;
 
@@ -31,6 +32,8 @@ enum Endpoint {
     VisitorSocket,
     /// `POST agents/login`.
     AgentLogin,
+    /// `POST agents/logout`: the console ends its session.
+    AgentLogout,
     /// `GET agents/ws`: the agent WebSocket.
     AgentSocket,
     /// `GET echo`: a bare WebSocket echo through the same Desk, the baseline of the relay benchmark
@@ -81,11 +84,15 @@ impl Caller {
     }
 }
 
-/// Handles one request that static assets did not answer.
+/// Handles one request that static assets did not answer (and the apps' own files, which the
+/// Worker serves from the assets with their headers).
 pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let path = req.path();
     if path == "/api/v1/health" {
         return Ok(Response::from_json(&serde_json::json!({"ok": true}))?);
+    }
+    if let Some(app) = pages::App::of(&path) {
+        return pages::serve(req, env, app).await;
     }
     if path == demo::PATH && demo::enabled(env) {
         return demo::identity(&mut req, env).await;
@@ -107,6 +114,10 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let body = read_json_body(&mut req).await?;
             login::login(&body, env, &site, &caller.headers(&site)?).await
         }
+        (Endpoint::AgentLogout, Method::Post) => {
+            let body = read_json_body(&mut req).await?;
+            forward(env, &site, &caller, "/agents/logout", Method::Post, Some(body)).await
+        }
         (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, "/visitor/ws", &req).await,
         (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, "/agent/ws", &req).await,
         (Endpoint::EchoSocket, Method::Get) if bench_echo_enabled(env) => {
@@ -117,7 +128,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Endpoint::Config, Method::Put) => {
             check_admin(&req, env)?;
-            let body = login::hash_config_passwords(&read_json_body(&mut req).await?).await?;
+            let body = login::hash_config_passwords(&read_json_body(&mut req).await?, env, &site).await?;
             forward(env, &site, &caller, "/admin/config", Method::Put, Some(body)).await
         }
         (Endpoint::Config, Method::Get) => {
@@ -150,6 +161,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "widget-config" => Endpoint::WidgetConfig,
         "ws" => Endpoint::VisitorSocket,
         "agents/login" => Endpoint::AgentLogin,
+        "agents/logout" => Endpoint::AgentLogout,
         "agents/ws" => Endpoint::AgentSocket,
         "echo" => Endpoint::EchoSocket,
         "echo-durable" => Endpoint::EchoDurableSocket,
@@ -228,6 +240,18 @@ async fn forward(
     if let Some(body) = body {
         init.with_body(Some(JsValue::from(js_sys::Uint8Array::from(body.as_slice()))));
     }
+    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
+    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
+    Ok(stub.fetch_with_request(request).await?)
+}
+
+/// GETs an internal path of a site's Desk, as the Worker itself (no caller headers): the demo
+/// login reading its keys, the widget page reading its embed policy.
+pub(crate) async fn desk_get(env: &Env, site: &str, path: &str) -> EdgeResult<Response> {
+    let headers = Headers::new();
+    headers.set("x-desk-site", site)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
     let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
     let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
     Ok(stub.fetch_with_request(request).await?)

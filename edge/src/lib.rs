@@ -2,7 +2,8 @@
 //!
 //! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding);
 //! `desk` is the per-site Durable Object; `login` checks agent passwords (PBKDF2 off the Desk's
-//! thread); `upload` streams uploads into R2 and serves them back; `demo` mints identities for the demo
+//! thread, one at a time per isolate through `gate`); `pages` serves the widget's and console's files with their security headers; `upload`
+//! streams uploads into R2 and serves them back; `demo` mints identities for the demo
 //! shop's fake login (only with `DEMO_IDENTITY`).
 //! Every error becomes a response in `error`.
 
@@ -10,7 +11,9 @@ mod demo;
 mod desk;
 mod error;
 mod front;
+mod gate;
 mod login;
+mod pages;
 mod secrets;
 mod upload;
 
@@ -18,7 +21,8 @@ pub use desk::Desk;
 
 use worker::{event, Context, Env, Request, Response, Result};
 
-/// The Worker's entry point: everything not served as a static asset arrives here.
+/// The Worker's entry point: everything not served as a static asset arrives here (and
+/// `/widget/*`, `/console/*`: wrangler.toml `run_worker_first`).
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     match front::handle(req, &env).await {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use worker::{Env, Headers, Response};
 
 use crate::error::{EdgeError, EdgeResult};
+use crate::front::desk_get;
 use crate::secrets::{self, StoredPassword, PASSWORD_ITERATIONS};
 use crate::upload::desk_post;
 
@@ -66,6 +67,11 @@ pub struct ConfigPut {
 pub async fn login(body: &[u8], env: &Env, site: &str, desk_headers: &Headers) -> EdgeResult<Response> {
     let request: AgentLoginRequest =
         serde_json::from_slice(body).map_err(|e| EdgeError::BadRequest(format!("invalid JSON body: {e}")))?;
+    // Logins past the hashing queue's length are turned away before anything is counted: a flood
+    // of guesses (from any number of addresses) cannot make the real agent wait seconds.
+    if crate::gate::in_line() >= crate::gate::MAX_IN_LINE {
+        return Err(EdgeError::RateLimited(1));
+    }
     let begin = LoginBegin { agent: request.agent };
     let mut answer = desk_post(env, site, desk_headers, "/agents/login/begin", None, &begin).await?;
     if answer.status_code() != 200 {
@@ -83,19 +89,35 @@ pub async fn login(body: &[u8], env: &Env, site: &str, desk_headers: &Headers) -
 }
 
 /// Turns an admin's config body into the Desk's [`ConfigPut`]: checks the config, then hashes each
-/// given password.
-pub async fn hash_config_passwords(body: &[u8]) -> EdgeResult<Vec<u8>> {
+/// new password. A password equal to the agent's stored one (a config sent back as it was) is
+/// dropped, so it neither rehashes nor ends the agent's sessions: checking costs one derivation at
+/// the stored hash's iteration count.
+pub async fn hash_config_passwords(body: &[u8], env: &Env, site: &str) -> EdgeResult<Vec<u8>> {
     let mut config: SiteConfig =
         serde_json::from_slice(body).map_err(|e| EdgeError::BadRequest(format!("invalid JSON body: {e}")))?;
     // The Desk's checks first (password lengths among them), so a config it would refuse costs no
     // hashing.
     crate::desk::validate_config(&config)?;
+    let stored: BTreeMap<String, StoredPassword> = match config.agents.iter().any(|a| a.password.is_some()) {
+        true => {
+            let mut answer = desk_get(env, site, "/admin/passwords").await?;
+            match answer.status_code() {
+                200 => answer.json().await?,
+                status => return Err(EdgeError::Internal(format!("the Desk's stored passwords: status {status}"))),
+            }
+        }
+        false => BTreeMap::new(),
+    };
     let mut passwords = BTreeMap::new();
     for agent in &mut config.agents {
         agent.locked_until_ms = None;
-        if let Some(password) = agent.password.take() {
-            passwords.insert(agent.id.clone(), secrets::hash_password(&password).await?);
+        let Some(password) = agent.password.take() else { continue };
+        if let Some(old) = stored.get(&agent.id) {
+            if secrets::password_matches(&password, old).await? {
+                continue;
+            }
         }
+        passwords.insert(agent.id.clone(), secrets::hash_password(&password).await?);
     }
     Ok(serde_json::to_vec(&ConfigPut { config, passwords })?)
 }

@@ -11,9 +11,9 @@ use crate::error::{EdgeError, EdgeResult};
 /// rehashed at this count on the agent's next successful login.
 pub const PASSWORD_ITERATIONS: u32 = 600_000;
 
-/// Most iterations done between two yields to the event loop (a few ms of CPU), so a
-/// password check never holds the isolate for long.
-const ITERATIONS_PER_SLICE: u32 = 5_000;
+/// Most iterations done between two yields to the event loop (about half a millisecond of CPU
+/// here), so whatever else the isolate serves waits that long at most.
+const ITERATIONS_PER_SLICE: u32 = 1_000;
 
 /// Most iterations a stored hash may claim (a bad row must not cost minutes).
 const MAX_ITERATIONS: u32 = 10_000_000;
@@ -89,9 +89,15 @@ pub struct StoredPassword {
     pub iterations: u32,
 }
 
-/// Derives the hex hash of a password, yielding to the event loop between slices so other requests
-/// of the isolate (the Desk's sockets under `wrangler dev`) keep moving. Runs in the Worker only.
+/// Derives the hex hash of a password, one derivation at a time per isolate and yielding to the
+/// event loop between slices, so other requests of the isolate (the Desk's sockets under
+/// `wrangler dev`) keep moving. Runs in the Worker only.
 pub async fn derive(password: &str, salt_hex: &str, iterations: u32) -> EdgeResult<String> {
+    // One derivation at a time per isolate (`gate`), so other work waits behind one slice at most.
+    let ticket = crate::gate::join();
+    while !ticket.is_first() {
+        worker::Delay::from(std::time::Duration::from_millis(2)).await;
+    }
     let mut run = Pbkdf2::new(password.as_bytes(), salt_hex.as_bytes(), iterations)?;
     while !run.step(ITERATIONS_PER_SLICE) {
         worker::Delay::from(std::time::Duration::ZERO).await;

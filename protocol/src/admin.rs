@@ -14,13 +14,16 @@ pub struct SiteConfig {
     pub groups: Vec<GroupConfig>,
     /// Agents of the site.
     pub agents: Vec<AgentConfig>,
-    /// Origins of the host pages allowed to embed the widget (e.g. `https://shop.example`);
-    /// empty allows any page.
+    /// Origins of the host pages allowed to embed the widget (e.g. `https://shop.example`): the
+    /// widget page's `frame-ancestors` and the Desk's origin check. Empty allows any page, which
+    /// a site with identity keys may not do.
     pub allowed_origins: Vec<String>,
     /// How visitors prove who they are.
     pub identity: IdentitySettings,
     /// Abuse limits.
     pub rate_limits: RateLimitSettings,
+    /// How long visitor and agent sessions last.
+    pub sessions: SessionSettings,
     /// Size caps of images and files visitors and agents upload.
     pub uploads: UploadSettings,
     /// Routing rules, entries, hours and prompts.
@@ -134,6 +137,12 @@ pub struct RateLimitSettings {
     pub logins_per_ip: u32,
     /// Messages one visitor may send at once; refilled every six seconds.
     pub messages_per_visitor: u32,
+    /// WebSockets open at once from one IP (an IPv6 /64 counts as one), signed in or not; more
+    /// are refused with `too_many_sockets` (HTTP 429).
+    pub sockets_per_ip: u32,
+    /// WebSockets one visitor may have open at once (tabs, devices); more are closed with
+    /// [`crate::CLOSE_TOO_MANY_SOCKETS`].
+    pub sockets_per_visitor: u32,
     /// Seconds an agent account is locked after its fifth failed login in a row, whatever the IP;
     /// each further failure doubles the lock, up to an hour. A successful login clears the count.
     pub login_lock_secs: u32,
@@ -141,7 +150,44 @@ pub struct RateLimitSettings {
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
-        Self { sessions_per_ip: 60, logins_per_ip: 10, messages_per_visitor: 30, login_lock_secs: 60 }
+        Self {
+            sessions_per_ip: 60,
+            logins_per_ip: 10,
+            messages_per_visitor: 30,
+            sockets_per_ip: 200,
+            sockets_per_visitor: 16,
+            login_lock_secs: 60,
+        }
+    }
+}
+
+/// How long sessions last. A visitor's session slides: every use moves its end (the stored use is
+/// refreshed at most every hour, or every twelfth of the lifetime when that is shorter). An agent's
+/// session ends after this long without a login, a socket sign-in or a frame from its console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionSettings {
+    /// Seconds a visitor session lives after its last use (default 30 days).
+    pub visitor_ttl_secs: u64,
+    /// Seconds of inactivity after which an agent session ends (default 12 hours).
+    pub agent_idle_secs: u64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self { visitor_ttl_secs: 30 * 24 * 3600, agent_idle_secs: 12 * 3600 }
+    }
+}
+
+impl SessionSettings {
+    /// Longest lifetime either setting may have (400 days).
+    pub const MAX_SECS: u64 = 400 * 24 * 3600;
+
+    /// How often the stored last use of a session with this lifetime is refreshed, in
+    /// milliseconds: a twelfth of the lifetime, at most an hour (writes stay off the message path,
+    /// and a session ends at most that much earlier than its lifetime says).
+    pub fn touch_every_ms(lifetime_secs: u64) -> u64 {
+        (lifetime_secs.saturating_mul(1000) / 12).clamp(1, 3_600_000)
     }
 }
 
@@ -440,6 +486,9 @@ pub struct AgentConfig {
     pub max_sessions: u32,
     /// Sees every agent's figures in the console and manages the site's shared quick phrases.
     pub admin: bool,
+    /// The account is switched off: it cannot log in, its sessions end and it gets no conversations.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
     /// Read-only, in `GET config`: the account is locked after failed logins until this time (unix
     /// ms). Ignored in `PUT config`; setting a new password unlocks the account.
     #[serde(skip_serializing_if = "Option::is_none")]

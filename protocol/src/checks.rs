@@ -179,5 +179,17 @@ pub fn check_verification_fields(fields: &[String]) -> Result<(), VerificationFi
     Ok(())
 }
 
+/// Whether `origin` is a bare origin, `http(s)://host[:port]` without a trailing slash, path,
+/// wildcard or anything else (`allowed_origins` entries: they are compared as they are and go into
+/// the widget's `Content-Security-Policy: frame-ancestors` header).
+pub fn is_plain_origin(origin: &str) -> bool {
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    rest.is_some_and(|host_port| {
+        !host_port.is_empty()
+            && !host_port.starts_with([':', '.', '-'])
+            && host_port.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+    })
+}
+
 #[cfg(test)]
 mod tests;

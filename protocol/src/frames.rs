@@ -161,6 +161,12 @@ pub enum VisitorFrame {
         /// Highest `seq` seen.
         seq: u64,
     },
+    /// Asks for older messages: up to [`crate::REPLAY_PAGE`] of them before `before_seq`, sent as
+    /// `message` frames, oldest first (a resume from far behind replays only the newest page).
+    History {
+        /// Send messages with a smaller `seq`.
+        before_seq: u64,
+    },
     /// Satisfaction rating after the agent closed the conversation.
     Rate {
         /// 1 (bad) to 5 (great).
@@ -304,6 +310,11 @@ pub enum ServerFrame {
     Ready {
         /// Who the socket now speaks for (visitor or agent id).
         principal: String,
+        /// Messages up to this `seq` are left out of the replay that follows (a visitor resuming
+        /// from far behind gets the newest [`crate::REPLAY_PAGE`] only; `history` asks for older
+        /// ones); 0 when nothing is left out.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        skipped_to: u64,
     },
     /// A message was stored (sent to the author as the ack too).
     Message {
@@ -416,6 +427,10 @@ pub enum ServerFrame {
         /// Human-readable message.
         message: String,
     },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

@@ -90,6 +90,14 @@ pub struct AgentLoginRequest {
     pub password: String,
 }
 
+/// Body of `POST .../agents/logout`: the console ends its session (the token stops working at once,
+/// and the sockets it opened are closed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentLogoutRequest {
+    /// The agent token to end.
+    pub token: String,
+}
+
 /// Answer to a successful agent login.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentLoginResponse {

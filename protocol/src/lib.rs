@@ -27,10 +27,39 @@ pub const PING: &str = "ping";
 /// The answer to [`PING`]: the Durable Object's runtime sends it without waking the Desk.
 pub const PONG: &str = "pong";
 
+/// Close code of a socket whose token was refused or whose session ended (expired, logged out,
+/// revoked): reconnecting with the same token cannot help. The only close a client gives up on.
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+/// Close code of a socket that sent no `auth` frame within [`AUTH_TIMEOUT_MS`]; a client may
+/// connect again.
+pub const CLOSE_AUTH_TIMEOUT: u16 = 4408;
+
+/// Close code of a socket refused because its visitor already has as many sockets as the site
+/// allows (`rate_limits.sockets_per_visitor`); a client may try again later.
+pub const CLOSE_TOO_MANY_SOCKETS: u16 = 4429;
+
+/// Close code of a socket whose `auth` failed inside the Desk (storage): the token may be fine,
+/// so a client connects again with it.
+pub const CLOSE_INTERNAL: u16 = 4500;
+
+/// How long a socket may stay open without authenticating, in milliseconds.
+pub const AUTH_TIMEOUT_MS: u64 = 10_000;
+
+/// Most messages one `auth` replays (the newest ones) and one `history` request returns.
+pub const REPLAY_PAGE: u64 = 100;
+
+/// Whether a client should connect again after its socket closed with `code` (everything but a
+/// refused token).
+pub fn close_is_retryable(code: u16) -> bool {
+    code != CLOSE_UNAUTHORIZED
+}
+
 pub use admin::{
     AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, Contact, ContactImport, EntrySetting,
     GroupConfig, IdentitySettings, PreChatField, PreChatKind, PromptSettings, PromptSlot, PromptTexts,
-    RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting, SiteConfig, StrategySetting, UploadSettings,
+    RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting, SessionSettings, SiteConfig, StrategySetting,
+    UploadSettings,
 };
 pub use console::{
     AgentDayStats, Board, ClosedConversation, ConsoleFrame, ContactInfo, GroupAvailability, PastConversation, Phrase,
@@ -41,6 +70,19 @@ pub use frames::{
     ServerFrame, VisitorFrame,
 };
 pub use http::{
-    AgentLoginRequest, AgentLoginResponse, ApiError, ErrorBody, GroupChoice, SessionRequest, SessionResponse,
-    UploadKind, UploadResponse, WidgetConfig,
+    AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, ApiError, ErrorBody, GroupChoice, SessionRequest,
+    SessionResponse, UploadKind, UploadResponse, WidgetConfig,
 };
+
+#[cfg(test)]
+mod close_tests {
+    use super::*;
+
+    #[test]
+    fn only_a_refused_token_is_final() {
+        assert!(!close_is_retryable(CLOSE_UNAUTHORIZED));
+        for code in [1000, 1001, 1006, 1011, CLOSE_AUTH_TIMEOUT, CLOSE_TOO_MANY_SOCKETS, CLOSE_INTERNAL] {
+            assert!(close_is_retryable(code), "{code} is retried");
+        }
+    }
+}

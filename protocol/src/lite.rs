@@ -480,7 +480,10 @@ impl FromJson for ServerFrame {
     fn from_json(v: &Json) -> Option<Self> {
         let conversation_id = || v.req("conversation_id");
         Some(match v.get("type").as_str()? {
-            "ready" => ServerFrame::Ready { principal: v.req("principal")? },
+            "ready" => ServerFrame::Ready {
+                principal: v.req("principal")?,
+                skipped_to: v.get("skipped_to").as_u64().unwrap_or(0),
+            },
             "message" => ServerFrame::Message { message: ChatMessage::from_json(v.get("message"))? },
             "ack" => ServerFrame::Ack {
                 client_id: v.req("client_id")?,
@@ -538,6 +541,9 @@ impl ToJson for VisitorFrame {
             }
             VisitorFrame::Typing { typing } => Json::obj([("type", "typing".into()), ("typing", (*typing).into())]),
             VisitorFrame::Read { seq } => Json::obj([("type", "read".into()), ("seq", (*seq).into())]),
+            VisitorFrame::History { before_seq } => {
+                Json::obj([("type", "history".into()), ("before_seq", (*before_seq).into())])
+            }
             VisitorFrame::Rate { score, comment } => Json::obj([
                 ("type", "rate".into()),
                 ("score", u64::from(*score).into()),

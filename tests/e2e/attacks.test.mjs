@@ -5,17 +5,27 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import WebSocket from 'ws';
-import { seedDemo, startEdge } from './harness.mjs';
+import { freePort, launchBrowser, seedDemo, startEdge } from './harness.mjs';
 
 let edge;
+let browser;
+/** The attacker's own web server (a real origin on this machine, not one the sites allow). */
+let evil;
 
 before(async () => {
-  edge = await startEdge();
+  // DEMO_IDENTITY: the demo shop's fake login (its `next=` is attacked below).
+  edge = await startEdge({ vars: { DEMO_IDENTITY: '1' } });
   await seedIdentitySites();
+  await seedEmbedSites();
+  evil = await evilServer();
+  browser = await launchBrowser();
 });
 
 after(async () => {
+  await browser?.close();
+  evil?.close();
   await edge?.stop();
 });
 
@@ -80,7 +90,8 @@ const UNLIMITED = { rate_limits: { sessions_per_ip: 1_000_000, logins_per_ip: 10
 const now = () => Math.floor(Date.now() / 1000);
 
 function identitySite(identity, extra = {}) {
-  return { name: 'Attack test', greeting: '', agents: [], groups: [], ...UNLIMITED,
+  // Identity needs an allow-list: the e2e host pages live on the edge's own origin.
+  return { name: 'Attack test', greeting: '', agents: [], groups: [], ...UNLIMITED, allowed_origins: [edge.base],
     identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], ...identity }, ...extra };
 }
 
@@ -441,6 +452,210 @@ test('identity fault figure: 10,000 random and mutated tokens at POST /sessions 
   assert.equal(Object.values(byStatus).reduce((s, n) => s + n, 0), tokens.length);
   assert.deepEqual(untyped.slice(0, 20), [], `${untyped.length} answers were 5xx or untyped`);
   assert.ok(Object.keys(byStatus).every((s) => s === '200' || (s >= 400 && s < 500)), JSON.stringify(byStatus));
+});
+
+// ## Embedding and headers
+
+/**
+ * The attacker's server on another port of this machine: another origin, and like the edge a local
+ * address (a public one may not frame a local page at all). `evil.pages[path]` is the HTML it serves.
+ */
+async function evilServer() {
+  const port = await freePort();
+  const pages = {};
+  const server = http.createServer((req, res) => {
+    const body = pages[req.url.split('?')[0]];
+    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(body ?? 'not found');
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${port}`, pages, close: () => server.close() };
+}
+/**
+ * What Chromium logs when frame-ancestors (or X-Frame-Options) keeps a page out of a frame: today
+ * "Framing '…' violates the following Content Security Policy directive: "frame-ancestors …"",
+ * earlier "Refused to frame/display …".
+ */
+const REFUSED_TO_FRAME = /Refused to (frame|display)|Framing .* violates .*frame-ancestors/;
+
+async function seedEmbedSites() {
+  const plain = { name: 'Embed test', greeting: '', agents: [], groups: [], ...UNLIMITED };
+  // Allows only the edge's own origin, where the e2e host pages live (the loader's `host`).
+  await seedDemo(edge, 'atkframe', { ...plain, allowed_origins: [edge.base] });
+  // Allows any page (no list): no frame-ancestors, so the widget's own check is what stands.
+  await seedDemo(edge, 'atkopen', plain);
+  // The demo shop, for its login page.
+  await seedDemo(edge);
+}
+
+/**
+ * The attack: a page on the attacker's origin frames the widget of `site` directly (no loader) with `host=` forged
+ * to `forged`, and a visitor clicks the launcher if it renders. Returns `{first}` ('refused' when
+ * the browser kept the widget out of the frame, 'rendered' when its launcher showed), `sessions`
+ * (each `POST /sessions` the frame made: its `host_origin` and answer status) and `failed` (the
+ * code the widget showed, if it showed one).
+ */
+async function forgedEmbed(site, forged) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const sessions = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'POST' && r.url().endsWith(`/sites/${site}/sessions`)) {
+      sessions.push({ host_origin: r.request().postDataJSON()?.host_origin, status: r.status() });
+    }
+  });
+  const src = `${edge.base}/widget/?${new URLSearchParams({ site, host: forged, locale: 'en' })}`;
+  evil.pages[`/${site}.html`] = `<!doctype html><html><body>
+    <iframe data-testid="cw-frame" src="${src}" style="position:fixed;bottom:0;right:0;width:420px;height:720px;border:0"></iframe></body></html>`;
+  const bound = { timeout: 15_000 };
+  const refused = page.waitForEvent('console', { predicate: (m) => REFUSED_TO_FRAME.test(m.text()), ...bound }).then(() => 'refused', () => 'timeout');
+  await page.goto(`${evil.origin}/${site}.html`, { waitUntil: 'domcontentloaded' });
+  const frame = page.frameLocator('iframe[data-testid=cw-frame]');
+  const launcher = frame.getByTestId('cw-launcher');
+  const rendered = launcher.waitFor(bound).then(() => 'rendered', () => 'timeout');
+  const first = await Promise.race([refused, rendered]);
+  let failed = null;
+  if (first === 'rendered') {
+    // The visitor on the attacker's page opens the chat: a session is answered, or the widget says why not.
+    await launcher.click();
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/sites/${site}/sessions`), bound);
+    const shown = frame.getByTestId('cw-failed').waitFor(bound);
+    await Promise.race([answered, shown]).catch(() => {});
+    failed = await frame.getByTestId('cw-failed').getAttribute('data-code', { timeout: 1_000 }).catch(() => null);
+  }
+  await context.close();
+  return { first, sessions, failed };
+}
+
+test('embedding: a page the site does not allow frames the widget with a forged host; the browser refuses it and no session opens', async () => {
+  const got = await forgedEmbed('atkframe', edge.base);
+  const opened = got.sessions.filter((s) => s.status === 200);
+  assert.deepEqual(opened, [], `a session opened for ${evil.origin} posing as ${edge.base}: ${JSON.stringify(got)}`);
+  assert.equal(got.first, 'refused', `the browser rendered the widget inside ${evil.origin}: ${JSON.stringify(got)}`);
+});
+
+test('embedding: with no allow-list, the widget refuses to start when its host claim is not the page that frames it', async () => {
+  const got = await forgedEmbed('atkopen', edge.base);
+  assert.deepEqual(got.sessions, [], `the widget inside ${evil.origin} posted a session as ${edge.base}: ${JSON.stringify(got)}`);
+  assert.equal(got.failed, 'origin_not_allowed', `the widget did not show a typed refusal: ${JSON.stringify(got)}`);
+});
+
+test('embedding: the console cannot be framed, not even by an origin the sites allow', async () => {
+  const framing = `<!doctype html><html><body>
+    <iframe data-testid="framed" src="${edge.base}/console/?site=atkframe" style="width:900px;height:600px"></iframe></body></html>`;
+  evil.pages['/frame-console.html'] = framing;
+  for (const origin of [evil.origin, edge.base]) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    if (origin === edge.base) await page.route(`${origin}/frame-console.html`, (r) => r.fulfill({ contentType: 'text/html', body: framing }));
+    const bound = { timeout: 15_000 };
+    const refused = page.waitForEvent('console', { predicate: (m) => REFUSED_TO_FRAME.test(m.text()), ...bound }).then(() => 'refused', () => 'timeout');
+    await page.goto(`${origin}/frame-console.html`, { waitUntil: 'domcontentloaded' });
+    const login = page.frameLocator('iframe[data-testid=framed]').getByTestId('login-agent').waitFor(bound).then(() => 'rendered', () => 'timeout');
+    const first = await Promise.race([refused, login]);
+    await context.close();
+    assert.equal(first, 'refused', `the console's login form rendered inside a frame on ${origin}`);
+  }
+});
+
+/** The CSP of an answer as a map from directive to its sources. */
+function csp(res) {
+  const header = res.headers.get('content-security-policy') ?? '';
+  return Object.fromEntries(header.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
+}
+
+test('headers: /widget/ and /console/ (and their files) carry a strict CSP, nosniff and a referrer policy; the widget\'s frame-ancestors is the site\'s allow-list', async () => {
+  const missing = [];
+  const pages = [
+    ['/widget/?site=atkframe', [edge.base]],
+    ['/widget/?site=atkopen', null],
+    ['/console/', ["'none'"]],
+    ['/console/?site=atkframe', ["'none'"]],
+  ];
+  for (const [url, ancestors] of pages) {
+    const res = await fetch(`${edge.base}${url}`);
+    assert.equal(res.status, 200, url);
+    const policy = csp(res);
+    const expect = {
+      'default-src': ["'self'"],
+      'script-src': ["'self'", "'wasm-unsafe-eval'"],
+      'object-src': ["'none'"],
+      'base-uri': ["'none'"],
+    };
+    for (const [directive, sources] of Object.entries(expect)) {
+      if (JSON.stringify(policy[directive]) !== JSON.stringify(sources)) missing.push(`${url}: ${directive} ${JSON.stringify(policy[directive])}`);
+    }
+    if (!policy['connect-src']?.includes("'self'")) missing.push(`${url}: connect-src ${JSON.stringify(policy['connect-src'])}`);
+    if (JSON.stringify(policy['frame-ancestors']) !== JSON.stringify(ancestors ?? undefined)) {
+      missing.push(`${url}: frame-ancestors ${JSON.stringify(policy['frame-ancestors'])}, want ${JSON.stringify(ancestors)}`);
+    }
+    if (res.headers.get('x-content-type-options') !== 'nosniff') missing.push(`${url}: nosniff`);
+    if (!res.headers.get('referrer-policy')) missing.push(`${url}: referrer-policy`);
+  }
+  // Other paths to the same documents must not be a way around the policy.
+  for (const url of ['/widget/index.html?site=atkframe', '/widget?site=atkframe', '/widget/index?site=atkframe', '/console/index.html', '/console']) {
+    const res = await fetch(`${edge.base}${url}`, { redirect: 'manual' });
+    const html = (res.headers.get('content-type') ?? '').includes('text/html');
+    if (res.status === 200 && html && !csp(res)['frame-ancestors']) missing.push(`${url}: served HTML without frame-ancestors`);
+  }
+  for (const url of ['/widget/widget.js', '/widget/widget_bg.wasm', '/widget/widget.css', '/console/console.js', '/console/console_bg.wasm']) {
+    const res = await fetch(`${edge.base}${url}`);
+    assert.equal(res.status, 200, url);
+    if (res.headers.get('x-content-type-options') !== 'nosniff') missing.push(`${url}: nosniff`);
+  }
+  assert.deepEqual(missing, []);
+});
+
+test('headers: with the CSP on, the widget on an allowed page and the console still work, without a single CSP violation', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (m) => { if (/Content[- ]Security[- ]Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+  await page.route(`${edge.base}/t/atkframe.html`, (r) => r.fulfill({ contentType: 'text/html', body: `<!doctype html><html><body>
+    <script>window.ChatWidget=function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)};ChatWidget('open');</script>
+    <script src="/w.js" data-site="atkframe" data-locale="en" async></script></body></html>` }));
+  const answered = page.waitForResponse((r) => r.url().endsWith('/sites/atkframe/sessions'));
+  await page.goto(`${edge.base}/t/atkframe.html`, { waitUntil: 'domcontentloaded' });
+  assert.equal((await answered).status(), 200, 'the widget on an allowed page opens its session');
+  const w = page.frameLocator('iframe[data-testid=cw-frame]');
+  await w.getByTestId('cw-window').waitFor();
+  const workbench = await context.newPage();
+  workbench.on('console', (m) => { if (/Content[- ]Security[- ]Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+  await workbench.goto(`${edge.base}/console/?site=atkframe`);
+  await workbench.getByTestId('login-agent').waitFor();
+  await context.close();
+  assert.deepEqual(violations, []);
+});
+
+test('demo login: next= lands on a same-origin page whatever it says', async () => {
+  const context = await browser.newContext();
+  // Nothing may leave for the attacker's host; should the page try, the browser lands on a stub.
+  await context.route(/^https?:\/\/evil\.example\//, (r) => r.fulfill({ contentType: 'text/html', body: 'evil' }));
+  const page = await context.newPage();
+  const landed = {};
+  for (const next of ['https://evil.example', '//evil.example', 'javascript:alert(1)', '/\\evil.example', '/\t/evil.example',
+    '\\\\evil.example', ' //evil.example', 'http:evil.example', '/.//evil.example', '/orders']) {
+    await page.goto(`${edge.base}/login?next=${encodeURIComponent(next)}`, { waitUntil: 'domcontentloaded' });
+    const left = page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15_000 });
+    await page.getByTestId('login-submit').click();
+    await left.catch(() => {});
+    landed[JSON.stringify(next)] = page.url();
+  }
+  await context.close();
+  const away = Object.entries(landed).filter(([, url]) => new URL(url).origin !== edge.base);
+  assert.deepEqual(away, [], 'the login sent the shopper off the shop');
+  const stuck = Object.entries(landed).filter(([, url]) => new URL(url).pathname.startsWith('/login'));
+  assert.deepEqual(stuck, [], 'the login did not finish');
+  assert.equal(new URL(landed['"/orders"']).pathname, '/orders', 'a same-origin next= is still honoured');
+});
+
+test('config: identity keys without allowed origins are refused (a page could claim any host)', async () => {
+  const res = await putConfig('atkorigins', identitySite({}, { allowed_origins: [] }));
+  assert.deepEqual([res.status, res.body?.error?.code], [400, 'bad_request'], JSON.stringify(res.body));
+  assert.match(res.body.error.message, /allowed_origins/);
+  // With the origins it really uses, the same config is fine.
+  const ok = await putConfig('atkorigins', identitySite({}));
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
 });
 
 // ## Passwords

@@ -33,6 +33,8 @@ function site(extra = {}) {
       { id: 'aftersale', name: '售后', agents: ['carol'], strategy: 'load', accept: 'auto' },
     ],
     agents,
+    // The shop pages of these tests live on the edge's own origin.
+    allowed_origins: [edge.base],
     identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], auto_link: true, accept_ecb: true, accept_v2: true },
     pre_chat: [{ name: 'topic', label: '咨询类型', kind: 'select', options: ['订单', '售后'], required: false }],
     routing: { fallback_group: 'presale', prompts: { welcome: '您好，很高兴为您服务！' } },
@@ -88,7 +90,8 @@ async function visitorPage(siteId, request = {}, context = null) {
   await page.addScriptTag({ path: WS_CLIENT });
   const session = await page.evaluate(async ({ siteId, request }) => {
     const res = await fetch(`/api/v1/sites/${siteId}/sessions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request),
+      // The host page is this one, as the loader would say.
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ host_origin: location.origin, ...request }),
     });
     const s = await res.json();
     if (!res.ok) return s;

@@ -37,7 +37,8 @@ function ecbToken(payload, key = KEY) {
   return Buffer.concat([c.update(JSON.stringify(payload), 'utf8'), c.final()]).toString('hex').toUpperCase();
 }
 
-const identity = (extra = {}) => ({ identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], accept_ecb: true, accept_v2: true, ...extra } });
+// Identity needs an allow-list: the shop pages live on the edge's own origin.
+const identity = (extra = {}) => ({ allowed_origins: [edge.base], identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], accept_ecb: true, accept_v2: true, ...extra } });
 
 let edge;
 let browser;

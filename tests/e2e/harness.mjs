@@ -38,8 +38,24 @@ process.on('exit', () => {
   }
 });
 
-/** Starts `wrangler dev`; resolves once /api/v1/health answers. */
-export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port, vars = {} } = {}) {
+/**
+ * Starts `wrangler dev`; resolves once /api/v1/health answers. A free port found by `freePort` can
+ * be taken by another process before wrangler binds it (the machine may run other servers, and
+ * wrangler's own helpers bind ports too): "Address already in use" is retried with fresh ports
+ * (the same `port` again, a moment later, when the caller chose it).
+ */
+export async function startEdge(options = {}) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startEdgeOnce(options);
+    } catch (err) {
+      if (attempt >= 4 || !/Address already in use/.test(String(err?.message))) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
+async function startEdgeOnce({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port, vars = {} } = {}) {
   port = port ?? await freePort();
   const inspector = await freePort();
   const child = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
@@ -99,8 +115,13 @@ export async function startEdge({ stateDir = tempDir('cw-state-'), adminToken = 
   };
 }
 
-/** Writes the demo site's configuration through the admin API. */
+/**
+ * Writes the demo site's configuration through the admin API. The demo config's allowed origins
+ * are `cargo xtask dev`'s (port 8787); a test edge serves the demo pages on its own port, so that
+ * origin is added.
+ */
 export async function seedDemo(edge, site = 'demo', config = demoConfig) {
+  if (config === demoConfig) config = { ...demoConfig, allowed_origins: [...demoConfig.allowed_origins, edge.base] };
   const res = await fetch(`${edge.base}/api/v1/sites/${site}/config`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${edge.adminToken}`, 'content-type': 'application/json' },

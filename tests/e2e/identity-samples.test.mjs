@@ -199,9 +199,9 @@ describe('through the edge', () => {
     }
     edge = await startEdge();
     const identity = { verification_fields: ['full_name', 'phone'], require_identity: false, auto_link: false };
-    await seedDemo(edge, SITE, { name: 'Identity test', agents: [], groups: [],
+    await seedDemo(edge, SITE, { name: 'Identity test', agents: [], groups: [], allowed_origins: [edge.base],
       identity: { ...identity, keys: [KEY32], accept_ecb: true, accept_v2: true } });
-    await seedDemo(edge, SITE16, { name: 'Identity test (16-byte key)', agents: [], groups: [],
+    await seedDemo(edge, SITE16, { name: 'Identity test (16-byte key)', agents: [], groups: [], allowed_origins: [edge.base],
       identity: { ...identity, keys: [KEY16], accept_ecb: true, accept_v2: false } });
   });
 

@@ -16,7 +16,8 @@ let edge;
 let browser;
 
 function site(identity = {}, extra = {}) {
-  return { name: 'Identity test', greeting: '', agents: [{ id: 'ann', name: 'Ann', password: 'ann-password-1', max_sessions: 5 }], groups: [],
+  // Identity needs an allow-list: the shop pages live on the edge's own origin.
+  return { name: 'Identity test', greeting: '', agents: [{ id: 'ann', name: 'Ann', password: 'ann-password-1', max_sessions: 5 }], groups: [], allowed_origins: [edge.base],
     identity: { keys: [KEY32], verification_fields: ['full_name', 'phone'], require_identity: false, accept_ecb: true, accept_v2: true, auto_link: false, ...identity }, ...extra };
 }
 

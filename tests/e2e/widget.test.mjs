@@ -23,9 +23,10 @@ const GROUPS = [
   { id: 'aftersale', name: '售后', agents: ['ben'], strategy: 'load', accept: 'auto' },
 ];
 
-function shopConfig(extra = {}) {
+/** The test shop; its pages live on the edge's origin (`base`), the one origin it allows. */
+function shopConfig(extra = {}, base = edge.base) {
   return {
-    name: '测试商城', greeting: '欢迎光临测试商城', agents: AGENTS, groups: GROUPS,
+    name: '测试商城', greeting: '欢迎光临测试商城', agents: AGENTS, groups: GROUPS, allowed_origins: [base],
     identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], accept_ecb: true, accept_v2: true },
     uploads: { max_image_bytes: 2 * MB, max_file_bytes: 2 * MB, link_ttl_secs: 900 },
     card_buttons: [{ list: 'orders', name: '我的订单', icon: 'order' }],
@@ -238,6 +239,11 @@ test('a verified shopper sends an order card; a guest gets no card button and th
   await verified.w.getByTestId('cw-card').waitFor({ state: 'detached' });
   assert.equal(await verified.w.locator('[data-testid=cw-message][data-author=visitor]').count(), 0, 'it starts over as a new guest');
   assert.equal(await verified.w.getByTestId('cw-cards-orders').count(), 0);
+  // The new guest session lands a moment after the 'logout' event: wait for its token.
+  await verified.frame().waitForFunction((old) => {
+    const stored = Object.entries(localStorage).filter(([k]) => k.endsWith(':token')).map(([, v]) => v);
+    return stored.length === 1 && stored[0].startsWith('v_') && stored[0] !== old;
+  }, before[0]);
   const after = await tokens();
   assert.ok(after.length === 1 && after[0].startsWith('v_') && after[0] !== before[0], 'a new guest session replaced the verified one');
   await verified.page.context().close();
@@ -246,7 +252,9 @@ test('a verified shopper sends an order card; a guest gets no card button and th
   const refused = await verified.page.context().browser().newContext().then((c) => c.newPage());
   await refused.goto(`${edge.base}/api/v1/health`);
   const frames = await refused.evaluate(async () => {
-    const s = await (await fetch('/api/v1/sites/wshop/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+    // The host page is this one (the shop allows the edge's origin), as the loader would say.
+    const body = JSON.stringify({ host_origin: location.origin });
+    const s = await (await fetch('/api/v1/sites/wshop/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).json();
     const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/api/v1/sites/wshop/ws`);
     const seen = [];
     await new Promise((resolve) => {
@@ -414,7 +422,7 @@ test('a reload keeps the history; a connection lost mid-typing loses and doubles
   const stateDir = tempDir('cw-widget-');
   let own = await startEdge({ stateDir });
   try {
-    await seedDemo(own, 'wshop', shopConfig());
+    await seedDemo(own, 'wshop', shopConfig({}, own.base));
     const { page, w } = await shop({ base: own.base });
     await openChat(w);
     for (const text of ['第一条', '第二条']) {

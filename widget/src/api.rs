@@ -383,6 +383,11 @@ impl Chat {
         pre_chat: BTreeMap<String, String>,
         group: Option<String>,
     ) -> Result<SessionResponse, FetchError> {
+        if !host::framed_by_host(&params.host) {
+            // Another page claims to be the host: no session is opened for it.
+            let (code, message) = ("origin_not_allowed".into(), "the page that embeds the chat is not its host".into());
+            return Err(FetchError::Api { status: 403, code, message });
+        }
         let (page_url, page_title) = self.page.get_untracked();
         let request = SessionRequest {
             identity: self.identity.get_untracked(),
@@ -428,7 +433,9 @@ impl SocketEvents for Events {
         let chat = self.chat;
         let host = &self.params.host;
         match frame {
-            ServerFrame::Ready { .. } => {
+            ServerFrame::Ready { skipped_to, .. } => {
+                // A resume from far behind replays only the newest page: carry on from there.
+                chat.timeline.update(|t| t.skip_to(skipped_to));
                 chat.phase.set(Phase::Online);
                 for (client_id, body) in chat.timeline.with_untracked(Timeline::pending) {
                     send_frame(&VisitorFrame::Send { client_id, body });
@@ -478,7 +485,8 @@ impl SocketEvents for Events {
                     Json::obj([("code", code.as_str().into()), ("message", message.as_str().into())]),
                 );
                 if code == "unauthorized" {
-                    // The stored session is gone (e.g. data reset): start a fresh one.
+                    // The Desk refused the token (unknown, expired, ended): start a fresh session.
+                    // Only that: an `internal` error keeps the token and the socket connects again.
                     client::storage_set(&token_key(&self.params.site), "");
                     CONNECTION.with(|c| {
                         if let Some(conn) = c.borrow_mut().take() {

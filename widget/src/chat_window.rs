@@ -98,6 +98,8 @@ pub fn ChatWindow() -> impl IntoView {
             // The site requires a signed-in shopper: saying "try again later" would blame the
             // network; the page signs the shopper in and calls `identify`, which starts over.
             let needs_identity = code.starts_with("identity_");
+            // Embedded by a page that is not the host it names: trying again cannot help.
+            let final_failure = needs_identity || code == "origin_not_allowed";
             let retry = move |_| {
                 if unknown_entry {
                     chat.entry.set(None);
@@ -114,7 +116,7 @@ pub fn ChatWindow() -> impl IntoView {
             return view! {
                 <div class="cw-failed" role="alert" data-testid="cw-failed" data-code=code.clone()>
                     <p>{text}</p>
-                    {(!needs_identity).then(|| view! {
+                    {(!final_failure).then(|| view! {
                         <button type="button" class="cw-button" data-testid="cw-failed-action" on:click=retry>
                             {if unknown_entry { strings.general_chat } else { strings.try_again }}
                         </button>

@@ -84,6 +84,19 @@ pub enum Command {
     OpenEntry(String),
 }
 
+/// Whether the page that frames the widget is `host`, where the browser says
+/// (`location.ancestorOrigins`, Chromium and Safari): the `host` parameter is only the page's own
+/// claim. True where the browser does not say, and without a claim (the widget opened on its own).
+pub fn framed_by_host(host: &str) -> bool {
+    let Some(location) = web_sys::window().map(|w| w.location()) else { return true };
+    let ancestors = js_sys::Reflect::get(&location, &"ancestorOrigins".into()).unwrap_or_default();
+    if host.is_empty() || ancestors.is_undefined() {
+        return true;
+    }
+    // The direct parent runs the loader; an empty list means nothing frames the widget at all.
+    js_sys::Reflect::get(&ancestors, &0.into()).ok().and_then(|p| p.as_string()).as_deref() == Some(host)
+}
+
 /// Posts `{ns, type, ...data}` to the host page, pinned to its origin.
 pub fn post(host: &str, kind: &str, data: Json) {
     if host.is_empty() {

@@ -71,7 +71,7 @@ fn node_modules() -> Result<()> {
 }
 
 /// Debian packages the tests need, each with a file that shows it is installed.
-const APT_PACKAGES: [(&str, &str); 5] = [
+const APT_PACKAGES: [(&str, &str); 6] = [
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", "/usr/bin/chromedriver"),
     // CJK glyphs in screenshots of the zh-CN UI.
@@ -80,13 +80,15 @@ const APT_PACKAGES: [(&str, &str); 5] = [
     ("fonts-noto-color-emoji", "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
     // Runs the Go identity sample of the site-owner guide.
     ("golang-go", "/usr/bin/go"),
+    // The storage-fault attack test breaks and mends the Desk's SQLite file between two runs.
+    ("sqlite3", "/usr/bin/sqlite3"),
 ];
 
 fn apt_packages() -> Result<()> {
     let missing: Vec<&str> =
         APT_PACKAGES.iter().filter(|(_, file)| !std::path::Path::new(file).exists()).map(|(name, _)| *name).collect();
     if missing.is_empty() {
-        step("setup: chromium, chromium-driver, fonts (CJK, emoji), golang-go present");
+        step("setup: chromium, chromium-driver, fonts (CJK, emoji), golang-go, sqlite3 present");
         return Ok(());
     }
     step(&format!("setup: apt-get install {} (for browser tests and samples)", missing.join(" ")));

@@ -124,3 +124,35 @@ fn a_refused_line_waits_for_retry_and_an_upload_waits_for_its_id() {
     t.fail("k1");
     assert_eq!(t.lines()[0].status, Status::Sent, "a stored line never turns failed");
 }
+
+#[test]
+fn a_replay_that_starts_at_the_newest_page_resumes_and_reads_from_the_newest_message() {
+    // 250 stored messages; `ready` says the replay leaves out 1..=150, then 151..=250 arrive.
+    let mut t = Timeline::default();
+    t.skip_to(150);
+    for seq in 151..=250 {
+        t.apply(stored(seq, &format!("k{seq}"), Author::Visitor, "m"));
+    }
+    assert_eq!(t.last_seq(), 250, "the next resume asks for what follows 250, the read receipt names 250");
+    assert_eq!(t.lines().len(), 100);
+    // An older page asked for with `history` fills in above, in order, and moves nothing.
+    for seq in 51..=150 {
+        t.apply(stored(seq, &format!("k{seq}"), Author::Visitor, "m"));
+    }
+    assert_eq!(t.lines().first().and_then(|l| l.seq), Some(51));
+    assert_eq!(t.lines().last().and_then(|l| l.seq), Some(250));
+    assert_eq!(t.last_seq(), 250);
+    // A skip behind what is already here changes nothing.
+    t.skip_to(10);
+    assert_eq!(t.last_seq(), 250);
+}
+
+#[test]
+fn a_skip_joins_messages_that_arrived_early() {
+    let mut t = Timeline::default();
+    t.apply(stored(152, "b", Author::Visitor, "two"));
+    t.skip_to(150);
+    assert_eq!(t.last_seq(), 150, "151 is still missing");
+    t.apply(stored(151, "a", Author::Visitor, "one"));
+    assert_eq!(t.last_seq(), 152);
+}

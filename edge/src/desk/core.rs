@@ -243,9 +243,24 @@ impl Desk {
     ///
     /// Most messages push the core's deadline later (idle timers restart), so the alarm is only
     /// moved when it must fire earlier: an alarm that fires early is harmless (the core finds
-    /// nothing due and asks again), and skipping the storage call keeps it off the message path.
+    /// nothing due, and `alarm` asks it for its deadline again), and skipping the storage call
+    /// keeps it off the message path.
+    ///
+    /// Sockets waiting for `auth` share the alarm: it also fires by the oldest one's deadline
+    /// (a little after, so one alarm closes a burst).
     pub(super) async fn sync_alarm(&self) -> EdgeResult<()> {
-        let Some(wanted) = self.wanted_alarm.take() else { return Ok(()) };
+        let core_wanted = self.wanted_alarm.take();
+        let pending_changed = self.auth_alarm.replace(false);
+        if core_wanted.is_none() && !pending_changed {
+            return Ok(());
+        }
+        let auth = self.with_sockets(|index| index.auth_deadline()).map(|at| at.saturating_add(AUTH_SWEEP_SLACK_MS));
+        let wanted = match (core_wanted, auth) {
+            (Some(Some(core)), Some(auth)) => Some(core.min(auth)),
+            (Some(core), None) => core,
+            (Some(None) | None, Some(auth)) => Some(auth),
+            (None, None) => return Ok(()),
+        };
         let storage = self.state.storage();
         let current = match self.alarm_at.get() {
             Some(known) => known,
@@ -266,6 +281,10 @@ impl Desk {
         Ok(())
     }
 }
+
+/// How long after the oldest pending socket's deadline the alarm fires, so that one alarm closes
+/// every socket of a burst that came in within this time.
+const AUTH_SWEEP_SLACK_MS: u64 = 500;
 
 /// Whether a command moves a conversation between the site-wide lists or changes an agent's
 /// availability (the console's board is pushed again).

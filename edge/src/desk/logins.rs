@@ -79,8 +79,17 @@ impl Desk {
             .rehash
             .filter(|new| new.iterations > row.iterations as u32 && new.salt.len() >= 32 && new.hash.len() == 64);
         store.login_succeeded(&row.id, &row.password_hash, rehash.as_ref())?;
+        // Checked after the password, so a disabled account answers like a wrong password.
+        let config = self.config()?;
+        if config.agents.iter().any(|a| a.id == row.id && a.disabled) {
+            return Err(EdgeError::InvalidCredentials);
+        }
+        self.drop_expired_sessions(&config)?;
         let token = secrets::new_token("a_")?;
-        store.add_agent_session(&secrets::token_hash(&token), &row.id, now_ms())?;
+        let hash = secrets::token_hash(&token);
+        let now = now_ms();
+        store.add_agent_session(&hash, &row.id, now)?;
+        self.agent_touched.borrow_mut().insert(hash, now);
         let admin = self.is_admin(&row.id)?;
         Ok(Response::from_json(&AgentLoginResponse { agent_id: row.id, name: row.name, token, admin })?)
     }

@@ -14,10 +14,12 @@ mod store;
 mod uploads;
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use protocol::{
-    AgentFrame, Author, ContactImport, MessageBody, Presence, ServerFrame, SessionRequest, SiteConfig, VisitorFrame,
+    AgentFrame, AgentLogoutRequest, Author, ContactImport, MessageBody, Presence, ServerFrame, SessionRequest,
+    SessionSettings, SiteConfig, VisitorFrame,
 };
 use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use serde::de::DeserializeOwned;
@@ -39,7 +41,7 @@ pub struct Caller {
     pub origin: String,
     /// The Worker's own origin, where the widget and console pages live.
     pub own_origin: String,
-    /// The client's IP.
+    /// The client's address as limits count it ([`limits::ip_key`]: an IPv6 address by its /64).
     pub ip: String,
     /// The browser's `User-Agent`.
     pub user_agent: String,
@@ -51,7 +53,7 @@ impl Caller {
         Self {
             origin: header("x-desk-origin"),
             own_origin: header("x-desk-own-origin"),
-            ip: header("x-desk-ip"),
+            ip: limits::ip_key(&header("x-desk-ip")),
             user_agent: header("x-desk-user-agent"),
         }
     }
@@ -78,6 +80,10 @@ pub struct Desk {
     board_dirty: Cell<bool>,
     /// The routing core's records on their way to SQLite (activity-only changes held back).
     records: RefCell<routing_store::Writer>,
+    /// The set of sockets waiting for `auth` changed in this callback; the alarm is checked at its end.
+    auth_alarm: Cell<bool>,
+    /// When each agent session's last use was last stored (since the wake), by token hash.
+    agent_touched: RefCell<HashMap<String, u64>>,
 }
 
 impl DurableObject for Desk {
@@ -106,6 +112,8 @@ impl DurableObject for Desk {
             alarm_at: Cell::new(None),
             board_dirty: Cell::new(false),
             records: RefCell::new(routing_store::Writer::default()),
+            auth_alarm: Cell::new(false),
+            agent_touched: RefCell::new(HashMap::new()),
         }
     }
 
@@ -124,14 +132,19 @@ impl DurableObject for Desk {
             (Method::Get, "/widget-config") => {
                 self.config().and_then(|c| Ok(Response::from_json(&sessions::widget_config(&c))?))
             }
+            // The widget page's frame-ancestors (the Worker asks; never a public path).
+            (Method::Get, "/embed") => self.config().and_then(|c| Ok(Response::from_json(&c.allowed_origins)?)),
             (Method::Post, "/agents/login/begin") => self.login_begin(&caller, &body),
             (Method::Post, "/agents/login/finish") => self.login_finish(&body),
+            (Method::Post, "/agents/logout") => self.agent_logout(&body),
             (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
             (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent, &caller),
             (Method::Get, "/echo/ws") => self.accept_socket(Role::Echo, &caller),
             (Method::Get, "/echo-durable/ws") => self.accept_socket(Role::EchoDurable, &caller),
             (Method::Put, "/admin/config") => self.put_config(&body),
             (Method::Get, "/admin/config") => self.get_config(),
+            // The stored hashes, so the Worker can tell a resent password from a new one.
+            (Method::Get, "/admin/passwords") => self.store().and_then(|s| Ok(Response::from_json(&s.passwords()?)?)),
             (Method::Put, "/admin/contacts") => self.put_contacts(&body),
             (Method::Post, "/uploads/authorize") => self.authorize_upload(&site, &req, &body),
             (Method::Post, "/uploads/record") => self.record_upload(&site, &body),
@@ -143,10 +156,17 @@ impl DurableObject for Desk {
     }
 
     async fn alarm(&self) -> Result<Response> {
-        // The alarm that fired is gone; the core asks for the next one.
+        // The alarm that fired is gone. It may have fired for the auth deadline of pending sockets
+        // rather than for the core, and the core asks for an alarm only when its deadline moves, so
+        // the next one is always asked of the core here.
         self.alarm_at.set(Some(None));
+        self.close_unauthenticated();
         if let Err(err) = self.route(Event::TimerFired) {
             worker::console_error!("routing timer failed: {err:?}");
+        }
+        match self.with_core(|core| core.next_deadline()) {
+            Ok(next) => self.wanted_alarm.set(Some(next.map(|m| m.0))),
+            Err(err) => worker::console_error!("routing deadline unknown: {err:?}"),
         }
         self.finish().await;
         Response::ok("")
@@ -247,39 +267,63 @@ impl Desk {
         }
     }
 
+    /// Closes the sockets that did not authenticate within [`protocol::AUTH_TIMEOUT_MS`].
+    fn close_unauthenticated(&self) {
+        let late =
+            self.with_sockets(|index| index.take_unauthenticated(now_ms().saturating_sub(protocol::AUTH_TIMEOUT_MS)));
+        for ws in late {
+            sockets::send(&ws, &error_frame(&EdgeError::AuthTimeout));
+            sockets::close(&ws, protocol::CLOSE_AUTH_TIMEOUT, "auth_timeout");
+        }
+        self.auth_alarm.set(true);
+    }
+
+    /// Ends the live sockets whose owner matches `pred` (their session ended): the client hears
+    /// `unauthorized` and the close [`protocol::CLOSE_UNAUTHORIZED`], so it stops reconnecting.
+    fn end_sockets(&self, pred: impl Fn(&Who) -> bool) {
+        for ws in self.with_sockets(|index| index.matching(pred)) {
+            sockets::send(&ws, &error_frame(&EdgeError::Unauthorized));
+            sockets::close(&ws, protocol::CLOSE_UNAUTHORIZED, "unauthorized");
+            self.forget(&ws);
+        }
+    }
+
+    /// Takes a closed (or closing) socket out of the index: a visitor's last socket going tells the
+    /// agent it went away, an agent's last socket makes it `away`. A socket forgotten before (closed
+    /// by the Desk, then its close event) changes nothing the second time.
     fn forget(&self, ws: &WebSocket) {
-        if let Some(who) = Who::of(ws) {
-            if let Who::Visitor { conversation_id, .. } = &who {
-                let gone = self.with_sockets(|index| {
-                    index.remove(&who);
-                    !index.has_conversation(conversation_id)
-                });
-                if gone {
-                    let frame =
-                        ServerFrame::VisitorPresence { conversation_id: conversation_id.clone(), online: false };
-                    if let Err(err) = self.to_holder(conversation_id, &frame) {
-                        worker::console_error!("presence update failed: {err:?}");
-                    }
+        let Some(who) = Who::of(ws) else { return };
+        let (was_indexed, last) = self.with_sockets(|index| {
+            let was_indexed = index.remove(&who);
+            let last = match &who {
+                Who::Visitor { conversation_id, .. } => !index.has_conversation(conversation_id),
+                Who::Agent { agent_id, .. } => index.agent_sockets(agent_id) == 0,
+                Who::Pending { .. } => false,
+            };
+            (was_indexed, last)
+        });
+        if !was_indexed {
+            return;
+        }
+        match who {
+            Who::Pending { .. } => self.auth_alarm.set(true),
+            Who::Visitor { conversation_id, .. } if last => {
+                let frame = ServerFrame::VisitorPresence { conversation_id: conversation_id.clone(), online: false };
+                if let Err(err) = self.to_holder(&conversation_id, &frame) {
+                    worker::console_error!("presence update failed: {err:?}");
                 }
             }
-            let last_agent_socket = self.with_sockets(|index| {
-                index.remove(&who);
-                match &who {
-                    Who::Agent { agent_id, .. } => (index.agent_sockets(agent_id) == 0).then(|| agent_id.clone()),
-                    _ => None,
-                }
-            });
             // An agent whose last console closed keeps its chats but gets no new ones until it is back.
-            if let Some(agent) = last_agent_socket {
-                let still_online = self.with_core(|core| core.agent_status(&AgentId(agent.clone())));
+            Who::Agent { agent_id, .. } if last => {
+                let agent = AgentId(agent_id);
+                let still_online = self.with_core(|core| core.agent_status(&agent));
                 if matches!(still_online, Ok(Some(AgentStatus::Online))) {
-                    if let Err(err) =
-                        self.route(Event::AgentStatus { agent: AgentId(agent), status: AgentStatus::Away })
-                    {
+                    if let Err(err) = self.route(Event::AgentStatus { agent, status: AgentStatus::Away }) {
                         worker::console_error!("presence update failed: {err:?}");
                     }
                 }
             }
+            Who::Visitor { .. } | Who::Agent { .. } => {}
         }
     }
 
@@ -293,7 +337,8 @@ impl Desk {
                 return Err(EdgeError::UnknownEntry);
             }
         }
-        self.limit(config.rate_limits, |l| &mut l.sessions_per_ip, &limits::ip_key(&caller.ip))?;
+        self.limit(config.rate_limits, |l| &mut l.sessions_per_ip, &caller.ip)?;
+        self.drop_expired_sessions(&config)?;
         let answer = sessions::open(self.store()?, &config, site, request, &caller.user_agent, now_ms())?;
         if let Some(entry) = entry {
             self.store()?.set_conversation_entry(&answer.conversation_id, &entry)?;
@@ -314,6 +359,51 @@ impl Desk {
         Ok(Response::from_json(&serde_json::json!({ "written": written }))?)
     }
 
+    /// `POST /agents/logout`: ends the session of a token (the console's log-out) and closes its
+    /// sockets. Unknown tokens get the same answer.
+    fn agent_logout(&self, body: &[u8]) -> EdgeResult<Response> {
+        let request: AgentLogoutRequest = parse_json(body)?;
+        if request.token.starts_with("a_") {
+            let hash = secrets::token_hash(&request.token);
+            self.store()?.end_agent_session(&hash)?;
+            self.agent_touched.borrow_mut().remove(&hash);
+            self.end_sockets(|who| matches!(who, Who::Agent { session, .. } if *session == hash));
+        }
+        Ok(Response::from_json(&serde_json::json!({ "ok": true }))?)
+    }
+
+    /// Deletes sessions past their lifetime (they are refused anyway; this keeps the tables small).
+    pub(super) fn drop_expired_sessions(&self, config: &SiteConfig) -> EdgeResult<()> {
+        let now = now_ms();
+        let sessions = config.sessions;
+        self.store()?.drop_expired_sessions(
+            alive_since(now, sessions.visitor_ttl_secs),
+            alive_since(now, sessions.agent_idle_secs),
+        )
+    }
+
+    /// Whether an agent session is still alive, recording its use (stored at most every
+    /// [`SessionSettings::touch_every_ms`], so frames do not write).
+    fn agent_session_alive(&self, session: &str) -> EdgeResult<bool> {
+        let idle_secs = self.config()?.sessions.agent_idle_secs;
+        let now = now_ms();
+        let every = SessionSettings::touch_every_ms(idle_secs);
+        if let Some(&stored) = self.agent_touched.borrow().get(session) {
+            if now.saturating_sub(stored) < every {
+                return Ok(true);
+            }
+        }
+        let alive =
+            !session.is_empty() && self.store()?.touch_agent_session(session, now, alive_since(now, idle_secs))?;
+        let mut touched = self.agent_touched.borrow_mut();
+        if alive {
+            touched.insert(session.to_string(), now);
+        } else {
+            touched.remove(session);
+        }
+        Ok(alive)
+    }
+
     fn accept_socket(&self, role: Role, caller: &Caller) -> EdgeResult<Response> {
         let config = self.config()?;
         // Widget and console pages live on our own origin; a site may also allow its own pages.
@@ -323,27 +413,77 @@ impl Desk {
         {
             return Err(EdgeError::OriginNotAllowed);
         }
+        let ip = caller.ip.clone();
+        let counted = matches!(role, Role::Visitor | Role::Agent);
+        let cap = usize::try_from(config.rate_limits.sockets_per_ip.max(1)).unwrap_or(usize::MAX);
+        if counted && self.with_sockets(|index| index.ip_sockets(&ip)) >= cap {
+            return Err(EdgeError::TooManySockets);
+        }
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[role.tag()]);
-        Who::Pending { role, sid: secrets::random_hex(8)? }.attach(&pair.server)?;
+        let who = Who::Pending { role, sid: secrets::random_hex(8)?, at: now_ms(), ip };
+        who.attach(&pair.server)?;
+        if counted {
+            // Closed by the alarm unless it authenticates in time.
+            self.with_sockets(|index| index.insert(&who, pair.server.clone()));
+            self.auth_alarm.set(true);
+        }
         Ok(Response::from_websocket(pair.client)?)
     }
 
-    /// `PUT /admin/config`: the config with its passwords already hashed by the Worker.
+    /// `PUT /admin/config`: the config with its changed passwords already hashed by the Worker
+    /// (`login::ConfigPut`). Ends the sessions the change makes invalid: every session of an agent
+    /// whose password changed, who is disabled or removed, and every verified visitor's session
+    /// when a site key is removed (its sockets are closed too).
     fn put_config(&self, body: &[u8]) -> EdgeResult<Response> {
         let crate::login::ConfigPut { mut config, passwords } = parse_json(body)?;
         validate_config(&config)?;
         if config.agents.iter().any(|a| a.password.is_some()) {
             return Err(EdgeError::Internal("a password reached the Desk unhashed".into()));
         }
+        let store = self.store()?;
+        let before = store.config()?;
+        let mut ended: Vec<String> = Vec::new();
         for agent in &mut config.agents {
             agent.locked_until_ms = None;
+            if passwords.contains_key(&agent.id) && store.agent_login(&agent.id)?.is_some() {
+                ended.push(agent.id.clone());
+            }
+            if agent.disabled {
+                ended.push(agent.id.clone());
+            }
         }
+        if let Some(before) = &before {
+            let gone = before.agents.iter().filter(|old| !config.agents.iter().any(|a| a.id == old.id));
+            ended.extend(gone.map(|a| a.id.clone()));
+        }
+        let key_removed = before.as_ref().is_some_and(|before| {
+            before.identity.keys.iter().any(|old| !config.identity.keys.iter().any(|k| k.trim() == old.trim()))
+        });
         let routing_config = routing_config::to_routing(&config)?;
-        self.store()?.put_config(&config, &passwords)?;
+        store.put_config(&config, &passwords)?;
+        for agent in &ended {
+            store.end_agent_sessions(agent)?;
+        }
+        if key_removed {
+            store.end_verified_visitor_sessions()?;
+        }
         *self.config.borrow_mut() = None;
+        self.agent_touched.borrow_mut().clear();
         if self.core.borrow().is_some() {
             rejected(self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
+        }
+        self.end_sockets(|who| match who {
+            Who::Agent { agent_id, .. } => ended.contains(agent_id),
+            Who::Visitor { verified, .. } => key_removed && *verified,
+            Who::Pending { .. } => false,
+        });
+        // A disabled agent leaves routing as a log-out would: its conversations are handed on.
+        for agent in config.agents.iter().filter(|a| a.disabled) {
+            let id = AgentId(agent.id.clone());
+            if !matches!(self.with_core(|core| core.agent_status(&id))?, None | Some(AgentStatus::Offline)) {
+                self.route(Event::AgentLogout { agent: id })?;
+            }
         }
         Ok(Response::from_json(&config)?)
     }
@@ -361,9 +501,12 @@ impl Desk {
 
     fn on_frame(&self, ws: &WebSocket, who: Who, text: &str) -> EdgeResult<()> {
         match who {
-            Who::Pending { role: Role::Visitor, sid } => match parse_frame::<VisitorFrame>(text)? {
-                VisitorFrame::Auth { token, last_seq } => self.auth_visitor(ws, sid, &token, last_seq),
-                _ => Err(EdgeError::Unauthorized),
+            Who::Pending { role: Role::Visitor, sid, ip, .. } => match parse_frame::<VisitorFrame>(text)? {
+                VisitorFrame::Auth { token, last_seq } => {
+                    let signed_in = self.auth_visitor(ws, sid, ip, &token, last_seq);
+                    self.unless_internal(ws, signed_in)
+                }
+                _ => Err(EdgeError::BadRequest("the first frame is auth".into())),
             },
             Who::Pending { role: Role::Echo, .. } => {
                 let _ = ws.send_with_str(text);
@@ -374,9 +517,12 @@ impl Desk {
                 let _ = ws.send_with_str(text);
                 Ok(())
             }
-            Who::Pending { role: Role::Agent, sid } => match parse_frame::<AgentFrame>(text)? {
-                AgentFrame::Auth { token } => self.auth_agent(ws, sid, &token),
-                _ => Err(EdgeError::Unauthorized),
+            Who::Pending { role: Role::Agent, sid, ip, .. } => match parse_frame::<AgentFrame>(text)? {
+                AgentFrame::Auth { token } => {
+                    let signed_in = self.auth_agent(ws, sid, ip, &token);
+                    self.unless_internal(ws, signed_in)
+                }
+                _ => Err(EdgeError::BadRequest("the first frame is auth".into())),
             },
             Who::Visitor { conversation_id, visitor_id, verified, .. } => match parse_frame::<VisitorFrame>(text)? {
                 VisitorFrame::Send { client_id, body } => {
@@ -427,8 +573,19 @@ impl Desk {
                     sockets::send(ws, &ServerFrame::Rated { conversation_id, score });
                     Ok(())
                 }
+                VisitorFrame::History { before_seq } => {
+                    for message in self.store()?.messages_before(&conversation_id, before_seq)? {
+                        sockets::send(ws, &ServerFrame::Message { message });
+                    }
+                    Ok(())
+                }
                 VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
             },
+            Who::Agent { session, .. } if !self.agent_session_alive(&session)? => {
+                // Ended for inactivity while the socket stayed open.
+                self.end_sockets(|who| matches!(who, Who::Agent { session: s, .. } if *s == session));
+                Ok(())
+            }
             Who::Agent { agent_id, name, .. } => match parse_frame::<AgentFrame>(text)? {
                 AgentFrame::Send { conversation_id, client_id, body } => {
                     let sent = self.post(ws, &conversation_id, &client_id, Author::Agent { id: agent_id, name }, body);
@@ -495,22 +652,41 @@ impl Desk {
         }
     }
 
-    fn auth_visitor(&self, ws: &WebSocket, sid: String, token: &str, last_seq: u64) -> EdgeResult<()> {
+    /// Signs a visitor socket in. A refused token (unknown, ended, expired) is `unauthorized` and
+    /// the close [`protocol::CLOSE_UNAUTHORIZED`]; a storage failure is an internal error (the
+    /// caller closes with [`protocol::CLOSE_INTERNAL`], and the client keeps its token and retries).
+    fn auth_visitor(&self, ws: &WebSocket, sid: String, ip: String, token: &str, last_seq: u64) -> EdgeResult<()> {
+        if !token.starts_with("v_") {
+            return self.refuse(ws);
+        }
         let store = self.store()?;
-        let Some(found) =
-            store.visitor_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("v_"))
-        else {
+        let config = self.config()?;
+        let now = now_ms();
+        let lifetime = config.sessions.visitor_ttl_secs;
+        let hash = secrets::token_hash(token);
+        let Some(found) = store.visitor_by_token(&hash, alive_since(now, lifetime))? else {
             return self.refuse(ws);
         };
+        let cap = usize::try_from(config.rate_limits.sockets_per_visitor.max(1)).unwrap_or(usize::MAX);
+        if self.with_sockets(|index| index.visitor_sockets(&found.visitor_id)) >= cap {
+            sockets::send(ws, &error_frame(&EdgeError::TooManySockets));
+            sockets::close(ws, protocol::CLOSE_TOO_MANY_SOCKETS, "too_many_sockets");
+            self.forget(ws);
+            return Ok(());
+        }
+        store.touch_visitor_session(&hash, now, SessionSettings::touch_every_ms(lifetime))?;
         let who = Who::Visitor {
             sid,
             visitor_id: found.visitor_id.clone(),
             conversation_id: found.conversation_id.clone(),
             verified: found.verified != 0.0,
+            ip,
         };
+        // One auth replays at most a page of the newest messages; older ones come with `history`.
+        let (skipped_to, replay) = store.replay(&found.conversation_id, last_seq)?;
         who.attach(ws)?;
-        sockets::send(ws, &ServerFrame::Ready { principal: found.visitor_id });
-        for message in store.messages_after(&found.conversation_id, last_seq)? {
+        sockets::send(ws, &ServerFrame::Ready { principal: found.visitor_id, skipped_to });
+        for message in replay {
             sockets::send(ws, &ServerFrame::Message { message });
         }
         self.with_sockets(|index| index.insert(&who, ws.clone()));
@@ -530,16 +706,24 @@ impl Desk {
         Ok(())
     }
 
-    fn auth_agent(&self, ws: &WebSocket, sid: String, token: &str) -> EdgeResult<()> {
+    /// Signs an agent socket in; refusals and storage failures as for [`Desk::auth_visitor`].
+    fn auth_agent(&self, ws: &WebSocket, sid: String, ip: String, token: &str) -> EdgeResult<()> {
+        if !token.starts_with("a_") {
+            return self.refuse(ws);
+        }
         let store = self.store()?;
-        let Some(agent) =
-            store.agent_by_token(&secrets::token_hash(token)).ok().flatten().filter(|_| token.starts_with("a_"))
-        else {
+        let now = now_ms();
+        let hash = secrets::token_hash(token);
+        let idle_secs = self.config()?.sessions.agent_idle_secs;
+        let Some(agent) = store.agent_by_token(&hash, alive_since(now, idle_secs))? else {
             return self.refuse(ws);
         };
-        let who = Who::Agent { sid, agent_id: agent.id.clone(), name: agent.name };
+        if !self.agent_session_alive(&hash)? {
+            return self.refuse(ws);
+        }
+        let who = Who::Agent { sid, agent_id: agent.id.clone(), name: agent.name, ip, session: hash };
         who.attach(ws)?;
-        sockets::send(ws, &ServerFrame::Ready { principal: agent.id.clone() });
+        sockets::send(ws, &ServerFrame::Ready { principal: agent.id.clone(), skipped_to: 0 });
         self.with_sockets(|index| index.insert(&who, ws.clone()));
         let id = AgentId(agent.id);
         if self.with_core(|core| core.agent_status(&id))? != Some(AgentStatus::Online) {
@@ -566,8 +750,25 @@ impl Desk {
 
     fn refuse(&self, ws: &WebSocket) -> EdgeResult<()> {
         sockets::send(ws, &error_frame(&EdgeError::Unauthorized));
-        let _ = ws.close(Some(4401), Some("unauthorized"));
+        sockets::close(ws, protocol::CLOSE_UNAUTHORIZED, "unauthorized");
+        self.forget(ws);
         Ok(())
+    }
+
+    /// An `auth` that failed inside the Desk (storage) is reported as `internal` and the socket is
+    /// closed with [`protocol::CLOSE_INTERNAL`]: the client keeps its token and connects again.
+    /// It is never a refusal of the token.
+    fn unless_internal(&self, ws: &WebSocket, signed_in: EdgeResult<()>) -> EdgeResult<()> {
+        match signed_in {
+            Err(EdgeError::Internal(detail)) => {
+                worker::console_error!("auth failed inside the Desk: {detail}");
+                sockets::send(ws, &error_frame(&EdgeError::Internal(detail)));
+                sockets::close(ws, protocol::CLOSE_INTERNAL, "internal error, retry");
+                self.forget(ws);
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Stores a message (once per client id), acknowledges it, and relays it to whom the routing
@@ -707,16 +908,35 @@ pub(crate) fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
     // No field (or a blank one) would give every verified visitor the same match key.
     protocol::checks::check_verification_fields(&config.identity.verification_fields)
         .map_err(|problem| EdgeError::BadRequest(problem.to_string()))?;
+    for (name, secs) in
+        [("visitor_ttl_secs", config.sessions.visitor_ttl_secs), ("agent_idle_secs", config.sessions.agent_idle_secs)]
+    {
+        if !(1..=SessionSettings::MAX_SECS).contains(&secs) {
+            return Err(EdgeError::BadRequest(format!(
+                "sessions.{name} must be 1 to {} seconds",
+                SessionSettings::MAX_SECS
+            )));
+        }
+    }
     if !config.identity.keys.is_empty() || config.identity.require_identity {
         crate::desk::sessions::identity_config(&config.identity)?;
         if config.identity.keys.is_empty() || config.identity.keys.len() > 2 {
             return Err(EdgeError::BadRequest("identity needs one site key, or two during a rotation".into()));
         }
     }
-    if let Some(bad) = config.allowed_origins.iter().find(|o| {
-        !(o.starts_with("https://") || o.starts_with("http://")) || o.trim_end_matches('/').matches('/').count() != 2
-    }) {
+    if let Some(bad) =
+        config.allowed_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
+    {
         return Err(EdgeError::BadRequest(format!("allowed origins look like https://shop.example, not {bad:?}")));
+    }
+    // The widget's `host` is the page's own claim: with identity on, only an allow-list (the
+    // widget's frame-ancestors and the Desk's origin check) ties a verified chat to the real site.
+    if (!config.identity.keys.is_empty() || config.identity.require_identity) && config.allowed_origins.is_empty() {
+        return Err(EdgeError::BadRequest(
+            "identity needs allowed_origins: list the origins of the pages that embed the chat (https://shop.example), \
+             otherwise any page could embed it claiming to be your site"
+                .into(),
+        ));
     }
     for group in &config.groups {
         if let Some(unknown) = group.agents.iter().find(|id| !seen.contains(id.as_str())) {
@@ -765,6 +985,11 @@ fn refuse_oversized(ws: &WebSocket, text: &str) {
 
 fn error_frame(err: &EdgeError) -> ServerFrame {
     ServerFrame::Error { code: err.code().to_string(), message: err.message() }
+}
+
+/// The oldest last use a session with this lifetime may have to be alive at `now` (unix ms).
+fn alive_since(now: u64, lifetime_secs: u64) -> u64 {
+    now.saturating_sub(lifetime_secs.saturating_mul(1000))
 }
 
 fn now_ms() -> u64 {

@@ -2,7 +2,9 @@
 //! (the same verified person on every device, a separate guest per browser).
 
 use identity::{SiteIdentityConfig, SiteKey, Verified};
-use protocol::{ApiError, GroupChoice, IdentitySettings, SessionRequest, SessionResponse, SiteConfig, WidgetConfig};
+use protocol::{
+    ApiError, GroupChoice, IdentitySettings, SessionRequest, SessionResponse, SessionSettings, SiteConfig, WidgetConfig,
+};
 use serde_json::{json, Map, Value};
 
 use super::store::{NewVisitor, Store, VisitorSession};
@@ -105,7 +107,12 @@ pub fn open(
         None => {
             // A guest: the same browser keeps its visitor through its stored token.
             if let Some(token) = request.resume_token.as_deref().filter(|t| t.starts_with("v_")) {
-                if let Some(found) = store.visitor_by_token(&secrets::token_hash(token))? {
+                let hash = secrets::token_hash(token);
+                let lifetime = config.sessions.visitor_ttl_secs;
+                let alive_since = now_ms.saturating_sub(lifetime.saturating_mul(1000));
+                // An expired session is not resumed: the browser starts over as a new guest.
+                if let Some(found) = store.visitor_by_token(&hash, alive_since)? {
+                    store.touch_visitor_session(&hash, now_ms, SessionSettings::touch_every_ms(lifetime))?;
                     let found = with_open_conversation(store, found, now_ms)?;
                     if found.verified == 0.0 {
                         store.update_visitor(

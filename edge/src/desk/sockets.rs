@@ -1,6 +1,6 @@
 //! Who is on which socket: attachments that survive hibernation and the in-memory index over them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use protocol::ServerFrame;
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,13 @@ pub enum Who {
         role: Role,
         /// Socket id.
         sid: String,
+        /// When it was accepted (unix ms): it is closed [`protocol::AUTH_TIMEOUT_MS`] later unless it
+        /// authenticated.
+        #[serde(default)]
+        at: u64,
+        /// The client's address key ([`super::limits::ip_key`]).
+        #[serde(default)]
+        ip: String,
     },
     /// An authenticated visitor.
     Visitor {
@@ -54,6 +61,9 @@ pub enum Who {
         /// Whether the visitor proved its identity (only verified visitors may send cards).
         #[serde(default)]
         verified: bool,
+        /// The client's address key ([`super::limits::ip_key`]).
+        #[serde(default)]
+        ip: String,
     },
     /// An authenticated agent.
     Agent {
@@ -63,6 +73,13 @@ pub enum Who {
         agent_id: String,
         /// Display name.
         name: String,
+        /// The client's address key ([`super::limits::ip_key`]).
+        #[serde(default)]
+        ip: String,
+        /// The session the socket signed in with (its token's hash): a log-out or its end for
+        /// inactivity closes the socket.
+        #[serde(default)]
+        session: String,
     },
 }
 
@@ -82,13 +99,35 @@ impl Who {
             Err(_) => ws.deserialize_attachment::<Self>().ok().flatten(),
         }
     }
+
+    /// The socket id.
+    pub fn sid(&self) -> &str {
+        match self {
+            Self::Pending { sid, .. } | Self::Visitor { sid, .. } | Self::Agent { sid, .. } => sid,
+        }
+    }
+
+    /// The address key the socket counts against, if it counts (the benchmark's echo sockets do not).
+    fn counted_ip(&self) -> Option<&str> {
+        match self {
+            Self::Pending { role: Role::Echo | Role::EchoDurable, .. } => None,
+            Self::Pending { ip, .. } | Self::Visitor { ip, .. } | Self::Agent { ip, .. } => Some(ip),
+        }
+    }
 }
 
-/// Index of authenticated sockets by conversation (visitors) and by agent.
+/// Index of the open sockets: authenticated ones by conversation (visitors) and by agent, those
+/// waiting for `auth` by their deadline, and counts per address and per visitor for the caps.
 #[derive(Default)]
 pub struct SocketIndex {
     visitors: HashMap<String, Vec<(String, WebSocket)>>,
     agents: Vec<(String, String, WebSocket)>,
+    /// Sockets waiting for `auth`, by when they were accepted.
+    pending: BTreeMap<(u64, String), WebSocket>,
+    /// Every indexed socket by id.
+    all: HashMap<String, (Who, WebSocket)>,
+    per_ip: HashMap<String, usize>,
+    per_visitor: HashMap<String, usize>,
 }
 
 impl SocketIndex {
@@ -103,32 +142,81 @@ impl SocketIndex {
         index
     }
 
-    /// Adds an authenticated socket (once: a rebuild may already have found it by its attachment).
+    /// Adds a socket, or moves it to its new place (a pending socket that authenticated).
     pub fn insert(&mut self, who: &Who, ws: WebSocket) {
         self.remove(who);
         match who {
-            Who::Visitor { sid, conversation_id, .. } => {
-                self.visitors.entry(conversation_id.clone()).or_default().push((sid.clone(), ws));
+            Who::Visitor { sid, conversation_id, visitor_id, .. } => {
+                self.visitors.entry(conversation_id.clone()).or_default().push((sid.clone(), ws.clone()));
+                *self.per_visitor.entry(visitor_id.clone()).or_default() += 1;
             }
-            Who::Agent { sid, agent_id, .. } => self.agents.push((sid.clone(), agent_id.clone(), ws)),
-            Who::Pending { .. } => {}
+            Who::Agent { sid, agent_id, .. } => self.agents.push((sid.clone(), agent_id.clone(), ws.clone())),
+            Who::Pending { role: Role::Echo | Role::EchoDurable, .. } => return,
+            Who::Pending { sid, at, .. } => {
+                self.pending.insert((*at, sid.clone()), ws.clone());
+            }
         }
+        if let Some(ip) = who.counted_ip() {
+            *self.per_ip.entry(ip.to_string()).or_default() += 1;
+        }
+        self.all.insert(who.sid().to_string(), (who.clone(), ws));
     }
 
-    /// Removes a socket that closed.
-    pub fn remove(&mut self, who: &Who) {
-        match who {
-            Who::Visitor { sid, conversation_id, .. } => {
+    /// Removes a socket (closed, or moving); false when it was not indexed.
+    pub fn remove(&mut self, who: &Who) -> bool {
+        let Some((known, _)) = self.all.remove(who.sid()) else { return false };
+        match &known {
+            Who::Visitor { sid, conversation_id, visitor_id, .. } => {
                 if let Some(list) = self.visitors.get_mut(conversation_id) {
                     list.retain(|(s, _)| s != sid);
                     if list.is_empty() {
                         self.visitors.remove(conversation_id);
                     }
                 }
+                decrement(&mut self.per_visitor, visitor_id);
             }
             Who::Agent { sid, .. } => self.agents.retain(|(s, _, _)| s != sid),
-            Who::Pending { .. } => {}
+            Who::Pending { sid, at, .. } => {
+                self.pending.remove(&(*at, sid.clone()));
+            }
         }
+        if let Some(ip) = known.counted_ip() {
+            decrement(&mut self.per_ip, ip);
+        }
+        true
+    }
+
+    /// Sockets open from one address key (signed in or not).
+    pub fn ip_sockets(&self, ip: &str) -> usize {
+        self.per_ip.get(ip).copied().unwrap_or(0)
+    }
+
+    /// Sockets one visitor has open.
+    pub fn visitor_sockets(&self, visitor_id: &str) -> usize {
+        self.per_visitor.get(visitor_id).copied().unwrap_or(0)
+    }
+
+    /// When the oldest socket still waiting for `auth` is due to be closed.
+    pub fn auth_deadline(&self) -> Option<u64> {
+        self.pending.keys().next().map(|(at, _)| at.saturating_add(protocol::AUTH_TIMEOUT_MS))
+    }
+
+    /// Removes and returns the sockets that have waited for `auth` since `accepted_by` or longer.
+    pub fn take_unauthenticated(&mut self, accepted_by: u64) -> Vec<WebSocket> {
+        let late: Vec<(u64, String)> = self.pending.keys().take_while(|(at, _)| *at <= accepted_by).cloned().collect();
+        let mut out = Vec::with_capacity(late.len());
+        for (_, sid) in late {
+            if let Some((who, ws)) = self.all.get(&sid).cloned() {
+                self.remove(&who);
+                out.push(ws);
+            }
+        }
+        out
+    }
+
+    /// The sockets whose owner matches `pred`.
+    pub fn matching(&self, pred: impl Fn(&Who) -> bool) -> Vec<WebSocket> {
+        self.all.values().filter(|(who, _)| pred(who)).map(|(_, ws)| ws.clone()).collect()
     }
 
     /// Sends a frame to every visitor socket of a conversation.
@@ -188,6 +276,22 @@ impl SocketIndex {
     /// How many sockets an agent has open.
     pub fn agent_sockets(&self, agent_id: &str) -> usize {
         self.agents.iter().filter(|(_, a, _)| a == agent_id).count()
+    }
+}
+
+fn decrement(counts: &mut HashMap<String, usize>, key: &str) {
+    if let Some(n) = counts.get_mut(key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(key);
+        }
+    }
+}
+
+/// Closes a socket with a code and a reason; one that is already closing is left alone.
+pub fn close(ws: &WebSocket, code: u16, reason: &str) {
+    if let Err(err) = ws.close(Some(code), Some(reason)) {
+        worker::console_log!("close of a closed socket ignored: {err}");
     }
 }
 

@@ -64,7 +64,18 @@ const MIGRATIONS: &[&str] = &[
     // a wake) and a message is one plain insert; `conversations.last_seq` is no longer kept (the
     // column stays, unread).
     "DROP TRIGGER IF EXISTS messages_advance_seq",
-    // v10: each password hash keeps its PBKDF2 iteration count (older rows were made with 20,000;
+    // v10: sessions end. Each session remembers its last use (refreshed at most every hour or so):
+    // a visitor session lives for a sliding period after it, an agent session ends after a
+    // stretch without it. Sessions that existed before get their first period from the upgrade.
+    "ALTER TABLE visitor_sessions ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;
+     UPDATE visitor_sessions SET last_used_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+     ALTER TABLE agent_sessions ADD COLUMN last_used_ms INTEGER NOT NULL DEFAULT 0;
+     UPDATE agent_sessions SET last_used_ms = CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+     CREATE INDEX IF NOT EXISTS visitor_sessions_by_visitor ON visitor_sessions (visitor_id);
+     CREATE INDEX IF NOT EXISTS visitor_sessions_by_last_use ON visitor_sessions (last_used_ms);
+     CREATE INDEX IF NOT EXISTS agent_sessions_by_agent ON agent_sessions (agent_id);
+     CREATE INDEX IF NOT EXISTS agent_sessions_by_last_use ON agent_sessions (last_used_ms);",
+    // v11: each password hash keeps its PBKDF2 iteration count (older rows were made with 20,000;
     // they are rehashed at the current count on the next successful login), and each account its
     // failed logins and lock.
     "ALTER TABLE agents ADD COLUMN iterations INTEGER NOT NULL DEFAULT 20000;
@@ -91,7 +102,7 @@ fn statements(migration: &str) -> Vec<String> {
     out
 }
 
-/// Most messages replayed in one resume.
+/// Most messages one agent `sync` sends.
 const MAX_REPLAY: i64 = 1_000;
 
 /// Typed access to the Desk's SQLite database.
@@ -417,6 +428,19 @@ impl Store {
         Ok(())
     }
 
+    /// The stored password of every agent that has one, by agent id.
+    pub fn passwords(&self) -> EdgeResult<std::collections::BTreeMap<String, StoredPassword>> {
+        let rows: Vec<LoginRow> = self
+            .sql
+            .exec(
+                "SELECT id, name, salt, password_hash, iterations, failures, locked_until_ms, last_failure_ms
+                 FROM agents WHERE password_hash <> ''",
+                None,
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|row| (row.id.clone(), row.password())).collect())
+    }
+
     /// An agent account with its password and failed logins, for a login.
     pub fn agent_login(&self, id: &str) -> EdgeResult<Option<LoginRow>> {
         let rows: Vec<LoginRow> = self
@@ -471,44 +495,100 @@ impl Store {
         Ok(rows.into_iter().map(|r| (r.id, r.locked_until_ms as u64)).collect())
     }
 
-    /// Records an agent session token (by hash).
+    /// Records an agent session token (by hash), used now.
     pub fn add_agent_session(&self, token_hash: &str, agent_id: &str, now_ms: u64) -> EdgeResult<()> {
         self.sql.exec(
-            "INSERT INTO agent_sessions (token_hash, agent_id, created_ms) VALUES (?, ?, ?)",
-            vec![token_hash.into(), agent_id.into(), int(now_ms)],
+            "INSERT INTO agent_sessions (token_hash, agent_id, created_ms, last_used_ms) VALUES (?, ?, ?, ?)",
+            vec![token_hash.into(), agent_id.into(), int(now_ms), int(now_ms)],
         )?;
         Ok(())
     }
 
-    /// The agent a session token (by hash) belongs to.
-    pub fn agent_by_token(&self, token_hash: &str) -> EdgeResult<Option<AgentRow>> {
+    /// The agent a session token (by hash) belongs to, if the session was used at or after
+    /// `alive_since` (unix ms).
+    pub fn agent_by_token(&self, token_hash: &str, alive_since: u64) -> EdgeResult<Option<AgentRow>> {
         let rows: Vec<AgentRow> = self
             .sql
             .exec(
-                "SELECT a.id, a.name FROM agent_sessions s JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ?",
-                vec![token_hash.into()],
+                "SELECT a.id, a.name FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
+                 WHERE s.token_hash = ? AND s.last_used_ms >= ?",
+                vec![token_hash.into(), int(alive_since)],
             )?
             .to_array()?;
         Ok(rows.into_iter().next())
     }
 
-    /// The visitor a session token (by hash) belongs to, with its open conversation ("" if none).
-    pub fn visitor_by_token(&self, token_hash: &str) -> EdgeResult<Option<VisitorSession>> {
-        self.visitor_where("JOIN visitor_sessions s ON s.visitor_id = v.id WHERE s.token_hash = ?", token_hash)
+    /// Records a use of an agent session that is still alive (used at or after `alive_since`);
+    /// false when the session is gone or ended for inactivity.
+    pub fn touch_agent_session(&self, token_hash: &str, now_ms: u64, alive_since: u64) -> EdgeResult<bool> {
+        let cursor = self.sql.exec(
+            "UPDATE agent_sessions SET last_used_ms = ? WHERE token_hash = ? AND last_used_ms >= ?",
+            vec![int(now_ms), token_hash.into(), int(alive_since)],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
+    /// Ends one agent session (a log-out).
+    pub fn end_agent_session(&self, token_hash: &str) -> EdgeResult<()> {
+        self.sql.exec("DELETE FROM agent_sessions WHERE token_hash = ?", vec![token_hash.into()])?;
+        Ok(())
+    }
+
+    /// Ends every session of an agent (its password changed, it was disabled).
+    pub fn end_agent_sessions(&self, agent_id: &str) -> EdgeResult<()> {
+        self.sql.exec("DELETE FROM agent_sessions WHERE agent_id = ?", vec![agent_id.into()])?;
+        Ok(())
+    }
+
+    /// Ends every session of every verified visitor (a site key they were verified with is gone);
+    /// guests keep theirs.
+    pub fn end_verified_visitor_sessions(&self) -> EdgeResult<()> {
+        self.sql.exec(
+            "DELETE FROM visitor_sessions WHERE visitor_id IN (SELECT id FROM visitors WHERE verified = 1)",
+            None,
+        )?;
+        Ok(())
+    }
+
+    /// Deletes sessions whose lifetime is over (visitor sessions last used before
+    /// `visitor_alive_since`, agent sessions before `agent_alive_since`); both are refused anyway.
+    pub fn drop_expired_sessions(&self, visitor_alive_since: u64, agent_alive_since: u64) -> EdgeResult<()> {
+        self.sql.exec("DELETE FROM visitor_sessions WHERE last_used_ms < ?", vec![int(visitor_alive_since)])?;
+        self.sql.exec("DELETE FROM agent_sessions WHERE last_used_ms < ?", vec![int(agent_alive_since)])?;
+        Ok(())
+    }
+
+    /// The visitor a session token (by hash) belongs to, with its open conversation ("" if none),
+    /// if the session was used at or after `alive_since` (unix ms).
+    pub fn visitor_by_token(&self, token_hash: &str, alive_since: u64) -> EdgeResult<Option<VisitorSession>> {
+        self.visitor_where(
+            "JOIN visitor_sessions s ON s.visitor_id = v.id WHERE s.token_hash = ? AND s.last_used_ms >= ?",
+            vec![token_hash.into(), int(alive_since)],
+        )
+    }
+
+    /// Records a use of a visitor session, writing only when the stored use is older than
+    /// `every_ms` (the sliding lifetime needs no more precision, and the write stays rare).
+    pub fn touch_visitor_session(&self, token_hash: &str, now_ms: u64, every_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "UPDATE visitor_sessions SET last_used_ms = ? WHERE token_hash = ? AND last_used_ms < ?",
+            vec![int(now_ms), token_hash.into(), int(now_ms.saturating_sub(every_ms))],
+        )?;
+        Ok(())
     }
 
     /// The verified visitor with these normalised verification fields, with its open conversation.
     pub fn visitor_by_match_key(&self, match_key: &str) -> EdgeResult<Option<VisitorSession>> {
-        self.visitor_where("WHERE v.match_key = ?", match_key)
+        self.visitor_where("WHERE v.match_key = ?", vec![match_key.into()])
     }
 
-    fn visitor_where(&self, clause: &str, binding: &str) -> EdgeResult<Option<VisitorSession>> {
+    fn visitor_where(&self, clause: &str, bindings: Vec<SqlStorageValue>) -> EdgeResult<Option<VisitorSession>> {
         let query = format!(
             "SELECT v.id AS visitor_id, COALESCE(c.id, '') AS conversation_id, v.name, v.verified, v.profile FROM visitors v
              LEFT JOIN conversations c ON c.visitor_id = v.id AND c.status = 'open' {clause}
              ORDER BY c.created_ms DESC LIMIT 1"
         );
-        let rows: Vec<VisitorSession> = self.sql.exec(&query, vec![binding.into()])?.to_array()?;
+        let rows: Vec<VisitorSession> = self.sql.exec(&query, bindings)?.to_array()?;
         Ok(rows.into_iter().next())
     }
 
@@ -549,8 +629,8 @@ impl Store {
     /// Records another session token (by hash) for a visitor: the same person on another device.
     pub fn add_visitor_session(&self, token_hash: &str, visitor_id: &str, now_ms: u64) -> EdgeResult<()> {
         self.sql.exec(
-            "INSERT OR IGNORE INTO visitor_sessions (token_hash, visitor_id, created_ms) VALUES (?, ?, ?)",
-            vec![token_hash.into(), visitor_id.into(), int(now_ms)],
+            "INSERT OR IGNORE INTO visitor_sessions (token_hash, visitor_id, created_ms, last_used_ms) VALUES (?, ?, ?, ?)",
+            vec![token_hash.into(), visitor_id.into(), int(now_ms), int(now_ms)],
         )?;
         Ok(())
     }
@@ -734,6 +814,39 @@ impl Store {
             )?
             .to_array()?;
         rows.into_iter().map(Self::decode).collect()
+    }
+
+    /// What a resume after `after_seq` replays: the messages after it, but at most the newest
+    /// [`protocol::REPLAY_PAGE`]; with them the `seq` up to which messages were left out (0: none).
+    pub fn replay(&self, conversation_id: &str, after_seq: u64) -> EdgeResult<(u64, Vec<ChatMessage>)> {
+        let page = protocol::REPLAY_PAGE;
+        let rows: Vec<MessageRow> = self
+            .sql
+            .exec(
+                "SELECT conversation_id, seq, client_id, author, body, at_ms FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?",
+                vec![conversation_id.into(), int(after_seq), int(page)],
+            )?
+            .to_array()?;
+        let mut messages = rows.into_iter().map(Self::decode).collect::<EdgeResult<Vec<_>>>()?;
+        messages.reverse();
+        let oldest = messages.first().map_or(0, |m| m.seq);
+        let skipped_to = if messages.len() as u64 == page && oldest > after_seq + 1 { oldest - 1 } else { 0 };
+        Ok((skipped_to, messages))
+    }
+
+    /// The [`protocol::REPLAY_PAGE`] messages before `before_seq`, oldest first (a client paging
+    /// back through a long conversation).
+    pub fn messages_before(&self, conversation_id: &str, before_seq: u64) -> EdgeResult<Vec<ChatMessage>> {
+        let rows: Vec<MessageRow> = self
+            .sql
+            .exec(
+                "SELECT conversation_id, seq, client_id, author, body, at_ms FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                vec![conversation_id.into(), int(before_seq), int(protocol::REPLAY_PAGE)],
+            )?
+            .to_array()?;
+        let mut messages = rows.into_iter().map(Self::decode).collect::<EdgeResult<Vec<_>>>()?;
+        messages.reverse();
+        Ok(messages)
     }
 
     fn decode(row: MessageRow) -> EdgeResult<ChatMessage> {

@@ -6,7 +6,7 @@
 //! caller's bearer token arrives in `x-desk-token`, set by the Worker.
 
 use hmac::{Hmac, Mac};
-use protocol::{MessageBody, UploadKind, UploadResponse};
+use protocol::{MessageBody, SessionSettings, UploadKind, UploadResponse};
 use sha2::Sha256;
 use worker::{Request, Response};
 
@@ -31,15 +31,17 @@ enum Principal {
 }
 
 impl Principal {
-    /// The token's owner; tokens of other sites or roles are simply unknown here.
-    fn of(store: &Store, token: &str) -> EdgeResult<Self> {
+    /// The token's owner; tokens of other sites or roles, and sessions past their lifetime, are
+    /// simply unknown here.
+    fn of(store: &Store, sessions: &SessionSettings, token: &str) -> EdgeResult<Self> {
         let hash = secrets::token_hash(token);
+        let alive_since = |secs: u64| now_ms().saturating_sub(secs.saturating_mul(1000));
         if token.starts_with("v_") {
-            if let Some(found) = store.visitor_by_token(&hash)? {
+            if let Some(found) = store.visitor_by_token(&hash, alive_since(sessions.visitor_ttl_secs))? {
                 return Ok(Self::Visitor { visitor_id: found.visitor_id, conversation_id: found.conversation_id });
             }
         } else if token.starts_with("a_") {
-            if let Some(agent) = store.agent_by_token(&hash)? {
+            if let Some(agent) = store.agent_by_token(&hash, alive_since(sessions.agent_idle_secs))? {
                 return Ok(Self::Agent { agent_id: agent.id });
             }
         }
@@ -83,7 +85,7 @@ impl Desk {
             return Err(EdgeError::OriginNotAllowed);
         }
         let store = self.store()?;
-        let principal = Principal::of(store, &token(req).ok_or(EdgeError::Unauthorized)?)?;
+        let principal = Principal::of(store, &config.sessions, &token(req).ok_or(EdgeError::Unauthorized)?)?;
         let (conversation_id, uploader) = match principal {
             Principal::Visitor { visitor_id, conversation_id } => {
                 if conversation_id.is_empty() {
@@ -137,7 +139,7 @@ impl Desk {
         let store = self.store()?;
         let now_s = now_ms() / 1000;
         let (row, max_age, link_exp) = if let Some(token) = token(req) {
-            let principal = Principal::of(store, &token)?;
+            let principal = Principal::of(store, &self.config()?.sessions, &token)?;
             let row = store.upload(&ask.upload_id)?.ok_or(EdgeError::UploadNotFound)?;
             if !principal.may_see(store, &row.conversation_id)? {
                 return Err(EdgeError::Forbidden);

@@ -99,3 +99,24 @@ fn identity_settings_default_to_v2_only() {
     let parsed: crate::IdentitySettings = serde_json::from_str(r#"{"keys":["k"]}"#).expect("parses");
     assert_eq!(parsed, crate::IdentitySettings { keys: vec!["k".into()], ..defaults });
 }
+
+#[test]
+fn allowed_origins_are_bare_origins_safe_in_a_header() {
+    for ok in ["https://shop.example", "http://127.0.0.1:8787", "https://[::1]:8443", "https://xn--fsq.example"] {
+        assert!(super::is_plain_origin(ok), "{ok}");
+    }
+    for bad in [
+        "https://a.example; script-src *",
+        "https://a.example https://b.example",
+        "https://*.example",
+        "https://a.example/",
+        "https://a.example/path",
+        "ftp://a.example",
+        "https://",
+        "https://:443",
+        "'self'",
+        "https://a.example,https://b.example",
+    ] {
+        assert!(!super::is_plain_origin(bad), "{bad}");
+    }
+}

@@ -45,7 +45,8 @@ fn samples_body() -> Vec<MessageBody> {
 
 fn samples_server() -> Vec<ServerFrame> {
     let mut frames = vec![
-        ServerFrame::Ready { principal: "v123".into() },
+        ServerFrame::Ready { principal: "v123".into(), skipped_to: 0 },
+        ServerFrame::Ready { principal: "v123".into(), skipped_to: 150 },
         ServerFrame::Ack { client_id: "c-1".into(), conversation_id: "c9".into(), seq: 9_007_199_254_740_991 },
         ServerFrame::Status {
             conversation_id: "c9".into(),
@@ -104,6 +105,7 @@ fn samples_visitor() -> Vec<VisitorFrame> {
         },
         VisitorFrame::Typing { typing: false },
         VisitorFrame::Read { seq: 7 },
+        VisitorFrame::History { before_seq: 151 },
         VisitorFrame::Rate { score: 4, comment: "很好 👍".into() },
     ];
     frames.extend(samples_body().into_iter().map(|body| VisitorFrame::Send { client_id: "k1".into(), body }));

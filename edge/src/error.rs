@@ -40,6 +40,8 @@ pub enum EdgeError {
     AuthTimeout,
     /// An upload is larger than the site allows for its kind; the cap in bytes.
     UploadTooLarge(u64),
+    /// The conversation holds as many uploads (or bytes of them) as the site allows.
+    UploadQuota,
     /// An upload's content is not an allowed type (or not what its name says).
     UnsupportedType,
     /// An upload without `Content-Length`.
@@ -88,6 +90,7 @@ impl EdgeError {
             Self::TooManySockets => "too_many_sockets",
             Self::AuthTimeout => "auth_timeout",
             Self::UploadTooLarge(_) => "upload_too_large",
+            Self::UploadQuota => "upload_quota_exceeded",
             Self::UnsupportedType => "unsupported_type",
             Self::LengthRequired => "length_required",
             Self::UploadNotFound => "upload_not_found",
@@ -107,7 +110,7 @@ impl EdgeError {
             Self::NotFound | Self::SiteNotFound | Self::ConversationNotFound | Self::UploadNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::InvalidSite | Self::BadRequest(_) => 400,
-            Self::PayloadTooLarge | Self::UploadTooLarge(_) => 413,
+            Self::PayloadTooLarge | Self::UploadTooLarge(_) | Self::UploadQuota => 413,
             Self::UnsupportedType => 415,
             Self::LengthRequired => 411,
             Self::MessageTooLong | Self::PreChatInvalid(_) => 422,
@@ -144,6 +147,7 @@ impl EdgeError {
             Self::TooManySockets => "too many open connections; close some or try again later".into(),
             Self::AuthTimeout => format!("no auth frame within {} s", protocol::AUTH_TIMEOUT_MS / 1000),
             Self::UploadTooLarge(cap) => format!("this upload is larger than this site's limit of {cap} bytes"),
+            Self::UploadQuota => "this conversation already holds as many files as this site allows".into(),
             Self::UnsupportedType => {
                 "only PNG, JPEG, GIF, WebP images and PDF, Office, ZIP or plain-text files can be uploaded".into()
             }

@@ -1,6 +1,7 @@
 //! The Worker's front door: parses the public API path, enforces limits and the admin token, and
 //! forwards each request to the site's Desk Durable Object under an internal path.
 
+use futures_util::StreamExt;
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
@@ -190,16 +191,25 @@ async fn read_json_body(req: &mut Request) -> EdgeResult<Vec<u8>> {
     read_body(req, MAX_JSON_BODY).await
 }
 
-/// Reads a body of at most `limit` bytes, refusing larger ones before and after reading.
+/// Reads a body of at most `limit` bytes: a `Content-Length` above it is refused before reading,
+/// and a body without one (chunked) is read only until it passes the limit, so nobody makes the
+/// Worker buffer more than `limit` bytes.
 async fn read_body(req: &mut Request, limit: usize) -> EdgeResult<Vec<u8>> {
     if let Ok(Some(len)) = req.headers().get("content-length") {
         if !len.parse::<usize>().is_ok_and(|n| n <= limit) {
             return Err(EdgeError::PayloadTooLarge);
         }
     }
-    let body = req.bytes().await.map_err(|_| EdgeError::BadRequest("unreadable body".into()))?;
-    if body.len() > limit {
-        return Err(EdgeError::PayloadTooLarge);
+    let mut body = Vec::new();
+    let Ok(mut stream) = req.stream() else {
+        return Ok(body); // no body at all
+    };
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| EdgeError::BadRequest("unreadable body".into()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(EdgeError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
     }
     Ok(body)
 }

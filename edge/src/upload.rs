@@ -18,7 +18,7 @@ use worker::{
 use crate::error::{EdgeError, EdgeResult};
 
 /// Binding name of the uploads bucket in wrangler.toml.
-const BUCKET_BINDING: &str = "UPLOADS";
+pub(crate) const BUCKET_BINDING: &str = "UPLOADS";
 
 /// Bytes read before the type is decided (magic numbers need at most 12; text gets a longer look).
 const SNIFF_BYTES: usize = 512;

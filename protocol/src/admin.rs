@@ -18,6 +18,11 @@ pub struct SiteConfig {
     /// widget page's `frame-ancestors` and the Desk's origin check. Empty allows any page, which
     /// a site with identity keys may not do.
     pub allowed_origins: Vec<String>,
+    /// Origins besides `allowed_origins` whose images a visitor's card may show (an image CDN such
+    /// as `https://img.shop-cdn.example`). A card image anywhere else is dropped from the card
+    /// when it is sent, so no visitor can make agents' browsers fetch a URL of his choosing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub card_image_origins: Vec<String>,
     /// How visitors prove who they are.
     pub identity: IdentitySettings,
     /// Abuse limits.
@@ -118,11 +123,26 @@ pub struct UploadSettings {
     /// Lifetime of the signed download links handed to participants, in seconds (1 to 86,400;
     /// default 900).
     pub link_ttl_secs: u64,
+    /// Most uploads one conversation may hold (visitor's and agents' together); default 200.
+    pub max_per_conversation: u32,
+    /// Most bytes one conversation's uploads may hold; default 200 MiB. Checked before each
+    /// upload, so the last one may pass it by at most one file's cap.
+    pub max_bytes_per_conversation: u64,
+    /// Seconds after which an upload that no message names is deleted (its bytes too); default
+    /// one day.
+    pub unused_ttl_secs: u64,
 }
 
 impl Default for UploadSettings {
     fn default() -> Self {
-        Self { max_image_bytes: 10 * 1024 * 1024, max_file_bytes: 20 * 1024 * 1024, link_ttl_secs: 15 * 60 }
+        Self {
+            max_image_bytes: 10 * 1024 * 1024,
+            max_file_bytes: 20 * 1024 * 1024,
+            link_ttl_secs: 15 * 60,
+            max_per_conversation: 200,
+            max_bytes_per_conversation: 200 * 1024 * 1024,
+            unused_ttl_secs: 24 * 3600,
+        }
     }
 }
 
@@ -137,6 +157,11 @@ pub struct RateLimitSettings {
     pub logins_per_ip: u32,
     /// Messages one visitor may send at once; refilled every six seconds.
     pub messages_per_visitor: u32,
+    /// Other frames one visitor may send at once (typing, read receipts, left messages, ratings,
+    /// history pages); refilled per minute. Past it a frame is answered `rate_limited`.
+    pub frames_per_visitor: u32,
+    /// Uploads one visitor may start at once; refilled per minute.
+    pub uploads_per_visitor: u32,
     /// WebSockets open at once from one IP (an IPv6 /64 counts as one), signed in or not; more
     /// are refused with `too_many_sockets` (HTTP 429).
     pub sockets_per_ip: u32,
@@ -154,6 +179,8 @@ impl Default for RateLimitSettings {
             sessions_per_ip: 60,
             logins_per_ip: 10,
             messages_per_visitor: 30,
+            frames_per_visitor: 120,
+            uploads_per_visitor: 20,
             sockets_per_ip: 200,
             sockets_per_visitor: 16,
             login_lock_secs: 60,

@@ -191,5 +191,27 @@ pub fn is_plain_origin(origin: &str) -> bool {
     })
 }
 
+/// The origin (`scheme://host[:port]`, host lower-cased) of an absolute http(s) URL, if it has one.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // `user:pass@host` would let `https://allowed.example@evil.example/` pass a prefix check.
+    if authority.is_empty() || authority.contains(['@', '\\']) {
+        return None;
+    }
+    Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// Whether a card image may be shown to agents: its origin is one of `origins` (the site's
+/// `allowed_origins` and `card_image_origins`). The Desk drops any other image from a card.
+pub fn card_image_allowed<'a>(image: &str, origins: impl IntoIterator<Item = &'a String>) -> bool {
+    let Some(origin) = origin_of(image) else { return false };
+    origins.into_iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+}
+
 #[cfg(test)]
 mod tests;

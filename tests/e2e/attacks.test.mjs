@@ -5,8 +5,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import WebSocket from 'ws';
+import { agentSocket } from './agent-socket.mjs';
 import { freePort, launchBrowser, seedDemo, startEdge } from './harness.mjs';
 
 let edge;
@@ -827,4 +830,239 @@ test('links: a signed download link cannot get itself a fresh one from /meta, an
   const meta = await fetch(`${edge.base}/api/v1/sites/${site}/uploads/${up.upload_id}/meta`, { headers: { authorization: `Bearer ${visitor.body.token}` } });
   assert.equal(meta.status, 200);
   assert.equal((await fetch(new URL((await meta.json()).url, edge.base))).status, 200);
+});
+
+// ## Bounds
+
+/** Every `.sqlite` file under the Worker's persisted state, with its size. */
+function sqliteFiles(dir) {
+  const found = {};
+  const walk = (d) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (/\.sqlite(-wal|-shm)?$/.test(entry.name)) found[path.relative(dir, p)] = fs.statSync(p).size;
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+test('bounds: a body without Content-Length is refused once it passes the cap, not after the client has sent it all', { timeout: 120_000 }, async () => {
+  const site = 'atkbody';
+  await putConfig(site, { name: 'Body bound test', greeting: '', groups: [], agents: [] });
+  const url = new URL(`${edge.base}/api/v1/sites/${site}/sessions`);
+  const chunk = Buffer.alloc(64 * 1024, 0x20); // JSON whitespace: valid until it is too long
+  const MAX_SEND = 48 * 1024 * 1024;
+  const result = await new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = null;
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+      answered = { status: res.status ?? res.statusCode, sentBefore: sent };
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => { req.destroy(); resolve({ ...answered, text }); });
+    });
+    req.on('error', (err) => (answered ? undefined : reject(err)));
+    (async () => {
+      while (!answered && sent < MAX_SEND) {
+        sent += chunk.length;
+        if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+      }
+      if (!answered) req.end('{}');
+    })().catch(() => {});
+  });
+  const mib = (n) => (n / 1024 / 1024).toFixed(1);
+  console.log(`chunked body: answered ${result.status} after the client had sent ${mib(result.sentBefore)} MiB (it would send up to ${mib(MAX_SEND)} MiB)`);
+  assert.equal(result.status, 413, result.text);
+  assert.equal(JSON.parse(result.text).error.code, 'payload_too_large');
+  assert.ok(result.sentBefore < 16 * 1024 * 1024, `the Worker read ${mib(result.sentBefore)} MiB before refusing a 64 KiB-capped body`);
+});
+
+test('bounds: site ids that no operator created get site_not_found on every public path and write no storage', { timeout: 120_000 }, async () => {
+  const before = sqliteFiles(edge.stateDir);
+  const ids = Array.from({ length: 20 }, (_, i) => `ghost-${crypto.randomBytes(4).toString('hex')}-${i}`);
+  const answers = {};
+  const count = (what, status, code) => { const k = `${what} ${status} ${code}`; answers[k] = (answers[k] ?? 0) + 1; };
+  for (const id of ids) {
+    const api = `${edge.base}/api/v1/sites/${id}`;
+    const json = async (res) => { try { return (await res.json())?.error?.code ?? null; } catch { return null; } };
+    let res = await fetch(`${api}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    count('session', res.status, await json(res));
+    res = await fetch(`${api}/widget-config`);
+    count('widget-config', res.status, await json(res));
+    res = await fetch(`${api}/agents/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'amy', password: 'whatever-password' }) });
+    count('login', res.status, await json(res));
+    res = await fetch(`${api}/uploads?name=a.txt`, { method: 'POST', headers: { authorization: 'Bearer v_nothing', 'content-length': '5' }, body: 'hello' });
+    count('upload', res.status, await json(res));
+    res = await fetch(`${edge.base}/widget/?site=${id}&host=${encodeURIComponent(edge.base)}`);
+    count('widget page', res.status, null);
+    const ws = await new Promise((resolve) => {
+      const s = new WebSocket(`${edge.base.replace('http', 'ws')}${new URL(api).pathname}/ws`);
+      s.on('unexpected-response', (_req, r) => resolve(r.statusCode));
+      s.on('open', () => { s.terminate(); resolve('open'); });
+      s.on('error', () => resolve('error'));
+    });
+    count('socket', ws, null);
+  }
+  const after = sqliteFiles(edge.stateDir);
+  const created = Object.keys(after).filter((f) => !(f in before));
+  console.log(`unknown sites: ${JSON.stringify(answers)}; storage files created: ${created.length}`);
+  for (const what of ['session', 'widget-config', 'login']) assert.equal(answers[`${what} 404 site_not_found`], ids.length, JSON.stringify(answers));
+  assert.equal(answers['socket 404 null'], ids.length, JSON.stringify(answers));
+  assert.equal(answers['widget page 200 null'], ids.length, 'the widget page itself is served (it shows the failure)');
+  assert.deepEqual(created, [], `storage written for sites nobody created: ${created.join(', ')}`);
+});
+
+// ## Agents and cards
+
+/** A visitor socket that stays open: `frames` collects what it receives; `send(frame)`; `close()`. */
+async function liveVisitor(site, token) {
+  const ws = new WebSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${site}/ws`);
+  const frames = [];
+  await new Promise((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token, last_seq: 0 })));
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      frames.push(f);
+      if (f.type === 'ready') resolve();
+    });
+    ws.on('error', reject);
+  });
+  return { frames, send: (f) => ws.send(JSON.stringify(f)), close: () => ws.terminate() };
+}
+
+test('agents: only the agent holding a conversation types, marks read and uploads in it; card images only from the site\'s origins', { timeout: 90_000 }, async () => {
+  const site = 'atkholder';
+  await seedDemo(edge, site, identitySite({}, {
+    agents: [
+      { id: 'amy', name: 'Amy', password: 'amy-password-1', max_sessions: 5 },
+      { id: 'bob', name: 'Bob', password: 'bob-password-1', max_sessions: 5, admin: true },
+    ],
+    card_image_origins: ['https://img.shop.example'],
+  }));
+  const amy = await agentSocket(browser, edge, site, 'amy', 'amy-password-1');
+  const token = v2Raw(JSON.stringify({ full_name: '王五', phone: '13700137000', exp: now() + 600, aud: site }));
+  const opened = await session(site, { identity: token });
+  assert.equal(opened.status, 200, JSON.stringify(opened.body));
+  assert.equal(opened.body.identity_refused, undefined, JSON.stringify(opened.body));
+  const conv = opened.body.conversation_id;
+  const visitor = await liveVisitor(site, opened.body.token);
+  const bob = await agentSocket(browser, edge, site, 'bob', 'bob-password-1');
+  try {
+    visitor.send({ type: 'send', client_id: 'hold-1', body: { kind: 'text', text: '你好' } });
+    await amy.waitFor(`(f) => f.type === 'message' && f.message.body.text === '你好'`);
+    const seq = (await amy.messages()).find((m) => m.body.text === '你好').seq;
+
+    // Bob (an admin: he may read along) tries to type and mark read in Amy's conversation.
+    await bob.send({ type: 'typing', conversation_id: conv, typing: true });
+    await bob.send({ type: 'read', conversation_id: conv, seq });
+    const bobUpload = await bob.page.evaluate(async ({ site, conv, token }) => (await fetch(`/api/v1/sites/${site}/uploads?name=note.txt&conversation=${conv}`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'from bob',
+    })).status, { site, conv, token: bob.token });
+    await sleep(800);
+    const fromBob = visitor.frames.filter((f) => f.type === 'typing' || f.type === 'read');
+    // Amy, who holds it, may.
+    await amy.send({ type: 'typing', conversation_id: conv, typing: true });
+    await amy.send({ type: 'read', conversation_id: conv, seq });
+    const amyUpload = await amy.page.evaluate(async ({ site, conv, token }) => (await fetch(`/api/v1/sites/${site}/uploads?name=note.txt&conversation=${conv}`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'from amy',
+    })).status, { site, conv, token: amy.token });
+    await sleep(800);
+    const fromAmy = visitor.frames.filter((f) => f.type === 'typing' || f.type === 'read').slice(fromBob.length).map((f) => f.type).sort();
+    console.log(`non-holder: ${fromBob.length} typing/read frames reached the visitor, upload ${bobUpload}; holder: ${JSON.stringify(fromAmy)}, upload ${amyUpload}`);
+    assert.deepEqual({ frames: fromBob.map((f) => f.type), upload: bobUpload }, { frames: [], upload: 403 });
+    assert.deepEqual({ frames: fromAmy, upload: amyUpload }, { frames: ['read', 'typing'], upload: 200 });
+
+    // Cards: an image on a host of the visitor's choosing never reaches the agent.
+    const card = (id, image) => ({ type: 'send', client_id: `card-${id}`, body: { kind: 'card', list: 'orders', id, title: `订单 ${id}`, image, price: '', status: '', url: '' } });
+    visitor.send(card('evil', 'https://evil.example/track.gif?agent=1'));
+    visitor.send(card('userinfo', `https://img.shop.example@evil.example/t.gif`));
+    visitor.send(card('cdn', 'https://img.shop.example/p/1.png'));
+    visitor.send(card('own', `${edge.base}/p-mug.svg`));
+    await amy.waitFor(`(f) => f.type === 'message' && f.message.body.id === 'own'`);
+    const images = Object.fromEntries((await amy.messages()).filter((m) => m.body.kind === 'card').map((m) => [m.body.id, m.body.image]));
+    console.log(`card images as agents get them: ${JSON.stringify(images)}`);
+    assert.deepEqual(images, { evil: '', userinfo: '', cdn: 'https://img.shop.example/p/1.png', own: `${edge.base}/p-mug.svg` });
+  } finally {
+    visitor.close();
+    await amy.close();
+    await bob.close();
+  }
+});
+
+// ## Throttles
+
+/** Uploads `bytes` as `name` with a visitor's token: `{status, code, body}`. */
+async function visitorUpload(site, token, name, bytes) {
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}/uploads?name=${encodeURIComponent(name)}`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}` }, body: bytes,
+  });
+  const body = await res.json().catch(() => null);
+  return { status: res.status, code: body?.error?.code ?? null, body };
+}
+
+test('throttles: a visitor flooding typing and read frames is cut off at the frame limit; messages still go through', { timeout: 60_000 }, async () => {
+  const site = 'atkframes';
+  await seedDemo(edge, site, { name: 'Frame flood test', greeting: '', groups: [],
+    agents: [{ id: 'amy', name: 'Amy', password: 'amy-password-1', max_sessions: 5 }] });
+  const amy = await agentSocket(browser, edge, site, 'amy', 'amy-password-1');
+  const opened = await session(site, {});
+  const visitor = await liveVisitor(site, opened.body.token);
+  try {
+    visitor.send({ type: 'send', client_id: 'flood-0', body: { kind: 'text', text: '开始' } });
+    await amy.waitFor(`(f) => f.type === 'message' && f.message.body.text === '开始'`);
+    for (let i = 0; i < 500; i += 1) visitor.send(i % 2 ? { type: 'read', seq: 1 } : { type: 'typing', typing: i % 4 === 0 });
+    visitor.send({ type: 'send', client_id: 'flood-1', body: { kind: 'text', text: '洪水之后' } });
+    await amy.waitFor(`(f) => f.type === 'message' && f.message.body.text === '洪水之后'`);
+    await sleep(500);
+    const relayed = (await amy.frames()).filter((f) => f.type === 'typing' || f.type === 'read').length;
+    const limited = visitor.frames.filter((f) => f.type === 'error' && f.code === 'rate_limited').length;
+    console.log(`frame flood: 500 typing/read frames sent, ${relayed} reached the agent, ${limited} answered rate_limited`);
+    assert.ok(relayed <= 130, `${relayed} of 500 flood frames reached the agent`);
+    assert.ok(limited >= 370, `${limited} frames were answered rate_limited`);
+  } finally {
+    visitor.close();
+    await amy.close();
+  }
+});
+
+test('throttles: uploads are limited per visitor, capped per conversation, and unused ones are deleted after their lifetime', { timeout: 60_000 }, async () => {
+  const site = 'atkuploads';
+  await seedDemo(edge, site, { name: 'Upload bounds test', greeting: '', groups: [], agents: [],
+    rate_limits: { uploads_per_visitor: 5 }, uploads: { unused_ttl_secs: 2 } });
+  const quota = 'atkquota';
+  await seedDemo(edge, quota, { name: 'Upload quota test', greeting: '', groups: [], agents: [],
+    uploads: { max_per_conversation: 3 } });
+  const text = (i) => Buffer.from(`note ${i}\n`);
+  // Per visitor: a burst of 5, then rate_limited.
+  const burst = await session(site, {});
+  const answers = [];
+  for (let i = 0; i < 7; i += 1) answers.push(await visitorUpload(site, burst.body.token, `n${i}.txt`, text(i)));
+  console.log(`upload burst: ${answers.map((a) => `${a.status} ${a.code ?? ''}`.trim()).join(', ')}`);
+  assert.deepEqual(answers.map((a) => [a.status, a.code]), [...Array(5).fill([200, null]), [429, 'rate_limited'], [429, 'rate_limited']]);
+
+  // Per conversation: a site capping conversations at 3 uploads refuses the fourth.
+  const full = await session(quota, {});
+  const more = [];
+  for (let i = 0; i < 4; i += 1) more.push(await visitorUpload(quota, full.body.token, `m${i}.txt`, text(i)));
+  console.log(`uploads past the conversation cap: ${more.map((a) => `${a.status} ${a.code ?? ''}`.trim()).join(', ')}`);
+  assert.deepEqual(more.map((a) => [a.status, a.code]), [[200, null], [200, null], [200, null], [413, 'upload_quota_exceeded']]);
+
+  // Unused uploads: one sent in a message stays, one never named is gone after its 2 s.
+  const other = await session(site, {});
+  const kept = await visitorUpload(site, other.body.token, 'kept.txt', text('kept'));
+  const dropped = await visitorUpload(site, other.body.token, 'dropped.txt', text('dropped'));
+  const visitor = await liveVisitor(site, other.body.token);
+  visitor.send({ type: 'send', client_id: 'file-1', body: { kind: 'file', upload_id: kept.body.upload_id, name: 'kept.txt', size: 0, content_type: '' } });
+  await sleep(500);
+  visitor.close();
+  assert.ok(visitor.frames.some((f) => f.type === 'ack' && f.client_id === 'file-1'), JSON.stringify(visitor.frames.slice(-3)));
+  await sleep(2_500);
+  await session(site, {}); // any new session lets the Desk sweep
+  const get = async (id) => (await fetch(`${edge.base}/api/v1/sites/${site}/uploads/${id}`, { headers: { authorization: `Bearer ${other.body.token}` } })).status;
+  const [keptStatus, droppedStatus] = [await get(kept.body.upload_id), await get(dropped.body.upload_id)];
+  console.log(`after the unused lifetime: named upload ${keptStatus}, never-named upload ${droppedStatus}`);
+  assert.deepEqual([keptStatus, droppedStatus], [200, 404]);
 });

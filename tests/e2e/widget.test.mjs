@@ -26,7 +26,7 @@ const GROUPS = [
 /** The test shop; its pages live on the edge's origin (`base`), the one origin it allows. */
 function shopConfig(extra = {}, base = edge.base) {
   return {
-    name: '测试商城', greeting: '欢迎光临测试商城', agents: AGENTS, groups: GROUPS, allowed_origins: [base],
+    name: '测试商城', greeting: '欢迎光临测试商城', agents: AGENTS, groups: GROUPS, allowed_origins: [base], card_image_origins: ['https://shop.example'],
     identity: { keys: [KEY], verification_fields: ['full_name', 'phone'], accept_ecb: true, accept_v2: true },
     uploads: { max_image_bytes: 2 * MB, max_file_bytes: 2 * MB, link_ttl_secs: 900 },
     card_buttons: [{ list: 'orders', name: '我的订单', icon: 'order' }],

@@ -155,6 +155,10 @@ pub struct Limits {
     pub logins_per_ip: Limiter,
     /// Messages per visitor.
     pub messages_per_visitor: Limiter,
+    /// Other frames (typing, read, left message, rating, history) per visitor.
+    pub frames_per_visitor: Limiter,
+    /// Uploads started per visitor.
+    pub uploads_per_visitor: Limiter,
     /// Login failures of names that are no agent of the site, so that they lock like real ones.
     unknown_logins: HashMap<String, LockState>,
 }
@@ -163,12 +167,14 @@ impl Limits {
     /// Buckets for these settings: sessions and logins refill their burst over a minute, messages
     /// over six seconds.
     pub fn new(settings: RateLimitSettings) -> Self {
-        let (sessions, logins, messages) = Self::rates(settings);
+        let [sessions, logins, messages, frames, uploads] = Self::rates(settings);
         Self {
             settings,
             sessions_per_ip: Limiter::new(sessions.0, sessions.1),
             logins_per_ip: Limiter::new(logins.0, logins.1),
             messages_per_visitor: Limiter::new(messages.0, messages.1),
+            frames_per_visitor: Limiter::new(frames.0, frames.1),
+            uploads_per_visitor: Limiter::new(uploads.0, uploads.1),
             unknown_logins: HashMap::new(),
         }
     }
@@ -178,10 +184,12 @@ impl Limits {
         if self.settings == settings {
             return;
         }
-        let (sessions, logins, messages) = Self::rates(settings);
+        let [sessions, logins, messages, frames, uploads] = Self::rates(settings);
         self.sessions_per_ip.reconfigure(sessions.0, sessions.1);
         self.logins_per_ip.reconfigure(logins.0, logins.1);
         self.messages_per_visitor.reconfigure(messages.0, messages.1);
+        self.frames_per_visitor.reconfigure(frames.0, frames.1);
+        self.uploads_per_visitor.reconfigure(uploads.0, uploads.1);
         self.settings = settings;
     }
 
@@ -197,13 +205,15 @@ impl Limits {
         Ok(())
     }
 
-    fn rates(settings: RateLimitSettings) -> ((u32, f64), (u32, f64), (u32, f64)) {
-        let per_minute = |n: u32| f64::from(n.max(1)) / 60.0;
-        (
-            (settings.sessions_per_ip.max(1), per_minute(settings.sessions_per_ip)),
-            (settings.logins_per_ip.max(1), per_minute(settings.logins_per_ip)),
+    fn rates(settings: RateLimitSettings) -> [(u32, f64); 5] {
+        let per_minute = |n: u32| (n.max(1), f64::from(n.max(1)) / 60.0);
+        [
+            per_minute(settings.sessions_per_ip),
+            per_minute(settings.logins_per_ip),
             (settings.messages_per_visitor.max(1), f64::from(settings.messages_per_visitor.max(1)) / 6.0),
-        )
+            per_minute(settings.frames_per_visitor),
+            per_minute(settings.uploads_per_visitor),
+        ]
     }
 }
 

@@ -13,7 +13,7 @@ mod sockets;
 mod store;
 mod uploads;
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -66,7 +66,11 @@ const MAX_FRAME_BYTES: usize = 64 * 1024;
 #[durable_object]
 pub struct Desk {
     state: State,
-    store: Option<Store>,
+    /// The site's storage, once it exists: only an operator's first `PUT /admin/config` creates
+    /// it, so a site id nobody created costs no storage (every path answers `site_not_found`).
+    store: OnceCell<Store>,
+    /// Opening existing storage failed (every path answers `internal`).
+    storage_failed: bool,
     sockets: RefCell<Option<SocketIndex>>,
     config: RefCell<Option<Rc<SiteConfig>>>,
     limits: RefCell<Limits>,
@@ -84,15 +88,21 @@ pub struct Desk {
     auth_alarm: Cell<bool>,
     /// When each agent session's last use was last stored (since the wake), by token hash.
     agent_touched: RefCell<HashMap<String, u64>>,
+    /// The Worker's bindings (the uploads bucket, for deleting unused uploads).
+    env: Env,
+    /// When unused uploads were last swept (unix ms; 0: not since the wake).
+    last_sweep: Cell<u64>,
 }
 
 impl DurableObject for Desk {
-    fn new(state: State, _env: Env) -> Self {
-        let store = match Store::open(state.storage().sql()) {
-            Ok(store) => Some(store),
+    fn new(state: State, env: Env) -> Self {
+        let store = OnceCell::new();
+        let storage_failed = match Store::existing(state.storage().sql()) {
+            Ok(Some(opened)) => store.set(opened).is_err(),
+            Ok(None) => false,
             Err(err) => {
                 worker::console_error!("desk storage failed to open: {err:?}");
-                None
+                true
             }
         };
         // The clients' heartbeat is answered by the runtime on every socket of the object, signed
@@ -104,6 +114,7 @@ impl DurableObject for Desk {
         Self {
             state,
             store,
+            storage_failed,
             sockets: RefCell::new(None),
             config: RefCell::new(None),
             limits: RefCell::new(Limits::new(Default::default())),
@@ -114,6 +125,8 @@ impl DurableObject for Desk {
             records: RefCell::new(routing_store::Writer::default()),
             auth_alarm: Cell::new(false),
             agent_touched: RefCell::new(HashMap::new()),
+            env,
+            last_sweep: Cell::new(0),
         }
     }
 
@@ -144,13 +157,19 @@ impl DurableObject for Desk {
             (Method::Put, "/admin/config") => self.put_config(&body),
             (Method::Get, "/admin/config") => self.get_config(),
             // The stored hashes, so the Worker can tell a resent password from a new one.
-            (Method::Get, "/admin/passwords") => self.store().and_then(|s| Ok(Response::from_json(&s.passwords()?)?)),
+            (Method::Get, "/admin/passwords") => match self.store.get() {
+                Some(store) => store.passwords().and_then(|p| Ok(Response::from_json(&p)?)),
+                None => Ok(Response::from_json(&serde_json::json!({}))?),
+            },
             (Method::Put, "/admin/contacts") => self.put_contacts(&body),
             (Method::Post, "/uploads/authorize") => self.authorize_upload(&site, &req, &body),
             (Method::Post, "/uploads/record") => self.record_upload(&site, &body),
             (Method::Post, "/uploads/access") => self.access_upload(&site, &req, &body),
             _ => Err(EdgeError::NotFound),
         };
+        if matches!(path.as_str(), "/sessions" | "/uploads/authorize") {
+            self.sweep_unused_uploads().await;
+        }
         self.finish().await;
         result.or_else(EdgeError::into_response)
     }
@@ -221,7 +240,20 @@ impl DurableObject for Desk {
 
 impl Desk {
     fn store(&self) -> EdgeResult<&Store> {
-        self.store.as_ref().ok_or_else(|| EdgeError::Internal("storage unavailable".into()))
+        match self.store.get() {
+            Some(store) => Ok(store),
+            None if self.storage_failed => Err(EdgeError::Internal("storage unavailable".into())),
+            None => Err(EdgeError::SiteNotFound),
+        }
+    }
+
+    /// The site's storage, created (schema and all) if this is the site's first config.
+    fn create_store(&self) -> EdgeResult<&Store> {
+        if self.store.get().is_none() && !self.storage_failed {
+            let opened = Store::open(self.state.storage().sql())?;
+            let _ = self.store.set(opened);
+        }
+        self.store()
     }
 
     /// The site config, read from storage once per wake and kept until the admin changes it.
@@ -396,6 +428,10 @@ impl Desk {
         let alive =
             !session.is_empty() && self.store()?.touch_agent_session(session, now, alive_since(now, idle_secs))?;
         let mut touched = self.agent_touched.borrow_mut();
+        if touched.len() >= 10_000 {
+            // A write throttle, not state: forgetting it costs one more write per session.
+            touched.clear();
+        }
         if alive {
             touched.insert(session.to_string(), now);
         } else {
@@ -441,7 +477,7 @@ impl Desk {
         if config.agents.iter().any(|a| a.password.is_some()) {
             return Err(EdgeError::Internal("a password reached the Desk unhashed".into()));
         }
-        let store = self.store()?;
+        let store = self.create_store()?;
         let before = store.config()?;
         let mut ended: Vec<String> = Vec::new();
         for agent in &mut config.agents {
@@ -499,6 +535,15 @@ impl Desk {
         Ok(Response::from_json(&config)?)
     }
 
+    /// Takes a token of the visitor's frame limit for every frame but messages (limited on their
+    /// own) and `auth`: typing, read receipts, left messages, ratings and history pages.
+    fn throttled(&self, frame: VisitorFrame, visitor_id: &str) -> EdgeResult<VisitorFrame> {
+        if !matches!(frame, VisitorFrame::Send { .. } | VisitorFrame::Auth { .. }) {
+            self.limit(self.config()?.rate_limits, |l| &mut l.frames_per_visitor, visitor_id)?;
+        }
+        Ok(frame)
+    }
+
     fn on_frame(&self, ws: &WebSocket, who: Who, text: &str) -> EdgeResult<()> {
         match who {
             Who::Pending { role: Role::Visitor, sid, ip, .. } => match parse_frame::<VisitorFrame>(text)? {
@@ -524,14 +569,23 @@ impl Desk {
                 }
                 _ => Err(EdgeError::BadRequest("the first frame is auth".into())),
             },
-            Who::Visitor { conversation_id, visitor_id, verified, .. } => match parse_frame::<VisitorFrame>(text)? {
-                VisitorFrame::Send { client_id, body } => {
+            Who::Visitor { conversation_id, visitor_id, verified, .. } => match self
+                .throttled(parse_frame(text)?, &visitor_id)?
+            {
+                VisitorFrame::Send { client_id, mut body } => {
                     let sent = (|| {
                         if matches!(body, MessageBody::Card { .. }) && !verified {
                             return Err(EdgeError::CardNotAllowed);
                         }
-                        let settings = self.config()?.rate_limits;
-                        self.limit(settings, |l| &mut l.messages_per_visitor, &visitor_id)?;
+                        let config = self.config()?;
+                        if let MessageBody::Card { image, .. } = &mut body {
+                            // Agents' browsers fetch card images: only from the site's own origins.
+                            let origins = config.allowed_origins.iter().chain(&config.card_image_origins);
+                            if !image.is_empty() && !protocol::checks::card_image_allowed(image, origins) {
+                                image.clear();
+                            }
+                        }
+                        self.limit(config.rate_limits, |l| &mut l.messages_per_visitor, &visitor_id)?;
                         self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
                     })();
                     refused_send(ws, client_id, sent)
@@ -622,6 +676,13 @@ impl Desk {
                         Presence::Offline => Event::AgentLogout { agent },
                     };
                     rejected(self.route(event)?)
+                }
+                // Typing and read receipts tell the visitor what the agent holding the conversation
+                // does: from anyone else (a supervisor reading along) they are dropped.
+                AgentFrame::Typing { conversation_id, .. } | AgentFrame::Read { conversation_id, .. }
+                    if self.holder(&conversation_id)?.as_deref() != Some(agent_id.as_str()) =>
+                {
+                    Ok(())
                 }
                 AgentFrame::Typing { conversation_id, typing } => {
                     let frame =
@@ -928,6 +989,13 @@ pub(crate) fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
         config.allowed_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
     {
         return Err(EdgeError::BadRequest(format!("allowed origins look like https://shop.example, not {bad:?}")));
+    }
+    if let Some(bad) =
+        config.card_image_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
+    {
+        return Err(EdgeError::BadRequest(format!(
+            "card image origins look like https://img.shop.example, not {bad:?}"
+        )));
     }
     // The widget's `host` is the page's own claim: with identity on, only an allow-list (the
     // widget's frame-ancestors and the Desk's origin check) ties a verified chat to the real site.

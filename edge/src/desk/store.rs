@@ -11,6 +11,10 @@ use super::limits::LockState;
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets::StoredPassword;
 
+/// Most conversations whose newest seq is kept in memory (per-conversation memory stays bounded
+/// however many conversations a Desk sees between two evictions).
+const MAX_CACHED_SEQS: usize = 20_000;
+
 /// Schema migrations, applied in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
     // v1: site config, agents, visitors, conversations, messages.
@@ -82,6 +86,10 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE agents ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE agents ADD COLUMN locked_until_ms INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE agents ADD COLUMN last_failure_ms INTEGER NOT NULL DEFAULT 0",
+    // v12: whether a message names the upload (uploads from before count as named); unnamed ones
+    // are deleted after `uploads.unused_ttl_secs`.
+    "ALTER TABLE uploads ADD COLUMN used INTEGER NOT NULL DEFAULT 1;
+     CREATE INDEX IF NOT EXISTS uploads_unused ON uploads (used, created_ms)",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -354,7 +362,19 @@ impl Store {
 }
 
 impl Store {
-    /// Opens the store and brings the schema up to date.
+    /// Opens the storage if the site has any (reading only: a Desk for a site id that no operator
+    /// created writes nothing), migrating it to the current schema.
+    pub fn existing(sql: SqlStorage) -> EdgeResult<Option<Self>> {
+        let rows: Vec<Count> = sql
+            .exec("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'", None)?
+            .to_array()?;
+        match rows.first().is_some_and(|c| c.n > 0.0) {
+            true => Self::open(sql).map(Some),
+            false => Ok(None),
+        }
+    }
+
+    /// Opens (creating when needed) and migrates the storage.
     pub fn open(sql: SqlStorage) -> EdgeResult<Self> {
         let store = Self { sql, last_seqs: RefCell::new(HashMap::new()) };
         store.migrate()?;
@@ -764,7 +784,17 @@ impl Store {
             }
             return Err(EdgeError::ConversationNotFound);
         }
-        self.last_seqs.borrow_mut().insert(conversation_id.to_string(), seq);
+        let mut seqs = self.last_seqs.borrow_mut();
+        if seqs.len() >= MAX_CACHED_SEQS && !seqs.contains_key(conversation_id) {
+            // A cache (a miss reads the table): bounded by dropping half of it, whichever half.
+            let mut keep = true;
+            seqs.retain(|_, _| {
+                keep = !keep;
+                keep
+            });
+        }
+        seqs.insert(conversation_id.to_string(), seq);
+        drop(seqs);
         Ok(Some(ChatMessage {
             conversation_id: conversation_id.to_string(),
             seq,
@@ -906,7 +936,8 @@ impl Store {
     /// Records an upload whose bytes are in R2.
     pub fn insert_upload(&self, row: &UploadRow) -> EdgeResult<()> {
         self.sql.exec(
-            "INSERT INTO uploads (id, conversation_id, uploader, kind, name, size, content_type, r2_key, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO uploads (id, conversation_id, uploader, kind, name, size, content_type, r2_key, created_ms, used)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
             vec![
                 row.id.as_str().into(),
                 row.conversation_id.as_str().into(),
@@ -920,6 +951,52 @@ impl Store {
             ],
         )?;
         Ok(())
+    }
+
+    /// Marks an upload as named by a message (it is kept for good).
+    pub fn mark_upload_used(&self, id: &str) -> EdgeResult<()> {
+        self.sql.exec("UPDATE uploads SET used = 1 WHERE id = ? AND used = 0", vec![id.into()])?;
+        Ok(())
+    }
+
+    /// How many uploads a conversation holds, and their bytes.
+    pub fn conversation_uploads(&self, conversation_id: &str) -> EdgeResult<(u64, u64)> {
+        #[derive(Deserialize)]
+        struct Totals {
+            n: f64,
+            bytes: f64,
+        }
+        let rows: Vec<Totals> = self
+            .sql
+            .exec(
+                "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM uploads WHERE conversation_id = ?",
+                vec![conversation_id.into()],
+            )?
+            .to_array()?;
+        Ok(rows.first().map_or((0, 0), |t| (t.n as u64, t.bytes as u64)))
+    }
+
+    /// Up to `limit` uploads that no message named, made before `before_ms`: `(id, R2 key)`.
+    pub fn unused_uploads(&self, before_ms: u64, limit: u32) -> EdgeResult<Vec<(String, String)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            r2_key: String,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "SELECT id, r2_key FROM uploads WHERE used = 0 AND created_ms < ? ORDER BY created_ms LIMIT ?",
+                vec![int(before_ms), int(u64::from(limit))],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().map(|r| (r.id, r.r2_key)).collect())
+    }
+
+    /// Deletes an upload's row, unless a message named it meanwhile; true when deleted.
+    pub fn delete_unused_upload(&self, id: &str) -> EdgeResult<bool> {
+        let cursor = self.sql.exec("DELETE FROM uploads WHERE id = ? AND used = 0", vec![id.into()])?;
+        Ok(cursor.rows_written() > 0)
     }
 
     /// An upload by id.

@@ -72,6 +72,9 @@ fn token(req: &Request) -> Option<String> {
     req.headers().get("x-desk-token").ok().flatten().filter(|t| !t.is_empty())
 }
 
+/// Most unused uploads deleted in one sweep.
+const SWEEP_BATCH: u32 = 100;
+
 impl Desk {
     /// `POST /uploads/authorize`: may this token upload, into which conversation, up to what size.
     pub(super) fn authorize_upload(&self, site: &str, req: &Request, body: &[u8]) -> EdgeResult<Response> {
@@ -94,21 +97,65 @@ impl Desk {
                 if ask.conversation_id.as_ref().is_some_and(|asked| asked != &conversation_id) {
                     return Err(EdgeError::Forbidden);
                 }
+                self.limit(config.rate_limits, |l| &mut l.uploads_per_visitor, &visitor_id)?;
                 (conversation_id, format!("visitor:{visitor_id}"))
             }
             Principal::Agent { agent_id } => {
                 let asked = ask
                     .conversation_id
                     .ok_or_else(|| EdgeError::BadRequest("agents name the conversation: ?conversation=ID".into()))?;
-                // Any agent of the site for now; the assigned-agent rule comes with the routing core.
                 store.conversation(&asked)?.ok_or(EdgeError::ConversationNotFound)?;
+                // Only the agent holding the conversation sends into it (supervisors read only).
+                if self.holder(&asked)?.as_deref() != Some(agent_id.as_str()) {
+                    return Err(EdgeError::Forbidden);
+                }
                 (asked, format!("agent:{agent_id}"))
             }
         };
+        let (count, bytes) = store.conversation_uploads(&conversation_id)?;
+        if count >= u64::from(config.uploads.max_per_conversation) || bytes >= config.uploads.max_bytes_per_conversation
+        {
+            return Err(EdgeError::UploadQuota);
+        }
         let upload_id = format!("u_{}", secrets::random_hex(16)?);
         let key = format!("{site}/{conversation_id}/{upload_id}");
         let grant = Grant { conversation_id, uploader, upload_id, key, caps: config.uploads };
         Ok(Response::from_json(&grant)?)
+    }
+
+    /// Deletes uploads that no message named within `uploads.unused_ttl_secs` (the row first,
+    /// unless a message named it meanwhile, then the bytes in R2): at most [`SWEEP_BATCH`] at a
+    /// time, at most once per the lifetime or ten minutes, whichever is shorter. Runs after a
+    /// session opens or an upload is authorised, so a site's storage of abandoned uploads stays
+    /// bounded by its own traffic. Failures are logged and retried at the next sweep.
+    pub(super) async fn sweep_unused_uploads(&self) {
+        let now = now_ms();
+        let Ok(config) = self.config() else { return };
+        let ttl_ms = config.uploads.unused_ttl_secs.saturating_mul(1000);
+        if self.last_sweep.get() != 0 && now < self.last_sweep.get().saturating_add(ttl_ms.min(600_000)) {
+            return;
+        }
+        self.last_sweep.set(now);
+        let due = match self.store().and_then(|s| s.unused_uploads(now.saturating_sub(ttl_ms), SWEEP_BATCH)) {
+            Ok(due) if !due.is_empty() => due,
+            Ok(_) => return,
+            Err(err) => return worker::console_error!("unused uploads: {err:?}"),
+        };
+        let bucket = match self.env.bucket(crate::upload::BUCKET_BINDING) {
+            Ok(bucket) => bucket,
+            Err(err) => return worker::console_error!("unused uploads: no bucket: {err:?}"),
+        };
+        for (id, key) in due {
+            match self.store().and_then(|s| s.delete_unused_upload(&id)) {
+                Ok(true) => {
+                    if let Err(err) = bucket.delete(key).await {
+                        worker::console_error!("unused upload {id}: R2 delete failed: {err:?}");
+                    }
+                }
+                Ok(false) => {}
+                Err(err) => worker::console_error!("unused upload {id}: {err:?}"),
+            }
+        }
     }
 
     /// `POST /uploads/record`: the bytes are in R2; store the upload and answer with its link.
@@ -208,6 +255,7 @@ pub(super) fn message_body(store: &Store, conversation_id: &str, body: MessageBo
     if row.kind != kind_name(kind) {
         return Err(EdgeError::BadRequest(format!("upload {} is not of kind {}", row.id, kind_name(kind))));
     }
+    store.mark_upload_used(&row.id)?;
     let (upload_id, name, size, content_type) = (row.id, row.name, row.size as u64, row.content_type);
     Ok(match kind {
         UploadKind::Image => MessageBody::Image { upload_id, name, size, content_type },

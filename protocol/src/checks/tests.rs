@@ -120,3 +120,23 @@ fn allowed_origins_are_bare_origins_safe_in_a_header() {
         assert!(!super::is_plain_origin(bad), "{bad}");
     }
 }
+
+#[test]
+fn card_images_only_from_the_sites_origins() {
+    let origins = vec!["https://shop.example".to_string(), "https://img.cdn.example/".to_string()];
+    for (image, shown) in [
+        ("https://shop.example/p/1.png", true),
+        ("HTTPS://Shop.Example/p/1.png", true),
+        ("https://img.cdn.example/a.webp?x=1", true),
+        ("https://shop.example:8443/p/1.png", false),
+        ("http://shop.example/p/1.png", false),
+        ("https://shop.example.evil.example/p.png", false),
+        ("https://shop.example@evil.example/p.png", false),
+        ("https://evil.example/track.gif", false),
+        ("//evil.example/track.gif", false),
+        ("/p/1.png", false),
+        ("", false),
+    ] {
+        assert_eq!(card_image_allowed(image, &origins), shown, "{image}");
+    }
+}

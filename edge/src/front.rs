@@ -10,6 +10,7 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::login;
 use crate::pages;
 use crate::secrets;
+use crate::sites;
 use crate::upload;
 
 /// Largest JSON body of the visitor, agent and config endpoints.
@@ -103,6 +104,12 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     };
     let method = req.method();
     let caller = Caller::of(&req);
+    // Only an operator's config creates a site; nothing else reaches a Desk that was never created.
+    let creates = matches!((&endpoint, &method), (Endpoint::Config, Method::Put));
+    let bench = matches!(endpoint, Endpoint::EchoSocket | Endpoint::EchoDurableSocket);
+    if !creates && !bench {
+        sites::ensure_exists(env, &site).await?;
+    }
     match (endpoint, method) {
         (Endpoint::Sessions, Method::Post) => {
             let body = read_json_body(&mut req).await?;
@@ -130,7 +137,11 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         (Endpoint::Config, Method::Put) => {
             check_admin(&req, env)?;
             let body = login::hash_config_passwords(&read_json_body(&mut req).await?, env, &site).await?;
-            forward(env, &site, &caller, "/admin/config", Method::Put, Some(body)).await
+            let answer = forward(env, &site, &caller, "/admin/config", Method::Put, Some(body)).await?;
+            if answer.status_code() == 200 {
+                sites::register(env, &site).await?;
+            }
+            Ok(answer)
         }
         (Endpoint::Config, Method::Get) => {
             check_admin(&req, env)?;

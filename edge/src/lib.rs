@@ -1,10 +1,11 @@
 //! The Cloudflare Worker and the Desk Durable Object: IO adapters around the routing core.
 //!
-//! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding);
-//! `desk` is the per-site Durable Object; `login` checks agent passwords (PBKDF2 off the Desk's
-//! thread, one at a time per isolate through `gate`); `pages` serves the widget's and console's files with their security headers; `upload`
-//! streams uploads into R2 and serves them back; `demo` mints identities for the demo
-//! shop's fake login (only with `DEMO_IDENTITY`).
+//! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding); `sites` is
+//! the directory of created sites it checks first; `desk` is the per-site Durable Object; `login`
+//! checks agent passwords (PBKDF2 off the Desk's thread, one at a time per isolate through `gate`);
+//! `pages` serves the widget's and console's files with their security headers; `upload` streams
+//! uploads into R2 and serves them back; `demo` mints identities for the demo shop's fake login
+//! (only with `DEMO_IDENTITY`).
 //! Every error becomes a response in `error`.
 
 mod demo;
@@ -15,6 +16,7 @@ mod gate;
 mod login;
 mod pages;
 mod secrets;
+mod sites;
 mod upload;
 
 pub use desk::Desk;

@@ -101,6 +101,10 @@ async fn frame_ancestors(env: &Env, site: &str) -> Option<String> {
 
 /// The site's allowed origins from its Desk; `None` when the site has no config.
 async fn allowed_origins(env: &Env, site: &str) -> EdgeResult<Option<Vec<String>>> {
+    match crate::sites::ensure_exists(env, site).await {
+        Err(crate::error::EdgeError::SiteNotFound) => return Ok(None),
+        other => other?,
+    }
     let mut answer = desk_get(env, site, "/embed").await?;
     match answer.status_code() {
         200 => Ok(Some(answer.json::<Vec<String>>().await?)),

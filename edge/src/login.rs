@@ -17,6 +17,9 @@ use crate::front::desk_get;
 use crate::secrets::{self, StoredPassword, PASSWORD_ITERATIONS};
 use crate::upload::desk_post;
 
+/// How long a login waits for a place in a full hashing line before it is refused (ms).
+const FULL_LINE_WAIT_MS: u32 = 1_000;
+
 /// Body of `https://desk/agents/login/begin`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LoginBegin {
@@ -67,10 +70,17 @@ pub struct ConfigPut {
 pub async fn login(body: &[u8], env: &Env, site: &str, desk_headers: &Headers) -> EdgeResult<Response> {
     let request: AgentLoginRequest =
         serde_json::from_slice(body).map_err(|e| EdgeError::BadRequest(format!("invalid JSON body: {e}")))?;
-    // Logins past the hashing queue's length are turned away before anything is counted: a flood
-    // of guesses (from any number of addresses) cannot make the real agent wait seconds.
-    if crate::gate::in_line() >= crate::gate::MAX_IN_LINE {
-        return Err(EdgeError::RateLimited(1));
+    // A login that finds the hashing line full waits up to a second for a place (a tarpit: a
+    // guessing loop then costs the isolate a few timer checks a second rather than a stream of
+    // refusals), then is turned away before anything is counted, so a flood of guesses (from any
+    // number of addresses) cannot make the real agent wait seconds.
+    let mut waited_ms = 0;
+    while crate::gate::in_line() >= crate::gate::MAX_IN_LINE {
+        if waited_ms >= FULL_LINE_WAIT_MS {
+            return Err(EdgeError::RateLimited(1));
+        }
+        worker::Delay::from(std::time::Duration::from_millis(50)).await;
+        waited_ms += 50;
     }
     let begin = LoginBegin { agent: request.agent };
     let mut answer = desk_post(env, site, desk_headers, "/agents/login/begin", None, &begin).await?;

@@ -59,6 +59,15 @@ pub fn run() -> Result<()> {
     if !status.success() {
         return Err(format!("tests/bench/desk.mjs failed ({status})"));
     }
+    step("bench: a visitor's round trip, quiet and under attack (password guessing, socket flood)");
+    let status = Command::new("node")
+        .arg(root().join("tests").join("bench").join("attacks.mjs"))
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !status.success() {
+        return Err(format!("tests/bench/attacks.mjs failed ({status})"));
+    }
     Ok(())
 }
 

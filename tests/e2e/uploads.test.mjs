@@ -138,7 +138,7 @@ test('a visitor uploads a PNG; the visitor, an agent and the signed link get it 
   assert.equal((await download(meta.json.url)).status, 200);
 });
 
-test('a 1 MB PDF, text, Office and ZIP files are attachments named in UTF-8; every allowed image type is inline; agents upload into a conversation they name', async () => {
+test('a 1 MB PDF, text, Office and ZIP files are attachments named in UTF-8; every allowed image type is inline; agents upload only into a conversation they hold', async () => {
   const a = await session('up');
   const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(KB * KB, 0x20), Buffer.from('\n%%EOF\n')]);
   const res = await upload('up', a.token, pdf, '报价单 Q3.pdf');
@@ -178,6 +178,15 @@ test('a 1 MB PDF, text, Office and ZIP files are attachments named in UTF-8; eve
   }
 
   const ann = await agentToken('up');
+  // Only the agent holding a conversation uploads into it: not before it reached her...
+  const early = await upload('up', ann, PNG_1X1, 'reply.png', { query: `&conversation=${a.conversation_id}` });
+  assert.deepEqual(code(early), [403, 'forbidden']);
+  // ...and once the visitor's first message has.
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${edge.base}/api/v1/health`);
+  const first = await page.evaluate(exchange, { site: 'up', visitorToken: a.token, agentToken: ann, bodies: [{ kind: 'text', text: '请帮我看看附件' }] });
+  await page.context().close();
+  assert.deepEqual(first.agentGot, [{ kind: 'text', text: '请帮我看看附件' }]);
   const byAgent = await upload('up', ann, PNG_1X1, 'reply.png', { query: `&conversation=${a.conversation_id}` });
   assert.equal(byAgent.status, 200, JSON.stringify(byAgent.json));
   assert.equal((await download(`/api/v1/sites/up/uploads/${byAgent.json.upload_id}`, a.token)).status, 200);

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use worker::{Env, Method, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
-use crate::front::desk_get;
+use crate::internal::{self, Call, Route};
 
 /// The one site this endpoint serves.
 pub const DEMO_SITE: &str = "demo";
@@ -103,7 +103,7 @@ fn no_key() -> EdgeError {
 
 /// The demo site's keys, read from its configuration in its Desk.
 async fn demo_keys(env: &Env) -> EdgeResult<Vec<identity::SiteKey>> {
-    let mut response = desk_get(env, DEMO_SITE, "/admin/config").await?;
+    let mut response = internal::call(env, DEMO_SITE, Route::GetConfig, Call::default()).await?;
     match response.status_code() {
         200 => {}
         404 => return Err(EdgeError::SiteNotFound),

@@ -2,11 +2,11 @@
 //! forwards each request to the site's Desk Durable Object under an internal path.
 
 use futures_util::StreamExt;
-use wasm_bindgen::JsValue;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Env, Method, Request, Response};
 
 use crate::demo;
 use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, Call, Caller, Route};
 use crate::login;
 use crate::pages;
 use crate::secrets;
@@ -18,9 +18,6 @@ pub const MAX_JSON_BODY: usize = 64 * 1024;
 
 /// Largest CRM contacts import in one request.
 const MAX_CONTACTS_BODY: usize = 2 * 1024 * 1024;
-
-/// Binding name of the Desk namespace in wrangler.toml.
-pub(crate) const DESK_BINDING: &str = "DESK";
 
 /// An endpoint of the public API, after the path is parsed.
 #[derive(Debug, PartialEq, Eq)]
@@ -55,37 +52,6 @@ enum Endpoint {
     UploadMeta(String),
 }
 
-/// Who is asking, as the Desk needs to know for origin checks and rate limits.
-struct Caller {
-    /// The browser's `Origin` header, if any.
-    origin: String,
-    /// This Worker's own origin (the widget and console pages live here).
-    own_origin: String,
-    /// Client IP (`CF-Connecting-IP`).
-    ip: String,
-    /// The browser's `User-Agent` (shown to agents as device/browser), at most 256 characters.
-    user_agent: String,
-}
-
-impl Caller {
-    fn of(req: &Request) -> Self {
-        let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
-        let own_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-        let user_agent = header("user-agent").chars().take(256).collect();
-        Self { origin: header("origin"), own_origin, ip: header("cf-connecting-ip"), user_agent }
-    }
-
-    fn headers(&self, site: &str) -> EdgeResult<Headers> {
-        let headers = Headers::new();
-        headers.set("x-desk-site", site)?;
-        headers.set("x-desk-origin", &self.origin)?;
-        headers.set("x-desk-own-origin", &self.own_origin)?;
-        headers.set("x-desk-ip", &self.ip)?;
-        headers.set("x-desk-user-agent", &self.user_agent)?;
-        Ok(headers)
-    }
-}
-
 /// Handles one request that static assets did not answer (and the apps' own files, which the
 /// Worker serves from the assets with their headers).
 pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
@@ -103,7 +69,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         return Err(EdgeError::NotFound);
     };
     let method = req.method();
-    let caller = Caller::of(&req);
+    let caller = Caller::of_public(&req);
     // Only an operator's config creates a site; nothing else reaches a Desk that was never created.
     let creates = matches!((&endpoint, &method), (Endpoint::Config, Method::Put));
     let bench = matches!(endpoint, Endpoint::EchoSocket | Endpoint::EchoDurableSocket);
@@ -113,31 +79,30 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     match (endpoint, method) {
         (Endpoint::Sessions, Method::Post) => {
             let body = read_json_body(&mut req).await?;
-            forward(env, &site, &caller, "/sessions", Method::Post, Some(body)).await
+            internal::call(env, &site, Route::Sessions, Call::from(&caller).body(body)).await
         }
         (Endpoint::WidgetConfig, Method::Get) => {
-            forward(env, &site, &caller, "/widget-config", Method::Get, None).await
+            internal::call(env, &site, Route::WidgetConfig, Call::from(&caller)).await
         }
         (Endpoint::AgentLogin, Method::Post) => {
-            let body = read_json_body(&mut req).await?;
-            login::login(&body, env, &site, &caller.headers(&site)?).await
+            login::login(&read_json_body(&mut req).await?, env, &site, &caller).await
         }
         (Endpoint::AgentLogout, Method::Post) => {
             let body = read_json_body(&mut req).await?;
-            forward(env, &site, &caller, "/agents/logout", Method::Post, Some(body)).await
+            internal::call(env, &site, Route::Logout, Call::from(&caller).body(body)).await
         }
-        (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, "/visitor/ws", &req).await,
-        (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, "/agent/ws", &req).await,
+        (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, Route::VisitorSocket, &req).await,
+        (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, Route::AgentSocket, &req).await,
         (Endpoint::EchoSocket, Method::Get) if bench_echo_enabled(env) => {
-            upgrade(env, &site, &caller, "/echo/ws", &req).await
+            upgrade(env, &site, &caller, Route::EchoSocket, &req).await
         }
         (Endpoint::EchoDurableSocket, Method::Get) if bench_echo_enabled(env) => {
-            upgrade(env, &site, &caller, "/echo-durable/ws", &req).await
+            upgrade(env, &site, &caller, Route::EchoDurableSocket, &req).await
         }
         (Endpoint::Config, Method::Put) => {
             check_admin(&req, env)?;
             let body = login::hash_config_passwords(&read_json_body(&mut req).await?, env, &site).await?;
-            let answer = forward(env, &site, &caller, "/admin/config", Method::Put, Some(body)).await?;
+            let answer = internal::call(env, &site, Route::PutConfig, Call::from(&caller).body(body)).await?;
             if answer.status_code() == 200 {
                 sites::register(env, &site).await?;
             }
@@ -145,16 +110,16 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Endpoint::Config, Method::Get) => {
             check_admin(&req, env)?;
-            forward(env, &site, &caller, "/admin/config", Method::Get, None).await
+            internal::call(env, &site, Route::GetConfig, Call::from(&caller)).await
         }
         (Endpoint::Contacts, Method::Put) => {
             check_admin(&req, env)?;
             let body = read_body(&mut req, MAX_CONTACTS_BODY).await?;
-            forward(env, &site, &caller, "/admin/contacts", Method::Put, Some(body)).await
+            internal::call(env, &site, Route::PutContacts, Call::from(&caller).body(body)).await
         }
-        (Endpoint::Uploads, Method::Post) => upload::post(&mut req, env, &site, &caller.headers(&site)?).await,
-        (Endpoint::Upload(id), Method::Get) => upload::get(&req, env, &site, &caller.headers(&site)?, &id).await,
-        (Endpoint::UploadMeta(id), Method::Get) => upload::meta(&req, env, &site, &caller.headers(&site)?, &id).await,
+        (Endpoint::Uploads, Method::Post) => upload::post(&mut req, env, &site, &caller).await,
+        (Endpoint::Upload(id), Method::Get) => upload::get(&req, env, &site, &caller, &id).await,
+        (Endpoint::UploadMeta(id), Method::Get) => upload::meta(&req, env, &site, &caller, &id).await,
         _ => Err(EdgeError::MethodNotAllowed),
     }
 }
@@ -165,7 +130,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         return Ok(None);
     };
     let (site, tail) = rest.split_once('/').unwrap_or((rest, ""));
-    if !valid_site_id(site) {
+    if !sites::valid_site_id(site) {
         return Err(EdgeError::InvalidSite);
     }
     let endpoint = match tail {
@@ -188,13 +153,6 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         },
     };
     Ok(Some((site.to_string(), endpoint)))
-}
-
-/// A site id is 1-64 characters of `a-z`, `0-9`, `-` and `_`.
-pub fn valid_site_id(site: &str) -> bool {
-    !site.is_empty()
-        && site.len() <= 64
-        && site.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// Reads a JSON body, refusing bodies over [`MAX_JSON_BODY`].
@@ -245,50 +203,58 @@ fn check_admin(req: &Request, env: &Env) -> EdgeResult<()> {
     Ok(())
 }
 
-/// Sends a request to the site's Desk under an internal path and returns its answer.
-async fn forward(
-    env: &Env,
-    site: &str,
-    caller: &Caller,
-    path: &str,
-    method: Method,
-    body: Option<Vec<u8>>,
-) -> EdgeResult<Response> {
-    let headers = caller.headers(site)?;
-    headers.set("content-type", "application/json")?;
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers);
-    if let Some(body) = body {
-        init.with_body(Some(JsValue::from(js_sys::Uint8Array::from(body.as_slice()))));
-    }
-    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
-    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
-    Ok(stub.fetch_with_request(request).await?)
-}
-
-/// GETs an internal path of a site's Desk, as the Worker itself (no caller headers): the demo
-/// login reading its keys, the widget page reading its embed policy.
-pub(crate) async fn desk_get(env: &Env, site: &str, path: &str) -> EdgeResult<Response> {
-    let headers = Headers::new();
-    headers.set("x-desk-site", site)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
-    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
-    Ok(stub.fetch_with_request(request).await?)
-}
-
 /// Forwards a WebSocket upgrade to the Desk.
-async fn upgrade(env: &Env, site: &str, caller: &Caller, path: &str, req: &Request) -> EdgeResult<Response> {
+async fn upgrade(env: &Env, site: &str, caller: &Caller, route: Route, req: &Request) -> EdgeResult<Response> {
     let is_upgrade = req.headers().get("upgrade").ok().flatten().is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if !is_upgrade {
         return Err(EdgeError::BadRequest("expected a WebSocket upgrade".into()));
     }
-    let headers = caller.headers(site)?;
-    headers.set("upgrade", "websocket")?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
-    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
-    Ok(stub.fetch_with_request(request).await?)
+    internal::call(env, site, route, Call { upgrade: true, ..Call::from(caller) }).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(path: &str) -> Result<Option<(String, Endpoint)>, &'static str> {
+        parse_path(path).map_err(|e| e.code())
+    }
+
+    #[test]
+    fn public_paths_name_a_site_and_an_endpoint() {
+        let ok =
+            |path: &str, endpoint: Endpoint| assert_eq!(parsed(path), Ok(Some(("shop-1".into(), endpoint))), "{path}");
+        ok("/api/v1/sites/shop-1/sessions", Endpoint::Sessions);
+        ok("/api/v1/sites/shop-1/widget-config", Endpoint::WidgetConfig);
+        ok("/api/v1/sites/shop-1/ws", Endpoint::VisitorSocket);
+        ok("/api/v1/sites/shop-1/agents/login", Endpoint::AgentLogin);
+        ok("/api/v1/sites/shop-1/agents/logout", Endpoint::AgentLogout);
+        ok("/api/v1/sites/shop-1/agents/ws", Endpoint::AgentSocket);
+        ok("/api/v1/sites/shop-1/config", Endpoint::Config);
+        ok("/api/v1/sites/shop-1/contacts", Endpoint::Contacts);
+        ok("/api/v1/sites/shop-1/uploads", Endpoint::Uploads);
+        ok(
+            "/api/v1/sites/shop-1/uploads/u_0123456789abcdef0123456789abcdef",
+            Endpoint::Upload("u_0123456789abcdef0123456789abcdef".into()),
+        );
+        ok(
+            "/api/v1/sites/shop-1/uploads/u_0123456789abcdef0123456789abcdef/meta",
+            Endpoint::UploadMeta("u_0123456789abcdef0123456789abcdef".into()),
+        );
+    }
+
+    #[test]
+    fn bad_site_ids_unknown_endpoints_and_bad_upload_ids_are_told_apart() {
+        assert_eq!(parsed("/widget/"), Ok(None), "not the API");
+        assert_eq!(parsed("/api/v1/sites/shop-1/nothing"), Ok(None));
+        assert_eq!(parsed("/api/v1/sites/Shop/sessions"), Err("invalid_site"), "upper case");
+        assert_eq!(parsed("/api/v1/sites/../sessions"), Err("invalid_site"));
+        assert_eq!(parsed("/api/v1/sites//sessions"), Err("invalid_site"), "empty");
+        assert_eq!(parsed(&format!("/api/v1/sites/{}/sessions", "a".repeat(65))), Err("invalid_site"));
+        assert_eq!(parsed("/api/v1/sites/shop-1/uploads/../../config"), Err("upload_not_found"));
+        assert_eq!(
+            parsed("/api/v1/sites/shop-1/uploads/u_0123456789abcdef0123456789abcdef/raw"),
+            Err("upload_not_found")
+        );
+    }
 }

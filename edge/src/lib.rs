@@ -8,11 +8,13 @@
 //! (only with `DEMO_IDENTITY`).
 //! Every error becomes a response in `error`.
 
+mod config_checks;
 mod demo;
 mod desk;
 mod error;
 mod front;
 mod gate;
+mod internal;
 mod login;
 mod pages;
 mod secrets;

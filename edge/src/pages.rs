@@ -6,7 +6,8 @@
 use worker::{Env, Headers, Request, Response};
 
 use crate::error::EdgeResult;
-use crate::front::{desk_get, valid_site_id};
+use crate::internal::{self, Call, Route};
+use crate::sites::valid_site_id;
 
 /// Binding name of the static assets in wrangler.toml.
 const ASSETS_BINDING: &str = "ASSETS";
@@ -105,7 +106,7 @@ async fn allowed_origins(env: &Env, site: &str) -> EdgeResult<Option<Vec<String>
         Err(crate::error::EdgeError::SiteNotFound) => return Ok(None),
         other => other?,
     }
-    let mut answer = desk_get(env, site, "/embed").await?;
+    let mut answer = internal::call(env, site, Route::Embed, Call::default()).await?;
     match answer.status_code() {
         200 => Ok(Some(answer.json::<Vec<String>>().await?)),
         404 => Ok(None),

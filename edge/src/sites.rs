@@ -24,6 +24,13 @@ thread_local! {
     static FOUND: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
 }
 
+/// A site id is 1-64 characters of `a-z`, `0-9`, `-` and `_`.
+pub fn valid_site_id(site: &str) -> bool {
+    !site.is_empty()
+        && site.len() <= 64
+        && site.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
 /// `Ok` when an operator created `site`, else `site_not_found`.
 pub async fn ensure_exists(env: &Env, site: &str) -> EdgeResult<()> {
     if FOUND.with(|f| f.borrow().contains(site)) {

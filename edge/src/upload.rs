@@ -8,14 +8,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use futures_util::{Stream, StreamExt};
-use protocol::{UploadKind, UploadResponse, UploadSettings};
+use protocol::{UploadKind, UploadResponse};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
-use worker::{
-    Bucket, ByteStream, Env, FixedLengthStream, Headers, HttpMetadata, Method, Request, RequestInit, Response,
-};
+use worker::{Bucket, ByteStream, Env, FixedLengthStream, HttpMetadata, Request, Response};
 
 use crate::error::{EdgeError, EdgeResult};
+use crate::internal::bodies::{Access, AccessRequest, AuthorizeRequest, Grant, Record};
+use crate::internal::{self, Call, Caller, Route};
 
 /// Binding name of the uploads bucket in wrangler.toml.
 pub(crate) const BUCKET_BINDING: &str = "UPLOADS";
@@ -25,69 +24,6 @@ const SNIFF_BYTES: usize = 512;
 
 /// Longest file name kept, in characters (the extension is kept whole).
 const MAX_NAME_CHARS: usize = 120;
-
-/// What the Desk grants before an upload (`https://desk/uploads/authorize`).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Grant {
-    /// Conversation the upload goes into.
-    pub conversation_id: String,
-    /// Who uploads (`visitor:ID` or `agent:ID`).
-    pub uploader: String,
-    /// The new upload's id.
-    pub upload_id: String,
-    /// Object key in R2.
-    pub key: String,
-    /// The site's size caps.
-    pub caps: UploadSettings,
-}
-
-/// Body of `https://desk/uploads/authorize`.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct AuthorizeRequest {
-    /// Conversation named by the uploader (`?conversation=`); agents must name one.
-    pub conversation_id: Option<String>,
-}
-
-/// What the Worker asks the Desk to record once the bytes are in R2 (`https://desk/uploads/record`).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Record {
-    /// The grant the upload was made under.
-    pub grant: Grant,
-    /// Image or file, by content.
-    pub kind: UploadKind,
-    /// Cleaned file name.
-    pub name: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Content type recognised from the bytes.
-    pub content_type: String,
-}
-
-/// Body of `https://desk/uploads/access`: a download by token (header) or by signed link.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct AccessRequest {
-    /// Upload id from the path.
-    pub upload_id: String,
-    /// Expiry of a signed link, unix seconds.
-    pub exp: Option<u64>,
-    /// Signature of a signed link (hex HMAC-SHA256 over `site|id|exp`).
-    pub sig: Option<String>,
-    /// For `GET .../meta`, which hands out a fresh link: a bearer token is required.
-    #[serde(default)]
-    pub meta: bool,
-}
-
-/// The Desk's answer to an allowed download.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Access {
-    /// Object key in R2.
-    pub key: String,
-    /// The upload's metadata: with a fresh signed link for a token, with the caller's own link
-    /// for a signed link (a link never makes a longer-lived one).
-    pub upload: UploadResponse,
-    /// How long the caller's browser may cache the bytes, in seconds.
-    pub max_age: u64,
-}
 
 /// What the first bytes say an upload is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,39 +287,18 @@ fn query(req: &Request, key: &str) -> Option<String> {
     req.url().ok()?.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
 }
 
-/// POSTs a JSON body to the site's Desk under an internal path and returns its response.
-pub(crate) async fn desk_post(
-    env: &Env,
-    site: &str,
-    headers: &Headers,
-    path: &str,
-    token: Option<&str>,
-    body: &impl Serialize,
-) -> EdgeResult<Response> {
-    let headers = headers.clone();
-    headers.set("content-type", "application/json")?;
-    if let Some(token) = token {
-        headers.set("x-desk-token", token)?;
-    }
-    let json = serde_json::to_string(body)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&json)));
-    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
-    let stub = env.durable_object(crate::front::DESK_BINDING)?.id_from_name(site)?.get_stub()?;
-    Ok(stub.fetch_with_request(request).await?)
-}
-
-/// Calls the site's Desk under an internal upload path with a JSON body; a refusal comes back
+/// Calls the site's Desk under an internal upload route with a JSON body; a refusal comes back
 /// as the Desk's own error response (`Err(Ok(response))`).
 async fn desk_call<T: for<'de> Deserialize<'de>>(
     env: &Env,
     site: &str,
-    headers: &Headers,
-    path: &str,
+    caller: &Caller,
+    route: Route,
     token: Option<&str>,
     body: &impl Serialize,
 ) -> EdgeResult<Result<T, Response>> {
-    let mut response = desk_post(env, site, headers, path, token, body).await?;
+    let call = Call { token, ..Call::from(caller) }.json(body)?;
+    let mut response = internal::call(env, site, route, call).await?;
     if response.status_code() != 200 {
         return Ok(Err(response));
     }
@@ -391,7 +306,7 @@ async fn desk_call<T: for<'de> Deserialize<'de>>(
 }
 
 /// `POST /api/v1/sites/{site}/uploads?name=..[&conversation=..]`: the body is the file itself.
-pub async fn post(req: &mut Request, env: &Env, site: &str, desk_headers: &Headers) -> EdgeResult<Response> {
+pub async fn post(req: &mut Request, env: &Env, site: &str, caller: &Caller) -> EdgeResult<Response> {
     let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
     let declared = match req.headers().get("content-length").ok().flatten() {
         None => return Err(EdgeError::LengthRequired),
@@ -401,7 +316,7 @@ pub async fn post(req: &mut Request, env: &Env, site: &str, desk_headers: &Heade
         return Err(EdgeError::BadRequest("empty upload".into()));
     }
     let ask = AuthorizeRequest { conversation_id: query(req, "conversation") };
-    let grant: Grant = match desk_call(env, site, desk_headers, "/uploads/authorize", Some(&token), &ask).await? {
+    let grant: Grant = match desk_call(env, site, caller, Route::UploadAuthorize, Some(&token), &ask).await? {
         Ok(grant) => grant,
         Err(refusal) => return Ok(refusal),
     };
@@ -476,7 +391,7 @@ pub async fn post(req: &mut Request, env: &Env, site: &str, desk_headers: &Heade
     let key = grant.key.clone();
     let record =
         Record { grant, kind: sniffed.kind, name, size: declared, content_type: sniffed.content_type.to_string() };
-    match desk_call::<UploadResponse>(env, site, desk_headers, "/uploads/record", Some(&token), &record).await {
+    match desk_call::<UploadResponse>(env, site, caller, Route::UploadRecord, Some(&token), &record).await {
         Ok(Ok(answer)) => Ok(Response::from_json(&answer)?),
         Ok(Err(refusal)) => {
             let _ = bucket.delete(key).await;
@@ -494,7 +409,7 @@ async fn access(
     req: &Request,
     env: &Env,
     site: &str,
-    desk_headers: &Headers,
+    caller: &Caller,
     id: &str,
 ) -> EdgeResult<Result<Access, Response>> {
     let token = bearer(req);
@@ -507,12 +422,12 @@ async fn access(
         return Err(EdgeError::Unauthorized);
     }
     let ask = AccessRequest { upload_id: id.to_string(), exp, sig, meta: false };
-    desk_call(env, site, desk_headers, "/uploads/access", token.as_deref(), &ask).await
+    desk_call(env, site, caller, Route::UploadAccess, token.as_deref(), &ask).await
 }
 
 /// `GET /api/v1/sites/{site}/uploads/{id}`: the bytes, to a participant of the conversation.
-pub async fn get(req: &Request, env: &Env, site: &str, desk_headers: &Headers, id: &str) -> EdgeResult<Response> {
-    let granted = match access(req, env, site, desk_headers, id).await? {
+pub async fn get(req: &Request, env: &Env, site: &str, caller: &Caller, id: &str) -> EdgeResult<Response> {
+    let granted = match access(req, env, site, caller, id).await? {
         Ok(granted) => granted,
         Err(refusal) => return Ok(refusal),
     };
@@ -539,10 +454,10 @@ pub async fn get(req: &Request, env: &Env, site: &str, desk_headers: &Headers, i
 /// `GET /api/v1/sites/{site}/uploads/{id}/meta`: the upload's metadata with a fresh signed link.
 ///
 /// Bearer tokens only: a signed link must not be able to renew itself here.
-pub async fn meta(req: &Request, env: &Env, site: &str, desk_headers: &Headers, id: &str) -> EdgeResult<Response> {
+pub async fn meta(req: &Request, env: &Env, site: &str, caller: &Caller, id: &str) -> EdgeResult<Response> {
     let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
     let ask = AccessRequest { upload_id: id.to_string(), exp: None, sig: None, meta: true };
-    match desk_call::<Access>(env, site, desk_headers, "/uploads/access", Some(&token), &ask).await? {
+    match desk_call::<Access>(env, site, caller, Route::UploadAccess, Some(&token), &ask).await? {
         Ok(granted) => Ok(Response::from_json(&granted.upload)?),
         Err(refusal) => Ok(refusal),
     }
@@ -565,3 +480,6 @@ fn rfc5987(name: &str) -> String {
 pub fn valid_upload_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
+
+#[cfg(test)]
+mod tests;

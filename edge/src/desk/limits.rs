@@ -1,10 +1,10 @@
-//! Rate limits and login locks kept in the Desk's memory: token buckets per client IP (IPv6 by
-//! /64) or per visitor, and the failure counts of login names that are no agent of the site.
+//! Rate limits and login locks kept in the Desk's memory: token buckets per client address (an
+//! IPv6 client by its /64, `internal::ip_key`) or per visitor, and the failure counts of login
+//! names that are no agent of the site.
 //! Memory is bounded by evicting the least recently used entries, never by clearing them all;
 //! an evicted Desk forgets them, which only ever makes them more lenient for a moment.
 
 use std::collections::HashMap;
-use std::net::Ipv6Addr;
 
 use protocol::RateLimitSettings;
 
@@ -23,22 +23,6 @@ pub const MAX_LOCK_SECS: u64 = 3_600;
 
 /// A failure count older than this (ms) starts again from zero.
 const FORGET_FAILURES_MS: u64 = 24 * 3_600 * 1_000;
-
-/// The key a client IP is limited under: an IPv6 address by its /64 (one subscriber's network),
-/// anything else as given (at most 64 characters).
-pub fn ip_key(ip: &str) -> String {
-    let ip = ip.trim();
-    match ip.parse::<Ipv6Addr>() {
-        Ok(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-        Err(_) => ip.chars().take(64).collect(),
-    }
-}
 
 /// Drops the `EVICT_BATCH` entries with the oldest `age` when `map` is full.
 fn evict_oldest<V>(map: &mut HashMap<String, V>, age: impl Fn(&V) -> u64) {
@@ -222,14 +206,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ipv6_is_limited_by_its_64() {
-        assert_eq!(ip_key("2001:db8:1:2:aaaa::1"), ip_key("2001:db8:1:2:bbbb:cccc:dddd:eeee"));
-        assert_ne!(ip_key("2001:db8:1:2::1"), ip_key("2001:db8:1:3::1"));
-        assert_eq!(ip_key("198.51.100.7"), "198.51.100.7");
-        assert_eq!(ip_key("::ffff:198.51.100.7"), "198.51.100.7");
-    }
-
-    #[test]
     fn a_full_limiter_evicts_its_oldest_not_everything() {
         let mut limiter = Limiter::new(2, 1.0 / 60.0);
         for i in 0..MAX_KEYS as u64 {
@@ -269,4 +245,26 @@ mod tests {
         }
         assert_eq!(state.locked_until_ms - state.last_failure_ms, MAX_LOCK_SECS * 1000);
     }
+
+    #[test]
+    fn a_bucket_allows_its_burst_refills_at_its_rate_and_says_when_to_retry() {
+        // 3 at once, refilled one per 20 s (3 a minute).
+        let mut limiter = Limiter::new(3, 3.0 / 60.0);
+        for _ in 0..3 {
+            limiter.take("v1", 0).expect("within the burst");
+        }
+        assert_eq!(limiter.take("v1", 0), Err(20), "the next token comes in 20 s");
+        assert_eq!(limiter.take("v1", 15_000), Err(5));
+        limiter.take("v1", 20_000).expect("one token refilled");
+        assert!(limiter.take("v1", 20_000).is_err());
+        limiter.take("v2", 0).expect("another key has its own bucket");
+        // A long pause refills to the burst, never beyond.
+        for _ in 0..3 {
+            limiter.take("v1", 10_000_000).expect("refilled to the burst");
+        }
+        assert!(limiter.take("v1", 10_000_000).is_err());
+        // A clock that goes backwards refills nothing.
+        assert!(limiter.take("v1", 0).is_err());
+    }
+
 }

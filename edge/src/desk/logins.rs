@@ -11,10 +11,10 @@ use protocol::AgentLoginResponse;
 use sha2::Sha256;
 use worker::Response;
 
-use super::limits::ip_key;
-use super::{now_ms, parse_json, Caller, Desk};
+use super::{now_ms, parse_json, Desk};
 use crate::error::{EdgeError, EdgeResult};
-use crate::login::{LoginBegin, LoginChallenge, LoginFinish};
+use crate::internal::bodies::{LoginBegin, LoginChallenge, LoginFinish};
+use crate::internal::Caller;
 use crate::secrets::{self, StoredPassword, PASSWORD_ITERATIONS};
 
 /// Name of the login-signing key in the Desk's `meta` table.
@@ -28,7 +28,7 @@ impl Desk {
     pub(super) fn login_begin(&self, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
         let request: LoginBegin = parse_json(body)?;
         let config = self.config()?;
-        self.limit(config.rate_limits, |l| &mut l.logins_per_ip, &ip_key(&caller.ip))?;
+        self.limit(config.rate_limits, |l| &mut l.logins_per_ip, &caller.ip)?;
         let lock_secs = config.rate_limits.login_lock_secs;
         let now = now_ms();
         let store = self.store()?;

@@ -29,35 +29,11 @@ use worker::{
 };
 
 use crate::error::{EdgeError, EdgeResult};
+use crate::internal::{self, bodies::ConfigPut, Caller, Route};
 use crate::secrets;
 use limits::Limits;
 use sockets::{Role, SocketIndex, Who};
 use store::Store;
-
-/// Who is calling, as the Worker tells the Desk (`x-desk-*` headers it sets itself).
-#[derive(Debug, Default)]
-pub struct Caller {
-    /// The browser's `Origin` header ("" for non-browser clients).
-    pub origin: String,
-    /// The Worker's own origin, where the widget and console pages live.
-    pub own_origin: String,
-    /// The client's address as limits count it ([`limits::ip_key`]: an IPv6 address by its /64).
-    pub ip: String,
-    /// The browser's `User-Agent`.
-    pub user_agent: String,
-}
-
-impl Caller {
-    fn of(req: &Request) -> Self {
-        let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
-        Self {
-            origin: header("x-desk-origin"),
-            own_origin: header("x-desk-own-origin"),
-            ip: limits::ip_key(&header("x-desk-ip")),
-            user_agent: header("x-desk-user-agent"),
-        }
-    }
-}
 
 /// Largest WebSocket frame a client may send.
 const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -131,43 +107,42 @@ impl DurableObject for Desk {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let path = req.path();
-        let method = req.method();
-        let caller = Caller::of(&req);
-        let site = req.headers().get("x-desk-site").ok().flatten().unwrap_or_default();
-        let body = if matches!(method, Method::Post | Method::Put) {
+        let route = Route::parse(&req.method(), &req.path());
+        let caller = Caller::of_internal(&req);
+        let site = internal::site_of(&req);
+        let body = if matches!(req.method(), Method::Post | Method::Put) {
             req.bytes().await.unwrap_or_default()
         } else {
             Vec::new()
         };
-        let result = match (method, path.as_str()) {
-            (Method::Post, "/sessions") => self.open_session(&site, &caller, &body),
-            (Method::Get, "/widget-config") => {
+        let result = match route {
+            Some(Route::Sessions) => self.open_session(&site, &caller, &body),
+            Some(Route::WidgetConfig) => {
                 self.config().and_then(|c| Ok(Response::from_json(&sessions::widget_config(&c))?))
             }
-            // The widget page's frame-ancestors (the Worker asks; never a public path).
-            (Method::Get, "/embed") => self.config().and_then(|c| Ok(Response::from_json(&c.allowed_origins)?)),
-            (Method::Post, "/agents/login/begin") => self.login_begin(&caller, &body),
-            (Method::Post, "/agents/login/finish") => self.login_finish(&body),
-            (Method::Post, "/agents/logout") => self.agent_logout(&body),
-            (Method::Get, "/visitor/ws") => self.accept_socket(Role::Visitor, &caller),
-            (Method::Get, "/agent/ws") => self.accept_socket(Role::Agent, &caller),
-            (Method::Get, "/echo/ws") => self.accept_socket(Role::Echo, &caller),
-            (Method::Get, "/echo-durable/ws") => self.accept_socket(Role::EchoDurable, &caller),
-            (Method::Put, "/admin/config") => self.put_config(&body),
-            (Method::Get, "/admin/config") => self.get_config(),
+            // The widget page's frame-ancestors.
+            Some(Route::Embed) => self.config().and_then(|c| Ok(Response::from_json(&c.allowed_origins)?)),
+            Some(Route::LoginBegin) => self.login_begin(&caller, &body),
+            Some(Route::LoginFinish) => self.login_finish(&body),
+            Some(Route::Logout) => self.agent_logout(&body),
+            Some(Route::VisitorSocket) => self.accept_socket(Role::Visitor, &caller),
+            Some(Route::AgentSocket) => self.accept_socket(Role::Agent, &caller),
+            Some(Route::EchoSocket) => self.accept_socket(Role::Echo, &caller),
+            Some(Route::EchoDurableSocket) => self.accept_socket(Role::EchoDurable, &caller),
+            Some(Route::PutConfig) => self.put_config(&body),
+            Some(Route::GetConfig) => self.get_config(),
             // The stored hashes, so the Worker can tell a resent password from a new one.
-            (Method::Get, "/admin/passwords") => match self.store.get() {
+            Some(Route::Passwords) => match self.store.get() {
                 Some(store) => store.passwords().and_then(|p| Ok(Response::from_json(&p)?)),
                 None => Ok(Response::from_json(&serde_json::json!({}))?),
             },
-            (Method::Put, "/admin/contacts") => self.put_contacts(&body),
-            (Method::Post, "/uploads/authorize") => self.authorize_upload(&site, &req, &body),
-            (Method::Post, "/uploads/record") => self.record_upload(&site, &body),
-            (Method::Post, "/uploads/access") => self.access_upload(&site, &req, &body),
-            _ => Err(EdgeError::NotFound),
+            Some(Route::PutContacts) => self.put_contacts(&body),
+            Some(Route::UploadAuthorize) => self.authorize_upload(&site, &caller, internal::token_of(&req), &body),
+            Some(Route::UploadRecord) => self.record_upload(&site, &body),
+            Some(Route::UploadAccess) => self.access_upload(&site, internal::token_of(&req), &body),
+            None => Err(EdgeError::NotFound),
         };
-        if matches!(path.as_str(), "/sessions" | "/uploads/authorize") {
+        if matches!(route, Some(Route::Sessions | Route::UploadAuthorize)) {
             self.sweep_unused_uploads().await;
         }
         self.finish().await;
@@ -472,8 +447,8 @@ impl Desk {
     /// whose password changed, who is disabled or removed, and every verified visitor's session
     /// when a site key is removed (its sockets are closed too).
     fn put_config(&self, body: &[u8]) -> EdgeResult<Response> {
-        let crate::login::ConfigPut { mut config, passwords } = parse_json(body)?;
-        validate_config(&config)?;
+        let ConfigPut { mut config, passwords } = parse_json(body)?;
+        crate::config_checks::validate_config(&config)?;
         if config.agents.iter().any(|a| a.password.is_some()) {
             return Err(EdgeError::Internal("a password reached the Desk unhashed".into()));
         }
@@ -953,65 +928,6 @@ fn validate_body(body: &MessageBody) -> EdgeResult<()> {
         MessageBody::Image { .. } | MessageBody::File { .. } => Ok(()),
         MessageBody::Card { .. } => protocol::checks::check_card(body).map_err(|why| EdgeError::BadRequest(why.into())),
     }
-}
-
-/// Refuses a site config the Desk cannot run (also checked by the Worker before it hashes passwords).
-pub(crate) fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
-    let mut seen = std::collections::HashSet::new();
-    for agent in &config.agents {
-        if agent.id.is_empty() || agent.id.len() > 64 || !seen.insert(agent.id.as_str()) {
-            return Err(EdgeError::BadRequest(format!("agent ids must be unique, 1-64 characters: {:?}", agent.id)));
-        }
-        if agent.password.as_deref().is_some_and(|p| p.chars().count() < 8) {
-            return Err(EdgeError::BadRequest(format!("password of agent {} is shorter than 8 characters", agent.id)));
-        }
-    }
-    // No field (or a blank one) would give every verified visitor the same match key.
-    protocol::checks::check_verification_fields(&config.identity.verification_fields)
-        .map_err(|problem| EdgeError::BadRequest(problem.to_string()))?;
-    for (name, secs) in
-        [("visitor_ttl_secs", config.sessions.visitor_ttl_secs), ("agent_idle_secs", config.sessions.agent_idle_secs)]
-    {
-        if !(1..=SessionSettings::MAX_SECS).contains(&secs) {
-            return Err(EdgeError::BadRequest(format!(
-                "sessions.{name} must be 1 to {} seconds",
-                SessionSettings::MAX_SECS
-            )));
-        }
-    }
-    if !config.identity.keys.is_empty() || config.identity.require_identity {
-        crate::desk::sessions::identity_config(&config.identity)?;
-        if config.identity.keys.is_empty() || config.identity.keys.len() > 2 {
-            return Err(EdgeError::BadRequest("identity needs one site key, or two during a rotation".into()));
-        }
-    }
-    if let Some(bad) =
-        config.allowed_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
-    {
-        return Err(EdgeError::BadRequest(format!("allowed origins look like https://shop.example, not {bad:?}")));
-    }
-    if let Some(bad) =
-        config.card_image_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
-    {
-        return Err(EdgeError::BadRequest(format!(
-            "card image origins look like https://img.shop.example, not {bad:?}"
-        )));
-    }
-    // The widget's `host` is the page's own claim: with identity on, only an allow-list (the
-    // widget's frame-ancestors and the Desk's origin check) ties a verified chat to the real site.
-    if (!config.identity.keys.is_empty() || config.identity.require_identity) && config.allowed_origins.is_empty() {
-        return Err(EdgeError::BadRequest(
-            "identity needs allowed_origins: list the origins of the pages that embed the chat (https://shop.example), \
-             otherwise any page could embed it claiming to be your site"
-                .into(),
-        ));
-    }
-    for group in &config.groups {
-        if let Some(unknown) = group.agents.iter().find(|id| !seen.contains(id.as_str())) {
-            return Err(EdgeError::BadRequest(format!("group {} names unknown agent {unknown}", group.id)));
-        }
-    }
-    Ok(())
 }
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> EdgeResult<T> {

@@ -316,3 +316,76 @@ pub fn load(sql: &SqlStorage) -> EdgeResult<Snapshot> {
     }
     Ok(snapshot)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conversation(state: ConvState, channel: Channel) -> ConversationRecord {
+        ConversationRecord {
+            id: ConvId("c_1".into()),
+            channel,
+            group: GroupId("pre-sale".into()),
+            designated: Some(AgentId("amy".into())),
+            customer_owner: None,
+            contact_owner: Some(AgentId("bob".into())),
+            state,
+            opened_at: Millis(1_700_000_000_000),
+            last_activity: Millis(1_700_000_060_000),
+            connected_at: Some(Millis(1_700_000_001_000)),
+            held_since: None,
+            first_response_ms: Some(4_200),
+            welcome: Some("您好，欢迎光临".into()),
+            promo: None,
+            quota: (channel == Channel::MiniProgram)
+                .then_some(Quota { remaining: 5, until: Millis(1_700_172_800_000) }),
+        }
+    }
+
+    fn through_storage<R, S: Serialize + for<'de> Deserialize<'de>>(row: S, back: impl Fn(S) -> R) -> R {
+        let json = serde_json::to_string(&row).expect("rows serialise");
+        back(serde_json::from_str(&json).expect("rows read back"))
+    }
+
+    #[test]
+    fn every_conversation_state_channel_and_reason_comes_back_as_it_was_stored() {
+        let agent = || AgentId("amy".into());
+        let states = [
+            ConvState::Bot,
+            ConvState::Expired,
+            ConvState::Queued { group: GroupId("vip".into()), ticket: 42, reason: WaitReason::Busy },
+            ConvState::Queued { group: GroupId("vip".into()), ticket: 43, reason: WaitReason::Offline },
+            ConvState::Queued { group: GroupId("vip".into()), ticket: 44, reason: WaitReason::OffHours },
+            ConvState::Offered { agent: agent() },
+            ConvState::Active { agent: agent() },
+            ConvState::Dormant { previous: agent(), reason: DormantReason::Idle },
+            ConvState::Dormant { previous: agent(), reason: DormantReason::AgentLeft },
+        ];
+        for state in states {
+            for channel in [Channel::Web, Channel::MobileWeb, Channel::App, Channel::MiniProgram] {
+                let record = conversation(state.clone(), channel);
+                let back = through_storage(ConvRow::from(&record), ConversationRecord::from);
+                assert_eq!(back, record);
+            }
+        }
+    }
+
+    #[test]
+    fn every_agent_status_and_figure_comes_back_as_it_was_stored() {
+        for status in [AgentStatus::Online, AgentStatus::Away, AgentStatus::Offline] {
+            let record = AgentRecord {
+                id: AgentId("amy".into()),
+                status,
+                last_assigned: 17,
+                today: DayStats {
+                    day: 20_422,
+                    accepted: 9,
+                    first_response: Average { count: 8, total_ms: 96_000 },
+                    handling: Average { count: 7, total_ms: 2_100_000 },
+                },
+            };
+            let back = through_storage(AgentRow::from(&record), AgentRecord::from);
+            assert_eq!(back, record);
+        }
+    }
+}

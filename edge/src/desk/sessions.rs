@@ -1,40 +1,20 @@
 //! Opening a visitor session: origin check, rate limit, identity check, and finding the visitor
 //! (the same verified person on every device, a separate guest per browser).
 
-use identity::{SiteIdentityConfig, SiteKey, Verified};
-use protocol::{
-    ApiError, GroupChoice, IdentitySettings, SessionRequest, SessionResponse, SessionSettings, SiteConfig, WidgetConfig,
-};
+use identity::Verified;
+use protocol::{ApiError, GroupChoice, SessionRequest, SessionResponse, SessionSettings, SiteConfig, WidgetConfig};
 use serde_json::{json, Map, Value};
 
 use super::store::{NewVisitor, Store, VisitorSession};
-use super::Caller;
+use crate::config_checks::identity_config;
 use crate::error::{EdgeError, EdgeResult};
+use crate::internal::Caller;
 use crate::secrets;
 
 /// Most custom fields a page may set, and their sizes.
 const MAX_CUSTOM_FIELDS: usize = 20;
 const MAX_CUSTOM_KEY: usize = 64;
 const MAX_CUSTOM_VALUE: usize = 256;
-
-/// Builds the identity crate's settings from the site config (keys were checked when stored).
-pub fn identity_config(settings: &IdentitySettings) -> EdgeResult<SiteIdentityConfig> {
-    let keys = settings
-        .keys
-        .iter()
-        .map(|k| SiteKey::from_b64(k.trim()))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| EdgeError::BadRequest(format!("identity key: {e}")))?;
-    Ok(SiteIdentityConfig {
-        keys,
-        verification_fields: settings.verification_fields.clone(),
-        require_identity: settings.require_identity,
-        accept_ecb: settings.accept_ecb,
-        accept_v2: settings.accept_v2,
-        require_exp: settings.require_exp,
-        auto_link: settings.auto_link,
-    })
-}
 
 /// Whether a page origin may embed this site's widget.
 pub fn origin_allowed(config: &SiteConfig, origin: &str) -> bool {

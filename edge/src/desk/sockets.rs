@@ -46,7 +46,7 @@ pub enum Who {
         /// authenticated.
         #[serde(default)]
         at: u64,
-        /// The client's address key ([`super::limits::ip_key`]).
+        /// The client's address key ([`crate::internal::ip_key`]).
         #[serde(default)]
         ip: String,
     },
@@ -61,7 +61,7 @@ pub enum Who {
         /// Whether the visitor proved its identity (only verified visitors may send cards).
         #[serde(default)]
         verified: bool,
-        /// The client's address key ([`super::limits::ip_key`]).
+        /// The client's address key ([`crate::internal::ip_key`]).
         #[serde(default)]
         ip: String,
     },
@@ -73,7 +73,7 @@ pub enum Who {
         agent_id: String,
         /// Display name.
         name: String,
-        /// The client's address key ([`super::limits::ip_key`]).
+        /// The client's address key ([`crate::internal::ip_key`]).
         #[serde(default)]
         ip: String,
         /// The session the socket signed in with (its token's hash): a log-out or its end for

@@ -3,18 +3,19 @@
 //!
 //! The Worker (`upload.rs`) asks under internal paths: `/uploads/authorize` before any byte
 //! moves, `/uploads/record` once the bytes are in R2, `/uploads/access` for every download. The
-//! caller's bearer token arrives in `x-desk-token`, set by the Worker.
+//! caller's bearer token arrives with the internal request (`internal::token_of`).
 
 use hmac::{Hmac, Mac};
 use protocol::{MessageBody, SessionSettings, UploadKind, UploadResponse};
 use sha2::Sha256;
-use worker::{Request, Response};
+use worker::Response;
 
 use super::store::{Store, UploadRow};
-use super::{now_ms, parse_json, sessions, Caller, Desk};
+use super::{now_ms, parse_json, sessions, Desk};
 use crate::error::{EdgeError, EdgeResult};
+use crate::internal::bodies::{Access, AccessRequest, AuthorizeRequest, Grant, Record};
+use crate::internal::Caller;
 use crate::secrets;
-use crate::upload::{Access, AccessRequest, AuthorizeRequest, Grant, Record};
 
 /// Name of the download-link key in the Desk's `meta` table.
 const LINK_KEY: &str = "upload_link_key";
@@ -68,19 +69,20 @@ fn kind_name(kind: UploadKind) -> &'static str {
     }
 }
 
-fn token(req: &Request) -> Option<String> {
-    req.headers().get("x-desk-token").ok().flatten().filter(|t| !t.is_empty())
-}
-
 /// Most unused uploads deleted in one sweep.
 const SWEEP_BATCH: u32 = 100;
 
 impl Desk {
     /// `POST /uploads/authorize`: may this token upload, into which conversation, up to what size.
-    pub(super) fn authorize_upload(&self, site: &str, req: &Request, body: &[u8]) -> EdgeResult<Response> {
+    pub(super) fn authorize_upload(
+        &self,
+        site: &str,
+        caller: &Caller,
+        token: Option<String>,
+        body: &[u8],
+    ) -> EdgeResult<Response> {
         let ask: AuthorizeRequest = parse_json(body)?;
         let config = self.config()?;
-        let caller = Caller::of(req);
         if !caller.origin.is_empty()
             && caller.origin != caller.own_origin
             && !sessions::origin_allowed(&config, &caller.origin)
@@ -88,7 +90,7 @@ impl Desk {
             return Err(EdgeError::OriginNotAllowed);
         }
         let store = self.store()?;
-        let principal = Principal::of(store, &config.sessions, &token(req).ok_or(EdgeError::Unauthorized)?)?;
+        let principal = Principal::of(store, &config.sessions, &token.ok_or(EdgeError::Unauthorized)?)?;
         let (conversation_id, uploader) = match principal {
             Principal::Visitor { visitor_id, conversation_id } => {
                 if conversation_id.is_empty() {
@@ -180,12 +182,12 @@ impl Desk {
     }
 
     /// `POST /uploads/access`: may the caller (token, or signed link) download this upload.
-    pub(super) fn access_upload(&self, site: &str, req: &Request, body: &[u8]) -> EdgeResult<Response> {
+    pub(super) fn access_upload(&self, site: &str, token: Option<String>, body: &[u8]) -> EdgeResult<Response> {
         let ask: AccessRequest = parse_json(body)?;
         let ttl = self.link_ttl()?;
         let store = self.store()?;
         let now_s = now_ms() / 1000;
-        let (row, max_age, link_exp) = if let Some(token) = token(req) {
+        let (row, max_age, link_exp) = if let Some(token) = token {
             let principal = Principal::of(store, &self.config()?.sessions, &token)?;
             let row = store.upload(&ask.upload_id)?.ok_or(EdgeError::UploadNotFound)?;
             if !principal.may_see(store, &row.conversation_id)? {

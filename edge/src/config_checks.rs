@@ -1,0 +1,85 @@
+//! Checks of a site config that both the Worker (before it hashes passwords) and the Desk (before
+//! it stores the config) apply, so a config is refused the same way wherever it is sent.
+
+use identity::{SiteIdentityConfig, SiteKey};
+use protocol::{IdentitySettings, SessionSettings, SiteConfig};
+
+use crate::error::{EdgeError, EdgeResult};
+
+/// Refuses a site config the Desk cannot run (also checked by the Worker before it hashes passwords).
+pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    for agent in &config.agents {
+        if agent.id.is_empty() || agent.id.len() > 64 || !seen.insert(agent.id.as_str()) {
+            return Err(EdgeError::BadRequest(format!("agent ids must be unique, 1-64 characters: {:?}", agent.id)));
+        }
+        if agent.password.as_deref().is_some_and(|p| p.chars().count() < 8) {
+            return Err(EdgeError::BadRequest(format!("password of agent {} is shorter than 8 characters", agent.id)));
+        }
+    }
+    // No field (or a blank one) would give every verified visitor the same match key.
+    protocol::checks::check_verification_fields(&config.identity.verification_fields)
+        .map_err(|problem| EdgeError::BadRequest(problem.to_string()))?;
+    for (name, secs) in
+        [("visitor_ttl_secs", config.sessions.visitor_ttl_secs), ("agent_idle_secs", config.sessions.agent_idle_secs)]
+    {
+        if !(1..=SessionSettings::MAX_SECS).contains(&secs) {
+            return Err(EdgeError::BadRequest(format!(
+                "sessions.{name} must be 1 to {} seconds",
+                SessionSettings::MAX_SECS
+            )));
+        }
+    }
+    if !config.identity.keys.is_empty() || config.identity.require_identity {
+        identity_config(&config.identity)?;
+        if config.identity.keys.is_empty() || config.identity.keys.len() > 2 {
+            return Err(EdgeError::BadRequest("identity needs one site key, or two during a rotation".into()));
+        }
+    }
+    if let Some(bad) =
+        config.allowed_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
+    {
+        return Err(EdgeError::BadRequest(format!("allowed origins look like https://shop.example, not {bad:?}")));
+    }
+    if let Some(bad) =
+        config.card_image_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
+    {
+        return Err(EdgeError::BadRequest(format!(
+            "card image origins look like https://img.shop.example, not {bad:?}"
+        )));
+    }
+    // The widget's `host` is the page's own claim: with identity on, only an allow-list (the
+    // widget's frame-ancestors and the Desk's origin check) ties a verified chat to the real site.
+    if (!config.identity.keys.is_empty() || config.identity.require_identity) && config.allowed_origins.is_empty() {
+        return Err(EdgeError::BadRequest(
+            "identity needs allowed_origins: list the origins of the pages that embed the chat (https://shop.example), \
+             otherwise any page could embed it claiming to be your site"
+                .into(),
+        ));
+    }
+    for group in &config.groups {
+        if let Some(unknown) = group.agents.iter().find(|id| !seen.contains(id.as_str())) {
+            return Err(EdgeError::BadRequest(format!("group {} names unknown agent {unknown}", group.id)));
+        }
+    }
+    Ok(())
+}
+
+/// Builds the identity crate's settings from the site config (keys were checked when stored).
+pub fn identity_config(settings: &IdentitySettings) -> EdgeResult<SiteIdentityConfig> {
+    let keys = settings
+        .keys
+        .iter()
+        .map(|k| SiteKey::from_b64(k.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| EdgeError::BadRequest(format!("identity key: {e}")))?;
+    Ok(SiteIdentityConfig {
+        keys,
+        verification_fields: settings.verification_fields.clone(),
+        require_identity: settings.require_identity,
+        accept_ecb: settings.accept_ecb,
+        accept_v2: settings.accept_v2,
+        require_exp: settings.require_exp,
+        auto_link: settings.auto_link,
+    })
+}

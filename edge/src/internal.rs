@@ -1,0 +1,275 @@
+//! The Worker↔Desk internal API, both halves: the Desk's internal routes (one closed enum), the
+//! headers that carry who is calling, one [`Caller`], and one [`call`] that every part of the
+//! Worker (front, uploads, logins, pages, the demo login) uses to reach a site's Desk. The Desk
+//! parses the same enum and the same headers, so a route or header is spelled once. The bodies
+//! that only these two halves exchange are in [`bodies`].
+//!
+//! The Desk is reachable only through the Worker: these requests go to its Durable Object stub,
+//! never to the network, under `https://desk/...`.
+
+pub mod bodies;
+
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+use crate::error::EdgeResult;
+
+/// Binding name of the Desk Durable Object namespace in wrangler.toml.
+const DESK_BINDING: &str = "DESK";
+
+/// A route of the Desk's internal API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /sessions`: open or resume a visitor session.
+    Sessions,
+    /// `GET /widget-config`: the public parts of the config.
+    WidgetConfig,
+    /// `GET /embed`: the allowed origins (the widget page's frame-ancestors).
+    Embed,
+    /// `POST /agents/login/begin`: count a login attempt, hand out the hash.
+    LoginBegin,
+    /// `POST /agents/login/finish`: the Worker's verdict; a match issues the session.
+    LoginFinish,
+    /// `POST /agents/logout`: end an agent session.
+    Logout,
+    /// `GET /visitor/ws`: a visitor's WebSocket.
+    VisitorSocket,
+    /// `GET /agent/ws`: an agent's WebSocket.
+    AgentSocket,
+    /// `GET /echo/ws`: the benchmark's bare echo socket.
+    EchoSocket,
+    /// `GET /echo-durable/ws`: the benchmark's echo socket with one SQLite write per frame.
+    EchoDurableSocket,
+    /// `PUT /admin/config`: the site config, passwords hashed.
+    PutConfig,
+    /// `GET /admin/config`: the site config as stored.
+    GetConfig,
+    /// `GET /admin/passwords`: the stored password hashes.
+    Passwords,
+    /// `PUT /admin/contacts`: the CRM contacts import.
+    PutContacts,
+    /// `POST /uploads/authorize`: may this token upload, and where.
+    UploadAuthorize,
+    /// `POST /uploads/record`: the bytes are in R2.
+    UploadRecord,
+    /// `POST /uploads/access`: may this caller download.
+    UploadAccess,
+}
+
+/// Every route.
+const ROUTES: [Route; 17] = [
+    Route::Sessions,
+    Route::WidgetConfig,
+    Route::Embed,
+    Route::LoginBegin,
+    Route::LoginFinish,
+    Route::Logout,
+    Route::VisitorSocket,
+    Route::AgentSocket,
+    Route::EchoSocket,
+    Route::EchoDurableSocket,
+    Route::PutConfig,
+    Route::GetConfig,
+    Route::Passwords,
+    Route::PutContacts,
+    Route::UploadAuthorize,
+    Route::UploadRecord,
+    Route::UploadAccess,
+];
+
+impl Route {
+    /// The route's method and path.
+    pub fn target(self) -> (Method, &'static str) {
+        use Method::{Get, Post, Put};
+        match self {
+            Self::Sessions => (Post, "/sessions"),
+            Self::WidgetConfig => (Get, "/widget-config"),
+            Self::Embed => (Get, "/embed"),
+            Self::LoginBegin => (Post, "/agents/login/begin"),
+            Self::LoginFinish => (Post, "/agents/login/finish"),
+            Self::Logout => (Post, "/agents/logout"),
+            Self::VisitorSocket => (Get, "/visitor/ws"),
+            Self::AgentSocket => (Get, "/agent/ws"),
+            Self::EchoSocket => (Get, "/echo/ws"),
+            Self::EchoDurableSocket => (Get, "/echo-durable/ws"),
+            Self::PutConfig => (Put, "/admin/config"),
+            Self::GetConfig => (Get, "/admin/config"),
+            Self::Passwords => (Get, "/admin/passwords"),
+            Self::PutContacts => (Put, "/admin/contacts"),
+            Self::UploadAuthorize => (Post, "/uploads/authorize"),
+            Self::UploadRecord => (Post, "/uploads/record"),
+            Self::UploadAccess => (Post, "/uploads/access"),
+        }
+    }
+
+    /// The route a request to the Desk asks for (`None`: no such route).
+    pub fn parse(method: &Method, path: &str) -> Option<Self> {
+        ROUTES.into_iter().find(|route| route.target() == (method.clone(), path))
+    }
+}
+
+/// Names of the headers the Worker sets on internal requests (and nobody else can: the Desk is not
+/// reachable from outside).
+mod header {
+    /// The site id.
+    pub const SITE: &str = "x-desk-site";
+    /// The browser's `Origin` ("" for non-browser clients).
+    pub const ORIGIN: &str = "x-desk-origin";
+    /// The Worker's own origin.
+    pub const OWN_ORIGIN: &str = "x-desk-own-origin";
+    /// The client's IP (`CF-Connecting-IP`).
+    pub const IP: &str = "x-desk-ip";
+    /// The browser's `User-Agent`.
+    pub const USER_AGENT: &str = "x-desk-user-agent";
+    /// A visitor or agent bearer token (uploads).
+    pub const TOKEN: &str = "x-desk-token";
+}
+
+/// Who is calling the Desk: read from the public request by the Worker, carried in the internal
+/// headers, read back by the Desk. Empty for the Worker's own calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The browser's `Origin` header ("" for non-browser clients).
+    pub origin: String,
+    /// The Worker's own origin, where the widget and console pages live.
+    pub own_origin: String,
+    /// The client's address as limits count it ([`ip_key`]: an IPv6 address by its
+    /// /64), from `CF-Connecting-IP`.
+    pub ip: String,
+    /// The browser's `User-Agent`, at most 256 characters.
+    pub user_agent: String,
+}
+
+impl Caller {
+    /// The caller of a public request.
+    pub fn of_public(req: &Request) -> Self {
+        let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
+        let own_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+        Self {
+            origin: header("origin"),
+            own_origin,
+            ip: ip_key(&header("cf-connecting-ip")),
+            user_agent: header("user-agent").chars().take(256).collect(),
+        }
+    }
+
+    /// The caller of an internal request, as the Worker described it.
+    pub fn of_internal(req: &Request) -> Self {
+        let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
+        Self {
+            origin: header(header::ORIGIN),
+            own_origin: header(header::OWN_ORIGIN),
+            ip: header(header::IP),
+            user_agent: header(header::USER_AGENT),
+        }
+    }
+}
+
+/// The key a client IP is limited under: an IPv6 address by its /64 (one subscriber's network),
+/// anything else as given (at most 64 characters).
+pub fn ip_key(ip: &str) -> String {
+    let ip = ip.trim();
+    match ip.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => ip.chars().take(64).collect(),
+    }
+}
+
+/// The site id an internal request is for.
+pub fn site_of(req: &Request) -> String {
+    req.headers().get(header::SITE).ok().flatten().unwrap_or_default()
+}
+
+/// The bearer token an internal request carries, if any.
+pub fn token_of(req: &Request) -> Option<String> {
+    req.headers().get(header::TOKEN).ok().flatten().filter(|t| !t.is_empty())
+}
+
+/// What goes with an internal request besides its route.
+#[derive(Default)]
+pub struct Call<'a> {
+    /// Who is calling (absent: the Worker itself).
+    pub caller: Option<&'a Caller>,
+    /// A visitor or agent token to check.
+    pub token: Option<&'a str>,
+    /// The JSON body.
+    pub body: Option<Vec<u8>>,
+    /// Forward a WebSocket upgrade.
+    pub upgrade: bool,
+}
+
+impl<'a> Call<'a> {
+    /// A call on behalf of `caller`.
+    pub fn from(caller: &'a Caller) -> Self {
+        Self { caller: Some(caller), ..Self::default() }
+    }
+
+    /// With a JSON body already serialised.
+    pub fn body(mut self, body: Vec<u8>) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// With `value` as the JSON body.
+    pub fn json(self, value: &impl Serialize) -> EdgeResult<Self> {
+        Ok(self.body(serde_json::to_vec(value)?))
+    }
+}
+
+/// Sends one internal request to the site's Desk and returns its answer as it is.
+pub async fn call(env: &Env, site: &str, route: Route, call: Call<'_>) -> EdgeResult<Response> {
+    let (method, path) = route.target();
+    let headers = Headers::new();
+    headers.set(header::SITE, site)?;
+    if let Some(caller) = call.caller {
+        headers.set(header::ORIGIN, &caller.origin)?;
+        headers.set(header::OWN_ORIGIN, &caller.own_origin)?;
+        headers.set(header::IP, &caller.ip)?;
+        headers.set(header::USER_AGENT, &caller.user_agent)?;
+    }
+    if let Some(token) = call.token {
+        headers.set(header::TOKEN, token)?;
+    }
+    if call.upgrade {
+        headers.set("upgrade", "websocket")?;
+    }
+    let mut init = RequestInit::new();
+    if let Some(body) = call.body {
+        headers.set("content-type", "application/json")?;
+        init.with_body(Some(JsValue::from(js_sys::Uint8Array::from(body.as_slice()))));
+    }
+    init.with_method(method).with_headers(headers);
+    let request = Request::new_with_init(&format!("https://desk{path}"), &init)?;
+    let stub = env.durable_object(DESK_BINDING)?.id_from_name(site)?.get_stub()?;
+    Ok(stub.fetch_with_request(request).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_parses_back_from_its_own_method_and_path() {
+        for route in ROUTES {
+            let (method, path) = route.target();
+            assert_eq!(Route::parse(&method, path), Some(route), "{route:?}");
+        }
+        assert_eq!(Route::parse(&Method::Get, "/sessions"), None, "the wrong method");
+        assert_eq!(Route::parse(&Method::Post, "/admin/config/"), None);
+    }
+
+    #[test]
+    fn ipv6_is_limited_by_its_64() {
+        assert_eq!(ip_key("2001:db8:1:2:aaaa::1"), ip_key("2001:db8:1:2:bbbb:cccc:dddd:eeee"));
+        assert_ne!(ip_key("2001:db8:1:2::1"), ip_key("2001:db8:1:3::1"));
+        assert_eq!(ip_key("198.51.100.7"), "198.51.100.7");
+        assert_eq!(ip_key("::ffff:198.51.100.7"), "198.51.100.7");
+    }
+}

@@ -1,0 +1,118 @@
+//! The bodies only the Worker and the Desk exchange (internal routes): logins, the config with
+//! hashed passwords, and the upload grants and records.
+
+use std::collections::BTreeMap;
+
+use protocol::{SiteConfig, UploadKind, UploadResponse, UploadSettings};
+use serde::{Deserialize, Serialize};
+
+use crate::secrets::StoredPassword;
+
+/// Body of `https://desk/agents/login/begin`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LoginBegin {
+    /// The login name (agent id) as typed.
+    pub agent: String,
+}
+
+/// The Desk's answer to `begin`: what to check the password against, and a signature binding the
+/// result to this hash and a short expiry.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LoginChallenge {
+    /// The login name, as asked.
+    pub agent: String,
+    /// The stored hash (a dummy one for a name that is no agent).
+    pub password: StoredPassword,
+    /// Until when the result may be reported, unix ms.
+    pub exp_ms: u64,
+    /// The Desk's HMAC over `agent|hash|exp_ms`.
+    pub sig: String,
+}
+
+/// Body of `https://desk/agents/login/finish`: the Worker's verdict.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct LoginFinish {
+    /// The login name of the challenge.
+    pub agent: String,
+    /// The challenge's expiry.
+    pub exp_ms: u64,
+    /// The challenge's signature.
+    pub sig: String,
+    /// Whether the password matched.
+    pub ok: bool,
+    /// A new hash at the current iteration count, when the stored one used fewer.
+    pub rehash: Option<StoredPassword>,
+}
+
+/// Body of `https://desk/admin/config` (PUT): the config without passwords, and the new hashes by
+/// agent id.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConfigPut {
+    /// The site config as the admin sent it, passwords removed.
+    pub config: SiteConfig,
+    /// New stored passwords by agent id.
+    pub passwords: BTreeMap<String, StoredPassword>,
+}
+
+/// What the Desk grants before an upload (`https://desk/uploads/authorize`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Grant {
+    /// Conversation the upload goes into.
+    pub conversation_id: String,
+    /// Who uploads (`visitor:ID` or `agent:ID`).
+    pub uploader: String,
+    /// The new upload's id.
+    pub upload_id: String,
+    /// Object key in R2.
+    pub key: String,
+    /// The site's size caps.
+    pub caps: UploadSettings,
+}
+
+/// Body of `https://desk/uploads/authorize`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct AuthorizeRequest {
+    /// Conversation named by the uploader (`?conversation=`); agents must name one.
+    pub conversation_id: Option<String>,
+}
+
+/// What the Worker asks the Desk to record once the bytes are in R2 (`https://desk/uploads/record`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Record {
+    /// The grant the upload was made under.
+    pub grant: Grant,
+    /// Image or file, by content.
+    pub kind: UploadKind,
+    /// Cleaned file name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Content type recognised from the bytes.
+    pub content_type: String,
+}
+
+/// Body of `https://desk/uploads/access`: a download by token (header) or by signed link.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct AccessRequest {
+    /// Upload id from the path.
+    pub upload_id: String,
+    /// Expiry of a signed link, unix seconds.
+    pub exp: Option<u64>,
+    /// Signature of a signed link (hex HMAC-SHA256 over `site|id|exp`).
+    pub sig: Option<String>,
+    /// For `GET .../meta`, which hands out a fresh link: a bearer token is required.
+    #[serde(default)]
+    pub meta: bool,
+}
+
+/// The Desk's answer to an allowed download.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Access {
+    /// Object key in R2.
+    pub key: String,
+    /// The upload's metadata: with a fresh signed link for a token, with the caller's own link
+    /// for a signed link (a link never makes a longer-lived one).
+    pub upload: UploadResponse,
+    /// How long the caller's browser may cache the bytes, in seconds.
+    pub max_age: u64,
+}

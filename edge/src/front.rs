@@ -36,9 +36,11 @@ enum Endpoint {
     /// `GET agents/ws`: the agent WebSocket.
     AgentSocket,
     /// `GET echo`: a bare WebSocket echo through the same Desk, the baseline of the relay benchmark
-    /// (only when the `BENCH_ECHO` variable is "1").
+    /// (only in builds with the `bench` feature).
+    #[cfg(feature = "bench")]
     EchoSocket,
-    /// `GET echo-durable`: the same, with one SQLite write per frame (only with `BENCH_ECHO`).
+    /// `GET echo-durable`: the same, with one SQLite write per frame (`bench` feature only).
+    #[cfg(feature = "bench")]
     EchoDurableSocket,
     /// `GET|PUT config`: the site configuration (admin token).
     Config,
@@ -72,7 +74,10 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let caller = Caller::of_public(&req);
     // Only an operator's config creates a site; nothing else reaches a Desk that was never created.
     let creates = matches!((&endpoint, &method), (Endpoint::Config, Method::Put));
+    #[cfg(feature = "bench")]
     let bench = matches!(endpoint, Endpoint::EchoSocket | Endpoint::EchoDurableSocket);
+    #[cfg(not(feature = "bench"))]
+    let bench = false;
     if !creates && !bench {
         sites::ensure_exists(env, &site).await?;
     }
@@ -93,10 +98,10 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
         }
         (Endpoint::VisitorSocket, Method::Get) => upgrade(env, &site, &caller, Route::VisitorSocket, &req).await,
         (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, Route::AgentSocket, &req).await,
-        (Endpoint::EchoSocket, Method::Get) if bench_echo_enabled(env) => {
-            upgrade(env, &site, &caller, Route::EchoSocket, &req).await
-        }
-        (Endpoint::EchoDurableSocket, Method::Get) if bench_echo_enabled(env) => {
+        #[cfg(feature = "bench")]
+        (Endpoint::EchoSocket, Method::Get) => upgrade(env, &site, &caller, Route::EchoSocket, &req).await,
+        #[cfg(feature = "bench")]
+        (Endpoint::EchoDurableSocket, Method::Get) => {
             upgrade(env, &site, &caller, Route::EchoDurableSocket, &req).await
         }
         (Endpoint::Config, Method::Put) => {
@@ -140,7 +145,9 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "agents/login" => Endpoint::AgentLogin,
         "agents/logout" => Endpoint::AgentLogout,
         "agents/ws" => Endpoint::AgentSocket,
+        #[cfg(feature = "bench")]
         "echo" => Endpoint::EchoSocket,
+        #[cfg(feature = "bench")]
         "echo-durable" => Endpoint::EchoDurableSocket,
         "config" => Endpoint::Config,
         "contacts" => Endpoint::Contacts,
@@ -181,11 +188,6 @@ async fn read_body(req: &mut Request, limit: usize) -> EdgeResult<Vec<u8>> {
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// Whether the benchmark's echo endpoint is on (never in production configs).
-fn bench_echo_enabled(env: &Env) -> bool {
-    env.var("BENCH_ECHO").map(|v| v.to_string() == "1").unwrap_or(false)
 }
 
 /// Checks `Authorization: Bearer <ADMIN_TOKEN>` in constant time.

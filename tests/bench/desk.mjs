@@ -15,7 +15,7 @@ const RELAY_VISITORS = 40; // 25 messages each, inside the per-visitor limit
 const LOAD_VISITORS = 100;
 const LOAD_PER_VISITOR = 25;
 
-const edge = await startEdge({ vars: { BENCH_ECHO: '1' } });
+const edge = await startEdge({});
 try {
   const limits = { sessions_per_ip: 500, logins_per_ip: 10, messages_per_visitor: 100 };
   // One agent takes every relay conversation, so the relay measures delivery, not queueing.

@@ -30,7 +30,7 @@ impl std::fmt::Display for Figure {
 /// Entry point of `cargo xtask bench`.
 pub fn run() -> Result<()> {
     crate::setup::run()?;
-    build::run()?;
+    build::run_with(&["bench"])?;
     for figure in sizes()? {
         println!("{figure}");
     }

@@ -26,12 +26,18 @@ const WASM_FEATURES: [&str; 6] = [
 
 /// Builds everything the Worker serves.
 pub fn run() -> Result<()> {
+    run_with(&[])
+}
+
+/// Builds everything, the Worker with these cargo features of `edge` (`bench`: the benchmark's
+/// echo sockets, which production builds never carry).
+pub fn run_with(features: &[&str]) -> Result<()> {
     let public = public_dir();
     fs::create_dir_all(&public).map_err(|e| format!("{}: {e}", public.display()))?;
     apps(&public)?;
     loader(&public)?;
     statics(&public)?;
-    worker()?;
+    worker(features)?;
     step("build: done (dist/public and edge/build)");
     Ok(())
 }
@@ -103,11 +109,16 @@ fn statics(public: &Path) -> Result<()> {
     Ok(())
 }
 
-fn worker() -> Result<()> {
-    step("build: the Worker (worker-build --release)");
+fn worker(features: &[&str]) -> Result<()> {
+    step(&format!("build: the Worker (worker-build --release, features: {features:?})"));
+    let mut command = Command::new(cargo_bin("worker-build"));
+    command.arg("--release");
+    if !features.is_empty() {
+        // After the build options, wasm-pack hands these to cargo.
+        command.args(["--features", &features.join(",")]);
+    }
     exec(
-        Command::new(cargo_bin("worker-build"))
-            .arg("--release")
+        command
             .current_dir(root().join("edge"))
             .env("WASM_BINDGEN_BIN", cargo_bin("wasm-bindgen"))
             .env("WASM_OPT_BIN", node_bin("wasm-opt"))

@@ -6,6 +6,7 @@ mod dev;
 mod identity_cli;
 mod setup;
 mod test;
+mod tidy;
 mod util;
 
 use std::process::ExitCode;
@@ -16,7 +17,8 @@ commands:
   setup   install everything the project needs (idempotent)
   build   build widget, console, loader, static pages and the Worker into dist/ and edge/build/
   dev     setup + build, then serve everything on http://127.0.0.1:8787 with a seeded demo site
-  test    fmt, clippy, native tests, wasm tests in Chromium, end-to-end tests against workerd
+  test    fmt, tidy, clippy, native tests, wasm tests in Chromium, end-to-end tests against workerd
+  tidy    the code-shape rules alone (`//!` headers, the Desk's effects only in their modules)
   bench   print size and speed figures as `bench: NAME VALUE UNIT`
   keygen  print a new random site key (base64, 32 bytes)
   identity --key KEY_B64 [--site ID] [--fields full_name,phone] TOKEN
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Some("build") => setup::run().and_then(|()| build::run()),
         Some("dev") => dev::run(),
         Some("test") => test::run(),
+        Some("tidy") => tidy::check(),
         Some("bench") => bench::run(),
         Some("keygen") => identity_cli::keygen(),
         Some("identity") => match identity_cli::decode(&args[1..]) {

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 
 use crate::util::{cargo_bin, exec, node_bin, root, step, target_dir, Result};
-use crate::{bench, build, setup};
+use crate::{bench, build, setup, tidy};
 
 /// Crates that only make sense on wasm32 (they are checked and tested for that target).
 const WASM_CRATES: [&str; 3] = ["edge", "widget", "console"];
@@ -27,6 +27,8 @@ pub fn run() -> Result<()> {
     setup::run()?;
     step("test: cargo fmt --check");
     exec(Command::new("cargo").args(["fmt", "--all", "--", "--check"]))?;
+    step("test: tidy (`//!` headers, effects only in their modules)");
+    tidy::check()?;
 
     let mut excludes = Vec::new();
     for krate in WASM_CRATES {
@@ -61,6 +63,10 @@ pub fn run() -> Result<()> {
 
     step("test: native tests");
     exec(Command::new("cargo").args(["test", "--workspace"]).args(&excludes))?;
+    // The Worker's own logic (limits, sniffing, paths, internal routes, stored records, password
+    // hashing) is plain Rust and runs natively too.
+    step("test: native tests of the Worker's logic (edge)");
+    exec(Command::new("cargo").args(["test", "-p", "edge", "--lib"]))?;
 
     step("test: wasm tests in headless Chromium (wasm-bindgen-test)");
     let tmp = target_dir().join("tmp-chromium");
@@ -84,10 +90,11 @@ pub fn run() -> Result<()> {
         println!("{figure}");
     }
     for (name, budget) in BUDGETS {
-        if let Some(f) = sizes.iter().find(|f| f.name == name) {
-            if f.value > budget {
-                return Err(format!("{name} is {} bytes, over its budget of {budget} bytes", f.value));
-            }
+        let Some(f) = sizes.iter().find(|f| f.name == name) else {
+            return Err(format!("no {name} figure was measured: its budget of {budget} bytes cannot be checked"));
+        };
+        if f.value > budget {
+            return Err(format!("{name} is {} bytes, over its budget of {budget} bytes", f.value));
         }
     }
 

@@ -266,5 +266,4 @@ mod tests {
         // A clock that goes backwards refills nothing.
         assert!(limiter.take("v1", 0).is_err());
     }
-
 }

@@ -127,7 +127,9 @@ impl DurableObject for Desk {
             Some(Route::Logout) => self.agent_logout(&body),
             Some(Route::VisitorSocket) => self.accept_socket(Role::Visitor, &caller),
             Some(Route::AgentSocket) => self.accept_socket(Role::Agent, &caller),
+            #[cfg(feature = "bench")]
             Some(Route::EchoSocket) => self.accept_socket(Role::Echo, &caller),
+            #[cfg(feature = "bench")]
             Some(Route::EchoDurableSocket) => self.accept_socket(Role::EchoDurable, &caller),
             Some(Route::PutConfig) => self.put_config(&body),
             Some(Route::GetConfig) => self.get_config(),
@@ -140,6 +142,8 @@ impl DurableObject for Desk {
             Some(Route::UploadAuthorize) => self.authorize_upload(&site, &caller, internal::token_of(&req), &body),
             Some(Route::UploadRecord) => self.record_upload(&site, &body),
             Some(Route::UploadAccess) => self.access_upload(&site, internal::token_of(&req), &body),
+            #[cfg(not(feature = "bench"))]
+            Some(Route::EchoSocket | Route::EchoDurableSocket) => Err(EdgeError::NotFound),
             None => Err(EdgeError::NotFound),
         };
         if matches!(route, Some(Route::Sessions | Route::UploadAuthorize)) {
@@ -528,13 +532,15 @@ impl Desk {
                 }
                 _ => Err(EdgeError::BadRequest("the first frame is auth".into())),
             },
+            #[cfg(feature = "bench")]
             Who::Pending { role: Role::Echo, .. } => {
-                let _ = ws.send_with_str(text);
+                sockets::echo(ws, text);
                 Ok(())
             }
+            #[cfg(feature = "bench")]
             Who::Pending { role: Role::EchoDurable, .. } => {
                 self.store()?.bench_write(text)?;
-                let _ = ws.send_with_str(text);
+                sockets::echo(ws, text);
                 Ok(())
             }
             Who::Pending { role: Role::Agent, sid, ip, .. } => match parse_frame::<AgentFrame>(text)? {

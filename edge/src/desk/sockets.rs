@@ -15,8 +15,10 @@ pub enum Role {
     /// An agent's console.
     Agent,
     /// The benchmark's echo baseline: every frame comes straight back.
+    #[cfg(feature = "bench")]
     Echo,
     /// The benchmark's durable echo: every frame is written to SQLite, then comes back.
+    #[cfg(feature = "bench")]
     EchoDurable,
 }
 
@@ -26,7 +28,9 @@ impl Role {
         match self {
             Self::Visitor => "visitor",
             Self::Agent => "agent",
+            #[cfg(feature = "bench")]
             Self::Echo => "echo",
+            #[cfg(feature = "bench")]
             Self::EchoDurable => "echo_durable",
         }
     }
@@ -110,6 +114,7 @@ impl Who {
     /// The address key the socket counts against, if it counts (the benchmark's echo sockets do not).
     fn counted_ip(&self) -> Option<&str> {
         match self {
+            #[cfg(feature = "bench")]
             Self::Pending { role: Role::Echo | Role::EchoDurable, .. } => None,
             Self::Pending { ip, .. } | Self::Visitor { ip, .. } | Self::Agent { ip, .. } => Some(ip),
         }
@@ -151,6 +156,7 @@ impl SocketIndex {
                 *self.per_visitor.entry(visitor_id.clone()).or_default() += 1;
             }
             Who::Agent { sid, agent_id, .. } => self.agents.push((sid.clone(), agent_id.clone(), ws.clone())),
+            #[cfg(feature = "bench")]
             Who::Pending { role: Role::Echo | Role::EchoDurable, .. } => return,
             Who::Pending { sid, at, .. } => {
                 self.pending.insert((*at, sid.clone()), ws.clone());
@@ -309,6 +315,12 @@ pub fn send(ws: &WebSocket, frame: &impl Serialize) {
 /// Answers a client's heartbeat that reached the Desk (the runtime's auto-response normally does).
 pub fn pong(ws: &WebSocket) {
     send_text(ws, protocol::PONG);
+}
+
+/// Sends the benchmark's echo back, as it came.
+#[cfg(feature = "bench")]
+pub fn echo(ws: &WebSocket, text: &str) {
+    send_text(ws, text);
 }
 
 fn send_text(ws: &WebSocket, text: &str) {

@@ -826,6 +826,7 @@ impl Store {
         rows.into_iter().next().map(Self::decode).transpose()
     }
 
+    #[cfg(feature = "bench")]
     /// The durable-echo baseline of the relay benchmark: one row written (and trimmed) per frame.
     pub fn bench_write(&self, text: &str) -> EdgeResult<()> {
         self.sql.exec("CREATE TABLE IF NOT EXISTS bench_echo (id INTEGER PRIMARY KEY, t TEXT NOT NULL)", None)?;

@@ -191,6 +191,32 @@ pub fn is_plain_origin(origin: &str) -> bool {
     })
 }
 
+/// Most fields of a left message.
+pub const MAX_LEFT_MESSAGE_FIELDS: usize = 20;
+
+/// Longest value of a left message's field, in characters.
+pub const MAX_LEFT_MESSAGE_CHARS: usize = 2_000;
+
+/// Longest comment of a rating, in characters.
+pub const MAX_RATING_COMMENT_CHARS: usize = 1_000;
+
+/// Checks a left message (the offline form's answers): at most [`MAX_LEFT_MESSAGE_FIELDS`] fields
+/// of [`MAX_LEFT_MESSAGE_CHARS`] characters.
+pub fn check_left_message(fields: &BTreeMap<String, String>) -> Result<(), &'static str> {
+    if fields.len() > MAX_LEFT_MESSAGE_FIELDS || fields.values().any(|v| v.chars().count() > MAX_LEFT_MESSAGE_CHARS) {
+        return Err("a left message has at most 20 fields of 2,000 characters");
+    }
+    Ok(())
+}
+
+/// Checks a rating: a score of 1 to 5 and a comment of at most [`MAX_RATING_COMMENT_CHARS`].
+pub fn check_rating(score: u8, comment: &str) -> Result<(), &'static str> {
+    if !(1..=5).contains(&score) || comment.chars().count() > MAX_RATING_COMMENT_CHARS {
+        return Err("a rating is 1-5 with a comment of at most 1,000 characters");
+    }
+    Ok(())
+}
+
 /// The origin (`scheme://host[:port]`, host lower-cased) of an absolute http(s) URL, if it has one.
 pub fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;

@@ -10,8 +10,9 @@ use routing::{AgentId, AgentStatus, ConvId, ConvState, Event, Millis, DAY, MINUT
 use serde_json::Value;
 use worker::WebSocket;
 
+use super::pipeline::refusal;
 use super::sessions::profile_strings;
-use super::{now_ms, rejected, sockets, Desk};
+use super::{now_ms, sockets, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
 
@@ -30,7 +31,7 @@ impl Desk {
         match frame {
             AgentFrame::PickUp { conversation_id } => {
                 let event = Event::BotPickUp { conv: ConvId(conversation_id), agent: AgentId(agent_id.to_string()) };
-                rejected(self.route(event)?)
+                refusal(&self.route(event)?)
             }
             AgentFrame::Board => {
                 sockets::send(ws, &ConsoleFrame::Board { board: self.board()? });

@@ -1,11 +1,12 @@
 //! The routing core live in the Desk: callbacks become `routing::Event`s, and `apply` is the one
 //! place that carries out the commands the core returns (storage, frames, the alarm).
 
-use protocol::{Author, ConversationSummary, FormFieldInfo, MessageBody, PromptSlot, ServerFrame};
+use protocol::{ConversationSummary, FormFieldInfo, MessageBody, PromptSlot, ServerFrame};
 use routing::{
     AgentId, Command, ConvId, ConvState, Event, Millis, NewConversation, Party, PromptKind, Rejection, WaitReason,
 };
 
+use super::pipeline::Source;
 use super::{now_ms, routing_config, routing_store, sessions, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
@@ -181,17 +182,11 @@ impl Desk {
         Ok(name.unwrap_or(&agent.0).to_string())
     }
 
-    /// Stores a system message (prompt, welcome, bot reply) and shows it to the visitor and the
-    /// agent holding the conversation.
+    /// A system message (prompt, welcome, bot reply), through the one pipeline: stored, shown to
+    /// the visitor and the agent holding the conversation.
     fn system_message(&self, conv: &ConvId, text: String) -> EdgeResult<()> {
         let client_id = format!("sys-{}", secrets::random_hex(8)?);
-        let body = MessageBody::Text { text };
-        let Some(message) = self.store()?.insert_message(&conv.0, &client_id, &Author::System, &body, now_ms())? else {
-            return Ok(());
-        };
-        let holder = self.with_core(|core| holder(core, conv))?;
-        let frame = ServerFrame::Message { message };
-        self.with_sockets(|s| s.to_conversation_and_agents(&conv.0, holder.as_deref(), &frame));
+        self.pipeline(Source::System, &conv.0, &client_id, MessageBody::Text { text })?;
         Ok(())
     }
 

@@ -4,8 +4,10 @@
 mod console;
 mod console_store;
 mod core;
+mod frames;
 mod limits;
 mod logins;
+mod pipeline;
 mod routing_config;
 mod routing_store;
 mod sessions;
@@ -17,11 +19,8 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use protocol::{
-    AgentFrame, AgentLogoutRequest, Author, ContactImport, MessageBody, Presence, ServerFrame, SessionRequest,
-    SessionSettings, SiteConfig, VisitorFrame,
-};
-use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
+use protocol::{AgentLogoutRequest, ContactImport, ServerFrame, SessionRequest, SessionSettings, SiteConfig};
+use routing::{AgentId, AgentStatus, Event};
 use serde::de::DeserializeOwned;
 use worker::{
     durable_object, DurableObject, Env, Method, Request, Response, Result, State, WebSocket, WebSocketIncomingMessage,
@@ -32,6 +31,7 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::internal::{self, bodies::ConfigPut, Caller, Route};
 use crate::secrets;
 use limits::Limits;
+use pipeline::refusal;
 use sockets::{Role, SocketIndex, Who};
 use store::Store;
 
@@ -486,7 +486,7 @@ impl Desk {
         *self.config.borrow_mut() = None;
         self.agent_touched.borrow_mut().clear();
         if self.core.borrow().is_some() {
-            rejected(self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
+            refusal(&self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
         }
         self.end_sockets(|who| match who {
             Who::Agent { agent_id, .. } => ended.contains(agent_id),
@@ -512,186 +512,6 @@ impl Desk {
             }
         }
         Ok(Response::from_json(&config)?)
-    }
-
-    /// Takes a token of the visitor's frame limit for every frame but messages (limited on their
-    /// own) and `auth`: typing, read receipts, left messages, ratings and history pages.
-    fn throttled(&self, frame: VisitorFrame, visitor_id: &str) -> EdgeResult<VisitorFrame> {
-        if !matches!(frame, VisitorFrame::Send { .. } | VisitorFrame::Auth { .. }) {
-            self.limit(self.config()?.rate_limits, |l| &mut l.frames_per_visitor, visitor_id)?;
-        }
-        Ok(frame)
-    }
-
-    fn on_frame(&self, ws: &WebSocket, who: Who, text: &str) -> EdgeResult<()> {
-        match who {
-            Who::Pending { role: Role::Visitor, sid, ip, .. } => match parse_frame::<VisitorFrame>(text)? {
-                VisitorFrame::Auth { token, last_seq } => {
-                    let signed_in = self.auth_visitor(ws, sid, ip, &token, last_seq);
-                    self.unless_internal(ws, signed_in)
-                }
-                _ => Err(EdgeError::BadRequest("the first frame is auth".into())),
-            },
-            #[cfg(feature = "bench")]
-            Who::Pending { role: Role::Echo, .. } => {
-                sockets::echo(ws, text);
-                Ok(())
-            }
-            #[cfg(feature = "bench")]
-            Who::Pending { role: Role::EchoDurable, .. } => {
-                self.store()?.bench_write(text)?;
-                sockets::echo(ws, text);
-                Ok(())
-            }
-            Who::Pending { role: Role::Agent, sid, ip, .. } => match parse_frame::<AgentFrame>(text)? {
-                AgentFrame::Auth { token } => {
-                    let signed_in = self.auth_agent(ws, sid, ip, &token);
-                    self.unless_internal(ws, signed_in)
-                }
-                _ => Err(EdgeError::BadRequest("the first frame is auth".into())),
-            },
-            Who::Visitor { conversation_id, visitor_id, verified, .. } => match self
-                .throttled(parse_frame(text)?, &visitor_id)?
-            {
-                VisitorFrame::Send { client_id, mut body } => {
-                    let sent = (|| {
-                        if matches!(body, MessageBody::Card { .. }) && !verified {
-                            return Err(EdgeError::CardNotAllowed);
-                        }
-                        let config = self.config()?;
-                        if let MessageBody::Card { image, .. } = &mut body {
-                            // Agents' browsers fetch card images: only from the site's own origins.
-                            let origins = config.allowed_origins.iter().chain(&config.card_image_origins);
-                            if !image.is_empty() && !protocol::checks::card_image_allowed(image, origins) {
-                                image.clear();
-                            }
-                        }
-                        self.limit(config.rate_limits, |l| &mut l.messages_per_visitor, &visitor_id)?;
-                        self.post(ws, &conversation_id, &client_id, Author::Visitor, body)
-                    })();
-                    refused_send(ws, client_id, sent)
-                }
-                VisitorFrame::LeaveMessage { fields } => {
-                    if fields.len() > 20 || fields.values().any(|v| v.chars().count() > 2_000) {
-                        return Err(EdgeError::BadRequest(
-                            "a left message has at most 20 fields of 2,000 characters".into(),
-                        ));
-                    }
-                    self.ensure_routed(&conversation_id)?;
-                    let out = self.route(Event::LeaveMessage { conv: ConvId(conversation_id), fields })?;
-                    rejected(out)
-                }
-                VisitorFrame::Typing { typing } => self.to_holder(
-                    &conversation_id,
-                    &ServerFrame::Typing { conversation_id: conversation_id.clone(), from: "visitor".into(), typing },
-                ),
-                VisitorFrame::Read { seq } => {
-                    let seq = self.store()?.mark_read(&conversation_id, true, seq)?;
-                    self.to_holder(
-                        &conversation_id,
-                        &ServerFrame::Read { conversation_id: conversation_id.clone(), from: "visitor".into(), seq },
-                    )
-                }
-                VisitorFrame::Rate { score, comment } => {
-                    if !(1..=5).contains(&score) || comment.chars().count() > 1_000 {
-                        return Err(EdgeError::BadRequest(
-                            "a rating is 1-5 with a comment of at most 1,000 characters".into(),
-                        ));
-                    }
-                    if !self.store()?.is_rateable(&conversation_id)? {
-                        return Err(EdgeError::BadRequest(
-                            "a conversation is rated after an agent served it and it closed".into(),
-                        ));
-                    }
-                    self.store()?.rate(&conversation_id, score, &comment, now_ms())?;
-                    self.lists_changed();
-                    sockets::send(ws, &ServerFrame::Rated { conversation_id, score });
-                    Ok(())
-                }
-                VisitorFrame::History { before_seq } => {
-                    for message in self.store()?.messages_before(&conversation_id, before_seq)? {
-                        sockets::send(ws, &ServerFrame::Message { message });
-                    }
-                    Ok(())
-                }
-                VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
-            },
-            Who::Agent { session, .. } if !self.agent_session_alive(&session)? => {
-                // Ended for inactivity while the socket stayed open.
-                self.end_sockets(|who| matches!(who, Who::Agent { session: s, .. } if *s == session));
-                Ok(())
-            }
-            Who::Agent { agent_id, name, .. } => match parse_frame::<AgentFrame>(text)? {
-                AgentFrame::Send { conversation_id, client_id, body } => {
-                    let sent = self.post(ws, &conversation_id, &client_id, Author::Agent { id: agent_id, name }, body);
-                    refused_send(ws, client_id, sent)
-                }
-                AgentFrame::Sync { conversation_id, after_seq } => {
-                    self.store()?.conversation(&conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
-                    for message in self.store()?.messages_after(&conversation_id, after_seq)? {
-                        sockets::send(ws, &ServerFrame::Message { message });
-                    }
-                    Ok(())
-                }
-                AgentFrame::Accept { conversation_id } => {
-                    rejected(self.route(Event::Accept { conv: ConvId(conversation_id), agent: AgentId(agent_id) })?)
-                }
-                AgentFrame::Transfer { conversation_id, to_agent, to_group } => {
-                    let to = match (to_agent, to_group) {
-                        (Some(agent), None) => Target::Agent(AgentId(agent)),
-                        (None, Some(group)) => Target::Group(group.as_str().into()),
-                        _ => return Err(EdgeError::BadRequest("transfer to exactly one of to_agent, to_group".into())),
-                    };
-                    let event = Event::Transfer { conv: ConvId(conversation_id), agent: AgentId(agent_id), to };
-                    rejected(self.route(event)?)
-                }
-                AgentFrame::Close { conversation_id } => {
-                    let event = Event::Close { conv: ConvId(conversation_id), by: Closer::Agent(AgentId(agent_id)) };
-                    rejected(self.route(event)?)
-                }
-                AgentFrame::Presence { status } => {
-                    let agent = AgentId(agent_id);
-                    let event = match status {
-                        Presence::Online => Event::AgentStatus { agent, status: AgentStatus::Online },
-                        Presence::Away => Event::AgentStatus { agent, status: AgentStatus::Away },
-                        Presence::Offline => Event::AgentLogout { agent },
-                    };
-                    rejected(self.route(event)?)
-                }
-                // Typing and read receipts tell the visitor what the agent holding the conversation
-                // does: from anyone else (a supervisor reading along) they are dropped.
-                AgentFrame::Typing { conversation_id, .. } | AgentFrame::Read { conversation_id, .. }
-                    if self.holder(&conversation_id)?.as_deref() != Some(agent_id.as_str()) =>
-                {
-                    Ok(())
-                }
-                AgentFrame::Typing { conversation_id, typing } => {
-                    let frame =
-                        ServerFrame::Typing { conversation_id: conversation_id.clone(), from: "agent".into(), typing };
-                    self.with_sockets(|s| s.to_conversation(&conversation_id, &frame));
-                    Ok(())
-                }
-                AgentFrame::Read { conversation_id, seq } => {
-                    let seq = self.store()?.mark_read(&conversation_id, false, seq)?;
-                    let frame =
-                        ServerFrame::Read { conversation_id: conversation_id.clone(), from: "agent".into(), seq };
-                    self.with_sockets(|s| s.to_conversation(&conversation_id, &frame));
-                    Ok(())
-                }
-                AgentFrame::ListLeftMessages => {
-                    sockets::send(ws, &ServerFrame::LeftMessages { items: self.store()?.left_messages(200)? });
-                    Ok(())
-                }
-                frame @ (AgentFrame::PickUp { .. }
-                | AgentFrame::Board
-                | AgentFrame::Profile { .. }
-                | AgentFrame::Stats
-                | AgentFrame::Phrases
-                | AgentFrame::SavePhrase { .. }
-                | AgentFrame::DeletePhrase { .. }) => self.console_frame(ws, &agent_id, frame),
-                AgentFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
-            },
-        }
     }
 
     /// Signs a visitor socket in. A refused token (unknown, ended, expired) is `unauthorized` and
@@ -812,128 +632,6 @@ impl Desk {
             other => other,
         }
     }
-
-    /// Stores a message (once per client id), acknowledges it, and relays it to whom the routing
-    /// core says: a visitor's message to the agent holding the conversation, an agent's to the visitor.
-    fn post(
-        &self,
-        ws: &WebSocket,
-        conversation_id: &str,
-        client_id: &str,
-        author: Author,
-        body: MessageBody,
-    ) -> EdgeResult<()> {
-        if client_id.is_empty() || client_id.len() > protocol::MAX_CLIENT_ID {
-            return Err(EdgeError::BadRequest(format!("client_id must be 1-{} characters", protocol::MAX_CLIENT_ID)));
-        }
-        validate_body(&body)?;
-        let body = uploads::message_body(self.store()?, conversation_id, body)?;
-        let store = self.store()?;
-        let is_agent = matches!(author, Author::Agent { .. });
-        if is_agent {
-            if let Some(existing) = store.find_message(conversation_id, client_id)? {
-                // A resend after a reconnect: the same ack, nothing stored, routed or relayed twice.
-                sockets::send(ws, &ack(&existing));
-                return Ok(());
-            }
-        }
-        let text = routing_text(&body);
-        let conv = ConvId(conversation_id.to_string());
-        let agent_route = match &author {
-            Author::Agent { id, .. } => {
-                // The core decides whether this agent may write here (it holds the conversation).
-                let out = self.route(Event::AgentMessage {
-                    conv: conv.clone(),
-                    agent: AgentId(id.clone()),
-                    text: text.clone(),
-                })?;
-                rejected_ref(&out)?;
-                Some(out)
-            }
-            _ => None,
-        };
-        let Some(message) = store.insert_message(conversation_id, client_id, &author, &body, now_ms())? else {
-            // A visitor's resend after a reconnect: the original's ack, nothing stored twice.
-            if let Some(existing) = store.find_message(conversation_id, client_id)? {
-                sockets::send(ws, &ack(&existing));
-            }
-            return Ok(());
-        };
-        let to_agents = match agent_route {
-            Some(_) => match &author {
-                Author::Agent { id, .. } => vec![id.clone()],
-                _ => Vec::new(),
-            },
-            None => {
-                self.ensure_routed(conversation_id)?;
-                self.route(Event::VisitorMessage { conv, text })?.deliver_to_agents
-            }
-        };
-        let reply = ack(&message);
-        let frame = ServerFrame::Message { message };
-        self.with_sockets(|index| {
-            index.to_conversation_and_agents(conversation_id, to_agents.iter().map(String::as_str), &frame)
-        });
-        sockets::send(ws, &reply);
-        Ok(())
-    }
-
-    /// Makes sure the routing core knows the conversation (its first message, or the first after it
-    /// was closed, opens it there).
-    fn ensure_routed(&self, conversation_id: &str) -> EdgeResult<()> {
-        let conv = ConvId(conversation_id.to_string());
-        if self.with_core(|core| core.conversation(&conv).is_some())? {
-            return Ok(());
-        }
-        rejected(self.open_in_core(conversation_id)?)
-    }
-}
-
-fn ack(message: &protocol::ChatMessage) -> ServerFrame {
-    ServerFrame::Ack {
-        client_id: message.client_id.clone(),
-        conversation_id: message.conversation_id.clone(),
-        seq: message.seq,
-    }
-}
-
-/// The text routing sees of a message (keywords, bot replies).
-fn routing_text(body: &MessageBody) -> String {
-    match body {
-        MessageBody::Text { text } => text.clone(),
-        MessageBody::Image { .. } => "[image]".into(),
-        MessageBody::File { name, .. } => format!("[file] {name}"),
-        MessageBody::Card { title, .. } => format!("[card] {title}"),
-    }
-}
-
-/// A refusal of the routing core as a typed error.
-fn rejected(out: core::Outcome) -> EdgeResult<()> {
-    rejected_ref(&out)
-}
-
-fn rejected_ref(out: &core::Outcome) -> EdgeResult<()> {
-    match &out.rejected {
-        Some(reason) => Err(EdgeError::Routing { code: reason.code(), message: reason.to_string() }),
-        None => Ok(()),
-    }
-}
-
-fn validate_body(body: &MessageBody) -> EdgeResult<()> {
-    match body {
-        MessageBody::Text { text } => {
-            if text.trim().is_empty() {
-                return Err(EdgeError::BadRequest("empty message".into()));
-            }
-            if text.chars().count() > protocol::MAX_TEXT_CHARS {
-                return Err(EdgeError::MessageTooLong);
-            }
-            Ok(())
-        }
-        // Checked against the upload record in `uploads::message_body`.
-        MessageBody::Image { .. } | MessageBody::File { .. } => Ok(()),
-        MessageBody::Card { .. } => protocol::checks::check_card(body).map_err(|why| EdgeError::BadRequest(why.into())),
-    }
 }
 
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> EdgeResult<T> {
@@ -942,21 +640,6 @@ fn parse_json<T: DeserializeOwned>(body: &[u8]) -> EdgeResult<T> {
 
 fn parse_frame<T: DeserializeOwned>(text: &str) -> EdgeResult<T> {
     serde_json::from_str(text).map_err(|e| EdgeError::BadRequest(format!("invalid frame: {e}")))
-}
-
-/// Tells the sender which message was refused (and why), so it can show it failed; platform
-/// failures stay errors.
-fn refused_send(ws: &WebSocket, client_id: String, sent: EdgeResult<()>) -> EdgeResult<()> {
-    match sent {
-        Err(err) if !matches!(err, EdgeError::Internal(_)) => {
-            sockets::send(
-                ws,
-                &ServerFrame::Rejected { client_id, code: err.code().to_string(), message: err.message() },
-            );
-            Ok(())
-        }
-        other => other,
-    }
 }
 
 /// Refuses a frame over [`MAX_FRAME_BYTES`] without parsing it: a `send` of an authenticated socket

@@ -140,3 +140,16 @@ fn card_images_only_from_the_sites_origins() {
         assert_eq!(card_image_allowed(image, &origins), shown, "{image}");
     }
 }
+
+#[test]
+fn left_messages_and_ratings_have_bounds() {
+    let fields = |n: usize, len: usize| -> BTreeMap<String, String> {
+        (0..n).map(|i| (format!("f{i}"), "话".repeat(len))).collect()
+    };
+    assert!(check_left_message(&fields(20, 2_000)).is_ok());
+    assert!(check_left_message(&fields(21, 1)).is_err());
+    assert!(check_left_message(&fields(1, 2_001)).is_err());
+    assert!(check_rating(1, "").is_ok() && check_rating(5, &"好".repeat(1_000)).is_ok());
+    assert!(check_rating(0, "").is_err() && check_rating(6, "").is_err());
+    assert!(check_rating(3, &"好".repeat(1_001)).is_err());
+}

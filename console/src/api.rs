@@ -10,7 +10,8 @@ use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::{
     AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, Author, Board, ConsoleFrame,
-    ConversationSummary, LeftMessage, MessageBody, Phrase, Presence, ServerFrame, UploadResponse, VisitorProfile,
+    ConvStatus, ConversationSummary, LeftMessage, MessageBody, Phrase, Presence, ServerFrame, Side, UploadResponse,
+    VisitorProfile,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -240,8 +241,8 @@ impl Desk {
     pub fn select_next(self, step: i32) {
         let ids: Vec<String> = self.conversations.with_untracked(|list| {
             let mut ids: Vec<String> =
-                list.iter().filter(|c| c.state == "offered").map(|c| c.conversation_id.clone()).collect();
-            ids.extend(list.iter().filter(|c| c.state != "offered").map(|c| c.conversation_id.clone()));
+                list.iter().filter(|c| c.state == ConvStatus::Offered).map(|c| c.conversation_id.clone()).collect();
+            ids.extend(list.iter().filter(|c| c.state != ConvStatus::Offered).map(|c| c.conversation_id.clone()));
             ids
         });
         if ids.is_empty() {
@@ -563,7 +564,7 @@ impl SocketEvents for Events {
                 let known = desk.conversations.with_untracked(|l| {
                     l.iter().any(|c| c.conversation_id == conversation.conversation_id && c.state == conversation.state)
                 });
-                if !known && matches!(conversation.state.as_str(), "offered" | "active") {
+                if !known && matches!(conversation.state, ConvStatus::Offered | ConvStatus::Active) {
                     desk.alert_new_chat(&conversation);
                 }
                 desk.handed_over.update(|h| {
@@ -612,7 +613,7 @@ impl SocketEvents for Events {
                 desk.conversations.update(|list| list.retain(|c| c.conversation_id != conversation_id));
             }
             ServerFrame::LeftMessages { items } => desk.left.set(items),
-            ServerFrame::Typing { conversation_id, from, typing } if from == "visitor" => {
+            ServerFrame::Typing { conversation_id, from: Side::Visitor, typing } => {
                 // A visitor who stops without saying so (closed tab) stops showing as typing.
                 let generation = TYPING_GENERATION.with(|g| g.get().wrapping_add(1));
                 TYPING_GENERATION.with(|g| g.set(generation));
@@ -634,7 +635,7 @@ impl SocketEvents for Events {
                     }
                 });
             }
-            ServerFrame::Read { conversation_id, from, seq } if from == "visitor" => {
+            ServerFrame::Read { conversation_id, from: Side::Visitor, seq } => {
                 desk.visitor_read.update(|r| {
                     let slot = r.entry(conversation_id).or_default();
                     *slot = (*slot).max(seq);

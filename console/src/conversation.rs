@@ -2,6 +2,7 @@
 //! pick up, transfer, close), the history, and the composer when the agent holds it.
 
 use leptos::prelude::*;
+use protocol::ConvStatus;
 
 use crate::api::Desk;
 use crate::composer::Composer;
@@ -30,15 +31,22 @@ pub fn Conversation() -> impl IntoView {
     // Not in any list: handed to a colleague (still going on), or closed.
     let handed_to = move || desk.selected.get().and_then(|id| desk.handed_over.with(|h| h.get(&id).cloned()));
     let state = move || {
-        summary()
-            .map(|s| s.state)
-            .unwrap_or_else(|| if handed_to().is_some() { "transferred" } else { "closed" }.into())
+        summary().map(|s| s.state.as_str()).unwrap_or_else(|| {
+            if handed_to().is_some() {
+                "transferred"
+            } else {
+                ConvStatus::Closed.as_str()
+            }
+        })
     };
     let state_label = move || match (summary(), handed_to()) {
         (None, Some(name)) => strings.transferred_to.replace("{}", &name),
-        _ => strings.state(&state()).to_string(),
+        (Some(s), _) => strings.state(s.state).to_string(),
+        (None, None) => strings.state(ConvStatus::Closed).to_string(),
     };
-    let held = move || summary().is_some_and(|s| s.state == "active" && s.agent_id.as_deref() == Some(me().as_str()));
+    let held = move || {
+        summary().is_some_and(|s| s.state == ConvStatus::Active && s.agent_id.as_deref() == Some(me().as_str()))
+    };
     let read_seq =
         move || desk.selected.get().and_then(|id| desk.visitor_read.with(|r| r.get(&id).copied())).unwrap_or(0);
     let transfer_open = RwSignal::new(false);
@@ -96,20 +104,20 @@ fn Actions(transfer_open: RwSignal<bool>) -> impl IntoView {
     move || {
         let Some(s) = summary() else { return ().into_any() };
         let mine = s.agent_id.as_deref() == Some(me().as_str());
-        match s.state.as_str() {
-            "offered" => view! {
+        match s.state {
+            ConvStatus::Offered => view! {
                 <button type="button" data-testid="accept" on:click=move |_| desk.accept(id())>{strings.accept}</button>
             }
             .into_any(),
-            "dormant" => view! {
+            ConvStatus::Dormant => view! {
                 <button type="button" data-testid="reactivate" on:click=move |_| desk.accept(id())>{strings.reactivate}</button>
             }
             .into_any(),
-            "bot" | "expired" => view! {
+            ConvStatus::Bot | ConvStatus::Expired => view! {
                 <button type="button" data-testid="pick-up" on:click=move |_| desk.pick_up(id())>{strings.pick_up}</button>
             }
             .into_any(),
-            "active" if mine => view! {
+            ConvStatus::Active if mine => view! {
                 <button type="button" class="ghost" data-testid="transfer" on:click=move |_| transfer_open.update(|o| *o = !*o)>
                     {strings.transfer}
                 </button>

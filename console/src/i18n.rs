@@ -1,5 +1,7 @@
 //! Every string the console shows, in zh-CN and en (one table, one row per string).
 
+use protocol::ConvStatus;
+
 macro_rules! strings {
     ($($key:ident: $zh:expr, $en:expr;)*) => {
         /// The console's strings in one language (each field's doc is its English text).
@@ -112,16 +114,16 @@ strings! {
 
 impl Strings {
     /// A conversation state (`ConversationSummary::state`) in words.
-    pub fn state(&self, state: &str) -> &'static str {
+    pub fn state(&self, state: ConvStatus) -> &'static str {
         match state {
-            "new" => self.state_new,
-            "queued" => self.state_queued,
-            "offered" => self.state_offered,
-            "active" => self.state_active,
-            "dormant" => self.state_dormant,
-            "bot" => self.state_bot,
-            "expired" => self.state_expired,
-            _ => self.state_closed,
+            ConvStatus::New => self.state_new,
+            ConvStatus::Queued => self.state_queued,
+            ConvStatus::Offered => self.state_offered,
+            ConvStatus::Active => self.state_active,
+            ConvStatus::Dormant => self.state_dormant,
+            ConvStatus::Bot => self.state_bot,
+            ConvStatus::Expired => self.state_expired,
+            ConvStatus::Closed => self.state_closed,
         }
     }
 }

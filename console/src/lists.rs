@@ -2,7 +2,7 @@
 //! queued, bot, expired, left messages, closed today), each with its count.
 
 use leptos::prelude::*;
-use protocol::ConversationSummary;
+use protocol::{ConvStatus, ConversationSummary};
 
 use crate::api::Desk;
 use crate::i18n::Strings;
@@ -13,7 +13,7 @@ pub fn Lists() -> impl IntoView {
     let desk = expect_context::<Desk>();
     let strings = expect_context::<&'static Strings>();
     let me = move || desk.session.with(|s| s.as_ref().map(|s| s.agent_id.clone()).unwrap_or_default());
-    let mine_in = move |state: &'static str| {
+    let mine_in = move |state: ConvStatus| {
         Signal::derive(move || {
             let me = me();
             desk.conversations.with(|l| {
@@ -24,7 +24,7 @@ pub fn Lists() -> impl IntoView {
     // Dormant: the agent's own, then the site's others.
     let dormant = Signal::derive(move || {
         let mut list: Vec<ConversationSummary> =
-            desk.conversations.with(|l| l.iter().filter(|c| c.state == "dormant").cloned().collect());
+            desk.conversations.with(|l| l.iter().filter(|c| c.state == ConvStatus::Dormant).cloned().collect());
         desk.board.with(|b| {
             for c in &b.dormant {
                 if !list.iter().any(|x| x.conversation_id == c.conversation_id) {
@@ -39,8 +39,8 @@ pub fn Lists() -> impl IntoView {
     };
     view! {
         <nav class="lists" aria-label=strings.conversations>
-            <Section name="pending" title=strings.pending items=mine_in("offered") />
-            <Section name="mine" title=strings.mine items=mine_in("active") />
+            <Section name="pending" title=strings.pending items=mine_in(ConvStatus::Offered) />
+            <Section name="mine" title=strings.mine items=mine_in(ConvStatus::Active) />
             <Section name="dormant" title=strings.dormant items=dormant />
             <Section name="queued" title=strings.queued items=board(|b| &b.queued) />
             <Section name="bot" title=strings.bot items=board(|b| &b.bot) />
@@ -60,7 +60,7 @@ fn Section(name: &'static str, title: &'static str, items: Signal<Vec<Conversati
         <section class="list" data-list=name data-testid=format!("list-{name}")>
             <h2>{title}<span class="count" data-testid="count">{count}</span></h2>
             <ul role="listbox" aria-label=title>
-                <For each=move || items.get() key=|c| (c.conversation_id.clone(), c.state.clone()) let:conv>
+                <For each=move || items.get() key=|c| (c.conversation_id.clone(), c.state) let:conv>
                     {
                         let id = conv.conversation_id.clone();
                         let id_selected = id.clone();
@@ -72,7 +72,7 @@ fn Section(name: &'static str, title: &'static str, items: Signal<Vec<Conversati
                                 tabindex="0"
                                 data-testid="conversation"
                                 data-conversation=id.clone()
-                                data-state=conv.state.clone()
+                                data-state=conv.state.as_str()
                                 aria-selected=move || (desk.selected.get().as_deref() == Some(id_selected.as_str())).to_string()
                                 on:click={
                                     let id = id.clone();

@@ -119,7 +119,7 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
                 {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
                 {row(strings.phone, "profile-phone", p.phone.clone())}
                 {row(strings.source, "profile-source", Some(source))}
-                {row(strings.channel, "profile-channel", Some(p.channel.clone()))}
+                {row(strings.channel, "profile-channel", Some(p.channel.as_str().to_string()))}
                 {row(strings.device, "profile-device", Some(device(&p.user_agent)))}
             </dl>
             <h3>{strings.page}</h3>

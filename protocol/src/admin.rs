@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Channel;
+
 /// Body of `PUT /api/v1/sites/{site}/config` (admin token required).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -356,8 +358,8 @@ pub struct RoutingSettings {
 pub struct RuleSetting {
     /// Name shown to the site owner.
     pub name: String,
-    /// Channels it applies to (`web`, `mobile_web`, `app`, `mini_program`); empty: all.
-    pub channels: Vec<String>,
+    /// Channels it applies to; empty: all.
+    pub channels: Vec<Channel>,
     /// Visitor-info field to test; absent (and no pre-chat field): all visitors.
     pub visitor_field: Option<String>,
     /// Pre-chat form field to test (instead of a visitor-info field).

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::frames::{ConversationSummary, Presence};
+use crate::Channel;
 
 /// Frames the Desk sends only to agents' consoles, on the agent socket next to [`crate::ServerFrame`]
 /// (a separate enum, so the widget's exhaustive matches on `ServerFrame` stay as they are).
@@ -133,8 +134,8 @@ pub struct VisitorProfile {
     pub entry: Option<String>,
     /// Group the visitor picked.
     pub group: Option<String>,
-    /// `web` or `mobile_web`.
-    pub channel: String,
+    /// The channel the visitor came through.
+    pub channel: Channel,
     /// URL of the page the visitor is on.
     pub page_url: Option<String>,
     /// Title of that page.

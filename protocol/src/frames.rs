@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{ConvStatus, Side, WaitReason};
+
 /// Who wrote a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "snake_case")]
@@ -109,10 +111,9 @@ pub struct ConversationSummary {
     /// The CRM contact the visitor is linked to, if any.
     #[serde(default)]
     pub contact_id: Option<String>,
-    /// Where the conversation stands: `new`, `queued`, `offered`, `active`, `dormant`, `bot`,
-    /// `expired` or `closed`.
+    /// Where the conversation stands.
     #[serde(default)]
-    pub state: String,
+    pub state: ConvStatus,
     /// The agent holding or offered it.
     #[serde(default)]
     pub agent_id: Option<String>,
@@ -339,14 +340,14 @@ pub enum ServerFrame {
     Status {
         /// Conversation id.
         conversation_id: String,
-        /// `queued`, `offered`, `active`, `dormant`, `closed`.
-        state: String,
+        /// `queued`, `offered`, `active`, `dormant` or `closed`.
+        state: ConvStatus,
         /// Position in the queue, from 1.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         position: Option<u32>,
-        /// Why it waits: `busy`, `offline`, `off_hours`.
+        /// Why it waits.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
+        reason: Option<WaitReason>,
         /// Name of the agent serving.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         agent_name: Option<String>,
@@ -364,8 +365,8 @@ pub enum ServerFrame {
     Typing {
         /// Conversation id.
         conversation_id: String,
-        /// `visitor` or `agent`.
-        from: String,
+        /// Who is typing.
+        from: Side,
         /// Whether they are typing now.
         typing: bool,
     },
@@ -373,8 +374,8 @@ pub enum ServerFrame {
     Read {
         /// Conversation id.
         conversation_id: String,
-        /// `visitor` or `agent`.
-        from: String,
+        /// Who read.
+        from: Side,
         /// Highest `seq` read.
         seq: u64,
     },

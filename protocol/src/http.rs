@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Channel;
+
 /// Body of `POST /api/v1/sites/{site}/sessions`: a visitor opens (or resumes) a chat session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -27,7 +29,7 @@ pub struct SessionRequest {
     /// The group the visitor picked, when the site lets visitors pick (售前 / 售后).
     pub group: Option<String>,
     /// `web` or `mobile_web` (the widget knows whether the host viewport is phone-narrow).
-    pub channel: Option<String>,
+    pub channel: Option<Channel>,
 }
 
 /// Answer to a session request.

@@ -11,6 +11,9 @@ pub mod frames;
 pub mod http;
 pub mod lite;
 pub mod raw;
+mod states;
+
+pub use states::{Channel, ConvStatus, Side, WaitReason};
 
 /// Version of the wire protocol; it is also the `/api/v1` path segment.
 pub const PROTOCOL_VERSION: u32 = 1;

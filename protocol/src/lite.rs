@@ -14,6 +14,7 @@ use crate::admin::{CardButton, PreChatField, PreChatKind};
 use crate::frames::{Author, ChatMessage, FormFieldInfo, MessageBody, ServerFrame, VisitorFrame};
 use crate::http::WidgetConfig;
 use crate::http::{ApiError, ErrorBody, GroupChoice, SessionRequest, SessionResponse, UploadKind, UploadResponse};
+use crate::{ConvStatus, Side, WaitReason};
 
 /// Deepest nesting [`parse`] accepts.
 const MAX_DEPTH: usize = 32;
@@ -492,9 +493,12 @@ impl FromJson for ServerFrame {
             },
             "status" => ServerFrame::Status {
                 conversation_id: conversation_id()?,
-                state: v.req("state")?,
+                state: ConvStatus::parse(&v.req("state")?)?,
                 position: v.get("position").as_u64().and_then(|p| u32::try_from(p).ok()),
-                reason: v.opt("reason")?,
+                reason: match v.opt("reason")? {
+                    Some(word) => Some(WaitReason::parse(&word)?),
+                    None => None,
+                },
                 agent_name: v.opt("agent_name")?,
             },
             "leave_message_form" => ServerFrame::LeaveMessageForm {
@@ -504,12 +508,12 @@ impl FromJson for ServerFrame {
             },
             "typing" => ServerFrame::Typing {
                 conversation_id: conversation_id()?,
-                from: v.req("from")?,
+                from: Side::parse(&v.req("from")?)?,
                 typing: v.get("typing").as_bool()?,
             },
             "read" => ServerFrame::Read {
                 conversation_id: conversation_id()?,
-                from: v.req("from")?,
+                from: Side::parse(&v.req("from")?)?,
                 seq: v.get("seq").as_u64()?,
             },
             "rated" => ServerFrame::Rated {
@@ -566,7 +570,7 @@ impl ToJson for SessionRequest {
             ("custom_fields", (&self.custom_fields).into()),
             ("pre_chat", (&self.pre_chat).into()),
             ("group", self.group.clone().into()),
-            ("channel", self.channel.clone().into()),
+            ("channel", self.channel.map(|c| c.as_str().to_string()).into()),
         ])
     }
 }

@@ -12,7 +12,8 @@ use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::lite::{FromJson, Json, ToJson};
 use protocol::{
-    Author, FormFieldInfo, MessageBody, ServerFrame, SessionRequest, SessionResponse, VisitorFrame, WidgetConfig,
+    Author, Channel, ConvStatus, FormFieldInfo, MessageBody, ServerFrame, SessionRequest, SessionResponse, Side,
+    VisitorFrame, WaitReason, WidgetConfig,
 };
 
 use crate::host::{self, Params};
@@ -89,7 +90,7 @@ pub struct Chat {
     /// Position in the queue while nobody can answer yet (agents busy).
     pub queue_position: RwSignal<Option<u32>>,
     /// Why the conversation waits when it is not for a busy agent: `offline`, `off_hours`.
-    pub wait_reason: RwSignal<Option<String>>,
+    pub wait_reason: RwSignal<Option<WaitReason>>,
     /// Whether the agent is typing.
     pub agent_typing: RwSignal<bool>,
     /// Highest `seq` the agent has read.
@@ -400,7 +401,7 @@ impl Chat {
             custom_fields: self.custom_fields.get_untracked(),
             pre_chat,
             group,
-            channel: Some(if self.narrow.get_untracked() { "mobile_web" } else { "web" }.into()),
+            channel: Some(if self.narrow.get_untracked() { Channel::MobileWeb } else { Channel::Web }),
         };
         let path = format!("/api/v1/sites/{}/sessions", params.site);
         let text = client::post_text(&path, &request.to_json().to_text()).await?;
@@ -499,18 +500,18 @@ impl SocketEvents for Events {
                 }
             }
             ServerFrame::Status { state, position, reason, agent_name, .. } => {
-                let queued = state == "queued";
+                let queued = state == ConvStatus::Queued;
                 // A queue position means something only while agents are busy; with nobody
                 // online or outside hours, the window says that instead.
-                let busy = reason.as_deref().is_none_or(|r| r == "busy");
+                let busy = reason.is_none_or(|r| r == WaitReason::Busy);
                 chat.queue_position.set(if queued && busy { position } else { None });
-                chat.wait_reason.set(if queued { reason.filter(|r| r != "busy") } else { None });
-                match state.as_str() {
-                    "active" => {
+                chat.wait_reason.set(if queued { reason.filter(|&r| r != WaitReason::Busy) } else { None });
+                match state {
+                    ConvStatus::Active => {
                         chat.agent_name.set(agent_name);
                         chat.leave_form.set(None);
                     }
-                    "closed" => {
+                    ConvStatus::Closed => {
                         chat.agent_typing.set(false);
                         // Only a conversation an agent served is rated; a left message is not.
                         let served = chat.agent_name.with_untracked(Option::is_some)
@@ -530,8 +531,8 @@ impl SocketEvents for Events {
                 chat.leave_form.set(Some(LeaveForm { intro, fields, sent: false }));
             }
             ServerFrame::Rated { score, .. } => chat.rating.set(Rating::Done(score)),
-            ServerFrame::Typing { from, typing, .. } if from == "agent" => chat.agent_typing.set(typing),
-            ServerFrame::Read { from, seq, .. } if from == "agent" => chat.agent_read_seq.set(seq),
+            ServerFrame::Typing { from: Side::Agent, typing, .. } => chat.agent_typing.set(typing),
+            ServerFrame::Read { from: Side::Agent, seq, .. } => chat.agent_read_seq.set(seq),
             _ => {}
         }
     }

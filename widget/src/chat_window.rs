@@ -3,6 +3,7 @@
 
 use client::timeline::{Line, Status};
 use leptos::prelude::*;
+use protocol::WaitReason;
 use wasm_bindgen::JsCast;
 
 use crate::api::{Chat, Phase, Rating};
@@ -51,10 +52,10 @@ pub fn ChatWindow() -> impl IntoView {
         Phase::Idle | Phase::Connecting => Some(strings.connecting.to_string()),
         Phase::Offline => Some(strings.reconnecting.to_string()),
         Phase::Failed(..) => None,
-        Phase::Online => match (chat.queue_position.get(), chat.wait_reason.get().as_deref()) {
+        Phase::Online => match (chat.queue_position.get(), chat.wait_reason.get()) {
             (Some(p), _) => Some(strings.queued.replace("{}", &p.to_string())),
-            (None, Some("offline")) => Some(strings.waiting_offline.to_string()),
-            (None, Some("off_hours")) => Some(strings.waiting_off_hours.to_string()),
+            (None, Some(WaitReason::Offline)) => Some(strings.waiting_offline.to_string()),
+            (None, Some(WaitReason::OffHours)) => Some(strings.waiting_off_hours.to_string()),
             _ => chat.agent_name.get().filter(|_| chat.theme.with(|t| !t.title.is_empty())),
         },
     };

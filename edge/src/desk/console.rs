@@ -204,7 +204,7 @@ impl Desk {
             custom_fields: profile_strings(&profile["custom_fields"]),
             entry: row.entry,
             group: text("group"),
-            channel: text("channel").unwrap_or_else(|| "web".into()),
+            channel: text("channel").and_then(|c| protocol::Channel::parse(&c)).unwrap_or_default(),
             page_url: text("page_url"),
             page_title: text("page_title"),
             host_origin: text("host_origin"),

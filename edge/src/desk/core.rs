@@ -1,7 +1,7 @@
 //! The routing core live in the Desk: callbacks become `routing::Event`s, and `apply` is the one
 //! place that carries out the commands the core returns (storage, frames, the alarm).
 
-use protocol::{ConversationSummary, FormFieldInfo, MessageBody, PromptSlot, ServerFrame};
+use protocol::{ConvStatus, ConversationSummary, FormFieldInfo, MessageBody, PromptSlot, ServerFrame};
 use routing::{
     AgentId, Command, ConvId, ConvState, Event, Millis, NewConversation, Party, PromptKind, Rejection, WaitReason,
 };
@@ -78,22 +78,25 @@ impl Desk {
                             s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary })
                         });
                     }
-                    self.to_visitor(&conv, status(&conv, "offered", None, None, None));
+                    self.to_visitor(&conv, status(&conv, ConvStatus::Offered, None, None, None));
                 }
                 Command::Withdrawn { conv, agent } => self.with_sockets(|s| s.to_agent(&agent.0, &removed(&conv))),
                 Command::Enqueued { conv, position, reason, .. } => {
                     let position = u32::try_from(position).unwrap_or(u32::MAX);
-                    self.to_visitor(&conv, status(&conv, "queued", Some(position), Some(reason_code(reason)), None));
+                    self.to_visitor(
+                        &conv,
+                        status(&conv, ConvStatus::Queued, Some(position), Some(wait_reason(reason)), None),
+                    );
                 }
                 Command::QueueMoved { group } => {
                     let queue = self.with_core(|core| core.queue(&group))?;
                     for (i, conv) in queue.iter().enumerate() {
                         let reason = self.with_core(|core| match core.conversation(conv).map(|c| &c.state) {
-                            Some(ConvState::Queued { reason, .. }) => Some(reason_code(*reason)),
+                            Some(ConvState::Queued { reason, .. }) => Some(wait_reason(*reason)),
                             _ => None,
                         })?;
                         let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
-                        self.to_visitor(conv, status(conv, "queued", Some(position), reason, None));
+                        self.to_visitor(conv, status(conv, ConvStatus::Queued, Some(position), reason, None));
                     }
                 }
                 Command::Prompt { conv, kind, text } => {
@@ -125,12 +128,12 @@ impl Desk {
                             s.to_agent(&previous.0, &ServerFrame::ConversationUpdated { conversation: summary })
                         });
                     }
-                    self.to_visitor(&conv, status(&conv, "dormant", None, None, None));
+                    self.to_visitor(&conv, status(&conv, ConvStatus::Dormant, None, None, None));
                 }
                 Command::MessageLeft { conv, fields } => self.store()?.add_left_message(&conv.0, &fields, now_ms())?,
                 Command::Closed { conv, .. } => {
                     self.store()?.set_conversation_status(&conv.0, "closed", now_ms())?;
-                    self.to_visitor(&conv, status(&conv, "closed", None, None, None));
+                    self.to_visitor(&conv, status(&conv, ConvStatus::Closed, None, None, None));
                     self.with_sockets(|s| s.to_agents(&removed(&conv)));
                 }
                 Command::Reject { reason, .. } => out.rejected = Some(reason),
@@ -147,7 +150,7 @@ impl Desk {
             self.with_sockets(|s| s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary }));
         }
         let name = self.agent_name(agent)?;
-        self.to_visitor(conv, status(conv, "active", None, None, Some(name)));
+        self.to_visitor(conv, status(conv, ConvStatus::Active, None, None, Some(name)));
         Ok(())
     }
 
@@ -199,15 +202,15 @@ impl Desk {
         let Some(mut summary) = self.store()?.conversation(conversation_id)? else { return Ok(None) };
         let conv = ConvId(conversation_id.to_string());
         let (state, agent) = self.with_core(|core| match core.conversation(&conv).map(|c| &c.state) {
-            None => ("new", None),
-            Some(ConvState::Bot) => ("bot", None),
-            Some(ConvState::Expired) => ("expired", None),
-            Some(ConvState::Queued { .. }) => ("queued", None),
-            Some(ConvState::Offered { agent }) => ("offered", Some(agent.0.clone())),
-            Some(ConvState::Active { agent }) => ("active", Some(agent.0.clone())),
-            Some(ConvState::Dormant { previous, .. }) => ("dormant", Some(previous.0.clone())),
+            None => (ConvStatus::New, None),
+            Some(ConvState::Bot) => (ConvStatus::Bot, None),
+            Some(ConvState::Expired) => (ConvStatus::Expired, None),
+            Some(ConvState::Queued { .. }) => (ConvStatus::Queued, None),
+            Some(ConvState::Offered { agent }) => (ConvStatus::Offered, Some(agent.0.clone())),
+            Some(ConvState::Active { agent }) => (ConvStatus::Active, Some(agent.0.clone())),
+            Some(ConvState::Dormant { previous, .. }) => (ConvStatus::Dormant, Some(previous.0.clone())),
         })?;
-        summary.state = state.to_string();
+        summary.state = state;
         summary.agent_id = agent;
         Ok(Some(summary))
     }
@@ -225,9 +228,10 @@ impl Desk {
         open.info.extend(sessions::profile_strings(&profile["custom_fields"]));
         open.pre_chat = sessions::profile_strings(&profile["pre_chat"]);
         open.chosen_group = profile["group"].as_str().map(Into::into);
-        if profile["channel"] == "mobile_web" {
-            open.channel = routing::Channel::MobileWeb;
-        }
+        open.channel = match profile["channel"].as_str().and_then(protocol::Channel::parse) {
+            Some(channel) => routing_config::channel(channel),
+            None => routing::Channel::Web,
+        };
         open.entry = context.entry.map(Into::into);
         open.contact_owner = context.owner_agent.map(Into::into);
         open.customer_owner = context.customer_owner.map(Into::into);
@@ -308,24 +312,19 @@ fn removed(conv: &ConvId) -> ServerFrame {
 
 fn status(
     conv: &ConvId,
-    state: &str,
+    state: ConvStatus,
     position: Option<u32>,
-    reason: Option<&str>,
+    reason: Option<protocol::WaitReason>,
     agent_name: Option<String>,
 ) -> ServerFrame {
-    ServerFrame::Status {
-        conversation_id: conv.0.clone(),
-        state: state.to_string(),
-        position,
-        reason: reason.map(str::to_string),
-        agent_name,
-    }
+    ServerFrame::Status { conversation_id: conv.0.clone(), state, position, reason, agent_name }
 }
 
-fn reason_code(reason: WaitReason) -> &'static str {
+/// The routing core's wait reason as the wire's.
+fn wait_reason(reason: WaitReason) -> protocol::WaitReason {
     match reason {
-        WaitReason::Busy => "busy",
-        WaitReason::Offline => "offline",
-        WaitReason::OffHours => "off_hours",
+        WaitReason::Busy => protocol::WaitReason::Busy,
+        WaitReason::Offline => protocol::WaitReason::Offline,
+        WaitReason::OffHours => protocol::WaitReason::OffHours,
     }
 }

@@ -3,7 +3,7 @@
 //! (`pipeline.rs`); the other frames are small: typing and read receipts relayed, left messages
 //! and ratings checked (`protocol::checks`) and handed on, history pages read back.
 
-use protocol::{AgentFrame, Presence, ServerFrame, VisitorFrame};
+use protocol::{AgentFrame, Presence, ServerFrame, Side, VisitorFrame};
 use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use worker::WebSocket;
 
@@ -94,13 +94,13 @@ impl Desk {
             }
             VisitorFrame::Typing { typing } => self.to_holder(
                 &conversation_id,
-                &ServerFrame::Typing { conversation_id: conversation_id.clone(), from: "visitor".into(), typing },
+                &ServerFrame::Typing { conversation_id: conversation_id.clone(), from: Side::Visitor, typing },
             ),
             VisitorFrame::Read { seq } => {
                 let seq = self.store()?.mark_read(&conversation_id, true, seq)?;
                 self.to_holder(
                     &conversation_id,
-                    &ServerFrame::Read { conversation_id: conversation_id.clone(), from: "visitor".into(), seq },
+                    &ServerFrame::Read { conversation_id: conversation_id.clone(), from: Side::Visitor, seq },
                 )
             }
             VisitorFrame::Rate { score, comment } => {
@@ -172,14 +172,13 @@ impl Desk {
                 Ok(())
             }
             AgentFrame::Typing { conversation_id, typing } => {
-                let frame =
-                    ServerFrame::Typing { conversation_id: conversation_id.clone(), from: "agent".into(), typing };
+                let frame = ServerFrame::Typing { conversation_id: conversation_id.clone(), from: Side::Agent, typing };
                 self.with_sockets(|s| s.to_conversation(&conversation_id, &frame));
                 Ok(())
             }
             AgentFrame::Read { conversation_id, seq } => {
                 let seq = self.store()?.mark_read(&conversation_id, false, seq)?;
-                let frame = ServerFrame::Read { conversation_id: conversation_id.clone(), from: "agent".into(), seq };
+                let frame = ServerFrame::Read { conversation_id: conversation_id.clone(), from: Side::Agent, seq };
                 self.with_sockets(|s| s.to_conversation(&conversation_id, &frame));
                 Ok(())
             }

@@ -66,7 +66,7 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
                 (None, Some(field)) => Condition::PreChatForm(FieldFilter { field: field.clone(), test }),
                 _ => return Err(EdgeError::BadRequest(format!("rule {} tests one field, not two", r.name))),
             };
-            let channels = r.channels.iter().map(|c| channel(c)).collect::<EdgeResult<_>>()?;
+            let channels = r.channels.iter().map(|&c| channel(c)).collect();
             Ok(Rule {
                 name: r.name.clone(),
                 channels,
@@ -133,14 +133,13 @@ fn strategy(main: StrategySetting, fallback: StrategySetting) -> Strategy {
     }
 }
 
-/// A channel name of the wire format.
-pub fn channel(name: &str) -> EdgeResult<Channel> {
-    match name {
-        "web" => Ok(Channel::Web),
-        "mobile_web" => Ok(Channel::MobileWeb),
-        "app" => Ok(Channel::App),
-        "mini_program" => Ok(Channel::MiniProgram),
-        other => Err(EdgeError::BadRequest(format!("unknown channel {other:?} (web, mobile_web, app, mini_program)"))),
+/// The wire's channel as the routing core's.
+pub fn channel(channel: protocol::Channel) -> Channel {
+    match channel {
+        protocol::Channel::Web => Channel::Web,
+        protocol::Channel::MobileWeb => Channel::MobileWeb,
+        protocol::Channel::App => Channel::App,
+        protocol::Channel::MiniProgram => Channel::MiniProgram,
     }
 }
 

@@ -73,7 +73,12 @@ pub fn open(
             "page_url": request.page_url,
             "page_title": request.page_title,
             "host_origin": request.host_origin,
-            "channel": request.channel.as_deref().filter(|c| *c == "mobile_web").unwrap_or("web"),
+            // A browser is web or mobile web; the other channels are never a browser's own claim.
+            "channel": match request.channel {
+                Some(protocol::Channel::MobileWeb) => protocol::Channel::MobileWeb,
+                _ => protocol::Channel::Web,
+            }
+            .as_str(),
             "user_agent": user_agent,
             "pre_chat": pre_chat,
             "group": group,

@@ -739,7 +739,7 @@ impl Store {
                 last_seq: r.last_seq as u64,
                 verified: r.verified != 0.0,
                 contact_id: r.contact_id,
-                state: String::new(),
+                state: protocol::ConvStatus::default(),
                 agent_id: None,
             })
             .collect())

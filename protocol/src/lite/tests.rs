@@ -4,6 +4,7 @@
 //! a wire type fails to compile here until the codec handles it.
 
 use super::*;
+use crate::Channel;
 
 const TRICKY: &str = "引号\"反斜杠\\ 换行\n tab\t ctrl\u{1} emoji 😀👍🏽 </script> \u{2028} é";
 
@@ -50,14 +51,14 @@ fn samples_server() -> Vec<ServerFrame> {
         ServerFrame::Ack { client_id: "c-1".into(), conversation_id: "c9".into(), seq: 9_007_199_254_740_991 },
         ServerFrame::Status {
             conversation_id: "c9".into(),
-            state: "queued".into(),
+            state: ConvStatus::Queued,
             position: Some(3),
-            reason: Some("busy".into()),
+            reason: Some(WaitReason::Busy),
             agent_name: None,
         },
         ServerFrame::Status {
             conversation_id: "c9".into(),
-            state: "active".into(),
+            state: ConvStatus::Active,
             position: None,
             reason: None,
             agent_name: Some("Alice 客服".into()),
@@ -71,8 +72,8 @@ fn samples_server() -> Vec<ServerFrame> {
             ],
         },
         ServerFrame::LeaveMessageForm { conversation_id: "c9".into(), intro: String::new(), fields: vec![] },
-        ServerFrame::Typing { conversation_id: "c9".into(), from: "agent".into(), typing: true },
-        ServerFrame::Read { conversation_id: "c9".into(), from: "agent".into(), seq: 4 },
+        ServerFrame::Typing { conversation_id: "c9".into(), from: Side::Agent, typing: true },
+        ServerFrame::Read { conversation_id: "c9".into(), from: Side::Agent, seq: 4 },
         ServerFrame::Rated { conversation_id: "c9".into(), score: 5 },
         ServerFrame::Error { code: "rate_limited".into(), message: "too many requests, retry in 6 s".into() },
         ServerFrame::Rejected { client_id: "k7".into(), code: "message_too_long".into(), message: "too long".into() },
@@ -153,7 +154,7 @@ fn session_bodies_agree_with_serde() {
         custom_fields: [("vipNo".to_string(), "vip12138".to_string())].into(),
         pre_chat: [("topic".to_string(), "售后".to_string())].into(),
         group: Some("aftersale".into()),
-        channel: Some("mobile_web".into()),
+        channel: Some(Channel::MobileWeb),
     };
     let back: SessionRequest = serde_json::from_str(&request.to_json().to_text()).expect("serde reads it");
     assert_eq!(back, request);

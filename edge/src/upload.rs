@@ -75,7 +75,7 @@ pub fn sniff(head: &[u8], ext: &str, complete: bool) -> Option<Sniffed> {
         kind: File,
         content_type: "text/plain; charset=utf-8",
         text: true,
-        extensions: &["txt", "text", "md", "csv", "tsv", "log", "json"],
+        extensions: &protocol::checks::TEXT_EXTENSIONS,
     })
 }
 

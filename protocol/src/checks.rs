@@ -191,6 +191,22 @@ pub fn is_plain_origin(origin: &str) -> bool {
     })
 }
 
+/// Content types of the images the edge accepts (shown inline).
+pub const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// Extensions of plain-text files the edge accepts (UTF-8 without NULs, not markup).
+pub const TEXT_EXTENSIONS: [&str; 7] = ["txt", "text", "md", "csv", "tsv", "log", "json"];
+
+/// Extensions of the other files the edge accepts: PDF, Office (OOXML) and ZIP.
+pub const DOCUMENT_EXTENSIONS: [&str; 5] = ["pdf", "docx", "xlsx", "pptx", "zip"];
+
+/// Whether a file of this name may be uploaded as a file (the edge checks the bytes; this spares
+/// an upload that is sure to be refused). Images go by their content type, [`IMAGE_TYPES`].
+pub fn accepted_file_name(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    TEXT_EXTENSIONS.contains(&ext.as_str()) || DOCUMENT_EXTENSIONS.contains(&ext.as_str())
+}
+
 /// Most fields of a left message.
 pub const MAX_LEFT_MESSAGE_FIELDS: usize = 20;
 

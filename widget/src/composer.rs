@@ -152,7 +152,7 @@ pub fn Composer() -> impl IntoView {
                     on:click=move |_| toggle(Popup::Emoji)>"😊"</button>
                 <label class="cw-tool" data-testid="cw-attach-image" title=strings.image>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm0 12.5V18h16v-3l-4-4-5 5-3-3zM8 7a2 2 0 1 0 0 4 2 2 0 0 0 0-4z" /></svg>
-                    <input type="file" class="cw-visually-hidden" accept="image/png,image/jpeg,image/gif,image/webp" aria-label=strings.image data-testid="cw-image-input" on:change=on_files.clone() />
+                    <input type="file" class="cw-visually-hidden" accept=protocol::checks::IMAGE_TYPES.join(",") aria-label=strings.image data-testid="cw-image-input" on:change=on_files.clone() />
                 </label>
                 <label class="cw-tool" data-testid="cw-attach-file" title=strings.file>
                     <svg viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M16.5 6.5v11a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v12.5a6 6 0 0 0 12 0v-11z" /></svg>

@@ -18,12 +18,6 @@ thread_local! {
     static FILES: RefCell<HashMap<String, web_sys::File>> = RefCell::new(HashMap::new());
 }
 
-/// Image types shown inline; anything else the edge accepts is a file.
-const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-/// File extensions the edge accepts (it checks the bytes; this only spares a doomed upload).
-const FILE_EXTENSIONS: [&str; 12] =
-    ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "txt", "csv", "md", "log"];
-
 impl Chat {
     /// Sends a failed line again (re-uploading a file whose upload failed).
     pub fn retry(self, params: &Params, key: String) {
@@ -41,10 +35,9 @@ impl Chat {
     pub fn send_file(self, params: &Params, file: web_sys::File) {
         let strings = crate::i18n::strings(&params.locale);
         let content_type = file.type_();
-        let is_image = IMAGE_TYPES.contains(&content_type.as_str());
+        let is_image = protocol::checks::IMAGE_TYPES.contains(&content_type.as_str());
         let name = file.name();
-        let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-        if !is_image && !FILE_EXTENSIONS.contains(&extension.as_str()) {
+        if !is_image && !protocol::checks::accepted_file_name(&name) {
             self.notice.set(Some(format!("{}{name}", strings.unsupported_file)));
             return;
         }

@@ -153,3 +153,26 @@ fn left_messages_and_ratings_have_bounds() {
     assert!(check_rating(0, "").is_err() && check_rating(6, "").is_err());
     assert!(check_rating(3, &"好".repeat(1_001)).is_err());
 }
+
+#[test]
+fn the_files_the_widget_offers_are_the_ones_the_edge_accepts() {
+    for name in [
+        "报价单.PDF",
+        "a.docx",
+        "b.xlsx",
+        "c.pptx",
+        "d.zip",
+        "notes.txt",
+        "data.csv",
+        "x.tsv",
+        "e.json",
+        "r.md",
+        "app.log",
+    ] {
+        assert!(accepted_file_name(name), "{name}");
+    }
+    // Legacy Office files are not ZIP archives: the edge cannot recognise them.
+    for name in ["old.doc", "old.xls", "old.ppt", "page.html", "run.exe", "no-extension", "image.svg"] {
+        assert!(!accepted_file_name(name), "{name}");
+    }
+}

@@ -448,8 +448,8 @@ impl Socket {
         let delay = {
             let mut inner = self.inner.borrow_mut();
             inner.attempts = inner.attempts.saturating_add(1);
-            // 250 ms, 500 ms, 1 s ... capped at 8 s, so a short outage is invisible.
-            250u32.saturating_mul(1 << inner.attempts.min(5).saturating_sub(1)).min(8_000)
+            // 250 ms, 500 ms, 1 s, 2 s, then every 4 s: a short outage is invisible.
+            250u32 << inner.attempts.clamp(1, 5).saturating_sub(1)
         };
         let weak = Rc::downgrade(&self.inner);
         let retry = Closure::once_into_js(move || {

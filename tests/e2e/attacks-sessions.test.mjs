@@ -573,7 +573,7 @@ test('6: a storage error while a visitor reconnects is reported as internal and 
   execFileSync('sqlite3', [db, 'ALTER TABLE visitor_sessions RENAME TO visitor_sessions_away']);
   edge = await startEdge({ stateDir, port });
   const during = await visitorAuth('store', other.token);
-  // The widget's socket reconnects by itself meanwhile (backoff up to 8 s).
+  // The widget's socket reconnects by itself meanwhile (backoff up to 4 s).
   await sleep(9_000);
   const widgetToken = await page.evaluate(() => localStorage.getItem('cw:store:token'));
   console.log(`storage fault: auth answered ${JSON.stringify(during.ready ? 'ready' : { code: during.code, error: during.error })}, `

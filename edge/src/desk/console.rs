@@ -7,11 +7,10 @@ use protocol::{
     VisitorProfile,
 };
 use routing::{AgentId, AgentStatus, ConvId, ConvState, Event, Millis, DAY, MINUTE};
-use serde_json::Value;
 use worker::WebSocket;
 
 use super::pipeline::refusal;
-use super::sessions::profile_strings;
+use super::profile::StoredProfile;
 use super::{now_ms, sockets, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
@@ -174,8 +173,8 @@ impl Desk {
     fn profile(&self, conversation_id: &str) -> EdgeResult<VisitorProfile> {
         let store = self.store()?;
         let row = store.profile_of(conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
-        let profile: Value = serde_json::from_str(&row.profile).unwrap_or_default();
-        let identity = profile_strings(&profile["identity"]);
+        let profile = StoredProfile::read(&row.profile);
+        let identity = profile.identity_strings();
         let config = self.config()?;
         let verified = row.verified != 0.0;
         let verified_by = if verified {
@@ -184,7 +183,7 @@ impl Desk {
             Vec::new()
         };
         let phone = identity.iter().find(|(k, _)| identity::is_phone_field(k)).map(|(_, v)| v.clone());
-        let text = |key: &str| profile[key].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        let text = |value: Option<String>| value.filter(|s| !s.is_empty());
         Ok(VisitorProfile {
             conversation_id: conversation_id.to_string(),
             past: store.past_conversations(&row.visitor_id, conversation_id)?,
@@ -195,21 +194,17 @@ impl Desk {
             verified_by,
             identity,
             // Only a guest's: a refusal noted earlier does not stick once the visitor is verified.
-            identity_refused: if verified {
-                None
-            } else {
-                serde_json::from_value(profile["identity_refused"].clone()).ok()
-            },
+            identity_refused: if verified { None } else { profile.identity_refused },
             phone,
-            custom_fields: profile_strings(&profile["custom_fields"]),
+            custom_fields: profile.custom_fields,
             entry: row.entry,
-            group: text("group"),
-            channel: text("channel").and_then(|c| protocol::Channel::parse(&c)).unwrap_or_default(),
-            page_url: text("page_url"),
-            page_title: text("page_title"),
-            host_origin: text("host_origin"),
-            user_agent: text("user_agent").unwrap_or_default(),
-            pre_chat: profile_strings(&profile["pre_chat"]),
+            group: text(profile.group),
+            channel: profile.channel,
+            page_url: text(profile.page_url),
+            page_title: text(profile.page_title),
+            host_origin: text(profile.host_origin),
+            user_agent: profile.user_agent,
+            pre_chat: profile.pre_chat,
         })
     }
 

@@ -7,7 +7,8 @@ use routing::{
 };
 
 use super::pipeline::Source;
-use super::{now_ms, routing_config, routing_store, sessions, Desk};
+use super::profile::StoredProfile;
+use super::{now_ms, routing_config, routing_store, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
 
@@ -173,9 +174,8 @@ impl Desk {
     /// The site's text for the conversation's language where that differs from the site's own.
     fn localized(&self, conv: &ConvId, slot: PromptSlot) -> EdgeResult<Option<String>> {
         let Some(context) = self.store()?.open_context(&conv.0)? else { return Ok(None) };
-        let profile = serde_json::from_str::<serde_json::Value>(&context.profile).unwrap_or_default();
-        let Some(locale) = profile["locale"].as_str() else { return Ok(None) };
-        Ok(self.config()?.routing.prompts.localized(locale, slot).map(str::to_string))
+        let Some(locale) = StoredProfile::read(&context.profile).locale else { return Ok(None) };
+        Ok(self.config()?.routing.prompts.localized(&locale, slot).map(str::to_string))
     }
 
     /// An agent's display name (its id when it has none).
@@ -222,16 +222,13 @@ impl Desk {
         if context.status != "open" {
             store.set_conversation_status(conversation_id, "open", now_ms())?;
         }
-        let profile = serde_json::from_str::<serde_json::Value>(&context.profile).unwrap_or_default();
+        let profile = StoredProfile::read(&context.profile);
         let mut open = NewConversation::new(conversation_id);
-        open.info = sessions::profile_strings(&profile["identity"]);
-        open.info.extend(sessions::profile_strings(&profile["custom_fields"]));
-        open.pre_chat = sessions::profile_strings(&profile["pre_chat"]);
-        open.chosen_group = profile["group"].as_str().map(Into::into);
-        open.channel = match profile["channel"].as_str().and_then(protocol::Channel::parse) {
-            Some(channel) => routing_config::channel(channel),
-            None => routing::Channel::Web,
-        };
+        open.info = profile.identity_strings();
+        open.info.extend(profile.custom_fields);
+        open.pre_chat = profile.pre_chat;
+        open.chosen_group = profile.group.map(Into::into);
+        open.channel = routing_config::channel(profile.channel);
         open.entry = context.entry.map(Into::into);
         open.contact_owner = context.owner_agent.map(Into::into);
         open.customer_owner = context.customer_owner.map(Into::into);

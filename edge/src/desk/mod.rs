@@ -8,6 +8,7 @@ mod frames;
 mod limits;
 mod logins;
 mod pipeline;
+mod profile;
 mod routing_config;
 mod routing_store;
 mod sessions;

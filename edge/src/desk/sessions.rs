@@ -2,9 +2,12 @@
 //! (the same verified person on every device, a separate guest per browser).
 
 use identity::Verified;
-use protocol::{ApiError, GroupChoice, SessionRequest, SessionResponse, SessionSettings, SiteConfig, WidgetConfig};
-use serde_json::{json, Map, Value};
+use protocol::{
+    ApiError, Channel, GroupChoice, SessionRequest, SessionResponse, SessionSettings, SiteConfig, WidgetConfig,
+};
+use serde_json::{Map, Value};
 
+use super::profile::StoredProfile;
 use super::store::{NewVisitor, Store, VisitorSession};
 use crate::config_checks::identity_config;
 use crate::error::{EdgeError, EdgeResult};
@@ -64,29 +67,25 @@ pub fn open(
     // Pre-chat answers and the picked group are given once; later sessions (a reload, another
     // device) keep them.
     let profile = |fields: Option<&Map<String, Value>>, earlier: Option<&str>| {
-        let earlier: Value = earlier.and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null);
-        let pre_chat = if request.pre_chat.is_empty() { earlier["pre_chat"].clone() } else { json!(request.pre_chat) };
-        let group = request.group.clone().map(Value::String).unwrap_or_else(|| earlier["group"].clone());
-        json!({
-            "identity": fields,
-            "custom_fields": custom_fields,
-            "page_url": request.page_url,
-            "page_title": request.page_title,
-            "host_origin": request.host_origin,
+        let earlier = earlier.map(StoredProfile::read).unwrap_or_default();
+        StoredProfile {
+            identity: fields.cloned(),
+            custom_fields: custom_fields.clone(),
+            page_url: request.page_url.clone(),
+            page_title: request.page_title.clone(),
+            host_origin: request.host_origin.clone(),
             // A browser is web or mobile web; the other channels are never a browser's own claim.
-            "channel": match request.channel {
-                Some(protocol::Channel::MobileWeb) => protocol::Channel::MobileWeb,
-                _ => protocol::Channel::Web,
-            }
-            .as_str(),
-            "user_agent": user_agent,
-            "pre_chat": pre_chat,
-            "group": group,
-            "identity_refused": refused,
-            // The widget's language: prompts and the leave-message form follow it.
-            "locale": request.locale.as_deref().filter(|l| l.len() <= 16).or(earlier["locale"].as_str()),
-        })
-        .to_string()
+            channel: match request.channel {
+                Some(Channel::MobileWeb) => Channel::MobileWeb,
+                _ => Channel::Web,
+            },
+            user_agent: user_agent.to_string(),
+            pre_chat: if request.pre_chat.is_empty() { earlier.pre_chat } else { request.pre_chat.clone() },
+            group: request.group.clone().or(earlier.group),
+            identity_refused: refused.clone(),
+            locale: request.locale.clone().filter(|l| l.len() <= 16).or(earlier.locale),
+        }
+        .to_text()
     };
     match verified {
         None => {
@@ -261,21 +260,4 @@ fn check_custom_fields(request: &SessionRequest) -> EdgeResult<&std::collections
         )));
     }
     Ok(fields)
-}
-
-/// The string (or number) fields of one section of a stored visitor profile (`identity`,
-/// `custom_fields`, `pre_chat`), as text.
-pub fn profile_strings(section: &Value) -> std::collections::BTreeMap<String, String> {
-    section
-        .as_object()
-        .map(|fields| {
-            fields
-                .iter()
-                .filter_map(|(k, v)| {
-                    let text = v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string()))?;
-                    Some((k.clone(), text))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -971,17 +971,17 @@ test('agents: only the agent holding a conversation types, marks read and upload
     // Bob (an admin: he may read along) tries to type and mark read in Amy's conversation.
     await bob.send({ type: 'typing', conversation_id: conv, typing: true });
     await bob.send({ type: 'read', conversation_id: conv, seq });
-    const bobUpload = await bob.page.evaluate(async ({ site, conv, token }) => (await fetch(`/api/v1/sites/${site}/uploads?name=note.txt&conversation=${conv}`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'from bob',
-    })).status, { site, conv, token: bob.token });
+    /** An agent uploads a note into the conversation: the status. */
+    const upload = (agent) => agent.page.evaluate(async ({ site, conv, token }) => (await fetch(`/api/v1/sites/${site}/uploads?name=note.txt&conversation=${conv}`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'a note',
+    })).status, { site, conv, token: agent.token });
+    const bobUpload = await upload(bob);
     await sleep(800);
     const fromBob = visitor.frames.filter((f) => f.type === 'typing' || f.type === 'read');
     // Amy, who holds it, may.
     await amy.send({ type: 'typing', conversation_id: conv, typing: true });
     await amy.send({ type: 'read', conversation_id: conv, seq });
-    const amyUpload = await amy.page.evaluate(async ({ site, conv, token }) => (await fetch(`/api/v1/sites/${site}/uploads?name=note.txt&conversation=${conv}`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'from amy',
-    })).status, { site, conv, token: amy.token });
+    const amyUpload = await upload(amy);
     await sleep(800);
     const fromAmy = visitor.frames.filter((f) => f.type === 'typing' || f.type === 'read').slice(fromBob.length).map((f) => f.type).sort();
     console.log(`non-holder: ${fromBob.length} typing/read frames reached the visitor, upload ${bobUpload}; holder: ${JSON.stringify(fromAmy)}, upload ${amyUpload}`);

@@ -50,25 +50,22 @@ pub fn run() -> Result<()> {
     if !out.status.success() {
         return Err(format!("the launcher timing failed:\n{text}"));
     }
-    step("bench: the Desk in workerd (relay vs echo latency, messages per second)");
+    node_bench("desk.mjs", "the Desk in workerd (relay vs echo latency, messages per second)")?;
+    node_bench("attacks.mjs", "a visitor's round trip, quiet and under attack (password guessing, socket flood)")
+}
+
+/// Runs one of `tests/bench/*.mjs`, which prints its own `bench:` lines.
+fn node_bench(script: &str, what: &str) -> Result<()> {
+    step(&format!("bench: {what}"));
     let status = Command::new("node")
-        .arg(root().join("tests").join("bench").join("desk.mjs"))
+        .arg(root().join("tests").join("bench").join(script))
         .current_dir(root())
         .status()
         .map_err(|e| format!("cannot run node: {e}"))?;
-    if !status.success() {
-        return Err(format!("tests/bench/desk.mjs failed ({status})"));
+    match status.success() {
+        true => Ok(()),
+        false => Err(format!("tests/bench/{script} failed ({status})")),
     }
-    step("bench: a visitor's round trip, quiet and under attack (password guessing, socket flood)");
-    let status = Command::new("node")
-        .arg(root().join("tests").join("bench").join("attacks.mjs"))
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    if !status.success() {
-        return Err(format!("tests/bench/attacks.mjs failed ({status})"));
-    }
-    Ok(())
 }
 
 /// Raw and gzip sizes of what the browser and the Worker load.

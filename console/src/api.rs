@@ -258,6 +258,32 @@ impl Desk {
         self.select(ids[next as usize].clone());
     }
 
+    /// Takes a new board (whole or made from a delta): fetches the left messages when their count
+    /// changed, keeps a conversation read from a site list current, refreshes open figures.
+    fn board_changed(self, board: Board) {
+        let desk = self;
+        let left_before = desk.board.with_untracked(|b| b.left_messages);
+        if board.left_messages != left_before {
+            send(&AgentFrame::ListLeftMessages);
+        }
+        // A conversation read from a site list (bot list) is kept current.
+        if let Some(selected) = desk.selected.get_untracked() {
+            let known = desk.timelines.with_untracked(|t| t.get(&selected).map_or(0, Timeline::last_seq));
+            let newer = [&board.queued, &board.bot, &board.expired, &board.dormant]
+                .into_iter()
+                .flatten()
+                .any(|c| c.conversation_id == selected && c.last_seq > known);
+            if newer {
+                desk.sync(&selected);
+            }
+        }
+        desk.board.set(board);
+        // The figures are shown only while their panel is open (opening it asks afresh).
+        if desk.stats_open.get_untracked() {
+            send(&AgentFrame::Stats);
+        }
+    }
+
     fn sync(self, conversation_id: &str) {
         let after_seq = self.timelines.with_untracked(|t| t.get(conversation_id).map_or(0, Timeline::last_seq));
         send(&AgentFrame::Sync { conversation_id: conversation_id.to_string(), after_seq });
@@ -679,28 +705,17 @@ impl SocketEvents for Events {
         let desk = self.desk;
         let Ok(frame) = serde_json::from_str::<ConsoleFrame>(text) else { return };
         match frame {
-            ConsoleFrame::Board { board } => {
-                let left_before = desk.board.with_untracked(|b| b.left_messages);
-                if board.left_messages != left_before {
-                    send(&AgentFrame::ListLeftMessages);
+            ConsoleFrame::BoardDelta { delta } => {
+                // A delta applies to the board before it; after a gap, ask for the whole board.
+                let mut board = desk.board.get_untracked();
+                if delta.seq != board.seq + 1 {
+                    send(&AgentFrame::Board);
+                    return;
                 }
-                // A conversation read from a site list (bot list) is kept current.
-                if let Some(selected) = desk.selected.get_untracked() {
-                    let known = desk.timelines.with_untracked(|t| t.get(&selected).map_or(0, Timeline::last_seq));
-                    let newer = [&board.queued, &board.bot, &board.expired, &board.dormant]
-                        .into_iter()
-                        .flatten()
-                        .any(|c| c.conversation_id == selected && c.last_seq > known);
-                    if newer {
-                        desk.sync(&selected);
-                    }
-                }
-                desk.board.set(board);
-                // The figures are shown only while their panel is open (opening it asks afresh).
-                if desk.stats_open.get_untracked() {
-                    send(&AgentFrame::Stats);
-                }
+                board.apply(&delta);
+                desk.board_changed(board);
             }
+            ConsoleFrame::Board { board } => desk.board_changed(board),
             ConsoleFrame::Profile { profile } => {
                 desk.profiles.update(|p| {
                     p.insert(profile.conversation_id.clone(), *profile);

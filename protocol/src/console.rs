@@ -13,10 +13,16 @@ use crate::Channel;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConsoleFrame {
-    /// The site-wide lists (answer to `board`, pushed again whenever they change).
+    /// The site-wide lists, whole: the answer to `board` (on connect, or after a gap), and when a
+    /// change is more than a delta can say.
     Board {
         /// The lists.
         board: Board,
+    },
+    /// What changed on the board since the one before it (pushed whenever a list changes).
+    BoardDelta {
+        /// The changes.
+        delta: crate::BoardDelta,
     },
     /// A visitor's sidebar (answer to `profile`).
     Profile {
@@ -39,6 +45,9 @@ pub enum ConsoleFrame {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Board {
+    /// The board's number: each push is the next, and a [`crate::BoardDelta`] turns board `seq - 1`
+    /// into board `seq`.
+    pub seq: u64,
     /// Conversations waiting in group queues, first come first.
     pub queued: Vec<ConversationSummary>,
     /// Conversations the bot is answering (bot-first sites); agents may pick them up.

@@ -95,7 +95,7 @@ pub struct ChatMessage {
 }
 
 /// A conversation as the console lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationSummary {
     /// Conversation id.
     pub conversation_id: String,

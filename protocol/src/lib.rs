@@ -5,6 +5,7 @@
 //! into a typed error instead of being misread.
 
 pub mod admin;
+mod board;
 pub mod checks;
 pub mod console;
 pub mod frames;
@@ -13,6 +14,7 @@ pub mod lite;
 pub mod raw;
 mod states;
 
+pub use board::{BoardDelta, BoardEntry, BoardList};
 pub use states::{Channel, ConvStatus, Side, WaitReason};
 
 /// Version of the wire protocol; it is also the `/api/v1` path segment.

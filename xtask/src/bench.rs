@@ -51,7 +51,8 @@ pub fn run() -> Result<()> {
         return Err(format!("the launcher timing failed:\n{text}"));
     }
     node_bench("desk.mjs", "the Desk in workerd (relay vs echo latency, messages per second)")?;
-    node_bench("attacks.mjs", "a visitor's round trip, quiet and under attack (password guessing, socket flood)")
+    node_bench("attacks.mjs", "a visitor's round trip, quiet and under attack (password guessing, socket flood)")?;
+    node_bench("load.mjs", "100, 250 and 500 visitors with 20 agents: latency, losses, board bytes per conversation")
 }
 
 /// Runs one of `tests/bench/*.mjs`, which prints its own `bench:` lines.

@@ -33,7 +33,7 @@ impl Desk {
                 refusal(&self.route(event)?)
             }
             AgentFrame::Board => {
-                sockets::send(ws, &ConsoleFrame::Board { board: self.board()? });
+                sockets::send(ws, &ConsoleFrame::Board { board: self.current_board()? });
                 Ok(())
             }
             AgentFrame::Profile { conversation_id } => {
@@ -61,18 +61,55 @@ impl Desk {
         }
     }
 
-    /// Pushes the board to every agent if a list changed in this callback.
+    /// Tells every agent what changed on the board if a list changed in this callback: a
+    /// [`protocol::BoardDelta`] against the board they have (the one last sent), or the whole
+    /// board when a delta cannot say it. With no agent connected the last board is forgotten; the
+    /// next agent asks for the whole board anyway.
     pub(super) fn push_board(&self) {
         if !self.board_dirty.replace(false) {
             return;
         }
         if self.with_sockets(|s| s.agent_count()) == 0 {
+            *self.board_sent.borrow_mut() = None;
             return;
         }
-        match self.board() {
-            Ok(board) => self.with_sockets(|s| s.to_agents(&ConsoleFrame::Board { board })),
-            Err(err) => worker::console_error!("board update failed: {err:?}"),
+        let mut board = match self.board() {
+            Ok(board) => board,
+            Err(err) => return worker::console_error!("board update failed: {err:?}"),
+        };
+        let mut sent = self.board_sent.borrow_mut();
+        board.seq = sent.as_ref().map_or(0, |old| old.seq);
+        if sent.as_ref() == Some(&board) {
+            return;
         }
+        board.seq = self.next_board_seq();
+        let frame = match sent.as_ref().and_then(|old| old.diff(&board)) {
+            Some(delta) => ConsoleFrame::BoardDelta { delta },
+            None => ConsoleFrame::Board { board: board.clone() },
+        };
+        *sent = Some(board);
+        drop(sent);
+        self.with_sockets(|s| s.to_agents(&frame));
+    }
+
+    /// The board as agents have it (the one last sent), or a new one when none was sent since the
+    /// wake: the answer to an agent's `board`.
+    fn current_board(&self) -> EdgeResult<Board> {
+        if let Some(board) = self.board_sent.borrow().as_ref() {
+            return Ok(board.clone());
+        }
+        let mut board = self.board()?;
+        board.seq = self.next_board_seq();
+        *self.board_sent.borrow_mut() = Some(board.clone());
+        Ok(board)
+    }
+
+    /// The next board number. Numbers start at the wake's clock time (unix ms), so an agent that
+    /// kept a board from before an eviction sees a gap, not a number it already had.
+    fn next_board_seq(&self) -> u64 {
+        let next = self.board_seq.get().max(now_ms()) + 1;
+        self.board_seq.set(next);
+        next
     }
 
     /// Sends a conversation's visitor profile to the agent holding it (after the visitor's session
@@ -111,17 +148,23 @@ impl Desk {
             let mut queued = Vec::new();
             let (mut bot, mut expired, mut dormant) = (Vec::new(), Vec::new(), Vec::new());
             for conv in core.conversations() {
+                // Queues by ticket (first come first), the others by when they opened: a new
+                // entry lands at the end of its list, which a board delta can say.
+                let opened = (conv.opened_at.0, conv.id.0.clone());
                 match &conv.state {
                     ConvState::Queued { ticket, .. } => queued.push((*ticket, conv.id.0.clone())),
-                    ConvState::Bot => bot.push(conv.id.0.clone()),
-                    ConvState::Expired => expired.push(conv.id.0.clone()),
-                    ConvState::Dormant { .. } => dormant.push(conv.id.0.clone()),
+                    ConvState::Bot => bot.push(opened),
+                    ConvState::Expired => expired.push(opened),
+                    ConvState::Dormant { .. } => dormant.push(opened),
                     ConvState::Offered { .. } | ConvState::Active { .. } => {}
                 }
             }
             (queued, bot, expired, dormant, core.stats(Millis(now)))
         })?;
-        queued.sort();
+        let (mut bot, mut expired, mut dormant) = (bot, expired, dormant);
+        for list in [&mut queued, &mut bot, &mut expired, &mut dormant] {
+            list.sort();
+        }
         let config = self.config()?;
         let team: Vec<TeamMember> = stats
             .agents
@@ -149,10 +192,11 @@ impl Desk {
             })
             .collect();
         Ok(Board {
+            seq: 0,
             queued: self.summaries(queued.into_iter().map(|(_, id)| id))?,
-            bot: self.summaries(bot)?,
-            expired: self.summaries(expired)?,
-            dormant: self.summaries(dormant)?,
+            bot: self.summaries(bot.into_iter().map(|(_, id)| id))?,
+            expired: self.summaries(expired.into_iter().map(|(_, id)| id))?,
+            dormant: self.summaries(dormant.into_iter().map(|(_, id)| id))?,
             closed_today: self.store()?.closed_since(self.day_start(now)?, MAX_LIST as u32)?,
             team,
             groups,

@@ -57,8 +57,12 @@ pub struct Desk {
     wanted_alarm: Cell<Option<Option<u64>>>,
     /// The alarm as last set (`None`: not known since the wake).
     alarm_at: Cell<Option<Option<u64>>>,
-    /// A site-wide list changed in this callback; agents get the board at its end.
+    /// A site-wide list changed in this callback; agents get the board's changes at its end.
     board_dirty: Cell<bool>,
+    /// The board as last sent to the agents (deltas are made against it).
+    board_sent: RefCell<Option<protocol::Board>>,
+    /// The last board number handed out.
+    board_seq: Cell<u64>,
     /// The routing core's records on their way to SQLite (activity-only changes held back).
     records: RefCell<routing_store::Writer>,
     /// The set of sockets waiting for `auth` changed in this callback; the alarm is checked at its end.
@@ -99,6 +103,8 @@ impl DurableObject for Desk {
             wanted_alarm: Cell::new(None),
             alarm_at: Cell::new(None),
             board_dirty: Cell::new(false),
+            board_sent: RefCell::new(None),
+            board_seq: Cell::new(0),
             records: RefCell::new(routing_store::Writer::default()),
             auth_alarm: Cell::new(false),
             agent_touched: RefCell::new(HashMap::new()),

@@ -1,0 +1,105 @@
+// Many visitors and 20 agents over the public protocol, printed as `bench: NAME VALUE UNIT`:
+// for N = 100, 250 and 500 visitors (a fresh site each), every visitor opens its session and
+// socket within about two seconds (the opening burst), then writes every 2-4 s for a few seconds;
+// every agent answers every message it gets. Reported per N: visitor->agent latency p50/p99
+// (including the burst), messages lost (acknowledged to the visitor, never at the agent holding the
+// conversation) and duplicated (at an agent twice), and the bytes each agent received in board
+// frames per new conversation.
+import WebSocket from 'ws';
+import { startEdge, seedDemo } from '../e2e/harness.mjs';
+
+const AGENTS = 20;
+const SIZES = (process.env.LOAD_SIZES ?? '100,250,500').split(',').map(Number);
+const WRITE_SECONDS = Number(process.env.LOAD_SECONDS ?? 8);
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; };
+
+const edge = await startEdge({});
+const wsBase = (site) => `${edge.base.replace('http', 'ws')}/api/v1/sites/${site}`;
+const post = async (site, path, body) => {
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
+};
+const openSocket = (url, auth, onFrame) => new Promise((resolve, reject) => {
+  const ws = new WebSocket(url);
+  const timer = setTimeout(() => reject(new Error(`no ready from ${url} in 15 s`)), 15_000);
+  ws.on('open', () => ws.send(JSON.stringify(auth)));
+  ws.on('message', (data, isBinary) => {
+    const text = String(data);
+    const f = JSON.parse(text);
+    if (f.type === 'ready') { clearTimeout(timer); resolve(ws); }
+    onFrame(f, text.length);
+  });
+  ws.on('error', reject);
+});
+
+async function run(n) {
+  const site = `load${n}`;
+  const agents = Array.from({ length: AGENTS }, (_, i) => ({ id: `a${i}`, name: `Agent ${i}`, password: `load-agent-pass-${i}`, max_sessions: Math.ceil(n / AGENTS) + 5 }));
+  await seedDemo(edge, site, {
+    name: `Load ${n}`, greeting: '', groups: [], agents,
+    rate_limits: { sessions_per_ip: 1_000_000, logins_per_ip: 1000, messages_per_visitor: 1000, sockets_per_ip: 100_000, frames_per_visitor: 100_000 },
+  });
+  const sentAt = new Map(); // client_id -> performance.now() at send
+  const latencies = [];
+  const seenAtAgent = new Map(); // client_id -> count
+  let boardBytes = 0;
+  const agentSockets = [];
+  for (const a of agents) {
+    const login = await post(site, '/agents/login', { agent: a.id, password: a.password });
+    if (!login.token) throw new Error(`login of ${a.id}: ${JSON.stringify(login)}`);
+    let ws;
+    ws = await openSocket(`${wsBase(site)}/agents/ws`, { type: 'auth', token: login.token }, (f, bytes) => {
+      if (f.type === 'board' || f.type === 'board_delta') boardBytes += bytes;
+      if (f.type === 'message' && f.message.author.role === 'visitor') {
+        const id = f.message.client_id;
+        seenAtAgent.set(id, (seenAtAgent.get(id) ?? 0) + 1);
+        const t0 = sentAt.get(id);
+        if (t0 !== undefined && seenAtAgent.get(id) === 1) latencies.push(performance.now() - t0);
+        ws.send(JSON.stringify({ type: 'send', conversation_id: f.message.conversation_id, client_id: `re-${id}`, body: { kind: 'text', text: '收到' } }));
+      }
+    });
+    ws.send(JSON.stringify({ type: 'board' }));
+    agentSockets.push(ws);
+  }
+  await wait(300);
+  const boardBytesBefore = boardBytes;
+
+  // The opening burst: every visitor within about two seconds, each sending its first message.
+  const acked = new Set();
+  const visitors = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: n }, async (_, v) => {
+    await wait((v / n) * 2000);
+    const s = await post(site, '/sessions', {});
+    const ws = await openSocket(`${wsBase(site)}/ws`, { type: 'auth', token: s.token, last_seq: 0 }, (f) => {
+      if (f.type === 'ack') acked.add(f.client_id);
+    });
+    visitors.push(ws);
+    const say = (k) => { const id = `v${v}-m${k}`; sentAt.set(id, performance.now()); ws.send(JSON.stringify({ type: 'send', client_id: id, body: { kind: 'text', text: `问题 ${k}` } })); };
+    say(0);
+    // Then a message every 2-4 s.
+    for (let k = 1; performance.now() - started < 2000 + WRITE_SECONDS * 1000; k += 1) {
+      await wait(2000 + ((v * 7919 + k * 104729) % 2000));
+      say(k);
+    }
+  }));
+  await wait(3000);
+  const newConversationBytes = (boardBytes - boardBytesBefore) / AGENTS / n;
+  const lost = [...acked].filter((id) => !seenAtAgent.has(id)).length;
+  const duplicated = [...seenAtAgent.values()].filter((c) => c > 1).length;
+  visitors.forEach((ws) => ws.terminate());
+  agentSockets.forEach((ws) => ws.terminate());
+  console.log(`bench: load_p50_ms_${n} ${pct(latencies, 0.5).toFixed(1)} ms`);
+  console.log(`bench: load_p99_ms_${n} ${pct(latencies, 0.99).toFixed(1)} ms`);
+  console.log(`bench: load_lost_${n} ${lost} msgs`);
+  console.log(`bench: load_duplicated_${n} ${duplicated} msgs`);
+  console.log(`bench: load_agent_bytes_per_conv_${n} ${Math.round(newConversationBytes)} bytes`);
+  console.error(`load ${n}: ${acked.size} messages acknowledged, ${latencies.length} timed at agents`);
+}
+
+try {
+  for (const n of SIZES) await run(n);
+} finally {
+  await edge.stop();
+}

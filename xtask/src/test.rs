@@ -18,9 +18,11 @@ const WASM_CRATES: [&str; 3] = ["edge", "widget", "console"];
 /// found and replaced) and the first-run fixes (refused identity as a guest, wait reasons,
 /// over-long text, the site's name on a failed window); the facade issue brings it down.
 /// The console (agents load it once a day) has no goal of its own; its budget is the same kind of
-/// ratchet (about 275 KiB today).
+/// ratchet. It moved 284 -> 288 KiB with the closed wire enums (+3.0 KB: serde for `ConvStatus`,
+/// `WaitReason`, `Side`, `Channel`) and the board deltas (+4.5 KB: `BoardDelta` and
+/// `Board::apply`); 292,748 bytes (285.9 KiB) on 2026-11-30.
 const BUDGETS: [(&str, u64); 3] =
-    [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 182 * 1024), ("console_gzip", 284 * 1024)];
+    [("loader_gzip", 2 * 1024), ("widget_open_chat_gzip", 182 * 1024), ("console_gzip", 288 * 1024)];
 
 /// Entry point of `cargo xtask test`.
 pub fn run() -> Result<()> {

@@ -9,7 +9,7 @@ use crate::frames::{ConversationSummary, Presence};
 use crate::Channel;
 
 /// Frames the Desk sends only to agents' consoles, on the agent socket next to [`crate::ServerFrame`]
-/// (a separate enum, so the widget's exhaustive matches on `ServerFrame` stay as they are).
+/// (a separate enum, so the widget's codec, which decodes `ServerFrame` only, never carries them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ConsoleFrame {

@@ -5,6 +5,8 @@
 //! change a delta cannot say (a reordered list, an agent or group that left, a new day) is sent as
 //! a whole board. Both halves use these two functions, so a delta means the same on each side.
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 
 use crate::console::{Board, ClosedConversation, GroupAvailability, TeamMember};
@@ -83,16 +85,21 @@ impl Board {
     /// The delta that turns this board into `newer`, or `None` when only the whole board can say
     /// it (checked: applying the delta to this board must give `newer` exactly).
     pub fn diff(&self, newer: &Board) -> Option<BoardDelta> {
-        let in_new = |id: &str| LISTS.iter().any(|&l| newer.list(l).iter().any(|c| c.conversation_id == id));
+        // Each conversation's list and summary on the older board, by id: one pass each way, so a
+        // push costs the Desk O(board), not O(board²).
+        let old: HashMap<&str, (BoardList, &ConversationSummary)> = LISTS
+            .iter()
+            .flat_map(|&l| self.list(l).iter().map(move |c| (c.conversation_id.as_str(), (l, c))))
+            .collect();
+        let new_ids: HashSet<&str> =
+            LISTS.iter().flat_map(|&l| newer.list(l).iter().map(|c| c.conversation_id.as_str())).collect();
         let mut delta = BoardDelta { seq: newer.seq, ..BoardDelta::default() };
         for list in LISTS {
-            for old in self.list(list) {
-                if !in_new(&old.conversation_id) {
-                    delta.removed.push(old.conversation_id.clone());
-                }
+            for gone in self.list(list).iter().filter(|c| !new_ids.contains(c.conversation_id.as_str())) {
+                delta.removed.push(gone.conversation_id.clone());
             }
             for summary in newer.list(list) {
-                if !self.list(list).contains(summary) {
+                if old.get(summary.conversation_id.as_str()) != Some(&(list, summary)) {
                     delta.entries.push(BoardEntry { list, summary: summary.clone() });
                 }
             }
@@ -108,14 +115,14 @@ impl Board {
 
     /// Applies a delta made against this board (see [`Board::diff`]).
     pub fn apply(&mut self, delta: &BoardDelta) {
-        let moved = |id: &str| delta.removed.iter().any(|r| r == id);
+        let removed: HashSet<&str> = delta.removed.iter().map(String::as_str).collect();
+        let listed: HashMap<&str, BoardList> =
+            delta.entries.iter().map(|e| (e.summary.conversation_id.as_str(), e.list)).collect();
         for list in LISTS {
-            let entries: Vec<&BoardEntry> = delta.entries.iter().collect();
-            let items = self.list_mut(list);
             // Out: removed, or now in another list.
-            items.retain(|c| {
-                !moved(&c.conversation_id)
-                    && !entries.iter().any(|e| e.list != list && e.summary.conversation_id == c.conversation_id)
+            self.list_mut(list).retain(|c| {
+                let id = c.conversation_id.as_str();
+                !removed.contains(id) && listed.get(id).is_none_or(|&l| l == list)
             });
         }
         for entry in &delta.entries {

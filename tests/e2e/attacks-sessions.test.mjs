@@ -212,15 +212,21 @@ async function widgetPage(siteId, token) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Amy's agent socket and a new visitor's socket on `site`, both signed in. */
+async function signedInPair(site) {
+  const agent = await agentAuth(site, await login(site, 'amy', 'amy-password-1'));
+  assert.ok(agent.ready);
+  const visitorSession = await session(site);
+  const visitor = await visitorAuth(site, visitorSession.token);
+  assert.ok(visitor.ready);
+  return { agent, visitorSession, visitor };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Item 4: sockets that never authenticate, too many sockets, and the work one `auth` can cause.
 
 test('4: 2,000 sockets that never authenticate: a real visitor still chats, the idle ones are refused past the per-address cap and closed after 10 s', async () => {
-  const agent = await agentAuth('flood', await login('flood', 'amy', 'amy-password-1'));
-  assert.ok(agent.ready);
-  const visitorSession = await session('flood');
-  const visitor = await visitorAuth('flood', visitorSession.token);
-  assert.ok(visitor.ready);
+  const { agent, visitorSession, visitor } = await signedInPair('flood');
   let n = 0;
   const roundTrip = async (ws) => {
     const clientId = `rt-${n += 1}`;
@@ -325,11 +331,7 @@ test('4: one visitor token cannot hold more sockets than the site allows', async
 });
 
 test('4: a replayed auth with last_seq 0 on a long conversation sends the newest page, older pages on request, and the widget keeps working', async () => {
-  const agent = await agentAuth('replay', await login('replay', 'amy', 'amy-password-1'));
-  assert.ok(agent.ready);
-  const visitorSession = await session('replay');
-  const writer = await visitorAuth('replay', visitorSession.token);
-  assert.ok(writer.ready);
+  const { agent, visitorSession, visitor: writer } = await signedInPair('replay');
   const COUNT = 250;
   for (let i = 1; i <= COUNT; i += 1) {
     writer.ws.send(JSON.stringify({ type: 'send', client_id: `m-${i}`, body: { kind: 'text', text: `第 ${i} 条消息` } }));

@@ -134,6 +134,9 @@ pub struct AgentRow {
     pub name: String,
 }
 
+/// The `agents` columns a [`LoginRow`] is read from.
+const LOGIN_COLUMNS: &str = "id, name, salt, password_hash, iterations, failures, locked_until_ms, last_failure_ms";
+
 /// An agent account as a login sees it: its password and its failed logins.
 #[derive(Debug, Deserialize)]
 pub struct LoginRow {
@@ -452,24 +455,15 @@ impl Store {
     pub fn passwords(&self) -> EdgeResult<std::collections::BTreeMap<String, StoredPassword>> {
         let rows: Vec<LoginRow> = self
             .sql
-            .exec(
-                "SELECT id, name, salt, password_hash, iterations, failures, locked_until_ms, last_failure_ms
-                 FROM agents WHERE password_hash <> ''",
-                None,
-            )?
+            .exec(&format!("SELECT {LOGIN_COLUMNS} FROM agents WHERE password_hash <> ''"), None)?
             .to_array()?;
         Ok(rows.into_iter().map(|row| (row.id.clone(), row.password())).collect())
     }
 
     /// An agent account with its password and failed logins, for a login.
     pub fn agent_login(&self, id: &str) -> EdgeResult<Option<LoginRow>> {
-        let rows: Vec<LoginRow> = self
-            .sql
-            .exec(
-                "SELECT id, name, salt, password_hash, iterations, failures, locked_until_ms, last_failure_ms FROM agents WHERE id = ?",
-                vec![id.into()],
-            )?
-            .to_array()?;
+        let rows: Vec<LoginRow> =
+            self.sql.exec(&format!("SELECT {LOGIN_COLUMNS} FROM agents WHERE id = ?"), vec![id.into()])?.to_array()?;
         Ok(rows.into_iter().next())
     }
 

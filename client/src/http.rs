@@ -87,6 +87,19 @@ pub async fn get_text(path: &str, token: &str) -> Result<String, FetchError> {
     fetch_text(path, &init).await
 }
 
+/// Sends JSON text to `path` on this origin with `method` (`PUT`, `POST`) and a bearer token; the
+/// answer's text when it succeeded, its typed error otherwise.
+pub async fn send_text(method: &str, path: &str, token: &str, json: &str) -> Result<String, FetchError> {
+    let headers = Headers::new().map_err(|_| FetchError::Network)?;
+    headers.set("content-type", "application/json").map_err(|_| FetchError::Network)?;
+    headers.set("authorization", &format!("Bearer {token}")).map_err(|_| FetchError::Network)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(json));
+    fetch_text(path, &init).await
+}
+
 async fn fetch_text(path: &str, init: &RequestInit) -> Result<String, FetchError> {
     let request = Request::new_with_str_and_init(path, init).map_err(|_| FetchError::Network)?;
     let window = web_sys::window().ok_or(FetchError::Network)?;

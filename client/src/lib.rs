@@ -7,7 +7,7 @@ pub mod timeline;
 mod upload;
 mod util;
 
-pub use http::{get_text, post_json, post_text, FetchError};
+pub use http::{get_text, post_json, post_text, send_text, FetchError};
 pub use socket::{Socket, SocketEvents};
 pub use upload::upload;
 pub use util::{

@@ -61,6 +61,11 @@ pub fn Workbench() -> impl IntoView {
                         {strings.new_chat}": "{name}
                     </button>
                 })}
+                {move || desk.session.with(|s| s.as_ref().is_some_and(|s| s.admin)).then(|| view! {
+                    // A tab of its own (the workbench stays online); `opener` keeps the tab's
+                    // sessionStorage, where the session is.
+                    <a class="settings-link" href="/console/settings/" target="_blank" rel="opener" data-testid="open-settings">{strings.settings}</a>
+                })}
                 <span class="me" data-testid="me">{me}</span>
                 <label class="presence">
                     <span class=move || format!("dot dot-{}", presence_value())></span>

@@ -8,15 +8,8 @@ use crate::error::{EdgeError, EdgeResult};
 
 /// Refuses a site config the Desk cannot run (also checked by the Worker before it hashes passwords).
 pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
-    let mut seen = std::collections::HashSet::new();
-    for agent in &config.agents {
-        if agent.id.is_empty() || agent.id.len() > 64 || !seen.insert(agent.id.as_str()) {
-            return Err(EdgeError::BadRequest(format!("agent ids must be unique, 1-64 characters: {:?}", agent.id)));
-        }
-        if agent.password.as_deref().is_some_and(|p| p.chars().count() < 8) {
-            return Err(EdgeError::BadRequest(format!("password of agent {} is shorter than 8 characters", agent.id)));
-        }
-    }
+    protocol::checks::check_agents(&config.agents).map_err(|(_, why)| EdgeError::BadRequest(why))?;
+    let seen: std::collections::HashSet<&str> = config.agents.iter().map(|a| a.id.as_str()).collect();
     // No field (or a blank one) would give every verified visitor the same match key.
     protocol::checks::check_verification_fields(&config.identity.verification_fields)
         .map_err(|problem| EdgeError::BadRequest(problem.to_string()))?;

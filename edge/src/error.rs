@@ -65,6 +65,10 @@ pub enum EdgeError {
         /// Its explanation.
         message: String,
     },
+    /// A settings save named a version older than the stored one (someone else saved meanwhile).
+    VersionConflict(u64),
+    /// A site creation named a site that already exists.
+    SiteExists,
     /// An unexpected platform failure; details are logged, never returned.
     Internal(String),
 }
@@ -100,6 +104,8 @@ impl EdgeError {
             Self::PreChatInvalid(_) => "pre_chat_invalid",
             Self::CardNotAllowed => "card_not_allowed",
             Self::Routing { code, .. } => code,
+            Self::VersionConflict(_) => "version_conflict",
+            Self::SiteExists => "site_exists",
             Self::Internal(_) => "internal",
         }
     }
@@ -120,7 +126,7 @@ impl EdgeError {
             Self::RateLimited(_) | Self::AccountLocked(_) | Self::TooManySockets => 429,
             Self::AuthTimeout => 408,
             Self::UnknownEntry => 404,
-            Self::Routing { .. } => 409,
+            Self::Routing { .. } | Self::VersionConflict(_) | Self::SiteExists => 409,
             Self::Internal(_) => 500,
         }
     }
@@ -159,6 +165,10 @@ impl EdgeError {
             Self::PreChatInvalid(why) => why.clone(),
             Self::CardNotAllowed => "only verified visitors can send cards".into(),
             Self::Routing { message, .. } => message.clone(),
+            Self::VersionConflict(now) => format!(
+                "someone else changed these settings (now version {now}) after you opened them: reload to see their change, then make yours again"
+            ),
+            Self::SiteExists => "this site already exists".into(),
             Self::Internal(_) => "internal error".into(),
         }
     }

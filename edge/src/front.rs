@@ -10,6 +10,7 @@ use crate::internal::{self, Call, Caller, Route};
 use crate::login;
 use crate::pages;
 use crate::secrets;
+use crate::settings;
 use crate::sites;
 use crate::upload;
 
@@ -44,6 +45,12 @@ enum Endpoint {
     EchoDurableSocket,
     /// `GET|PUT config`: the site configuration (admin token).
     Config,
+    /// `POST /api/v1/sites/{site}`: create the site with its first owner (admin token).
+    Site,
+    /// `GET|PUT settings`: the settings of an owner or admin (agent token).
+    Settings,
+    /// `GET settings/history`: the saved changes (agent token).
+    SettingsHistory,
     /// `PUT contacts`: CRM contacts import (admin token).
     Contacts,
     /// `POST uploads`: an image or file into the caller's conversation (visitor or agent token).
@@ -73,7 +80,7 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
     let method = req.method();
     let caller = Caller::of_public(&req);
     // Only an operator's config creates a site; nothing else reaches a Desk that was never created.
-    let creates = matches!((&endpoint, &method), (Endpoint::Config, Method::Put));
+    let creates = matches!((&endpoint, &method), (Endpoint::Config, Method::Put) | (Endpoint::Site, Method::Post));
     #[cfg(feature = "bench")]
     let bench = matches!(endpoint, Endpoint::EchoSocket | Endpoint::EchoDurableSocket);
     #[cfg(not(feature = "bench"))]
@@ -113,6 +120,20 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             }
             Ok(answer)
         }
+        (Endpoint::Site, Method::Post) => {
+            check_admin(&req, env)?;
+            settings::create_site(env, &site, &caller, &read_json_body(&mut req).await?).await
+        }
+        (Endpoint::Settings, Method::Get) => {
+            settings::read(env, &site, &caller, internal::bearer(&req), Route::GetSettings).await
+        }
+        (Endpoint::Settings, Method::Put) => {
+            let body = read_json_body(&mut req).await?;
+            settings::save(env, &site, &caller, internal::bearer(&req), body).await
+        }
+        (Endpoint::SettingsHistory, Method::Get) => {
+            settings::read(env, &site, &caller, internal::bearer(&req), Route::SettingsHistory).await
+        }
         (Endpoint::Config, Method::Get) => {
             check_admin(&req, env)?;
             internal::call(env, &site, Route::GetConfig, Call::from(&caller)).await
@@ -149,7 +170,10 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "echo" => Endpoint::EchoSocket,
         #[cfg(feature = "bench")]
         "echo-durable" => Endpoint::EchoDurableSocket,
+        "" => Endpoint::Site,
         "config" => Endpoint::Config,
+        "settings" => Endpoint::Settings,
+        "settings/history" => Endpoint::SettingsHistory,
         "contacts" => Endpoint::Contacts,
         "uploads" => Endpoint::Uploads,
         other => match other.strip_prefix("uploads/").map(|id| id.split_once('/').unwrap_or((id, ""))) {

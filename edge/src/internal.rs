@@ -55,10 +55,21 @@ pub enum Route {
     UploadRecord,
     /// `POST /uploads/access`: may this caller download.
     UploadAccess,
+    /// `POST /admin/create`: a new site's first config (refused when the site exists).
+    CreateSite,
+    /// `GET /settings`: the settings for an owner or admin (agent token).
+    GetSettings,
+    /// `POST /settings/prepare`: checks the agent and the version of a save, and hands the
+    /// config back with its masked keys restored, for the Worker to hash its passwords.
+    PrepareSettings,
+    /// `PUT /settings`: saves the settings (passwords hashed) at the version they were read at.
+    PutSettings,
+    /// `GET /settings/history`: the saved changes, newest first.
+    SettingsHistory,
 }
 
 /// Every route.
-const ROUTES: [Route; 17] = [
+const ROUTES: [Route; 22] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -76,6 +87,11 @@ const ROUTES: [Route; 17] = [
     Route::UploadAuthorize,
     Route::UploadRecord,
     Route::UploadAccess,
+    Route::CreateSite,
+    Route::GetSettings,
+    Route::PrepareSettings,
+    Route::PutSettings,
+    Route::SettingsHistory,
 ];
 
 impl Route {
@@ -100,6 +116,11 @@ impl Route {
             Self::UploadAuthorize => (Post, "/uploads/authorize"),
             Self::UploadRecord => (Post, "/uploads/record"),
             Self::UploadAccess => (Post, "/uploads/access"),
+            Self::CreateSite => (Post, "/admin/create"),
+            Self::GetSettings => (Get, "/settings"),
+            Self::PrepareSettings => (Post, "/settings/prepare"),
+            Self::PutSettings => (Put, "/settings"),
+            Self::SettingsHistory => (Get, "/settings/history"),
         }
     }
 
@@ -185,6 +206,13 @@ pub fn ip_key(ip: &str) -> String {
 /// The site id an internal request is for.
 pub fn site_of(req: &Request) -> String {
     req.headers().get(header::SITE).ok().flatten().unwrap_or_default()
+}
+
+/// The token of a public request's `Authorization: Bearer TOKEN`, if any.
+pub fn bearer(req: &Request) -> Option<String> {
+    let value = req.headers().get("authorization").ok().flatten()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then(|| token.to_string())
 }
 
 /// The bearer token an internal request carries, if any.

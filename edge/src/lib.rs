@@ -3,6 +3,7 @@
 //! `front` is the Worker's fetch handler (validation, limits, admin check, forwarding); `sites` is
 //! the directory of created sites it checks first; `desk` is the per-site Durable Object; `login`
 //! checks agent passwords (PBKDF2 off the Desk's thread, one at a time per isolate through `gate`);
+//! `settings` is the back office's half (owners' settings, the operator's site creation);
 //! `pages` serves the widget's and console's files with their security headers; `upload` streams
 //! uploads into R2 and serves them back; `demo` mints identities for the demo shop's fake login
 //! (only with `DEMO_IDENTITY`).
@@ -18,6 +19,7 @@ mod internal;
 mod login;
 mod pages;
 mod secrets;
+mod settings;
 mod sites;
 mod upload;
 

@@ -275,13 +275,6 @@ async fn drain(mut rest: ByteStream) {
     while let Some(Ok(_)) = rest.next().await {}
 }
 
-/// The token of `Authorization: Bearer TOKEN`, if any.
-fn bearer(req: &Request) -> Option<String> {
-    let value = req.headers().get("authorization").ok().flatten()?;
-    let token = value.strip_prefix("Bearer ")?.trim();
-    (!token.is_empty()).then(|| token.to_string())
-}
-
 /// One query parameter of the request URL.
 fn query(req: &Request, key: &str) -> Option<String> {
     req.url().ok()?.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
@@ -307,7 +300,7 @@ async fn desk_call<T: for<'de> Deserialize<'de>>(
 
 /// `POST /api/v1/sites/{site}/uploads?name=..[&conversation=..]`: the body is the file itself.
 pub async fn post(req: &mut Request, env: &Env, site: &str, caller: &Caller) -> EdgeResult<Response> {
-    let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
+    let token = internal::bearer(req).ok_or(EdgeError::Unauthorized)?;
     let declared = match req.headers().get("content-length").ok().flatten() {
         None => return Err(EdgeError::LengthRequired),
         Some(len) => len.trim().parse::<u64>().map_err(|_| EdgeError::BadRequest("bad Content-Length".into()))?,
@@ -412,7 +405,7 @@ async fn access(
     caller: &Caller,
     id: &str,
 ) -> EdgeResult<Result<Access, Response>> {
-    let token = bearer(req);
+    let token = internal::bearer(req);
     let sig = query(req, "sig");
     let exp = match query(req, "exp") {
         Some(exp) => Some(exp.parse::<u64>().map_err(|_| EdgeError::Forbidden)?),
@@ -455,7 +448,7 @@ pub async fn get(req: &Request, env: &Env, site: &str, caller: &Caller, id: &str
 ///
 /// Bearer tokens only: a signed link must not be able to renew itself here.
 pub async fn meta(req: &Request, env: &Env, site: &str, caller: &Caller, id: &str) -> EdgeResult<Response> {
-    let token = bearer(req).ok_or(EdgeError::Unauthorized)?;
+    let token = internal::bearer(req).ok_or(EdgeError::Unauthorized)?;
     let ask = AccessRequest { upload_id: id.to_string(), exp: None, sig: None, meta: true };
     match desk_call::<Access>(env, site, caller, Route::UploadAccess, Some(&token), &ask).await? {
         Ok(granted) => Ok(Response::from_json(&granted.upload)?),

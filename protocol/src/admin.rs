@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Channel;
+use crate::{AgentRole, Channel};
 
 /// Body of `PUT /api/v1/sites/{site}/config` (admin token required).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -407,6 +407,9 @@ pub struct PromptSettings {
     /// The same texts per widget language (`en`, `en-US`: the longest match wins); a text absent
     /// there is that language's built-in default (English has one for each prompt).
     pub locales: std::collections::BTreeMap<String, PromptTexts>,
+    /// Prompts switched off (busy, offline, off hours): not sent at all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub off: Vec<crate::Prompt>,
 }
 
 /// One of the site's prompt texts.
@@ -502,7 +505,7 @@ pub struct PromptTexts {
 
 /// One agent account.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, from = "AgentConfigIn")]
 pub struct AgentConfig {
     /// Login name and id.
     pub id: String,
@@ -513,8 +516,8 @@ pub struct AgentConfig {
     pub password: Option<String>,
     /// Most conversations the agent holds at once.
     pub max_sessions: u32,
-    /// Sees every agent's figures in the console and manages the site's shared quick phrases.
-    pub admin: bool,
+    /// Agent, admin (every agent's figures, shared quick phrases, the settings) or owner.
+    pub role: AgentRole,
     /// The account is switched off: it cannot log in, its sessions end and it gets no conversations.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub disabled: bool,
@@ -522,6 +525,42 @@ pub struct AgentConfig {
     /// ms). Ignored in `PUT config`; setting a new password unlocks the account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked_until_ms: Option<u64>,
+}
+
+impl AgentConfig {
+    /// Whether the agent sees every agent's figures, manages shared phrases and the settings.
+    pub fn is_admin(&self) -> bool {
+        self.role.manages_settings()
+    }
+}
+
+/// An agent account as configs written before roles say it: `admin: true` is the admin role.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct AgentConfigIn {
+    id: String,
+    name: String,
+    password: Option<String>,
+    max_sessions: u32,
+    role: Option<AgentRole>,
+    admin: bool,
+    disabled: bool,
+    locked_until_ms: Option<u64>,
+}
+
+impl From<AgentConfigIn> for AgentConfig {
+    fn from(raw: AgentConfigIn) -> Self {
+        let role = raw.role.unwrap_or(if raw.admin { AgentRole::Admin } else { AgentRole::Agent });
+        Self {
+            id: raw.id,
+            name: raw.name,
+            password: raw.password,
+            max_sessions: raw.max_sessions,
+            role,
+            disabled: raw.disabled,
+            locked_until_ms: raw.locked_until_ms,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -534,6 +573,7 @@ mod prompt_tests {
         PromptSettings {
             texts: PromptTexts { offline: Some("客服不在，请留言".into()), ..PromptTexts::default() },
             locales: [("en".to_string(), en), ("en-GB".to_string(), en_gb)].into(),
+            off: Vec::new(),
         }
     }
 
@@ -572,5 +612,56 @@ mod prompt_tests {
         let zh = PromptTexts { busy: Some("请稍候".into()), ..PromptTexts::default() };
         let site = PromptSettings { locales: [("zh".to_string(), zh)].into(), ..PromptSettings::default() };
         assert_eq!(site.localized("zh-CN", PromptSlot::Busy), Some("请稍候"));
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    #[test]
+    fn configs_from_before_roles_keep_their_admins() {
+        let old: AgentConfig =
+            serde_json::from_str(r#"{"id":"a","name":"A","max_sessions":3,"admin":true}"#).expect("an old config");
+        assert_eq!(old.role, AgentRole::Admin);
+        let plain: AgentConfig =
+            serde_json::from_str(r#"{"id":"b","name":"B","max_sessions":3}"#).expect("a plain agent");
+        assert_eq!(plain.role, AgentRole::Agent);
+        let owner: AgentConfig = serde_json::from_str(r#"{"id":"c","role":"owner","admin":false}"#).expect("an owner");
+        assert_eq!(owner.role, AgentRole::Owner, "an explicit role wins over the old flag");
+        // Written back, only the role is said.
+        let text = serde_json::to_string(&old).expect("serialisable");
+        assert!(text.contains(r#""role":"admin""#) && !text.contains(r#""admin":"#), "{text}");
+    }
+
+    #[test]
+    fn only_admins_and_owners_manage_settings() {
+        assert!(!AgentRole::Agent.manages_settings());
+        assert!(AgentRole::Admin.manages_settings());
+        assert!(AgentRole::Owner.manages_settings());
+    }
+
+    #[test]
+    fn agent_checks_name_the_field() {
+        let agent = |id: &str, password: Option<&str>| AgentConfig {
+            id: id.into(),
+            password: password.map(Into::into),
+            ..AgentConfig::default()
+        };
+        assert!(crate::checks::check_agents(&[agent("a", Some("long-enough")), agent("b", None)]).is_ok());
+        let (field, _) = crate::checks::check_agents(&[agent("a", Some("short"))]).expect_err("too short");
+        assert_eq!(field, "agents[a].password");
+        let (field, _) = crate::checks::check_agents(&[agent("a", None), agent("a", None)]).expect_err("twice");
+        assert_eq!(field, "agents[a].id");
+        assert!(crate::checks::check_agents(&[agent("", None)]).is_err());
+    }
+
+    #[test]
+    fn prompts_switched_off_travel_as_words() {
+        let prompts: PromptSettings =
+            serde_json::from_str(r#"{"busy":"稍等","off":["busy","off_hours"]}"#).expect("prompts");
+        assert_eq!(prompts.off, vec![crate::Prompt::Busy, crate::Prompt::OffHours]);
+        assert_eq!(prompts.texts.busy.as_deref(), Some("稍等"));
+        assert!(serde_json::from_str::<PromptSettings>(r#"{"off":["loud"]}"#).is_err(), "an unknown prompt is refused");
     }
 }

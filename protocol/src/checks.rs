@@ -257,3 +257,31 @@ pub fn card_image_allowed<'a>(image: &str, origins: impl IntoIterator<Item = &'a
 
 #[cfg(test)]
 mod tests;
+
+/// Shortest agent password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Longest agent login, in bytes.
+pub const MAX_AGENT_ID: usize = 64;
+
+/// Checks a site's agent accounts: logins 1-[`MAX_AGENT_ID`] bytes and unique, a given password at
+/// least [`MIN_PASSWORD_CHARS`] characters. The error names the field (`agents[ID].password`) and
+/// says what is wrong. The API and the settings pages apply the same check.
+pub fn check_agents(agents: &[crate::AgentConfig]) -> Result<(), (String, String)> {
+    let mut seen = std::collections::BTreeSet::new();
+    for agent in agents {
+        if agent.id.is_empty() || agent.id.len() > MAX_AGENT_ID || !seen.insert(agent.id.as_str()) {
+            return Err((
+                format!("agents[{}].id", agent.id),
+                format!("agent ids must be unique, 1-{MAX_AGENT_ID} characters: {:?}", agent.id),
+            ));
+        }
+        if agent.password.as_deref().is_some_and(|p| p.chars().count() < MIN_PASSWORD_CHARS) {
+            return Err((
+                format!("agents[{}].password", agent.id),
+                format!("password of agent {} is shorter than {MIN_PASSWORD_CHARS} characters", agent.id),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -109,9 +109,13 @@ pub struct AgentLoginResponse {
     pub name: String,
     /// Secret agent token for the agent WebSocket's first frame.
     pub token: String,
-    /// Whether the agent sees the whole site's figures and manages shared phrases.
+    /// Whether the agent sees the whole site's figures and manages shared phrases (admins and
+    /// owners).
     #[serde(default)]
     pub admin: bool,
+    /// The agent's role; admins and owners also manage the settings.
+    #[serde(default)]
+    pub role: crate::AgentRole,
 }
 
 /// Whether an upload is shown inline (an image) or offered as a download (any other file).

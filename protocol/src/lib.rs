@@ -12,10 +12,11 @@ pub mod frames;
 pub mod http;
 pub mod lite;
 pub mod raw;
+pub mod settings;
 mod states;
 
 pub use board::{BoardDelta, BoardEntry, BoardList};
-pub use states::{Channel, ConvStatus, Side, WaitReason};
+pub use states::{AgentRole, Channel, ConvStatus, Prompt, Side, WaitReason};
 
 /// Version of the wire protocol; it is also the `/api/v1` path segment.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -132,3 +132,38 @@ mod tests {
         round_trip(Channel::ALL, Channel::as_str, Channel::parse);
     }
 }
+
+wire_words! {
+    /// What an agent account may do beyond answering: admins and owners manage the site's
+    /// settings in the console; owners are the site's first accounts, made by the operator.
+    #[derive(Default, PartialOrd, Ord)]
+    pub enum AgentRole {
+        /// Answers conversations.
+        #[default]
+        Agent = "agent",
+        /// Also sees every agent's figures, manages shared phrases and the settings.
+        Admin = "admin",
+        /// An admin the operator named when creating the site.
+        Owner = "owner",
+    }
+}
+
+impl AgentRole {
+    /// Whether the role may read and change the site's settings.
+    pub fn manages_settings(self) -> bool {
+        self >= Self::Admin
+    }
+}
+
+wire_words! {
+    /// The prompts a site may switch off: the visitor then waits (queue position, or the
+    /// leave-message form) without that text.
+    pub enum Prompt {
+        /// All agents busy: queued.
+        Busy = "busy",
+        /// All agents offline.
+        Offline = "offline",
+        /// Outside service hours.
+        OffHours = "off_hours",
+    }
+}

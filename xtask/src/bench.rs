@@ -75,6 +75,8 @@ pub fn sizes() -> Result<Vec<Figure>> {
     let widget = ["index.html", "widget.js", "widget_bg.wasm", "widget.css"].map(|f| public.join("widget").join(f));
     let console =
         ["index.html", "console.js", "console_bg.wasm", "console.css"].map(|f| public.join("console").join(f));
+    let settings = ["index.html", "settings.js", "settings_bg.wasm", "settings.css"]
+        .map(|f| public.join("console").join("settings").join(f));
     let loader = [public.join("w.js")];
     let worker = [root().join("edge").join("build").join("index_bg.wasm")];
     Ok(vec![
@@ -85,6 +87,7 @@ pub fn sizes() -> Result<Vec<Figure>> {
         Figure { name: "widget_open_chat_gzip", value: total(&widget, Encoding::Gzip)?, unit: "bytes" },
         Figure { name: "widget_open_chat_brotli", value: total(&widget, Encoding::Brotli)?, unit: "bytes" },
         Figure { name: "console_gzip", value: total(&console, Encoding::Gzip)?, unit: "bytes" },
+        Figure { name: "settings_gzip", value: total(&settings, Encoding::Gzip)?, unit: "bytes" },
         Figure { name: "worker_wasm_raw", value: total(&worker, Encoding::Raw)?, unit: "bytes" },
         Figure { name: "worker_wasm_gzip", value: total(&worker, Encoding::Gzip)?, unit: "bytes" },
     ])

@@ -1,4 +1,5 @@
-//! `cargo xtask build`: the wasm apps (widget, console), the loader, the static pages and the Worker.
+//! `cargo xtask build`: the wasm apps (widget, console, settings), the loader, the static pages and
+//! the Worker.
 
 use std::fs;
 use std::path::Path;
@@ -6,8 +7,9 @@ use std::process::Command;
 
 use crate::util::{cargo_bin, exec, node_bin, root, step, target_dir, Result};
 
-/// The Leptos apps built to wasm, each served from `/NAME/`.
-pub const APPS: [&str; 2] = ["widget", "console"];
+/// The Leptos apps built to wasm and the folder each is served from (the settings live under the
+/// console's path, so they get its headers, but are a wasm of their own that only admins load).
+pub const APPS: [(&str, &str); 3] = [("widget", "widget"), ("console", "console"), ("settings", "console/settings")];
 
 /// Where the Worker's static assets are assembled.
 pub fn public_dir() -> std::path::PathBuf {
@@ -43,7 +45,7 @@ pub fn run_with(features: &[&str]) -> Result<()> {
 }
 
 fn apps(public: &Path) -> Result<()> {
-    step("build: widget + console (cargo build --release --target wasm32-unknown-unknown)");
+    step("build: widget + console + settings (cargo build --release --target wasm32-unknown-unknown)");
     exec(Command::new("cargo").args([
         "build",
         "--release",
@@ -53,11 +55,13 @@ fn apps(public: &Path) -> Result<()> {
         "widget",
         "-p",
         "console",
+        "-p",
+        "settings",
     ]))?;
     let release = target_dir().join("wasm32-unknown-unknown").join("release");
-    for app in APPS {
+    for (app, dir) in APPS {
         let staging = target_dir().join("web").join(app);
-        let out = public.join(app);
+        let out = public.join(dir);
         fs::create_dir_all(&out).map_err(|e| e.to_string())?;
         step(&format!("build: wasm-bindgen + wasm-opt -Oz + esbuild for {app}"));
         exec(

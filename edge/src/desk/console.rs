@@ -130,7 +130,7 @@ impl Desk {
     }
 
     pub(super) fn is_admin(&self, agent_id: &str) -> EdgeResult<bool> {
-        Ok(self.config()?.agents.iter().any(|a| a.id == agent_id && a.admin))
+        Ok(self.config()?.agents.iter().any(|a| a.id == agent_id && a.is_admin()))
     }
 
     /// Start of the site's day (service-hours time zone) containing `now`, unix milliseconds.

@@ -101,8 +101,10 @@ impl Desk {
                     }
                 }
                 Command::Prompt { conv, kind, text } => {
-                    let text = self.localized_prompt(&conv, kind, text)?;
-                    self.system_message(&conv, text)?;
+                    if !self.prompt_is_off(kind)? {
+                        let text = self.localized_prompt(&conv, kind, text)?;
+                        self.system_message(&conv, text)?;
+                    }
                 }
                 Command::BotReply { conv, text } => self.system_message(&conv, text)?,
                 Command::OfferLeaveMessage { conv, form } => {
@@ -153,6 +155,17 @@ impl Desk {
         let name = self.agent_name(agent)?;
         self.to_visitor(conv, status(conv, ConvStatus::Active, None, None, Some(name)));
         Ok(())
+    }
+
+    /// Whether the site switched this prompt off (Settings → Prompts).
+    fn prompt_is_off(&self, kind: PromptKind) -> EdgeResult<bool> {
+        let switch = match kind {
+            PromptKind::Busy => protocol::Prompt::Busy,
+            PromptKind::Offline => protocol::Prompt::Offline,
+            PromptKind::OffHours => protocol::Prompt::OffHours,
+            PromptKind::Welcome | PromptKind::Promo | PromptKind::Failover => return Ok(false),
+        };
+        Ok(self.config()?.routing.prompts.off.contains(&switch))
     }
 
     /// A prompt of the core in the visitor's language. The core's text is the site's own (or the

@@ -90,8 +90,9 @@ impl Desk {
         let now = now_ms();
         store.add_agent_session(&hash, &row.id, now)?;
         self.agent_touched.borrow_mut().insert(hash, now);
-        let admin = self.is_admin(&row.id)?;
-        Ok(Response::from_json(&AgentLoginResponse { agent_id: row.id, name: row.name, token, admin })?)
+        let role = config.agents.iter().find(|a| a.id == row.id).map(|a| a.role).unwrap_or_default();
+        let admin = role.manages_settings();
+        Ok(Response::from_json(&AgentLoginResponse { agent_id: row.id, name: row.name, token, admin, role })?)
     }
 
     /// The key challenges are signed with (made on first use).

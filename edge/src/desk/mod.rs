@@ -12,6 +12,7 @@ mod profile;
 mod routing_config;
 mod routing_store;
 mod sessions;
+mod settings;
 mod sockets;
 mod store;
 mod uploads;
@@ -29,10 +30,9 @@ use worker::{
 };
 
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::{self, bodies::ConfigPut, Caller, Route};
+use crate::internal::{self, Caller, Route};
 use crate::secrets;
 use limits::Limits;
-use pipeline::refusal;
 use sockets::{Role, SocketIndex, Who};
 use store::Store;
 
@@ -142,7 +142,12 @@ impl DurableObject for Desk {
             #[cfg(feature = "bench")]
             Some(Route::EchoDurableSocket) => self.accept_socket(Role::EchoDurable, &caller),
             Some(Route::PutConfig) => self.put_config(&body),
+            Some(Route::CreateSite) => self.create_site(&body),
             Some(Route::GetConfig) => self.get_config(),
+            Some(Route::GetSettings) => self.get_settings(internal::token_of(&req)),
+            Some(Route::PrepareSettings) => self.prepare_settings(internal::token_of(&req), &body),
+            Some(Route::PutSettings) => self.put_settings(internal::token_of(&req), &body),
+            Some(Route::SettingsHistory) => self.settings_history(internal::token_of(&req)),
             // The stored hashes, so the Worker can tell a resent password from a new one.
             Some(Route::Passwords) => match self.store.get() {
                 Some(store) => store.passwords().and_then(|p| Ok(Response::from_json(&p)?)),
@@ -462,72 +467,9 @@ impl Desk {
         Ok(Response::from_websocket(pair.client)?)
     }
 
-    /// `PUT /admin/config`: the config with its changed passwords already hashed by the Worker
-    /// (`login::ConfigPut`). Ends the sessions the change makes invalid: every session of an agent
-    /// whose password changed, who is disabled or removed, and every verified visitor's session
-    /// when a site key is removed (its sockets are closed too).
-    fn put_config(&self, body: &[u8]) -> EdgeResult<Response> {
-        let ConfigPut { mut config, passwords } = parse_json(body)?;
-        crate::config_checks::validate_config(&config)?;
-        if config.agents.iter().any(|a| a.password.is_some()) {
-            return Err(EdgeError::Internal("a password reached the Desk unhashed".into()));
-        }
-        let store = self.create_store()?;
-        let before = store.config()?;
-        let mut ended: Vec<String> = Vec::new();
-        for agent in &mut config.agents {
-            agent.locked_until_ms = None;
-            if passwords.contains_key(&agent.id) && store.agent_login(&agent.id)?.is_some() {
-                ended.push(agent.id.clone());
-            }
-            if agent.disabled {
-                ended.push(agent.id.clone());
-            }
-        }
-        if let Some(before) = &before {
-            let gone = before.agents.iter().filter(|old| !config.agents.iter().any(|a| a.id == old.id));
-            ended.extend(gone.map(|a| a.id.clone()));
-        }
-        let key_removed = before.as_ref().is_some_and(|before| {
-            before.identity.keys.iter().any(|old| !config.identity.keys.iter().any(|k| k.trim() == old.trim()))
-        });
-        let routing_config = routing_config::to_routing(&config)?;
-        store.put_config(&config, &passwords)?;
-        for agent in &ended {
-            store.end_agent_sessions(agent)?;
-        }
-        if key_removed {
-            store.end_verified_visitor_sessions()?;
-        }
-        *self.config.borrow_mut() = None;
-        self.agent_touched.borrow_mut().clear();
-        if self.core.borrow().is_some() {
-            refusal(&self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
-        }
-        self.end_sockets(|who| match who {
-            Who::Agent { agent_id, .. } => ended.contains(agent_id),
-            Who::Visitor { verified, .. } => key_removed && *verified,
-            Who::Pending { .. } => false,
-        });
-        // A disabled agent leaves routing as a log-out would: its conversations are handed on.
-        for agent in config.agents.iter().filter(|a| a.disabled) {
-            let id = AgentId(agent.id.clone());
-            if !matches!(self.with_core(|core| core.agent_status(&id))?, None | Some(AgentStatus::Offline)) {
-                self.route(Event::AgentLogout { agent: id })?;
-            }
-        }
-        Ok(Response::from_json(&config)?)
-    }
-
     /// `GET /admin/config`: the config, with `locked_until_ms` on agents locked after failed logins.
     fn get_config(&self) -> EdgeResult<Response> {
-        let mut config = self.config()?.as_ref().clone();
-        for (id, until) in self.store()?.locked_agents(now_ms())? {
-            if let Some(agent) = config.agents.iter_mut().find(|a| a.id == id) {
-                agent.locked_until_ms = Some(until);
-            }
-        }
-        Ok(Response::from_json(&config)?)
+        Ok(Response::from_json(&self.config_with_locks()?)?)
     }
 
     /// Signs a visitor socket in. A refused token (unknown, ended, expired) is `unauthorized` and

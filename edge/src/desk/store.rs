@@ -90,6 +90,10 @@ const MIGRATIONS: &[&str] = &[
     // are deleted after `uploads.unused_ttl_secs`.
     "ALTER TABLE uploads ADD COLUMN used INTEGER NOT NULL DEFAULT 1;
      CREATE INDEX IF NOT EXISTS uploads_unused ON uploads (used, created_ms)",
+    // v13: settings are data with a version (a save names the version it read; the operator's
+    // PUT config moves it too), and every save leaves a row of what changed, by whom.
+    "ALTER TABLE config ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+     CREATE TABLE IF NOT EXISTS settings_history (version INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, who TEXT NOT NULL, changes TEXT NOT NULL)",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -411,6 +415,52 @@ impl Store {
         }
     }
 
+    /// The stored configuration's version (0: none stored).
+    pub fn config_version(&self) -> EdgeResult<u64> {
+        #[derive(Deserialize)]
+        struct Row {
+            version: f64,
+        }
+        let rows: Vec<Row> = self.sql.exec("SELECT version FROM config WHERE id = 1", None)?.to_array()?;
+        Ok(rows.first().map_or(0, |r| r.version as u64))
+    }
+
+    /// Keeps one saved change of the settings (`changes`: its JSON list of changed fields).
+    pub fn add_settings_change(&self, version: u64, at_ms: u64, who: &str, changes: &str) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO settings_history (version, at_ms, who, changes) VALUES (?, ?, ?, ?)",
+            vec![int(version), int(at_ms), who.into(), changes.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The newest `limit` saved changes of the settings, newest first.
+    pub fn settings_history(&self, limit: u32) -> EdgeResult<Vec<protocol::settings::SettingsChange>> {
+        #[derive(Deserialize)]
+        struct Row {
+            version: f64,
+            at_ms: f64,
+            who: String,
+            changes: String,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "SELECT version, at_ms, who, changes FROM settings_history ORDER BY version DESC LIMIT ?",
+                vec![int(u64::from(limit))],
+            )?
+            .to_array()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| protocol::settings::SettingsChange {
+                version: r.version as u64,
+                at_ms: r.at_ms as u64,
+                who: r.who,
+                changes: serde_json::from_str(&r.changes).unwrap_or_default(),
+            })
+            .collect())
+    }
+
     /// Writes the site configuration (without passwords) and the agent accounts.
     ///
     /// `passwords` holds the new stored password of agents whose password was given (which also
@@ -423,7 +473,8 @@ impl Store {
     ) -> EdgeResult<()> {
         let json = serde_json::to_string(config)?;
         self.sql.exec(
-            "INSERT INTO config (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+            "INSERT INTO config (id, json, version) VALUES (1, ?, 1)
+             ON CONFLICT(id) DO UPDATE SET json = excluded.json, version = config.version + 1",
             vec![json.into()],
         )?;
         for agent in &config.agents {

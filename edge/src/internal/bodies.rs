@@ -54,6 +54,15 @@ pub struct ConfigPut {
     pub passwords: BTreeMap<String, StoredPassword>,
 }
 
+/// Body of `https://desk/settings` (PUT): a console save, its passwords hashed by the Worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SettingsPut {
+    /// The version the settings were read at.
+    pub version: u64,
+    /// The config and the new password hashes.
+    pub put: ConfigPut,
+}
+
 /// What the Desk grants before an upload (`https://desk/uploads/authorize`).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Grant {

@@ -1,0 +1,345 @@
+//! The settings in the Desk: the one way a configuration is saved (the operator's `PUT config`,
+//! a new site, an owner's or admin's save from the console), who may save from the console
+//! (owners and admins, by agent token), the version a save must name, the history of changes,
+//! and identity keys masked on their way to a browser.
+
+use protocol::settings::{FieldChange, SettingsChange, SettingsSave, SettingsView, MASK_PREFIX};
+use protocol::{AgentRole, SiteConfig};
+use routing::{AgentId, AgentStatus, Event};
+use serde_json::Value;
+use worker::Response;
+
+use super::pipeline::refusal;
+use super::{alive_since, now_ms, parse_json, routing_config, Desk, Who};
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::bodies::{ConfigPut, SettingsPut};
+use crate::secrets;
+
+/// Who saved when the admin token did.
+const OPERATOR: &str = "operator";
+
+/// Most history rows one `settings/history` answer carries.
+const HISTORY_PAGE: u32 = 200;
+
+impl Desk {
+    /// `PUT /admin/config`: the operator's save (no version to name: automation overwrites).
+    pub(super) fn put_config(&self, body: &[u8]) -> EdgeResult<Response> {
+        let put: ConfigPut = parse_json(body)?;
+        let config = self.save_config(put, OPERATOR, None)?;
+        Ok(Response::from_json(&config)?)
+    }
+
+    /// `POST /admin/create`: a new site's first config; a site that has one is `site_exists`.
+    pub(super) fn create_site(&self, body: &[u8]) -> EdgeResult<Response> {
+        if self.create_store()?.config()?.is_some() {
+            return Err(EdgeError::SiteExists);
+        }
+        let put: ConfigPut = parse_json(body)?;
+        let config = self.save_config(put, OPERATOR, None)?;
+        Ok(Response::from_json(&config)?)
+    }
+
+    /// `GET /settings`: the config for an owner or admin, keys masked, with its version.
+    pub(super) fn get_settings(&self, token: Option<String>) -> EdgeResult<Response> {
+        let (you, role) = self.settings_agent(token)?;
+        let mut config = self.config_with_locks()?;
+        for key in &mut config.identity.keys {
+            *key = mask(key);
+        }
+        let version = self.store()?.config_version()?;
+        Ok(Response::from_json(&SettingsView { version, config, you, role })?)
+    }
+
+    /// `POST /settings/prepare`: refuses a save the agent may not make or that names an old
+    /// version before the Worker spends time hashing its passwords, and hands the config back with
+    /// its masked keys replaced by the stored keys they stand for.
+    pub(super) fn prepare_settings(&self, token: Option<String>, body: &[u8]) -> EdgeResult<Response> {
+        let (who, _) = self.settings_agent(token)?;
+        let SettingsSave { version, mut config } = parse_json(body)?;
+        self.check_version(version)?;
+        self.check_roles(&who, &config)?;
+        let stored = self.config()?;
+        for key in &mut config.identity.keys {
+            if key.starts_with(MASK_PREFIX) {
+                *key = stored
+                    .identity
+                    .keys
+                    .iter()
+                    .find(|k| mask(k) == *key)
+                    .cloned()
+                    .ok_or_else(|| EdgeError::BadRequest(format!("identity.keys: {key} is no key of this site")))?;
+            }
+        }
+        Ok(Response::from_json(&config)?)
+    }
+
+    /// `PUT /settings`: an owner's or admin's save, at the version it was read at.
+    pub(super) fn put_settings(&self, token: Option<String>, body: &[u8]) -> EdgeResult<Response> {
+        let (who, _) = self.settings_agent(token)?;
+        let SettingsPut { version, put } = parse_json(body)?;
+        self.check_roles(&who, &put.config)?;
+        self.save_config(put, &who, Some(version))?;
+        let version = self.store()?.config_version()?;
+        Ok(Response::from_json(&serde_json::json!({ "version": version }))?)
+    }
+
+    /// `GET /settings/history`: the saved changes, newest first.
+    pub(super) fn settings_history(&self, token: Option<String>) -> EdgeResult<Response> {
+        self.settings_agent(token)?;
+        let changes: Vec<SettingsChange> = self.store()?.settings_history(HISTORY_PAGE)?;
+        Ok(Response::from_json(&changes)?)
+    }
+
+    /// The config as stored, with `locked_until_ms` on agents locked after failed logins.
+    pub(super) fn config_with_locks(&self) -> EdgeResult<SiteConfig> {
+        let mut config = self.config()?.as_ref().clone();
+        for (id, until) in self.store()?.locked_agents(now_ms())? {
+            if let Some(agent) = config.agents.iter_mut().find(|a| a.id == id) {
+                agent.locked_until_ms = Some(until);
+            }
+        }
+        Ok(config)
+    }
+
+    /// The agent behind a settings call's token, when its role manages the settings: no token, an
+    /// ended one or a disabled account is `unauthorized`; an agent without the role `forbidden`.
+    fn settings_agent(&self, token: Option<String>) -> EdgeResult<(String, AgentRole)> {
+        let token = token.filter(|t| t.starts_with("a_")).ok_or(EdgeError::Unauthorized)?;
+        let hash = secrets::token_hash(&token);
+        let config = self.config()?;
+        let idle = config.sessions.agent_idle_secs;
+        let agent = self.store()?.agent_by_token(&hash, alive_since(now_ms(), idle))?.ok_or(EdgeError::Unauthorized)?;
+        if !self.agent_session_alive(&hash)? {
+            return Err(EdgeError::Unauthorized);
+        }
+        let account = config.agents.iter().find(|a| a.id == agent.id && !a.disabled).ok_or(EdgeError::Unauthorized)?;
+        if !account.role.manages_settings() {
+            return Err(EdgeError::Forbidden);
+        }
+        Ok((agent.id, account.role))
+    }
+
+    /// A save names the version it read; anything older is refused, nothing overwritten.
+    fn check_version(&self, version: u64) -> EdgeResult<()> {
+        let stored = self.store()?.config_version()?;
+        if version == stored {
+            Ok(())
+        } else {
+            Err(EdgeError::VersionConflict(stored))
+        }
+    }
+
+    /// Owners are the operator's and each other's to change: an admin may not grant the owner
+    /// role, nor change, disable or remove an owner. A save keeps at least one enabled owner when
+    /// the site had one, and nobody removes their own right to the settings.
+    fn check_roles(&self, who: &str, config: &SiteConfig) -> EdgeResult<()> {
+        let before = self.config()?;
+        let role_of = |c: &SiteConfig| c.agents.iter().find(|a| a.id == who).map(|a| a.role).unwrap_or_default();
+        let saver = role_of(&before);
+        let forbidden = |why: &str| Err(EdgeError::BadRequest(why.to_string()));
+        if saver != AgentRole::Owner {
+            for old in before.agents.iter().filter(|a| a.role == AgentRole::Owner) {
+                let kept = config.agents.iter().find(|a| a.id == old.id);
+                let unchanged = kept.is_some_and(|new| {
+                    new.role == old.role
+                        && new.disabled == old.disabled
+                        && new.password.is_none()
+                        && new.name == old.name
+                        && new.max_sessions == old.max_sessions
+                });
+                if !unchanged {
+                    return forbidden(&format!("agents: only an owner may change the owner {}", old.id));
+                }
+            }
+            let new_owner = config.agents.iter().any(|a| {
+                a.role == AgentRole::Owner
+                    && !before.agents.iter().any(|old| old.id == a.id && old.role == AgentRole::Owner)
+            });
+            if new_owner {
+                return forbidden("agents: only an owner may make someone an owner");
+            }
+        }
+        let had_owner = before.agents.iter().any(|a| a.role == AgentRole::Owner && !a.disabled);
+        if had_owner && !config.agents.iter().any(|a| a.role == AgentRole::Owner && !a.disabled) {
+            return forbidden("agents: the site keeps at least one enabled owner");
+        }
+        let keeps_own = config.agents.iter().any(|a| a.id == who && !a.disabled && a.role.manages_settings());
+        if !keeps_own {
+            return forbidden("agents: you cannot remove your own access to the settings");
+        }
+        Ok(())
+    }
+
+    /// The one way a configuration is saved: checked, stored at the next version (refused when
+    /// `expected` names another), recorded in the history, and put into effect. Ends the sessions
+    /// the change makes invalid: every session of an agent whose password changed, who is disabled
+    /// or removed, and every verified visitor's session when a site key is removed (its sockets
+    /// are closed too).
+    fn save_config(&self, put: ConfigPut, who: &str, expected: Option<u64>) -> EdgeResult<SiteConfig> {
+        let ConfigPut { mut config, passwords } = put;
+        crate::config_checks::validate_config(&config)?;
+        if config.agents.iter().any(|a| a.password.is_some()) {
+            return Err(EdgeError::Internal("a password reached the Desk unhashed".into()));
+        }
+        let store = self.create_store()?;
+        if let Some(expected) = expected {
+            self.check_version(expected)?;
+        }
+        let before = store.config()?;
+        let mut ended: Vec<String> = Vec::new();
+        for agent in &mut config.agents {
+            agent.locked_until_ms = None;
+            if passwords.contains_key(&agent.id) && store.agent_login(&agent.id)?.is_some() {
+                ended.push(agent.id.clone());
+            }
+            if agent.disabled {
+                ended.push(agent.id.clone());
+            }
+        }
+        if let Some(before) = &before {
+            let gone = before.agents.iter().filter(|old| !config.agents.iter().any(|a| a.id == old.id));
+            ended.extend(gone.map(|a| a.id.clone()));
+        }
+        let key_removed = before.as_ref().is_some_and(|before| {
+            before.identity.keys.iter().any(|old| !config.identity.keys.iter().any(|k| k.trim() == old.trim()))
+        });
+        let routing_config = routing_config::to_routing(&config)?;
+        store.put_config(&config, &passwords)?;
+        let version = store.config_version()?;
+        let mut changes = changes(before.as_ref(), &config);
+        changes.extend(passwords.keys().map(|agent| FieldChange {
+            path: format!("agents[{agent}].password"),
+            before: None,
+            after: Some("\"(changed)\"".into()),
+        }));
+        store.add_settings_change(version, now_ms(), who, &serde_json::to_string(&changes)?)?;
+        for agent in &ended {
+            store.end_agent_sessions(agent)?;
+        }
+        if key_removed {
+            store.end_verified_visitor_sessions()?;
+        }
+        *self.config.borrow_mut() = None;
+        self.agent_touched.borrow_mut().clear();
+        if self.core.borrow().is_some() {
+            refusal(&self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
+        }
+        self.end_sockets(|who| match who {
+            Who::Agent { agent_id, .. } => ended.contains(agent_id),
+            Who::Visitor { verified, .. } => key_removed && *verified,
+            Who::Pending { .. } => false,
+        });
+        // A disabled agent leaves routing as a log-out would: its conversations are handed on.
+        for agent in config.agents.iter().filter(|a| a.disabled) {
+            let id = AgentId(agent.id.clone());
+            if !matches!(self.with_core(|core| core.agent_status(&id))?, None | Some(AgentStatus::Offline)) {
+                self.route(Event::AgentLogout { agent: id })?;
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// An identity key as a browser may see it: [`MASK_PREFIX`] and 12 hex digits of its SHA-256.
+fn mask(key: &str) -> String {
+    let hash = secrets::token_hash(key.trim());
+    format!("{MASK_PREFIX}{}", &hash[..12])
+}
+
+/// What a save changed, setting by setting, keys masked.
+fn changes(before: Option<&SiteConfig>, after: &SiteConfig) -> Vec<FieldChange> {
+    let json = |config: Option<&SiteConfig>| {
+        let mut config = config.cloned();
+        if let Some(config) = &mut config {
+            for key in &mut config.identity.keys {
+                *key = mask(key);
+            }
+        }
+        config.and_then(|c| serde_json::to_value(c).ok())
+    };
+    if before.is_none() {
+        // A new site: one line, not its whole config.
+        let name = serde_json::to_string(&after.name).unwrap_or_default();
+        return vec![FieldChange { path: "site".into(), before: None, after: Some(name) }];
+    }
+    let mut out = Vec::new();
+    diff("", json(before).as_ref(), json(Some(after)).as_ref(), &mut out);
+    out
+}
+
+/// Walks two JSON values and notes each leaf (or list) that differs. Lists of objects with an
+/// `id` (agents, groups, entries) are compared by id, so one edited agent is one change.
+fn diff(path: &str, before: Option<&Value>, after: Option<&Value>, out: &mut Vec<FieldChange>) {
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match (before, after) {
+        (Some(a), Some(b)) if a == b => {}
+        (None, None) => {}
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                diff(&join(key), a.get(key), b.get(key), out);
+            }
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) if by_id(a) && by_id(b) => {
+            let id = |v: &Value| v.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+            let mut ids: Vec<String> = a.iter().map(id).collect();
+            ids.extend(b.iter().map(id).filter(|i| !a.iter().any(|v| v.get("id").and_then(Value::as_str) == Some(i))));
+            for item in ids {
+                let find =
+                    |list: &[Value]| list.iter().find(|v| v.get("id").and_then(Value::as_str) == Some(&item)).cloned();
+                diff(&format!("{path}[{item}]"), find(a).as_ref(), find(b).as_ref(), out);
+            }
+        }
+        (a, b) => out.push(FieldChange {
+            path: if path.is_empty() { "config".into() } else { path.to_string() },
+            before: a.map(Value::to_string),
+            after: b.map(Value::to_string),
+        }),
+    }
+}
+
+/// Whether every item of a list is an object with a string `id`.
+fn by_id(list: &[Value]) -> bool {
+    !list.is_empty() && list.iter().all(|v| v.get("id").and_then(Value::as_str).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{AgentConfig, SiteConfig};
+
+    fn agent(id: &str, max: u32) -> AgentConfig {
+        AgentConfig { id: id.into(), name: id.into(), max_sessions: max, ..AgentConfig::default() }
+    }
+
+    #[test]
+    fn a_change_is_one_line_per_setting_and_agents_go_by_id() {
+        let before =
+            SiteConfig { name: "Shop".into(), agents: vec![agent("a", 3), agent("b", 3)], ..SiteConfig::default() };
+        let mut after = before.clone();
+        after.agents[1].max_sessions = 1;
+        after.agents.insert(0, agent("c", 2));
+        after.routing.prompts.texts.busy = Some("稍等".into());
+        let paths: Vec<String> = changes(Some(&before), &after).into_iter().map(|c| c.path).collect();
+        assert_eq!(paths, ["agents[b].max_sessions", "agents[c]", "routing.prompts.busy"]);
+        let removed = SiteConfig { agents: vec![agent("a", 3)], ..before.clone() };
+        let change = changes(Some(&before), &removed);
+        assert_eq!(change.len(), 1);
+        assert_eq!((change[0].path.as_str(), change[0].after.as_deref()), ("agents[b]", None));
+        assert_eq!(changes(Some(&before), &before), Vec::new(), "no change, no line");
+    }
+
+    #[test]
+    fn a_new_site_is_one_line_and_keys_never_show() {
+        let site = SiteConfig { name: "Shop".into(), ..SiteConfig::default() };
+        let created = changes(None, &site);
+        assert_eq!((created[0].path.as_str(), created[0].after.as_deref()), ("site", Some("\"Shop\"")));
+        let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_string();
+        let mut keyed = site.clone();
+        keyed.identity.keys = vec![key.clone()];
+        let text = serde_json::to_string(&changes(Some(&site), &keyed)).expect("serialisable");
+        assert!(!text.contains(&key) && text.contains(MASK_PREFIX), "{text}");
+        assert_eq!(mask(&key), mask(&format!(" {key} ")), "the same key masks alike");
+        assert_ne!(mask(&key), mask("BBBB"));
+    }
+}

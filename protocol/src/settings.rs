@@ -1,0 +1,98 @@
+//! The back office's bodies: the settings an owner or admin reads and saves from the console
+//! (`GET|PUT /api/v1/sites/{site}/settings`, agent token), their history, and the operator's
+//! `POST /api/v1/sites/{site}` that creates a site with its first owner.
+
+use serde::{Deserialize, Serialize};
+
+use crate::admin::SiteConfig;
+use crate::AgentRole;
+
+/// What `GET settings` answers: the site's configuration at a version. Identity keys come back
+/// masked ([`MASK_PREFIX`] and a fingerprint); a save that sends a masked key back keeps the
+/// stored key it stands for.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsView {
+    /// The version this configuration is; a save names it.
+    pub version: u64,
+    /// The configuration (passwords never, identity keys masked).
+    pub config: SiteConfig,
+    /// The signed-in agent's id.
+    pub you: String,
+    /// The signed-in agent's role.
+    pub role: AgentRole,
+}
+
+/// Body of `PUT settings`: the whole configuration and the version it was read at. A save over a
+/// newer version is refused with `409 version_conflict`; nothing is overwritten.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsSave {
+    /// The version the configuration was read at.
+    pub version: u64,
+    /// The configuration to keep; an agent's `password` is set only to change it.
+    pub config: SiteConfig,
+}
+
+/// One saved change of the settings (`GET settings/history`, newest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsChange {
+    /// The version the save made.
+    pub version: u64,
+    /// When, unix milliseconds.
+    pub at_ms: u64,
+    /// Who: an agent id, or `operator` for the admin token.
+    pub who: String,
+    /// What changed, one entry per changed setting.
+    pub changes: Vec<FieldChange>,
+}
+
+/// One changed setting: its path in the configuration (`routing.prompts.busy`, `agents[kf2]`)
+/// and its JSON text before and after (absent: it did not exist). Secrets are masked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FieldChange {
+    /// Where in the configuration.
+    pub path: String,
+    /// The value before, as JSON text.
+    pub before: Option<String>,
+    /// The value after, as JSON text.
+    pub after: Option<String>,
+}
+
+/// Body of the operator's `POST /api/v1/sites/{site}` (admin token): a new site and its first
+/// owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteCreate {
+    /// The owner's login name.
+    pub owner: String,
+    /// The owner's display name (default: the login).
+    pub owner_name: Option<String>,
+    /// The site's display name (default: the site id).
+    pub name: Option<String>,
+}
+
+/// Answer to a site creation: the owner's one-time password (shown once, never stored in clear)
+/// and where to sign in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteCreated {
+    /// The site id.
+    pub site: String,
+    /// The owner's login.
+    pub owner: String,
+    /// The owner's password; change it in Settings → Agents.
+    pub password: String,
+    /// The console's address for this site.
+    pub console_url: String,
+}
+
+/// How a masked identity key starts (`masked:` and the first 12 hex digits of its SHA-256).
+pub const MASK_PREFIX: &str = "masked:";
+
+/// Whether a key as shown in the settings is a masked stored key.
+pub fn is_masked(key: &str) -> bool {
+    key.starts_with(MASK_PREFIX)
+}

@@ -1,0 +1,156 @@
+//! The settings shell: the page list, the save bar (saving at the version read, the conflict
+//! when someone else saved first), and what a signed-out or non-admin agent sees instead.
+
+use leptos::prelude::*;
+
+use crate::agents::Agents;
+use crate::api::{Load, Saved, Settings};
+use crate::history::History;
+use crate::prompts::Prompts;
+
+/// The interface language: Chinese unless the browser (or `?locale=`) asks for English.
+#[derive(Clone, Copy)]
+pub struct Lang {
+    en: bool,
+}
+
+impl Lang {
+    /// The text in the interface language.
+    pub fn t(self, zh: &'static str, en: &'static str) -> &'static str {
+        if self.en {
+            en
+        } else {
+            zh
+        }
+    }
+}
+
+/// The pages of the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Prompts,
+    Agents,
+    History,
+}
+
+/// The whole settings app.
+#[component]
+pub fn App() -> impl IntoView {
+    let window = web_sys::window();
+    let language = window.as_ref().and_then(|w| w.navigator().language()).unwrap_or_default();
+    let query = window.as_ref().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let locale = web_sys::UrlSearchParams::new_with_str(&query).ok().and_then(|p| p.get("locale")).unwrap_or(language);
+    let lang = Lang { en: locale.to_ascii_lowercase().starts_with("en") };
+    provide_context(lang);
+    let settings = Settings::start();
+    provide_context(settings);
+    let page = RwSignal::new(Page::Prompts);
+    let tab = move |which: Page, zh: &'static str, en: &'static str, id: &'static str| {
+        view! {
+            <li>
+                <button
+                    class="tab"
+                    data-testid=id
+                    aria-current=move || (page.get() == which).then_some("page")
+                    on:click=move |_| {
+                        if which == Page::History {
+                            settings.load_history();
+                        }
+                        page.set(which);
+                    }
+                >
+                    {lang.t(zh, en)}
+                </button>
+            </li>
+        }
+    };
+    let body = move || {
+        match settings.load.get() {
+        Load::Loading => view! { <p class="note" role="status">{lang.t("正在读取设置…", "Loading the settings…")}</p> }.into_any(),
+        Load::SignedOut => view! {
+            <p class="note" data-testid="settings-signed-out">
+                {lang.t("请先在工作台登录。", "Sign in at the workbench first.")} " "
+                <a href="/console/">{lang.t("去登录", "Sign in")}</a>
+            </p>
+        }
+        .into_any(),
+        Load::Forbidden => view! {
+            <p class="note" role="alert" data-testid="settings-forbidden">
+                {lang.t("只有网站的所有者和管理员可以修改设置。", "Only the site's owners and admins can change its settings.")}
+            </p>
+        }
+        .into_any(),
+        Load::Failed(why) => view! { <p class="note error" role="alert">{why}</p> }.into_any(),
+        Load::Ready => view! {
+            <div class="pages">
+                <nav aria-label=lang.t("设置", "Settings")>
+                    <ul>
+                        {tab(Page::Prompts, "提示语", "Prompts", "tab-prompts")}
+                        {tab(Page::Agents, "客服", "Agents", "tab-agents")}
+                        {tab(Page::History, "修改记录", "History", "tab-history")}
+                    </ul>
+                </nav>
+                <section class="page">
+                    {move || match page.get() {
+                        Page::Prompts => view! { <Prompts /> }.into_any(),
+                        Page::Agents => view! { <Agents /> }.into_any(),
+                        Page::History => view! { <History /> }.into_any(),
+                    }}
+                </section>
+            </div>
+            <SaveBar />
+        }
+        .into_any(),
+    }
+    };
+    view! {
+        <header class="top">
+            <h1>{lang.t("设置", "Settings")} " · " {move || settings.view.with(|v| v.as_ref().map(|v| v.config.name.clone()).unwrap_or_else(|| settings.site()))}</h1>
+            <a class="back" href="/console/" data-testid="back-to-workbench">{lang.t("← 返回工作台", "← Workbench")}</a>
+        </header>
+        <main>{body}</main>
+    }
+}
+
+/// Save and its outcome; a conflict offers to reload.
+#[component]
+fn SaveBar() -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let status = move || {
+        match settings.saved.get() {
+        Saved::Idle if settings.dirty() => {
+            view! { <span class="unsaved">{lang.t("有未保存的修改", "Unsaved changes")}</span> }.into_any()
+        }
+        Saved::Idle => view! { <span></span> }.into_any(),
+        Saved::Busy => view! { <span>{lang.t("正在保存…", "Saving…")}</span> }.into_any(),
+        Saved::Done(version) => view! {
+            <span class="ok" data-testid="settings-saved">{lang.t("已保存，立即生效", "Saved, in effect now")} " (v" {version} ")"</span>
+        }
+        .into_any(),
+        Saved::Conflict(message) => view! {
+            <span class="error" role="alert" data-testid="settings-conflict">
+                {lang.t("别人在你打开后修改了设置，你的修改没有保存。", "Someone else changed these settings after you opened them; yours were not saved.")}
+                " " <small>{message}</small> " "
+                <button class="ghost" data-testid="settings-reload" on:click=move |_| settings.reload()>
+                    {lang.t("重新读取", "Reload")}
+                </button>
+            </span>
+        }
+        .into_any(),
+        Saved::Refused(message) => view! { <span class="error" role="alert" data-testid="settings-error">{message}</span> }.into_any(),
+    }
+    };
+    view! {
+        <footer class="save-bar">
+            <div role="status" aria-live="polite">{status}</div>
+            <button
+                data-testid="settings-save"
+                disabled=move || !settings.dirty() || settings.saved.get() == Saved::Busy
+                on:click=move |_| settings.save()
+            >
+                {lang.t("保存", "Save")}
+            </button>
+        </footer>
+    }
+}

@@ -1,0 +1,19 @@
+//! The back office at `/console/settings/`: a site's owners and admins change its settings in the
+//! browser, with the same checks the API enforces. A separate wasm app, so an agent's console
+//! does not carry it.
+//!
+//! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
+//! is the shell (navigation, save bar, the version conflict); `prompts`, `agents` and `history`
+//! are the pages.
+
+mod agents;
+mod api;
+mod app;
+mod history;
+mod prompts;
+
+/// Mounts the settings app; wasm-bindgen calls this when the module loads.
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    leptos::mount::mount_to_body(app::App);
+}

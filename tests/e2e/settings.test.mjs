@@ -1,0 +1,262 @@
+// The back office as a site owner uses it: the operator creates a site with its owner (one-time
+// password), the owner signs in at the console and opens Settings, adds agents, changes prompts,
+// and shoppers see the change at once; a plain agent cannot open the settings nor call their API;
+// two owners saving at once: the second save is refused and nothing is lost; every change is in
+// the history. Screenshots of every settings page (desktop, 390 px phone, dark) go to
+// tests/artifacts/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchBrowser, root, startEdge, widget } from './harness.mjs';
+
+const SHOT_DIR = path.join(root, 'tests', 'artifacts');
+const SITE = 'backoffice';
+
+let edge;
+let browser;
+let owner; // { password, console_url }
+
+before(async () => {
+  edge = await startEdge();
+  browser = await launchBrowser();
+  fs.mkdirSync(SHOT_DIR, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+});
+
+const api = async (method, url, { token, body } = {}) => {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${edge.base}${url}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+};
+const login = async (agent, password) => (await api('POST', `/api/v1/sites/${SITE}/agents/login`, { body: { agent, password } })).body.token;
+
+/** An agent signed in at the console in a fresh context; returns the page. */
+async function consolePage(agent, password, { viewport = { width: 1280, height: 860 }, colorScheme = 'light', locale = 'zh-CN' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, locale });
+  const page = await context.newPage();
+  await page.goto(`${edge.base}/console/?site=${SITE}`);
+  await page.getByTestId('login-agent').fill(agent);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('me').waitFor();
+  return page;
+}
+
+/** The console's settings, opened the way an owner does: the Settings link of the workbench,
+ * which opens them in a tab of their own (the workbench stays online); returns that tab. */
+async function openSettings(page) {
+  const [settings] = await Promise.all([page.waitForEvent('popup'), page.getByTestId('open-settings').click()]);
+  await settings.getByTestId('tab-prompts').waitFor();
+  return settings;
+}
+
+async function save(page) {
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('settings-saved').waitFor();
+}
+
+/** A shopper on a page of the site who writes `text` through the real widget; returns the page. */
+async function shopper(text) {
+  const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await page.route(`${edge.base}/shop/item.html`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+    <html><head><meta charset="utf-8"><title>Item · Back Office Shop</title></head><body><h1>Item</h1>
+    <script src="/w.js" data-site="${SITE}" async></script></body></html>` }));
+  await page.goto(`${edge.base}/shop/item.html`, { waitUntil: 'domcontentloaded' });
+  const w = widget(page);
+  await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-input').fill(text);
+  await w.getByTestId('cw-input').press('Enter');
+  await w.locator('[data-testid=cw-message][data-author=visitor][data-status=sent]').first().waitFor();
+  return page;
+}
+
+const systemTexts = (page) => widget(page).locator('[data-testid=cw-message][data-author=system]').allTextContents();
+
+test('the operator creates a site; its owner signs in with the one-time password and opens Settings', async () => {
+  const body = { owner: 'boss', owner_name: '老板 Boss', name: 'Back Office Shop' };
+  assert.equal((await api('POST', `/api/v1/sites/${SITE}`, { body })).status, 401, 'no admin token, no site');
+  const created = await api('POST', `/api/v1/sites/${SITE}`, { token: edge.adminToken, body });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.owner, 'boss');
+  assert.ok(created.body.password.length >= 16, 'a long one-time password');
+  assert.equal(created.body.console_url, `${edge.base}/console/?site=${SITE}`);
+  owner = created.body;
+  const again = await api('POST', `/api/v1/sites/${SITE}`, { token: edge.adminToken, body });
+  assert.deepEqual([again.status, again.body.error.code], [409, 'site_exists'], 'a site is created once');
+
+  const workbench = await consolePage('boss', owner.password);
+  const page = await openSettings(workbench);
+  assert.match(await page.locator('h1').textContent(), /Back Office Shop/);
+  // The owner's own row is there, marked as the owner.
+  await page.getByTestId('tab-agents').click();
+  assert.equal(await page.getByTestId('agent-boss-role').inputValue(), 'owner');
+  await page.context().close();
+});
+
+test('an owner adds an agent, who can work but cannot open the settings nor call their API', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-agents').click();
+  // The same check the API applies: a short password is refused at once, nothing is added.
+  await page.getByTestId('new-agent-id').fill('kf1');
+  await page.getByTestId('new-agent-name').fill('客服一号');
+  await page.getByTestId('new-agent-password').fill('short');
+  await page.getByTestId('new-agent-add').click();
+  assert.match(await page.getByTestId('new-agent-error').textContent(), /shorter than 8/);
+  assert.equal(await page.getByTestId('agent-kf1-row').count(), 0);
+  await page.getByTestId('new-agent-password').fill('kf1-password');
+  await page.getByTestId('new-agent-add').click();
+  await page.getByTestId('agent-kf1-row').waitFor();
+  await save(page);
+
+  const kf1 = await consolePage('kf1', 'kf1-password');
+  assert.equal(await kf1.getByTestId('open-settings').count(), 0, 'no Settings link for an agent');
+  await kf1.goto(`${edge.base}/console/settings/`);
+  await kf1.getByTestId('settings-forbidden').waitFor();
+
+  const token = await login('kf1', 'kf1-password');
+  const read = await api('GET', `/api/v1/sites/${SITE}/settings`, { token });
+  assert.deepEqual([read.status, read.body.error.code], [403, 'forbidden']);
+  const ownerToken = await login('boss', owner.password);
+  const view = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token: ownerToken })).body;
+  const attempt = structuredClone(view.config);
+  attempt.agents.find((a) => a.id === 'kf1').role = 'admin';
+  const write = await api('PUT', `/api/v1/sites/${SITE}/settings`, { token, body: { version: view.version, config: attempt } });
+  assert.deepEqual([write.status, write.body.error.code], [403, 'forbidden'], 'an agent cannot make himself admin');
+  const history = await api('GET', `/api/v1/sites/${SITE}/settings/history`, { token });
+  assert.equal(history.status, 403);
+  assert.equal((await api('GET', `/api/v1/sites/${SITE}/settings`)).status, 401, 'no token');
+  const after = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token: ownerToken })).body;
+  assert.equal(after.version, view.version, 'nothing was saved');
+  assert.equal(after.config.agents.find((a) => a.id === 'kf1').role, 'agent');
+  await kf1.context().close();
+  await page.context().close();
+});
+
+test('turning the busy prompt off and on changes what shoppers see, at once', async () => {
+  // The owner answers, one chat at a time (set on the Agents page); kf1 stays offline.
+  const page = await consolePage('boss', owner.password);
+  const settings = await openSettings(page);
+  await settings.getByTestId('tab-agents').click();
+  await settings.getByTestId('agent-boss-max').fill('1');
+  await save(settings);
+  await settings.getByTestId('tab-prompts').click();
+
+  const first = await shopper('第一位顾客');
+  // It is offered to the owner (the site's one group accepts by hand), which fills his one place.
+  await page.getByTestId('new-chat-alert').waitFor();
+
+  // The owner is full: the next shopper queues and reads the default busy prompt.
+  const second = await shopper('第二位顾客');
+  await widget(second).getByTestId('cw-status').filter({ hasText: '排队' }).waitFor();
+  await widget(second).locator('[data-testid=cw-message][data-author=system]', { hasText: '客服繁忙' }).waitFor();
+
+  // Off: the third shopper queues without it.
+  await settings.getByTestId('prompt-busy-on').uncheck();
+  await save(settings);
+  const third = await shopper('第三位顾客');
+  await widget(third).getByTestId('cw-status').filter({ hasText: '排队' }).waitFor();
+  assert.deepEqual((await systemTexts(third)).filter((t) => t.includes('客服繁忙')), [], 'no busy prompt while it is off');
+
+  // On again, with the site's own words.
+  await settings.getByTestId('prompt-busy-on').check();
+  await settings.getByTestId('prompt-busy-text').fill('稍等片刻，马上就来');
+  await save(settings);
+  const fourth = await shopper('第四位顾客');
+  await widget(fourth).locator('[data-testid=cw-message][data-author=system]', { hasText: '稍等片刻，马上就来' }).waitFor();
+  for (const p of [first, second, third, fourth]) await p.context().close();
+  await page.context().close();
+});
+
+test('two owners save at once: the second is refused with a reload, and nothing is lost', async () => {
+  // The first owner makes a second owner (only an owner may).
+  const a = await openSettings(await consolePage('boss', owner.password));
+  await a.getByTestId('tab-agents').click();
+  await a.getByTestId('new-agent-id').fill('boss2');
+  await a.getByTestId('new-agent-name').fill('二老板');
+  await a.getByTestId('new-agent-password').fill('boss2-password');
+  await a.getByTestId('new-agent-add').click();
+  await a.getByTestId('agent-boss2-role').selectOption('owner');
+  await save(a);
+
+  const b = await openSettings(await consolePage('boss2', 'boss2-password'));
+  await a.getByTestId('tab-prompts').click();
+  // Both have the prompts open; the first saves a welcome.
+  await a.getByTestId('prompt-welcome-text').fill('欢迎光临（A）');
+  await save(a);
+  // The second, still on the version it read, saves another: refused, with a reload.
+  await b.getByTestId('prompt-welcome-text').fill('欢迎光临（B）');
+  await b.getByTestId('settings-save').click();
+  await b.getByTestId('settings-conflict').waitFor();
+  const token = await login('boss', owner.password);
+  const stored = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body;
+  assert.equal(stored.config.routing.prompts.welcome, '欢迎光临（A）', 'the first save stands');
+  await b.getByTestId('settings-reload').click();
+  await b.waitForFunction(() => document.querySelector('[data-testid=prompt-welcome-text]')?.value === '欢迎光临（A）');
+  await b.getByTestId('prompt-welcome-text').fill('欢迎光临（B）');
+  await save(b);
+  const last = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body;
+  assert.equal(last.config.routing.prompts.welcome, '欢迎光临（B）');
+  assert.equal(last.version, stored.version + 1);
+
+  // The history says who changed what.
+  await b.getByTestId('tab-history').click();
+  await b.getByTestId('history-entry').first().waitFor();
+  const newest = await b.getByTestId('history-entry').first().textContent();
+  assert.match(newest, /boss2/);
+  assert.match(newest, /routing\.prompts\.welcome/);
+  assert.match(newest, /欢迎光临（B）/);
+
+  // The API refuses a save over a newer version the same way.
+  const stale = await api('PUT', `/api/v1/sites/${SITE}/settings`, { token, body: { version: stored.version, config: last.config } });
+  assert.deepEqual([stale.status, stale.body.error.code], [409, 'version_conflict']);
+
+  // An admin may manage the settings but not touch an owner.
+  const withAdmin = structuredClone(last.config);
+  withAdmin.agents.push({ id: 'adm', name: 'Admin', password: 'adm-password', max_sessions: 2, role: 'admin' });
+  const added = await api('PUT', `/api/v1/sites/${SITE}/settings`, { token, body: { version: last.version, config: withAdmin } });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  const admToken = await login('adm', 'adm-password');
+  const admView = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token: admToken })).body;
+  assert.equal(admView.role, 'admin');
+  assert.ok(admView.config.agents.every((ag) => ag.password === undefined), 'no password is ever sent back');
+  const demote = structuredClone(admView.config);
+  demote.agents.find((ag) => ag.id === 'boss').role = 'agent';
+  const refused = await api('PUT', `/api/v1/sites/${SITE}/settings`, { token: admToken, body: { version: admView.version, config: demote } });
+  assert.equal(refused.status, 400);
+  assert.match(refused.body.error.message, /only an owner/);
+  const promote = structuredClone(admView.config);
+  promote.agents.find((ag) => ag.id === 'adm').role = 'owner';
+  const selfMade = await api('PUT', `/api/v1/sites/${SITE}/settings`, { token: admToken, body: { version: admView.version, config: promote } });
+  assert.equal(selfMade.status, 400, 'an admin cannot make himself owner');
+
+  const history = (await api('GET', `/api/v1/sites/${SITE}/settings/history`, { token })).body;
+  assert.equal(history.at(-1).who, 'operator', 'the oldest entry is the site creation');
+  assert.ok(history.some((h) => h.who === 'boss' && h.changes.some((c) => c.path === 'agents[kf1]')), 'adding kf1 is recorded');
+  assert.ok(!JSON.stringify(history).includes('kf1-password'), 'no password in the history');
+  await a.context().close();
+  await b.context().close();
+});
+
+test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
+  const shots = [
+    ['desktop', { viewport: { width: 1280, height: 860 } }],
+    ['phone', { viewport: { width: 390, height: 844 } }],
+    ['dark', { viewport: { width: 1280, height: 860 }, colorScheme: 'dark' }],
+  ];
+  for (const [name, options] of shots) {
+    const page = await openSettings(await consolePage('boss', owner.password, options));
+    for (const tab of ['prompts', 'agents', 'history']) {
+      await page.getByTestId(`tab-${tab}`).click();
+      if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
+      await page.screenshot({ path: path.join(SHOT_DIR, `settings-${tab}-${name}.png`), fullPage: true });
+    }
+    await page.context().close();
+  }
+});

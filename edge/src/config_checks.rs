@@ -55,6 +55,20 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
             return Err(EdgeError::BadRequest(format!("group {} names unknown agent {unknown}", group.id)));
         }
     }
+    // Checked when a config is saved (a stored one keeps loading: the core repairs what no longer
+    // fits).
+    if !config.groups.is_empty() {
+        let known = |id: &str| config.groups.iter().any(|g| g.id == id);
+        if let Some(rule) = config.routing.rules.iter().find(|r| !known(&r.group)) {
+            return Err(EdgeError::BadRequest(format!(
+                "rule {:?} sends to group {:?}, which does not exist",
+                rule.name, rule.group
+            )));
+        }
+        if let Some(group) = config.routing.fallback_group.as_deref().filter(|g| !known(g)) {
+            return Err(EdgeError::BadRequest(format!("the fallback group {group:?} does not exist")));
+        }
+    }
     Ok(())
 }
 

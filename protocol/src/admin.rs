@@ -364,8 +364,14 @@ pub struct RuleSetting {
     pub visitor_field: Option<String>,
     /// Pre-chat form field to test (instead of a visitor-info field).
     pub pre_chat_field: Option<String>,
-    /// The field must equal this (absent: the field must be present).
+    /// The field must equal this (absent, and no other test: the field must be present).
     pub equals: Option<String>,
+    /// The field must contain this text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    /// The field must be one of these values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub one_of: Vec<String>,
     /// Target group.
     pub group: String,
     /// Welcome text sent when connected.

@@ -72,7 +72,13 @@ fn AgentRow(id: String, you: impl Fn() -> (String, AgentRole) + Copy + Send + Sy
     let (e1, e2, e3, e4, e5) = (edit.clone(), edit.clone(), edit.clone(), edit.clone(), edit.clone());
     let remove = {
         let id = id.clone();
-        move |_| settings.edit(|d| d.agents.retain(|a| a.id != id))
+        move |_| {
+            settings.edit(|d| {
+                d.agents.retain(|a| a.id != id);
+                // A group may not name an agent that is gone.
+                d.groups.iter_mut().for_each(|g| g.agents.retain(|a| *a != id));
+            })
+        }
     };
     let testid = |what: &str| format!("agent-{id}-{what}");
     let (a1, a2, a3, a4, a5) = (agent.clone(), agent.clone(), agent.clone(), agent.clone(), agent.clone());

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 
 use crate::agents::Agents;
 use crate::api::{Load, Saved, Settings};
+use crate::groups::Groups;
 use crate::history::History;
 use crate::prompts::Prompts;
+use crate::rules::Rules;
 
 /// The interface language: Chinese unless the browser (or `?locale=`) asks for English.
 #[derive(Clone, Copy)]
@@ -30,6 +32,8 @@ impl Lang {
 enum Page {
     Prompts,
     Agents,
+    Groups,
+    Rules,
     History,
 }
 
@@ -87,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <ul>
                         {tab(Page::Prompts, "提示语", "Prompts", "tab-prompts")}
                         {tab(Page::Agents, "客服", "Agents", "tab-agents")}
+                        {tab(Page::Groups, "客服分组", "Groups", "tab-groups")}
+                        {tab(Page::Rules, "分配规则", "Rules", "tab-rules")}
                         {tab(Page::History, "修改记录", "History", "tab-history")}
                     </ul>
                 </nav>
@@ -94,6 +100,8 @@ pub fn App() -> impl IntoView {
                     {move || match page.get() {
                         Page::Prompts => view! { <Prompts /> }.into_any(),
                         Page::Agents => view! { <Agents /> }.into_any(),
+                        Page::Groups => view! { <Groups /> }.into_any(),
+                        Page::Rules => view! { <Rules /> }.into_any(),
                         Page::History => view! { <History /> }.into_any(),
                     }}
                 </section>

@@ -6,6 +6,7 @@
 // tests/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, root, startEdge, widget } from './harness.mjs';
@@ -63,10 +64,11 @@ async function save(page) {
 }
 
 /** A shopper on a page of the site who writes `text` through the real widget; returns the page. */
-async function shopper(text) {
+async function shopper(text, pageScript = '') {
   const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
   await page.route(`${edge.base}/shop/item.html`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
     <html><head><meta charset="utf-8"><title>Item · Back Office Shop</title></head><body><h1>Item</h1>
+    <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)}; ${pageScript}</script>
     <script src="/w.js" data-site="${SITE}" async></script></body></html>` }));
   await page.goto(`${edge.base}/shop/item.html`, { waitUntil: 'domcontentloaded' });
   const w = widget(page);
@@ -91,6 +93,14 @@ test('the operator creates a site; its owner signs in with the one-time password
   const again = await api('POST', `/api/v1/sites/${SITE}`, { token: edge.adminToken, body });
   assert.deepEqual([again.status, again.body.error.code], [409, 'site_exists'], 'a site is created once');
 
+  // Every browser of this suite signs in from 127.0.0.1: the owner lets that address log in more
+  // often than the default 10 a minute (through the settings API, as a script of his would).
+  const token = await login('boss', owner.password);
+  const view = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body;
+  assert.equal(view.role, 'owner');
+  view.config.rate_limits.logins_per_ip = 1000;
+  assert.equal((await api('PUT', `/api/v1/sites/${SITE}/settings`, { token, body: { version: view.version, config: view.config } })).status, 200);
+
   const workbench = await consolePage('boss', owner.password);
   const page = await openSettings(workbench);
   assert.match(await page.locator('h1').textContent(), /Back Office Shop/);
@@ -98,6 +108,29 @@ test('the operator creates a site; its owner signs in with the one-time password
   await page.getByTestId('tab-agents').click();
   assert.equal(await page.getByTestId('agent-boss-role').inputValue(), 'owner');
   await page.context().close();
+});
+
+test('`cargo xtask site create` makes a site whose owner can sign in with the password it prints', () => {
+  const run = spawnSync('cargo', ['xtask', 'site', 'create', 'made-by-xtask', '--owner', 'chief', '--name', '小店', '--url', edge.base], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, ADMIN_TOKEN: edge.adminToken },
+  });
+  assert.equal(run.status, 0, run.stderr);
+  const password = run.stdout.match(/password\s+(\S+)/)?.[1];
+  assert.ok(password, run.stdout);
+  assert.match(run.stdout, new RegExp(`console\\s+${edge.base}/console/\\?site=made-by-xtask`));
+  return fetch(`${edge.base}/api/v1/sites/made-by-xtask/agents/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'chief', password }),
+  }).then(async (res) => {
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual([body.role, body.admin], ['owner', true]);
+    // A second time, the site exists: a clear refusal, not a second owner.
+    const again = spawnSync('cargo', ['xtask', 'site', 'create', 'made-by-xtask', '--owner', 'other', '--url', edge.base], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, ADMIN_TOKEN: edge.adminToken },
+    });
+    assert.notEqual(again.status, 0);
+    assert.match(again.stderr, /site_exists/);
+  });
 });
 
 test('an owner adds an agent, who can work but cannot open the settings nor call their API', async () => {
@@ -244,6 +277,57 @@ test('two owners save at once: the second is refused with a reload, and nothing 
   await b.context().close();
 });
 
+test('an owner adds a VIP group with its own agent and a rule on a custom field: a VIP shopper reaches that agent', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-agents').click();
+  await page.getByTestId('new-agent-id').fill('vip1');
+  await page.getByTestId('new-agent-name').fill('VIP 专员');
+  await page.getByTestId('new-agent-password').fill('vip1-password');
+  await page.getByTestId('new-agent-add').click();
+  await page.getByTestId('tab-groups').click();
+  for (const [id, name, members] of [['general', '普通', ['boss', 'kf1']], ['vip', 'VIP', ['vip1']]]) {
+    await page.getByTestId('new-group-id').fill(id);
+    await page.getByTestId('new-group-name').fill(name);
+    await page.getByTestId('new-group-add').click();
+    for (const m of members) await page.getByTestId(`group-${id}-member-${m}`).check();
+  }
+  // A group id is checked as typed.
+  await page.getByTestId('new-group-id').fill('bad id');
+  await page.getByTestId('new-group-add').click();
+  await page.getByTestId('new-group-error').waitFor();
+  await page.getByTestId('tab-rules').click();
+  await page.getByTestId('add-rule').click();
+  await page.getByTestId('rule-0-name').fill('VIP 客户');
+  await page.getByTestId('rule-0-looks').selectOption('visitor');
+  await page.getByTestId('rule-0-field').fill('vip');
+  await page.getByTestId('rule-0-test').selectOption('equals');
+  await page.getByTestId('rule-0-value').fill('true');
+  await page.getByTestId('rule-0-group').selectOption('vip');
+  await save(page);
+  const token = await login('boss', owner.password);
+  const stored = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config;
+  assert.deepEqual(stored.routing.rules.map((r) => [r.name, r.visitor_field, r.equals, r.group]), [['VIP 客户', 'vip', 'true', 'vip']]);
+
+  // The VIP agent is at work; a shopper the page marks as VIP reaches him, and nobody else.
+  const vip = await consolePage('vip1', 'vip1-password');
+  const buyer = await shopper('我是 VIP，想问问新品', "ChatWidget('setCustomField', { vip: 'true' });");
+  await vip.getByTestId('new-chat-alert').waitFor();
+  // Connected at once (the group accepts automatically): in his active list, with the message.
+  const chat = vip.locator('[data-testid=list-mine] [data-testid=conversation][data-state=active]');
+  await chat.first().click();
+  await vip.locator('[data-testid=message][data-author=visitor]', { hasText: '我是 VIP' }).waitFor();
+  // A shopper without the field goes to the first group (general), where nobody is at work now
+  // (its agents' consoles are closed): he waits, and the VIP agent never hears of it.
+  const plain = await shopper('普通顾客的问题');
+  const waits = widget(plain).getByTestId('cw-status').filter({ hasText: /排队|不在线|留言/ });
+  await waits.or(widget(plain).locator('[data-testid=cw-message][data-author=system]', { hasText: /不在线|稍等片刻/ })).first().waitFor();
+  assert.equal(await chat.count(), 1, 'the plain shopper did not reach the VIP agent');
+  await plain.context().close();
+  await buyer.context().close();
+  await vip.context().close();
+  await page.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],
@@ -252,7 +336,7 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['prompts', 'agents', 'history']) {
+    for (const tab of ['prompts', 'agents', 'groups', 'rules', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
       await page.screenshot({ path: path.join(SHOT_DIR, `settings-${tab}-${name}.png`), fullPage: true });

@@ -1,5 +1,6 @@
 //! `cargo xtask dev`: builds everything and serves it from one `wrangler dev` on port 8787, with a
-//! persisted state dir and the demo site's config seeded through the admin API.
+//! persisted state dir and the demo site's config seeded through the admin API (once: later its
+//! owner's settings are kept).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -23,17 +24,27 @@ pub fn run() -> Result<()> {
         let _ = child.kill();
         return Err(err);
     }
-    let config = std::fs::read_to_string(root().join("demo-site/config/demo.json")).map_err(|e| e.to_string())?;
-    let (status, body) = http(PORT, "PUT", "/api/v1/sites/demo/config", Some(&admin_token), &config)?;
-    if status != 200 {
-        let _ = child.kill();
-        return Err(format!("seeding the demo config failed: {status} {body}"));
+    // The demo site is seeded once: later, what its owner saves in Settings is kept across restarts
+    // (delete .state/ to start over from demo-site/config/demo.json).
+    let (exists, _) = http(PORT, "GET", "/api/v1/sites/demo/config", Some(&admin_token), "")?;
+    if exists == 200 {
+        step("dev: the demo site exists in .state/ (its settings are kept)");
+    } else {
+        let config = std::fs::read_to_string(root().join("demo-site/config/demo.json")).map_err(|e| e.to_string())?;
+        let (status, body) = http(PORT, "PUT", "/api/v1/sites/demo/config", Some(&admin_token), &config)?;
+        if status != 200 {
+            let _ = child.kill();
+            return Err(format!("seeding the demo config failed: {status} {body}"));
+        }
+        step("dev: seeded the demo site from demo-site/config/demo.json");
     }
     println!();
     println!("  demo shop      http://127.0.0.1:{PORT}/");
     println!("  agent console  http://127.0.0.1:{PORT}/console/   (site: demo)");
     println!("  loader         http://127.0.0.1:{PORT}/w.js");
-    println!("  agents         alice / alice-demo-pass   bob / bob-demo-pass   carol / carol-demo-pass");
+    println!(
+        "  agents         alice / alice-demo-pass (owner: Settings)   bob / bob-demo-pass   carol / carol-demo-pass"
+    );
     println!("  admin token    in .dev.vars (ADMIN_TOKEN)");
     println!("  Ctrl-C stops the server.");
     println!();

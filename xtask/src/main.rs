@@ -1,10 +1,12 @@
-//! Project automation, the only entry point: `cargo xtask setup|build|dev|test|bench`.
+//! Project automation, the only entry point: `cargo xtask setup|build|dev|test|bench|site|deploy`.
 
 mod bench;
 mod build;
+mod deploy;
 mod dev;
 mod identity_cli;
 mod setup;
+mod site;
 mod test;
 mod tidy;
 mod util;
@@ -20,6 +22,12 @@ commands:
   test    fmt, tidy, clippy, native tests, wasm tests in Chromium, end-to-end tests against workerd
   tidy    the code-shape rules alone (`//!` headers, the Desk's effects only in their modules)
   bench   print size and speed figures as `bench: NAME VALUE UNIT`
+  site create ID --owner LOGIN [--owner-name NAME] [--name SITE_NAME] [--url https://EDGE]
+          create a site and its owner (admin token from ADMIN_TOKEN or .dev.vars); prints the
+          owner's one-time password and console link
+  deploy [--dry-run]
+          build and `wrangler deploy` (R2 bucket, ADMIN_TOKEN secret from the environment);
+          --dry-run checks bundle and bindings offline
   keygen  print a new random site key (base64, 32 bytes)
   identity --key KEY_B64 [--site ID] [--fields full_name,phone] TOKEN
           decode an identity token as the edge does: the JSON (exit 0) or the error code (exit 1)";
@@ -33,6 +41,8 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("tidy") => tidy::check(),
         Some("bench") => bench::run(),
+        Some("site") => site::run(&args[1..]),
+        Some("deploy") => deploy::run(&args[1..]),
         Some("keygen") => identity_cli::keygen(),
         Some("identity") => match identity_cli::decode(&args[1..]) {
             Ok(identity_cli::Outcome::Accepted) => Ok(()),

@@ -1,10 +1,10 @@
 //! `cargo xtask test`: fmt, clippy, native tests, wasm tests in headless Chromium, size budgets,
-//! then the end-to-end suites against real workerd.
+//! `wrangler deploy --dry-run`, then the end-to-end suites against real workerd.
 
 use std::process::{Command, Stdio};
 
 use crate::util::{cargo_bin, exec, node_bin, root, step, target_dir, Result};
-use crate::{bench, build, setup, tidy};
+use crate::{bench, build, deploy, setup, tidy};
 
 /// Crates that only make sense on wasm32 (they are checked and tested for that target).
 const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
@@ -107,6 +107,8 @@ pub fn run() -> Result<()> {
             return Err(format!("{name} is {} bytes, over its budget of {budget} bytes", f.value));
         }
     }
+    // What `cargo xtask deploy` would upload: bundled, bindings checked, offline.
+    deploy::dry_run()?;
 
     e2e()
 }

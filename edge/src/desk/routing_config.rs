@@ -59,7 +59,18 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
         .rules
         .iter()
         .map(|r| {
-            let test = r.equals.clone().map_or(FieldTest::Present, FieldTest::Equals);
+            let test = match (&r.equals, &r.contains, r.one_of.is_empty()) {
+                (None, None, true) => FieldTest::Present,
+                (Some(value), None, true) => FieldTest::Equals(value.clone()),
+                (None, Some(part), true) => FieldTest::Contains(part.clone()),
+                (None, None, false) => FieldTest::OneOf(r.one_of.clone()),
+                _ => {
+                    return Err(EdgeError::BadRequest(format!(
+                        "rule {}: one test at a time (equals, contains or one_of)",
+                        r.name
+                    )))
+                }
+            };
             let condition = match (&r.visitor_field, &r.pre_chat_field) {
                 (None, None) => Condition::AllVisitors,
                 (Some(field), None) => Condition::VisitorInfo(FieldFilter { field: field.clone(), test }),

@@ -1,0 +1,231 @@
+//! Settings → Rules (会话分配规则): the ordered rules that send a conversation to a group (the
+//! first that matches wins), each with its channels, a condition on the visitor's info (identity
+//! and custom fields) or a pre-chat answer, and the welcome and promo sent when connected.
+
+use leptos::prelude::*;
+use protocol::{Channel, RuleSetting};
+
+use crate::api::Settings;
+use crate::app::Lang;
+
+/// What a rule looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Looks {
+    All,
+    Visitor,
+    PreChat,
+}
+
+/// How it tests the field.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Test {
+    Equals,
+    Contains,
+    OneOf,
+    Present,
+}
+
+fn looks(rule: &RuleSetting) -> Looks {
+    match (&rule.visitor_field, &rule.pre_chat_field) {
+        (Some(_), _) => Looks::Visitor,
+        (None, Some(_)) => Looks::PreChat,
+        (None, None) => Looks::All,
+    }
+}
+
+fn test(rule: &RuleSetting) -> Test {
+    if rule.equals.is_some() {
+        Test::Equals
+    } else if rule.contains.is_some() {
+        Test::Contains
+    } else if !rule.one_of.is_empty() {
+        Test::OneOf
+    } else {
+        Test::Present
+    }
+}
+
+/// The value the test compares with, as typed (one-of values separated by commas).
+fn value(rule: &RuleSetting) -> String {
+    rule.equals.clone().or_else(|| rule.contains.clone()).unwrap_or_else(|| rule.one_of.join(", "))
+}
+
+/// Writes a test and its value into the rule.
+fn set_test(rule: &mut RuleSetting, test: Test, value: &str) {
+    rule.equals = None;
+    rule.contains = None;
+    rule.one_of.clear();
+    match test {
+        Test::Equals => rule.equals = Some(value.to_string()),
+        Test::Contains => rule.contains = Some(value.to_string()),
+        Test::OneOf => {
+            rule.one_of = value.split([',', '，']).map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect();
+        }
+        Test::Present => {}
+    }
+}
+
+const CHANNELS: [(Channel, &str, &str); 4] = [
+    (Channel::Web, "网页", "Web"),
+    (Channel::MobileWeb, "手机网页", "Mobile web"),
+    (Channel::App, "App", "App"),
+    (Channel::MiniProgram, "小程序", "Mini-program"),
+];
+
+/// The rules page.
+#[component]
+pub fn Rules() -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let count = move || settings.draft.with(|d| d.routing.rules.len());
+    let add = move |_| {
+        settings.edit(|d| {
+            let group = d.groups.first().map(|g| g.id.clone()).unwrap_or_default();
+            let name = format!("{} {}", lang.t("规则", "Rule"), d.routing.rules.len() + 1);
+            d.routing.rules.push(RuleSetting { name, group, ..RuleSetting::default() });
+        })
+    };
+    let no_groups = move || settings.draft.with(|d| d.groups.is_empty());
+    view! {
+        <h2>{lang.t("会话分配规则", "Allocation rules")}</h2>
+        <p class="hint">{lang.t("从上到下，第一条匹配的规则决定分组；都不匹配时进入兜底分组。", "Top to bottom, the first rule that matches picks the group; none: the fallback group.")}</p>
+        {move || no_groups().then(|| view! { <p class="field-error" role="alert">{lang.t("先在“客服分组”里添加分组。", "Add a group under Groups first.")}</p> })}
+        <ol class="rules">
+            {move || (0..count()).map(|i| view! { <RuleCard index=i /> }).collect_view()}
+        </ol>
+        <button class="ghost" data-testid="add-rule" disabled=no_groups on:click=add>{lang.t("＋ 添加规则", "+ Add a rule")}</button>
+    }
+}
+
+/// One rule, at its place in the order.
+#[component]
+fn RuleCard(index: usize) -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let rule = move || settings.draft.with(|d| d.routing.rules.get(index).cloned().unwrap_or_default());
+    let edit = move |change: Box<dyn FnOnce(&mut RuleSetting)>| {
+        settings.edit(|d| {
+            if let Some(r) = d.routing.rules.get_mut(index) {
+                change(r);
+            }
+        })
+    };
+    let count = move || settings.draft.with(|d| d.routing.rules.len());
+    let swap = move |with: usize| settings.edit(|d| d.routing.rules.swap(index, with));
+    let groups =
+        move || settings.draft.with(|d| d.groups.iter().map(|g| (g.id.clone(), g.name.clone())).collect::<Vec<_>>());
+    let testid = move |what: &str| format!("rule-{index}-{what}");
+    let set_looks = move |ev: leptos::ev::Event| {
+        let field = rule().visitor_field.or(rule().pre_chat_field).unwrap_or_default();
+        let looks = event_target_value(&ev);
+        edit(Box::new(move |r| {
+            r.visitor_field = None;
+            r.pre_chat_field = None;
+            match looks.as_str() {
+                "visitor" => r.visitor_field = Some(field),
+                "pre_chat" => r.pre_chat_field = Some(field),
+                _ => set_test(r, Test::Present, ""),
+            }
+        }))
+    };
+    let set_field = move |ev: leptos::ev::Event| {
+        let field = event_target_value(&ev).trim().to_string();
+        edit(Box::new(move |r| match looks(r) {
+            Looks::Visitor => r.visitor_field = Some(field),
+            Looks::PreChat => r.pre_chat_field = Some(field),
+            Looks::All => {}
+        }))
+    };
+    let set_kind = move |ev: leptos::ev::Event| {
+        let kind = match event_target_value(&ev).as_str() {
+            "contains" => Test::Contains,
+            "one_of" => Test::OneOf,
+            "present" => Test::Present,
+            _ => Test::Equals,
+        };
+        let current = value(&rule());
+        edit(Box::new(move |r| set_test(r, kind, &current)))
+    };
+    let set_value = move |ev: leptos::ev::Event| {
+        let typed = event_target_value(&ev);
+        edit(Box::new(move |r| {
+            let kind = test(r);
+            set_test(r, if kind == Test::Present { Test::Equals } else { kind }, &typed)
+        }))
+    };
+    let text = move |value: String| Some(value).filter(|v| !v.trim().is_empty());
+    view! {
+        <li class="card rule" data-testid=testid("card")>
+            <div class="rule-top">
+                <strong>{index + 1} "."</strong>
+                <input class="grow" data-testid=testid("name") aria-label=lang.t("规则名称", "Rule name") prop:value=move || rule().name
+                    on:input=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |r| r.name = v)) } />
+                <button class="ghost" data-testid=testid("up") aria-label=lang.t("上移", "Move up") disabled=move || index == 0 on:click=move |_| swap(index - 1)>"↑"</button>
+                <button class="ghost" data-testid=testid("down") aria-label=lang.t("下移", "Move down") disabled={move || index + 1 >= count()} on:click=move |_| swap(index + 1)>"↓"</button>
+                <button class="ghost danger-text" data-testid=testid("remove") on:click=move |_| settings.edit(|d| { d.routing.rules.remove(index); })>
+                    {lang.t("删除", "Remove")}
+                </button>
+            </div>
+            <div class="condition">
+                <label>{lang.t("条件", "Condition")}
+                    <select data-testid=testid("looks") on:change=set_looks>
+                        <option value="all" prop:selected=move || looks(&rule()) == Looks::All>{lang.t("所有访客", "All visitors")}</option>
+                        <option value="visitor" prop:selected=move || looks(&rule()) == Looks::Visitor>{lang.t("访客信息（含自定义字段）", "Visitor info (custom fields too)")}</option>
+                        <option value="pre_chat" prop:selected=move || looks(&rule()) == Looks::PreChat>{lang.t("咨询前表单", "Pre-chat answer")}</option>
+                    </select>
+                </label>
+                <Show when=move || looks(&rule()) != Looks::All>
+                    <label>{lang.t("字段", "Field")}
+                        <input data-testid=testid("field") placeholder="vip" prop:value=move || rule().visitor_field.or(rule().pre_chat_field).unwrap_or_default() on:input=set_field />
+                    </label>
+                    <label>{lang.t("判断", "Test")}
+                        <select data-testid=testid("test") on:change=set_kind>
+                            <option value="equals" prop:selected=move || test(&rule()) == Test::Equals>{lang.t("等于", "equals")}</option>
+                            <option value="contains" prop:selected=move || test(&rule()) == Test::Contains>{lang.t("包含", "contains")}</option>
+                            <option value="one_of" prop:selected=move || test(&rule()) == Test::OneOf>{lang.t("是其中之一（逗号分隔）", "is one of (commas)")}</option>
+                            <option value="present" prop:selected=move || test(&rule()) == Test::Present>{lang.t("有值", "is present")}</option>
+                        </select>
+                    </label>
+                    <Show when=move || test(&rule()) != Test::Present>
+                        <label>{lang.t("值", "Value")}
+                            <input data-testid=testid("value") prop:value=move || value(&rule()) on:input=set_value />
+                        </label>
+                    </Show>
+                </Show>
+                <label>{lang.t("分配到", "Send to")}
+                    <select data-testid=testid("group") on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |r| r.group = v)) }>
+                        {move || groups().into_iter().map(|(id, name)| {
+                            let selected = id.clone();
+                            view! { <option value=id.clone() prop:selected=move || rule().group == selected>{if name.is_empty() { id.clone() } else { name }}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <div class="channels" role="group" aria-label=lang.t("适用渠道（都不选：全部）", "Channels (none: all)")>
+                <span>{lang.t("适用渠道（都不选：全部）", "Channels (none: all)")}</span>
+                {CHANNELS.iter().map(|(channel, zh, en)| {
+                    let channel = *channel;
+                    view! {
+                        <label class="switch">
+                            <input type="checkbox" data-testid=format!("rule-{index}-channel-{}", channel.as_str())
+                                prop:checked=move || rule().channels.contains(&channel)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    edit(Box::new(move |r| { r.channels.retain(|c| *c != channel); if on { r.channels.push(channel) } }))
+                                } />
+                            {lang.t(zh, en)}
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            <label class="line">{lang.t("接通时的欢迎语", "Welcome when connected")}
+                <input data-testid=testid("welcome") prop:value=move || rule().welcome.unwrap_or_default()
+                    on:input=move |ev| { let v = text(event_target_value(&ev)); edit(Box::new(move |r| r.welcome = v)) } />
+            </label>
+            <label class="line">{lang.t("推广语", "Promo")}
+                <input data-testid=testid("promo") prop:value=move || rule().promo.unwrap_or_default()
+                    on:input=move |ev| { let v = text(event_target_value(&ev)); edit(Box::new(move |r| r.promo = v)) } />
+            </label>
+        </li>
+    }
+}

@@ -101,6 +101,7 @@ strings! {
     csat: "满意度", "CSAT";
     new_chat: "新会话", "New chat";
     settings: "设置", "Settings";
+    plugin: "网页插件", "Web plugin";
     shortcuts: "Alt+↓ 下一个会话 · Alt+↑ 上一个 · Enter 发送", "Alt+↓ next chat · Alt+↑ previous · Enter sends";
     state_new: "新会话", "new";
     state_queued: "排队中", "queued";

@@ -88,6 +88,7 @@ fn Section(name: &'static str, title: &'static str, items: Signal<Vec<Conversati
                                     {conv.visitor_name.clone()}
                                     {conv.verified.then(|| view! { <span class="tick" title="verified">"✓"</span> })}
                                 </span>
+                                {conv.plugin.clone().map(|p| view! { <small class="plugin" data-testid="plugin">{p}</small> })}
                                 {move || desk.typing.with(|t| t.contains(&id_typing)).then(|| view! { <span class="typing-dot">"…"</span> })}
                                 {move || desk.unread.with(|u| u.get(&id_unread).copied()).map(|n| view! { <span class="badge" data-testid="unread">{n}</span> })}
                             </li>

@@ -25,7 +25,7 @@ pub enum Route {
     Sessions,
     /// `GET /widget-config`: the public parts of the config.
     WidgetConfig,
-    /// `GET /embed`: the allowed origins (the widget page's frame-ancestors).
+    /// `POST /embed`: a plugin's allowed origins (the widget page's frame-ancestors) and theme.
     Embed,
     /// `POST /agents/login/begin`: count a login attempt, hand out the hash.
     LoginBegin,
@@ -101,7 +101,7 @@ impl Route {
         match self {
             Self::Sessions => (Post, "/sessions"),
             Self::WidgetConfig => (Get, "/widget-config"),
-            Self::Embed => (Get, "/embed"),
+            Self::Embed => (Post, "/embed"),
             Self::LoginBegin => (Post, "/agents/login/begin"),
             Self::LoginFinish => (Post, "/agents/login/finish"),
             Self::Logout => (Post, "/agents/logout"),

@@ -6,6 +6,7 @@
 use worker::{Env, Headers, Request, Response};
 
 use crate::error::EdgeResult;
+use crate::internal::bodies::{Embed, EmbedAsk};
 use crate::internal::{self, Call, Route};
 use crate::sites::valid_site_id;
 
@@ -41,10 +42,12 @@ impl App {
     }
 }
 
-/// Serves a file of `app` from the assets with the app's headers.
+/// Serves a file of `app` from the assets with the app's headers. The widget's page also gets its
+/// plugin's theme (`?plugin=`, else the site's default plugin) as `<meta name="cw-theme">`, so the
+/// launcher has the owner's look from its first paint, under whatever the page's `data-theme` says.
 pub async fn serve(req: Request, env: &Env, app: App) -> EdgeResult<Response> {
     let url = req.url()?;
-    let asset = env.assets(ASSETS_BINDING)?.fetch_request(req).await?;
+    let mut asset = env.assets(ASSETS_BINDING)?.fetch_request(req).await?;
     let headers = Headers::new();
     for (name, value) in asset.headers().entries() {
         headers.append(&name, &value)?;
@@ -52,63 +55,79 @@ pub async fn serve(req: Request, env: &Env, app: App) -> EdgeResult<Response> {
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("referrer-policy", "same-origin")?;
     let html = headers.get("content-type")?.is_some_and(|t| t.starts_with("text/html"));
-    if html {
-        let ancestors = match app {
-            App::Console => Some("'none'".to_string()),
-            App::Widget => {
-                let site = url.query_pairs().find(|(k, _)| k == "site").map(|(_, v)| v.into_owned());
-                frame_ancestors(env, site.as_deref().unwrap_or_default()).await
-            }
-        };
-        let host = url.host_str().unwrap_or_default();
-        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-        let ws = if url.scheme() == "https" { "wss" } else { "ws" };
-        // `'self'` covers same-origin WebSockets in CSP 3; the explicit ws(s) source is for older Safari.
-        let mut policy = format!("{BASE_POLICY}; connect-src 'self' {ws}://{host}{port}");
-        if let Some(ancestors) = ancestors {
-            policy.push_str("; frame-ancestors ");
-            policy.push_str(&ancestors);
-        }
-        headers.set("content-security-policy", &policy)?;
-        if app == App::Console {
-            headers.set("x-frame-options", "DENY")?;
-        }
+    if !html {
+        return Ok(asset.with_headers(headers));
     }
-    Ok(asset.with_headers(headers))
-}
-
-/// The widget's `frame-ancestors` sources for `site`: its allowed origins; none (any page may frame
-/// it, as before) for a site without a list or a site that does not exist; `'none'` when the Desk
-/// cannot say (fail closed).
-async fn frame_ancestors(env: &Env, site: &str) -> Option<String> {
-    if !valid_site_id(site) {
-        return None;
-    }
-    let origins = match allowed_origins(env, site).await {
-        Ok(Some(origins)) => origins,
-        Ok(None) => return None,
-        Err(_) => return Some("'none'".into()),
+    let (ancestors, theme) = match app {
+        App::Console => (Some("'none'".to_string()), None),
+        App::Widget => {
+            let param = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
+            embed_policy(env, param("site").as_deref().unwrap_or_default(), param("plugin")).await
+        }
     };
-    let sources: Vec<&str> =
-        origins.iter().map(|o| o.trim_end_matches('/')).filter(|o| protocol::checks::is_plain_origin(o)).collect();
-    if origins.is_empty() {
-        None
-    } else if sources.is_empty() {
-        Some("'none'".into())
-    } else {
-        Some(sources.join(" "))
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let ws = if url.scheme() == "https" { "wss" } else { "ws" };
+    // `'self'` covers same-origin WebSockets in CSP 3; the explicit ws(s) source is for older Safari.
+    let mut policy = format!("{BASE_POLICY}; connect-src 'self' {ws}://{host}{port}");
+    if let Some(ancestors) = ancestors {
+        policy.push_str("; frame-ancestors ");
+        policy.push_str(&ancestors);
     }
+    headers.set("content-security-policy", &policy)?;
+    if app == App::Console {
+        headers.set("x-frame-options", "DENY")?;
+    }
+    let Some(theme) = theme else { return Ok(asset.with_headers(headers)) };
+    let page = asset.text().await?;
+    let meta = format!("<meta name=\"cw-theme\" content=\"{}\">", attribute(&theme.to_string()));
+    headers.delete("content-length")?;
+    headers.delete("etag")?;
+    Ok(Response::ok(page.replacen("<head>", &format!("<head>{meta}"), 1))?.with_headers(headers))
 }
 
-/// The site's allowed origins from its Desk; `None` when the site has no config.
-async fn allowed_origins(env: &Env, site: &str) -> EdgeResult<Option<Vec<String>>> {
+/// Text made safe inside a double-quoted HTML attribute.
+fn attribute(text: &str) -> String {
+    text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The widget page's `frame-ancestors` sources and theme tokens for a plugin of `site`: its
+/// allowed origins and the edge's own (no list: any page may frame it, as before; also for a site
+/// that does not exist); `'none'` when the Desk cannot say (fail closed).
+async fn embed_policy(env: &Env, site: &str, plugin: Option<String>) -> (Option<String>, Option<serde_json::Value>) {
+    if !valid_site_id(site) {
+        return (None, None);
+    }
+    let embed = match embed(env, site, plugin).await {
+        Ok(Some(embed)) => embed,
+        Ok(None) => return (None, None),
+        Err(_) => return (Some("'none'".into()), None),
+    };
+    let sources: Vec<&str> = embed
+        .origins
+        .iter()
+        .map(|o| o.trim_end_matches('/'))
+        .filter(|o| protocol::checks::is_plain_origin(o))
+        .collect();
+    // The edge's own pages (the settings' live preview, the theme playground) may frame it too.
+    let ancestors = if embed.origins.is_empty() {
+        None
+    } else {
+        Some(std::iter::once("'self'").chain(sources).collect::<Vec<_>>().join(" "))
+    };
+    (ancestors, embed.theme)
+}
+
+/// What the site's Desk says about embedding a plugin; `None` when the site has no config.
+async fn embed(env: &Env, site: &str, plugin: Option<String>) -> EdgeResult<Option<Embed>> {
     match crate::sites::ensure_exists(env, site).await {
         Err(crate::error::EdgeError::SiteNotFound) => return Ok(None),
         other => other?,
     }
-    let mut answer = internal::call(env, site, Route::Embed, Call::default()).await?;
+    let call = Call::default().json(&EmbedAsk { plugin })?;
+    let mut answer = internal::call(env, site, Route::Embed, call).await?;
     match answer.status_code() {
-        200 => Ok(Some(answer.json::<Vec<String>>().await?)),
+        200 => Ok(Some(answer.json::<Embed>().await?)),
         404 => Ok(None),
         status => Err(crate::error::EdgeError::Internal(format!("embed policy: Desk answered {status}"))),
     }

@@ -41,6 +41,126 @@ pub struct SiteConfig {
     pub card_buttons: Vec<CardButton>,
     /// The bot that answers first (bot-first sites).
     pub bot: BotSetting,
+    /// The site's web plugins (one per website: 每家企业支持同时接入多个网页), named by the
+    /// snippet's `data-plugin`; the first is the default, for snippets without it. Empty: one
+    /// plain plugin with the site's own settings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plugins: Vec<PluginConfig>,
+}
+
+impl SiteConfig {
+    /// The web plugin a snippet names (`data-plugin`), else the default one (the first); `None`
+    /// for a site without plugins. An unknown id gets the default, so a mistyped snippet still
+    /// chats.
+    pub fn plugin(&self, id: Option<&str>) -> Option<&PluginConfig> {
+        id.and_then(|id| self.plugins.iter().find(|p| p.id == id)).or_else(|| self.plugins.first())
+    }
+
+    /// The pages that may embed `plugin` (the site's allowed origins and the plugin's own), or
+    /// with `None` any plugin of the site. Empty: any page may.
+    pub fn origins_for<'a>(&'a self, plugin: Option<&'a PluginConfig>) -> Vec<&'a str> {
+        let extra: Vec<&PluginConfig> = match plugin {
+            Some(p) => vec![p],
+            None => self.plugins.iter().collect(),
+        };
+        let mut origins: Vec<&str> = self.allowed_origins.iter().map(|o| o.trim_end_matches('/')).collect();
+        for origin in extra.iter().flat_map(|p| &p.allowed_origins) {
+            let origin = origin.trim_end_matches('/');
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        origins
+    }
+}
+
+/// One web plugin: a website's own look, greeting and allowed pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PluginConfig {
+    /// Plugin id (`data-plugin`): 1-64 of a-z, 0-9, `-` and `_`.
+    pub id: String,
+    /// Name shown to agents (the list and the sidebar say which plugin a chat came from).
+    pub name: String,
+    /// Pages that may embed this plugin, besides the site's `allowed_origins`.
+    pub allowed_origins: Vec<String>,
+    /// The launcher's and window's look (the page's `data-theme` and `setTheme` still win).
+    pub theme: ThemeSetting,
+    /// Greeting of this plugin (absent: the site's).
+    pub greeting: Option<String>,
+}
+
+/// Theme tokens a plugin sets, the same ones as the snippet's `data-theme`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ThemeSetting {
+    /// Main colour, `#rgb` or `#rrggbb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary: Option<String>,
+    /// `left` or `right`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    /// `circle`, `rounded` or `bar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+    /// `chat`, `headset`, `message`, `help`, or an https image URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    /// The bar's text (在线咨询).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The window's title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Distance from the side, px.
+    #[serde(rename = "offsetX", skip_serializing_if = "Option::is_none")]
+    pub offset_x: Option<u32>,
+    /// Distance from the bottom, px.
+    #[serde(rename = "offsetY", skip_serializing_if = "Option::is_none")]
+    pub offset_y: Option<u32>,
+    /// Light, dark, or the visitor's system setting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<crate::ColorScheme>,
+}
+
+/// A plugin's theme as the widget reads `data-theme`: the same tokens, with the colour scheme as
+/// `dark` (`true`, `false` or `"auto"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThemeTokens {
+    /// Every token but the scheme, as set.
+    #[serde(flatten)]
+    pub theme: ThemeSetting,
+    /// The scheme as the widget's `dark` token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dark: Option<DarkToken>,
+}
+
+/// The widget's `dark` token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum DarkToken {
+    /// Light (`false`) or dark (`true`).
+    Fixed(bool),
+    /// `"auto"`: the visitor's system setting.
+    Auto(&'static str),
+}
+
+impl From<&ThemeSetting> for ThemeTokens {
+    fn from(theme: &ThemeSetting) -> Self {
+        let dark = theme.scheme.map(|scheme| match scheme {
+            crate::ColorScheme::Light => DarkToken::Fixed(false),
+            crate::ColorScheme::Dark => DarkToken::Fixed(true),
+            crate::ColorScheme::Auto => DarkToken::Auto("auto"),
+        });
+        Self { theme: ThemeSetting { scheme: None, ..theme.clone() }, dark }
+    }
+}
+
+impl ThemeTokens {
+    /// Whether no token is set.
+    pub fn is_empty(&self) -> bool {
+        self.dark.is_none() && self.theme == ThemeSetting::default()
+    }
 }
 
 /// The bot that answers new conversations first, when enabled; agents read its list and pick
@@ -372,6 +492,9 @@ pub struct RuleSetting {
     /// The field must be one of these values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub one_of: Vec<String>,
+    /// Web plugins it applies to (ids); empty: all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plugins: Vec<String>,
     /// Target group.
     pub group: String,
     /// Welcome text sent when connected.
@@ -669,5 +792,61 @@ mod role_tests {
         assert_eq!(prompts.off, vec![crate::Prompt::Busy, crate::Prompt::OffHours]);
         assert_eq!(prompts.texts.busy.as_deref(), Some("稍等"));
         assert!(serde_json::from_str::<PromptSettings>(r#"{"off":["loud"]}"#).is_err(), "an unknown prompt is refused");
+    }
+}
+
+#[cfg(test)]
+mod plugin_tests {
+    use super::*;
+
+    fn site() -> SiteConfig {
+        let plugin = |id: &str, origin: &str| PluginConfig {
+            id: id.into(),
+            name: id.into(),
+            allowed_origins: vec![origin.into()],
+            ..PluginConfig::default()
+        };
+        SiteConfig {
+            allowed_origins: vec!["https://main.example/".into()],
+            plugins: vec![plugin("shop", "https://shop.example"), plugin("outlet", "https://outlet.example")],
+            ..SiteConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_snippet_without_or_with_an_unknown_plugin_gets_the_default() {
+        let site = site();
+        assert_eq!(site.plugin(Some("outlet")).map(|p| p.id.as_str()), Some("outlet"));
+        assert_eq!(site.plugin(None).map(|p| p.id.as_str()), Some("shop"));
+        assert_eq!(site.plugin(Some("typo")).map(|p| p.id.as_str()), Some("shop"));
+        assert_eq!(SiteConfig::default().plugin(Some("shop")), None);
+    }
+
+    #[test]
+    fn a_plugin_is_embedded_on_its_own_pages_and_the_sites() {
+        let site = site();
+        assert_eq!(site.origins_for(site.plugin(Some("outlet"))), ["https://main.example", "https://outlet.example"]);
+        assert_eq!(site.origins_for(None), ["https://main.example", "https://shop.example", "https://outlet.example"]);
+        assert!(SiteConfig::default().origins_for(None).is_empty(), "no list: any page");
+    }
+}
+
+#[cfg(test)]
+mod theme_tests {
+    use super::*;
+
+    #[test]
+    fn a_plugin_theme_reads_as_the_widgets_tokens() {
+        let theme = ThemeSetting {
+            primary: Some("#e91e63".into()),
+            offset_x: Some(24),
+            scheme: Some(crate::ColorScheme::Auto),
+            ..ThemeSetting::default()
+        };
+        let text = serde_json::to_string(&ThemeTokens::from(&theme)).expect("serialisable");
+        assert_eq!(text, r##"{"primary":"#e91e63","offsetX":24,"dark":"auto"}"##);
+        let dark = ThemeSetting { scheme: Some(crate::ColorScheme::Dark), ..ThemeSetting::default() };
+        assert_eq!(serde_json::to_string(&ThemeTokens::from(&dark)).expect("serialisable"), r#"{"dark":true}"#);
+        assert!(ThemeTokens::from(&ThemeSetting::default()).is_empty());
     }
 }

@@ -285,3 +285,72 @@ pub fn check_agents(agents: &[crate::AgentConfig]) -> Result<(), (String, String
     }
     Ok(())
 }
+
+/// Launcher icons a theme may name besides an https image URL.
+pub const THEME_ICONS: [&str; 4] = ["chat", "headset", "message", "help"];
+
+/// Whether `id` is a plugin or group id: 1-64 of a-z, 0-9, `-` and `_`.
+pub fn is_plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Checks a site's web plugins: ids plain and unique, allowed origins bare origins, theme tokens
+/// within what the widget shows, and every rule's plugins existing. The error names the field
+/// (`plugins[shop].theme.primary`) and says what is wrong; the API and the settings pages apply
+/// the same check.
+pub fn check_plugins(config: &crate::SiteConfig) -> Result<(), (String, String)> {
+    let mut seen = std::collections::BTreeSet::new();
+    for plugin in &config.plugins {
+        let at = |field: &str| format!("plugins[{}].{field}", plugin.id);
+        if !is_plain_id(&plugin.id) || !seen.insert(plugin.id.as_str()) {
+            return Err((at("id"), format!("plugin ids are unique, 1-64 of a-z, 0-9, - and _: {:?}", plugin.id)));
+        }
+        if plugin.name.trim().is_empty() || plugin.name.chars().count() > 60 {
+            return Err((at("name"), "a plugin's name has 1-60 characters".into()));
+        }
+        if let Some(bad) = plugin.allowed_origins.iter().find(|o| !is_plain_origin(o.trim_end_matches('/'))) {
+            return Err((
+                at("allowed_origins"),
+                format!("allowed origins look like https://shop.example, not {bad:?}"),
+            ));
+        }
+        let theme = &plugin.theme;
+        let hex = |c: &str| {
+            c.strip_prefix('#')
+                .is_some_and(|d| (d.len() == 3 || d.len() == 6) && d.chars().all(|c| c.is_ascii_hexdigit()))
+        };
+        if theme.primary.as_deref().is_some_and(|c| !hex(c)) {
+            return Err((at("theme.primary"), "a colour is #rgb or #rrggbb".into()));
+        }
+        if theme.position.as_deref().is_some_and(|p| p != "left" && p != "right") {
+            return Err((at("theme.position"), "position is left or right".into()));
+        }
+        if theme.shape.as_deref().is_some_and(|p| !["circle", "rounded", "bar"].contains(&p)) {
+            return Err((at("theme.shape"), "shape is circle, rounded or bar".into()));
+        }
+        let icon_ok = |i: &str| THEME_ICONS.contains(&i) || (i.starts_with("https://") && is_web_url(i));
+        if theme.icon.as_deref().is_some_and(|i| !icon_ok(i)) {
+            return Err((at("theme.icon"), "icon is chat, headset, message, help or an https image URL".into()));
+        }
+        if theme.label.as_deref().is_some_and(|l| l.chars().count() > 40) {
+            return Err((at("theme.label"), "a label has at most 40 characters".into()));
+        }
+        if theme.title.as_deref().is_some_and(|l| l.chars().count() > 60) {
+            return Err((at("theme.title"), "a title has at most 60 characters".into()));
+        }
+        if theme.offset_x.is_some_and(|o| o > 200) || theme.offset_y.is_some_and(|o| o > 200) {
+            return Err((at("theme.offset"), "offsets are 0-200 px".into()));
+        }
+        if plugin.greeting.as_deref().is_some_and(|g| g.chars().count() > 500) {
+            return Err((at("greeting"), "a greeting has at most 500 characters".into()));
+        }
+    }
+    for rule in &config.routing.rules {
+        if let Some(unknown) = rule.plugins.iter().find(|p| !config.plugins.iter().any(|x| &x.id == *p)) {
+            return Err((format!("routing.rules[{}].plugins", rule.name), format!("no plugin {unknown:?}")));
+        }
+    }
+    Ok(())
+}

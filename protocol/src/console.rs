@@ -145,6 +145,9 @@ pub struct VisitorProfile {
     pub group: Option<String>,
     /// The channel the visitor came through.
     pub channel: Channel,
+    /// The name of the web plugin the visitor came through (sites with several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
     /// URL of the page the visitor is on.
     pub page_url: Option<String>,
     /// Title of that page.

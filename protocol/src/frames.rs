@@ -117,6 +117,9 @@ pub struct ConversationSummary {
     /// The agent holding or offered it.
     #[serde(default)]
     pub agent_id: Option<String>,
+    /// The name of the web plugin the visitor came through (sites with several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
 }
 
 /// A field of the leave-message form.

@@ -30,6 +30,9 @@ pub struct SessionRequest {
     pub group: Option<String>,
     /// `web` or `mobile_web` (the widget knows whether the host viewport is phone-narrow).
     pub channel: Option<Channel>,
+    /// The web plugin (`data-plugin`); absent: the site's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
 }
 
 /// Answer to a session request.

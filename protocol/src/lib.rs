@@ -16,7 +16,7 @@ pub mod settings;
 mod states;
 
 pub use board::{BoardDelta, BoardEntry, BoardList};
-pub use states::{AgentRole, Channel, ConvStatus, Prompt, Side, WaitReason};
+pub use states::{AgentRole, Channel, ColorScheme, ConvStatus, Prompt, Side, WaitReason};
 
 /// Version of the wire protocol; it is also the `/api/v1` path segment.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -63,9 +63,9 @@ pub fn close_is_retryable(code: u16) -> bool {
 
 pub use admin::{
     AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, Contact, ContactImport, EntrySetting,
-    GroupConfig, IdentitySettings, PreChatField, PreChatKind, PromptSettings, PromptSlot, PromptTexts,
+    GroupConfig, IdentitySettings, PluginConfig, PreChatField, PreChatKind, PromptSettings, PromptSlot, PromptTexts,
     RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting, SessionSettings, SiteConfig, StrategySetting,
-    UploadSettings,
+    ThemeSetting, ThemeTokens, UploadSettings,
 };
 pub use console::{
     AgentDayStats, Board, ClosedConversation, ConsoleFrame, ContactInfo, GroupAvailability, PastConversation, Phrase,

@@ -571,6 +571,7 @@ impl ToJson for SessionRequest {
             ("pre_chat", (&self.pre_chat).into()),
             ("group", self.group.clone().into()),
             ("channel", self.channel.map(|c| c.as_str().to_string()).into()),
+            ("plugin", self.plugin.clone().into()),
         ])
     }
 }

@@ -167,3 +167,17 @@ wire_words! {
         OffHours = "off_hours",
     }
 }
+
+wire_words! {
+    /// A web plugin's colour scheme.
+    #[derive(Default)]
+    pub enum ColorScheme {
+        /// Light.
+        #[default]
+        Light = "light",
+        /// Dark.
+        Dark = "dark",
+        /// The visitor's system setting.
+        Auto = "auto",
+    }
+}

@@ -242,6 +242,9 @@ pub struct Rule {
     pub name: String,
     /// The channels it applies to; empty means every channel.
     pub channels: Vec<Channel>,
+    /// The web plugins (by id) it applies to; empty means every plugin (and every conversation
+    /// that came through none).
+    pub plugins: Vec<String>,
     /// Which visitors it matches.
     pub condition: Condition,
     /// The group matching conversations go to.

@@ -98,6 +98,8 @@ pub struct NewConversation {
     pub conv: ConvId,
     /// Where the visitor is.
     pub channel: Channel,
+    /// The web plugin the visitor came through, if any.
+    pub plugin: Option<String>,
     /// The entry button used, if any (designated agent or group).
     pub entry: Option<EntryId>,
     /// The group the visitor picked (designated-group mode).

@@ -154,6 +154,7 @@ fn config(setup: &Setup, groups: &[GroupSetup; 2], bot: bool) -> SiteConfig {
     c.rules = vec![Rule {
         name: "vip".into(),
         channels: Vec::new(),
+        plugins: Vec::new(),
         condition: Condition::VisitorInfo(FieldFilter { field: "vip".into(), test: FieldTest::Equals("1".into()) }),
         group: GroupId::from("g1"),
         welcome: Some("welcome".into()),

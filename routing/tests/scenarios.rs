@@ -14,12 +14,12 @@
 //!
 //! Config directives: `agent(s) a1,a2 max=N`, `group g members=a1,a2 strategy=load|round-robin|
 //! idle-rate|customer-owner[/fallback]|contact-owner[/fallback] accept=auto|pending`, `fallback g`,
-//! `entry e agent=a|group=g`, `mode pick g1,g2`, `rule name group=g [channels=web,mini]
+//! `entry e agent=a|group=g`, `mode pick g1,g2`, `rule name group=g [channels=web,mini] [plugins=p1,p2]`
 //! [info:k=v | info:k~=v | form:k=v | form:k~=v] [welcome=".."] [promo=".."]`,
 //! `hours offset=+08:00 weekdays|daily|mon..sun=09:00-18:00[,..]`, `prompt busy=".." ..`,
 //! `bot on|off [greeting=".."] [fallback=".."]`, `bot-keywords a,b`, `bot-reply kw="reply"`,
 //! `form name,phone*` (`*` = required), `idle 30m`, `expiry 48h`, `show persist|alarms`.
-//! Events: `open c [entry= group= channel= owner= contact= info:k= form:k=]`, `enter c`,
+//! Events: `open c [entry= group= channel= plugin= owner= contact= info:k= form:k=]`, `enter c`,
 //! `visitor c "text"`, `reply a c "text"`, `login|logout|online|away|offline a`, `accept a c`,
 //! `transfer a c agent=b|group=g`, `close c [by=a|system]`, `leave c k=v..`, `pickup a c`,
 //! `tick`, `config <directive>` / `config remove <directive>`, `restore`.
@@ -339,6 +339,10 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
                         .map(|l| list(l).iter().map(|x| parse_channel(x)).collect::<Result<_, _>>())
                         .transpose()?
                         .unwrap_or_default(),
+                    plugins: opts
+                        .get("plugins")
+                        .map(|l| list(l).iter().map(|x| (*x).to_owned()).collect())
+                        .unwrap_or_default(),
                     condition,
                     group: GroupId::from(*opts.get("group").ok_or("rule needs group=")?),
                     welcome: opts.get("welcome").map(|s| (*s).to_owned()),
@@ -436,6 +440,7 @@ fn parse_event(t: &[String], directives: &mut Vec<Vec<String>>) -> Result<Option
                 match *k {
                     "entry" => req.entry = Some(EntryId::from(*v)),
                     "channel" => req.channel = parse_channel(v)?,
+                    "plugin" => req.plugin = Some((*v).to_owned()),
                     "group" => req.chosen_group = Some(GroupId::from(*v)),
                     "owner" => req.customer_owner = Some(AgentId::from(*v)),
                     "contact" => req.contact_owner = Some(AgentId::from(*v)),

@@ -7,6 +7,7 @@ use crate::agents::Agents;
 use crate::api::{Load, Saved, Settings};
 use crate::groups::Groups;
 use crate::history::History;
+use crate::plugins::Plugins;
 use crate::prompts::Prompts;
 use crate::rules::Rules;
 
@@ -30,6 +31,7 @@ impl Lang {
 /// The pages of the settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
+    Plugins,
     Prompts,
     Agents,
     Groups,
@@ -89,6 +91,7 @@ pub fn App() -> impl IntoView {
             <div class="pages">
                 <nav aria-label=lang.t("设置", "Settings")>
                     <ul>
+                        {tab(Page::Plugins, "网页插件", "Web plugins", "tab-plugins")}
                         {tab(Page::Prompts, "提示语", "Prompts", "tab-prompts")}
                         {tab(Page::Agents, "客服", "Agents", "tab-agents")}
                         {tab(Page::Groups, "客服分组", "Groups", "tab-groups")}
@@ -98,6 +101,7 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <section class="page">
                     {move || match page.get() {
+                        Page::Plugins => view! { <Plugins /> }.into_any(),
                         Page::Prompts => view! { <Prompts /> }.into_any(),
                         Page::Agents => view! { <Agents /> }.into_any(),
                         Page::Groups => view! { <Groups /> }.into_any(),

@@ -3,14 +3,15 @@
 //! does not carry it.
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
-//! is the shell (navigation, save bar, the version conflict); `prompts`, `agents`, `groups`,
-//! `rules` and `history` are the pages.
+//! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `agents`,
+//! `groups`, `rules` and `history` are the pages.
 
 mod agents;
 mod api;
 mod app;
 mod groups;
 mod history;
+mod plugins;
 mod prompts;
 mod rules;
 

@@ -115,6 +115,8 @@ fn RuleCard(index: usize) -> impl IntoView {
     let groups =
         move || settings.draft.with(|d| d.groups.iter().map(|g| (g.id.clone(), g.name.clone())).collect::<Vec<_>>());
     let testid = move |what: &str| format!("rule-{index}-{what}");
+    let plugins =
+        move || settings.draft.with(|d| d.plugins.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>());
     let set_looks = move |ev: leptos::ev::Event| {
         let field = rule().visitor_field.or(rule().pre_chat_field).unwrap_or_default();
         let looks = event_target_value(&ev);
@@ -218,6 +220,26 @@ fn RuleCard(index: usize) -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
+            {move || (!plugins().is_empty()).then(|| view! {
+                <div class="channels" role="group" aria-label=lang.t("适用网页插件（都不选：全部）", "Web plugins (none: all)")>
+                    <span>{lang.t("适用网页插件（都不选：全部）", "Web plugins (none: all)")}</span>
+                    {plugins().into_iter().map(|(id, name)| {
+                        let (checked, toggled) = (id.clone(), id.clone());
+                        view! {
+                            <label class="switch">
+                                <input type="checkbox" data-testid=format!("rule-{index}-plugin-{id}")
+                                    prop:checked=move || rule().plugins.contains(&checked)
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        let id = toggled.clone();
+                                        edit(Box::new(move |r| { r.plugins.retain(|p| *p != id); if on { r.plugins.push(id) } }))
+                                    } />
+                                {name}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            })}
             <label class="line">{lang.t("接通时的欢迎语", "Welcome when connected")}
                 <input data-testid=testid("welcome") prop:value=move || rule().welcome.unwrap_or_default()
                     on:input=move |ev| { let v = text(event_target_value(&ev)); edit(Box::new(move |r| r.welcome = v)) } />

@@ -570,7 +570,8 @@ function csp(res) {
 test('headers: /widget/ and /console/ (and their files) carry a strict CSP, nosniff and a referrer policy; the widget\'s frame-ancestors is the site\'s allow-list', async () => {
   const missing = [];
   const pages = [
-    ['/widget/?site=atkframe', [edge.base]],
+    // The site's allowed origins, and the edge's own pages (the settings' preview, the playground).
+    ['/widget/?site=atkframe', ["'self'", edge.base]],
     ['/widget/?site=atkopen', null],
     ['/console/', ["'none'"]],
     ['/console/?site=atkframe', ["'none'"]],

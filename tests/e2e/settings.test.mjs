@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { launchBrowser, root, startEdge, widget } from './harness.mjs';
 
@@ -77,6 +78,16 @@ async function shopper(text, pageScript = '') {
   await w.getByTestId('cw-input').press('Enter');
   await w.locator('[data-testid=cw-message][data-author=visitor][data-status=sent]').first().waitFor();
   return page;
+}
+
+/** Waits until an element's computed background colour is `rgb`. */
+async function expectBackground(locator, rgb) {
+  await locator.waitFor();
+  for (let i = 0; i < 100; i += 1) {
+    if (await locator.evaluate((el) => getComputedStyle(el).backgroundColor) === rgb) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await locator.evaluate((el) => getComputedStyle(el).backgroundColor), rgb);
 }
 
 const systemTexts = (page) => widget(page).locator('[data-testid=cw-message][data-author=system]').allTextContents();
@@ -328,6 +339,78 @@ test('an owner adds a VIP group with its own agent and a rule on a custom field:
   await page.context().close();
 });
 
+test('web plugins: a second plugin with its own colour (previewed live), its snippet on another allowed origin; agents see which plugin a chat came from', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-plugins').click();
+  for (const [id, name] of [['shop', '主站'], ['outlet', '奥莱店']]) {
+    await page.getByTestId('new-plugin-id').fill(id);
+    await page.getByTestId('new-plugin-name').fill(name);
+    await page.getByTestId('new-plugin-add').click();
+    await page.getByTestId(`plugin-${id}-card`).waitFor();
+  }
+  // The API's own check, at once: a plugin id is a-z, 0-9, - and _.
+  await page.getByTestId('new-plugin-id').fill('Bad Id');
+  await page.getByTestId('new-plugin-name').fill('x');
+  await page.getByTestId('new-plugin-add').click();
+  await page.getByTestId('new-plugin-error').waitFor();
+
+  // Another colour: the real widget in the preview changes with it, before anything is saved.
+  const launcher = page.frameLocator('[data-testid=plugin-outlet-preview]').frameLocator('[data-testid=cw-frame]').getByTestId('cw-launcher');
+  await launcher.waitFor();
+  await page.getByTestId('plugin-outlet-color').fill('#e91e63');
+  await page.waitForFunction(() => document.querySelector('[data-testid=plugin-outlet-preview]').src.includes('e91e63'));
+  await expectBackground(page.frameLocator('[data-testid=plugin-outlet-preview]').frameLocator('[data-testid=cw-frame]').getByTestId('cw-launcher'), 'rgb(233, 30, 99)');
+  // Pages of another origin may embed the outlet plugin: the outlet's own web server (a real one,
+  // on another port, serving the page with the pasted snippet).
+  let outletPage = '';
+  const server = http.createServer((req, res) => {
+    res.writeHead(req.url === '/outlet/item.html' ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(outletPage);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const otherOrigin = `http://127.0.0.1:${server.address().port}`;
+  await page.getByTestId('plugin-outlet-origins').fill(otherOrigin);
+  await page.getByTestId('plugin-outlet-label').fill('奥莱客服');
+  const snippet = await page.getByTestId('plugin-outlet-snippet').inputValue();
+  assert.equal(snippet, `<script src="${edge.base}/w.js" data-site="${SITE}" data-plugin="outlet" async></script>`);
+  await page.getByTestId('plugin-outlet-copy').click();
+  await save(page);
+
+  // The snippet, pasted into a page of the other origin, with the page marking a VIP: the
+  // launcher has the plugin's colour, and the VIP agent sees the plugin's name.
+  const vip = await consolePage('vip1', 'vip1-password');
+  const buyer = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  outletPage = `<!doctype html>
+    <html><head><meta charset="utf-8"><title>奥莱 · Item</title></head><body><h1>Outlet item</h1>
+    <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)}; ChatWidget('setCustomField', { vip: 'true' });</script>
+    ${snippet}</body></html>`;
+  await buyer.goto(`${otherOrigin}/outlet/item.html`, { waitUntil: 'domcontentloaded' });
+  const w = widget(buyer);
+  await expectBackground(w.getByTestId('cw-launcher'), 'rgb(233, 30, 99)');
+  await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-input').fill('奥莱店的 VIP 来问问');
+  await w.getByTestId('cw-input').press('Enter');
+  await vip.getByTestId('new-chat-alert').waitFor();
+  const item = vip.locator('[data-testid=list-mine] [data-testid=conversation]', { hasText: '奥莱店' });
+  await item.waitFor();
+  await item.click();
+  await vip.locator('[data-testid=message][data-author=visitor]', { hasText: '奥莱店的 VIP' }).waitFor();
+  assert.match(await vip.getByTestId('profile-plugin').textContent(), /奥莱店/);
+  await vip.screenshot({ path: path.join(SHOT_DIR, 'settings-plugin-in-console.png') });
+
+  // The outlet plugin is for its own pages: the main site's page may not embed it.
+  const sessions = await api('POST', `/api/v1/sites/${SITE}/sessions`, { body: { plugin: 'outlet', host_origin: edge.base } });
+  assert.equal(sessions.status, 200, 'no Origin (a server): allowed');
+  const res = await fetch(`${edge.base}/api/v1/sites/${SITE}/sessions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', origin: edge.base }, body: JSON.stringify({ plugin: 'outlet', host_origin: edge.base }),
+  });
+  assert.deepEqual([res.status, (await res.json()).error.code], [403, 'origin_not_allowed']);
+  await buyer.context().close();
+  await vip.context().close();
+  await page.context().close();
+  server.close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],
@@ -336,9 +419,14 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['prompts', 'agents', 'groups', 'rules', 'history']) {
+    for (const tab of ['plugins', 'prompts', 'agents', 'groups', 'rules', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
+      if (tab === 'plugins') {
+        for (const id of ['shop', 'outlet']) {
+          await page.frameLocator(`[data-testid=plugin-${id}-preview]`).frameLocator('[data-testid=cw-frame]').getByTestId('cw-launcher').waitFor();
+        }
+      }
       await page.screenshot({ path: path.join(SHOT_DIR, `settings-${tab}-${name}.png`), fullPage: true });
     }
     await page.context().close();

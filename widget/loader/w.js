@@ -18,6 +18,7 @@
   var q = new URLSearchParams({ site: ds.site || '', host: location.origin, locale: ds.locale || navigator.language || '' });
   if (ds.theme) q.set('theme', ds.theme);
   if (ds.entry) q.set('entry', ds.entry);
+  if (ds.plugin) q.set('plugin', ds.plugin);
   frame.src = origin + '/widget/?' + q;
   frame.title = 'Chat';
   frame.setAttribute('data-testid', 'cw-frame');

@@ -402,6 +402,7 @@ impl Chat {
             pre_chat,
             group,
             channel: Some(if self.narrow.get_untracked() { Channel::MobileWeb } else { Channel::Web }),
+            plugin: params.plugin.clone(),
         };
         let path = format!("/api/v1/sites/{}/sessions", params.site);
         let text = client::post_text(&path, &request.to_json().to_text()).await?;

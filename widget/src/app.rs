@@ -18,6 +18,7 @@ const LAUNCHER_ROOM: f64 = 16.0;
 pub fn App() -> impl IntoView {
     let params = Params::from_url();
     let mut theme = Theme::default();
+    theme.merge(&params.site_theme);
     theme.merge(&params.theme);
     let chat = Chat::new(theme, params.entry.clone());
     let strings = i18n::strings(&params.locale);

@@ -26,6 +26,11 @@ pub struct Params {
     pub theme: Json,
     /// Entry id from `data-entry`.
     pub entry: Option<String>,
+    /// The web plugin from `data-plugin`.
+    pub plugin: Option<String>,
+    /// The plugin's theme, set in the site's settings (`<meta name="cw-theme">`, written by the
+    /// edge): applied under `theme`.
+    pub site_theme: Json,
 }
 
 impl Params {
@@ -42,6 +47,13 @@ impl Params {
             locale,
             theme: parse(&get("theme")).unwrap_or_default(),
             entry: Some(get("entry")).filter(|e| !e.is_empty()),
+            plugin: Some(get("plugin")).filter(|e| !e.is_empty()),
+            site_theme: web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector("meta[name=cw-theme]").ok().flatten())
+                .and_then(|m| m.get_attribute("content"))
+                .and_then(|t| parse(&t))
+                .unwrap_or_default(),
         }
     }
 }

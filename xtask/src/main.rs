@@ -22,6 +22,7 @@ commands:
   test    fmt, tidy, clippy, native tests, wasm tests in Chromium, end-to-end tests against workerd
   tidy    the code-shape rules alone (`//!` headers, the Desk's effects only in their modules)
   bench   print size and speed figures as `bench: NAME VALUE UNIT`
+  sizes   print the size figures alone, of what `build` made last
   site create ID --owner LOGIN [--owner-name NAME] [--name SITE_NAME] [--url https://EDGE]
           create a site and its owner (admin token from ADMIN_TOKEN or .dev.vars); prints the
           owner's one-time password and console link
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("tidy") => tidy::check(),
         Some("bench") => bench::run(),
+        Some("sizes") => bench::sizes().map(|figures| figures.iter().for_each(|f| println!("{f}"))),
         Some("site") => site::run(&args[1..]),
         Some("deploy") => deploy::run(&args[1..]),
         Some("keygen") => identity_cli::keygen(),

@@ -16,18 +16,23 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// little above today's size: it fails any real growth, and comes down as the widget gets smaller.
 /// It moved up once, 180 -> 182 KiB, for the socket heartbeat (+2.1 KB: dead connections are
 /// found and replaced) and the first-run fixes (refused identity as a guest, wait reasons,
-/// over-long text, the site's name on a failed window); the facade issue brings it down.
+/// over-long text, the site's name on a failed window); again 182 -> 183 KiB for web plugins
+/// (+0.4 KB: the plugin's theme from the page the edge serves, `data-plugin` in the session;
+/// 186,234 -> 186,610 bytes on 2026-11-30). The facade issue brings it down.
 /// The console (agents load it once a day) has no goal of its own; its budget is the same kind of
 /// ratchet. It moved 284 -> 288 KiB with the closed wire enums (+3.0 KB: serde for `ConvStatus`,
 /// `WaitReason`, `Side`, `Channel`) and the board deltas (+4.5 KB: `BoardDelta` and
-/// `Board::apply`); 292,748 bytes (285.9 KiB) on 2026-11-30.
+/// `Board::apply`); 292,748 bytes (285.9 KiB) on 2026-11-30. Then 288 -> 289 KiB for the back
+/// office's traces in it (+1.4 KB, 293,842 -> 295,268 bytes: the Settings link, the agent's role
+/// in the login answer, the web plugin's name in the lists and the sidebar); the settings pages
+/// themselves are not in it.
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
-/// ratchet.
+/// ratchet: 215,946 bytes on 2026-11-30.
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
-    ("widget_open_chat_gzip", 182 * 1024),
-    ("console_gzip", 288 * 1024),
-    ("settings_gzip", 200 * 1024),
+    ("widget_open_chat_gzip", 183 * 1024),
+    ("console_gzip", 289 * 1024),
+    ("settings_gzip", 212 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

@@ -244,6 +244,7 @@ impl Desk {
             entry: row.entry,
             group: text(profile.group),
             channel: profile.channel,
+            plugin: self.plugin_name(profile.plugin.as_deref())?,
             page_url: text(profile.page_url),
             page_title: text(profile.page_title),
             host_origin: text(profile.host_origin),

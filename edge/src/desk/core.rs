@@ -225,7 +225,17 @@ impl Desk {
         })?;
         summary.state = state;
         summary.agent_id = agent;
+        summary.plugin = self.plugin_name(summary.plugin.as_deref())?;
         Ok(Some(summary))
+    }
+
+    /// The name agents see for a plugin id (only on sites with more than one plugin).
+    pub(super) fn plugin_name(&self, id: Option<&str>) -> EdgeResult<Option<String>> {
+        let config = self.config()?;
+        if config.plugins.len() < 2 {
+            return Ok(None);
+        }
+        Ok(id.and_then(|id| config.plugins.iter().find(|p| p.id == id)).map(|p| p.name.clone()))
     }
 
     /// Tells the core about a conversation's first message (or its first after it was closed).
@@ -242,6 +252,7 @@ impl Desk {
         open.pre_chat = profile.pre_chat;
         open.chosen_group = profile.group.map(Into::into);
         open.channel = routing_config::channel(profile.channel);
+        open.plugin = profile.plugin;
         open.entry = context.entry.map(Into::into);
         open.contact_owner = context.owner_agent.map(Into::into);
         open.customer_owner = context.customer_owner.map(Into::into);

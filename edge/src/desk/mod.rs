@@ -128,10 +128,10 @@ impl DurableObject for Desk {
         let result = match route {
             Some(Route::Sessions) => self.open_session(&site, &caller, &body),
             Some(Route::WidgetConfig) => {
-                self.config().and_then(|c| Ok(Response::from_json(&sessions::widget_config(&c))?))
+                self.config().and_then(|c| Ok(Response::from_json(&sessions::widget_config(&c, c.plugin(None)))?))
             }
             // The widget page's frame-ancestors.
-            Some(Route::Embed) => self.config().and_then(|c| Ok(Response::from_json(&c.allowed_origins)?)),
+            Some(Route::Embed) => self.embed(&body),
             Some(Route::LoginBegin) => self.login_begin(&caller, &body),
             Some(Route::LoginFinish) => self.login_finish(&body),
             Some(Route::Logout) => self.agent_logout(&body),
@@ -356,7 +356,12 @@ impl Desk {
     fn open_session(&self, site: &str, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
         let request: SessionRequest = parse_json(body)?;
         let config = self.config()?;
-        sessions::check_origin(&config, caller, request.host_origin.as_deref())?;
+        sessions::check_origin(
+            &config,
+            config.plugin(request.plugin.as_deref()),
+            caller,
+            request.host_origin.as_deref(),
+        )?;
         let entry = request.entry.clone().filter(|e| !e.is_empty());
         if let Some(entry) = &entry {
             if !config.routing.entries.iter().any(|e| &e.id == entry) {
@@ -465,6 +470,18 @@ impl Desk {
             self.auth_alarm.set(true);
         }
         Ok(Response::from_websocket(pair.client)?)
+    }
+
+    /// `POST /embed`: what the widget page of a plugin needs before it is served: the pages that
+    /// may frame it and the plugin's theme tokens.
+    fn embed(&self, body: &[u8]) -> EdgeResult<Response> {
+        let ask: internal::bodies::EmbedAsk = parse_json(body)?;
+        let config = self.config()?;
+        let plugin = config.plugin(ask.plugin.as_deref());
+        let origins = config.origins_for(plugin).into_iter().map(str::to_string).collect();
+        let tokens = plugin.map(|p| protocol::ThemeTokens::from(&p.theme)).filter(|t| !t.is_empty());
+        let theme = tokens.map(serde_json::to_value).transpose()?;
+        Ok(Response::from_json(&internal::bodies::Embed { origins, theme })?)
     }
 
     /// `GET /admin/config`: the config, with `locked_until_ms` on agents locked after failed logins.

@@ -37,6 +37,8 @@ pub struct StoredProfile {
     pub identity_refused: Option<ApiError>,
     /// The widget's language: prompts and the leave-message form follow it.
     pub locale: Option<String>,
+    /// The web plugin (its id) the visitor came through.
+    pub plugin: Option<String>,
 }
 
 impl StoredProfile {

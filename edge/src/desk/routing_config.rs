@@ -81,6 +81,7 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
             Ok(Rule {
                 name: r.name.clone(),
                 channels,
+                plugins: r.plugins.clone(),
                 condition,
                 group: r.group.as_str().into(),
                 welcome: r.welcome.clone(),

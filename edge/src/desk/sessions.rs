@@ -3,7 +3,8 @@
 
 use identity::Verified;
 use protocol::{
-    ApiError, Channel, GroupChoice, SessionRequest, SessionResponse, SessionSettings, SiteConfig, WidgetConfig,
+    ApiError, Channel, GroupChoice, PluginConfig, SessionRequest, SessionResponse, SessionSettings, SiteConfig,
+    WidgetConfig,
 };
 use serde_json::{Map, Value};
 
@@ -19,24 +20,36 @@ const MAX_CUSTOM_FIELDS: usize = 20;
 const MAX_CUSTOM_KEY: usize = 64;
 const MAX_CUSTOM_VALUE: usize = 256;
 
-/// Whether a page origin may embed this site's widget.
+/// Whether a page origin may embed this site's widget through any of its plugins.
 pub fn origin_allowed(config: &SiteConfig, origin: &str) -> bool {
-    config.allowed_origins.is_empty() || config.allowed_origins.iter().any(|a| a.trim_end_matches('/') == origin)
+    allowed_by(&config.origins_for(None), origin)
 }
 
-/// Refuses browsers on pages the site does not allow. Requests without `Origin` (servers) pass.
-pub fn check_origin(config: &SiteConfig, caller: &Caller, host_origin: Option<&str>) -> EdgeResult<()> {
+/// Whether `origin` is in `origins` (an empty list allows any page).
+fn allowed_by(origins: &[&str], origin: &str) -> bool {
+    origins.is_empty() || origins.contains(&origin)
+}
+
+/// Refuses browsers on pages the site (for this plugin) does not allow. Requests without `Origin`
+/// (servers) pass.
+pub fn check_origin(
+    config: &SiteConfig,
+    plugin: Option<&PluginConfig>,
+    caller: &Caller,
+    host_origin: Option<&str>,
+) -> EdgeResult<()> {
     if caller.origin.is_empty() {
         return Ok(());
     }
+    let origins = config.origins_for(plugin);
     if caller.origin == caller.own_origin {
         // Our own widget iframe: the page that embeds it must be allowed.
-        if config.allowed_origins.is_empty() || host_origin.is_some_and(|h| origin_allowed(config, h)) {
+        if origins.is_empty() || host_origin.is_some_and(|h| allowed_by(&origins, h)) {
             return Ok(());
         }
         return Err(EdgeError::OriginNotAllowed);
     }
-    if origin_allowed(config, &caller.origin) {
+    if allowed_by(&origins, &caller.origin) {
         Ok(())
     } else {
         Err(EdgeError::OriginNotAllowed)
@@ -63,7 +76,8 @@ pub fn open(
         Err(err) => (None, Some(ApiError { code: err.code().into(), message: err.message().into() })),
     };
     check_choices(config, &request)?;
-    let widget = widget_config(config);
+    let plugin = config.plugin(request.plugin.as_deref());
+    let widget = widget_config(config, plugin);
     // Pre-chat answers and the picked group are given once; later sessions (a reload, another
     // device) keep them.
     let profile = |fields: Option<&Map<String, Value>>, earlier: Option<&str>| {
@@ -84,6 +98,7 @@ pub fn open(
             group: request.group.clone().or(earlier.group),
             identity_refused: refused.clone(),
             locale: request.locale.clone().filter(|l| l.len() <= 16).or(earlier.locale),
+            plugin: plugin.map(|p| p.id.clone()),
         }
         .to_text()
     };
@@ -164,7 +179,7 @@ pub fn open(
 }
 
 /// What the widget renders with: names, the pre-chat form, group choice, card buttons, upload caps.
-pub fn widget_config(config: &SiteConfig) -> WidgetConfig {
+pub fn widget_config(config: &SiteConfig, plugin: Option<&PluginConfig>) -> WidgetConfig {
     let groups = config
         .routing
         .visitor_picks_group
@@ -174,7 +189,7 @@ pub fn widget_config(config: &SiteConfig) -> WidgetConfig {
         .collect();
     WidgetConfig {
         site_name: config.name.clone(),
-        greeting: config.greeting.clone(),
+        greeting: plugin.and_then(|p| p.greeting.clone()).unwrap_or_else(|| config.greeting.clone()),
         pre_chat: config.pre_chat.clone(),
         groups,
         card_buttons: config.card_buttons.clone(),

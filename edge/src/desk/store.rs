@@ -770,9 +770,10 @@ impl Store {
             last_seq: f64,
             verified: f64,
             contact_id: Option<String>,
+            plugin: Option<String>,
         }
         let query = format!(
-            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
+            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id, json_extract(v.profile, '$.plugin') AS plugin FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
         );
         let rows: Vec<Row> = self.sql.exec(&query, bindings)?.to_array()?;
         Ok(rows
@@ -786,6 +787,8 @@ impl Store {
                 contact_id: r.contact_id,
                 state: protocol::ConvStatus::default(),
                 agent_id: None,
+                // The plugin's id; the Desk turns it into the plugin's name.
+                plugin: r.plugin,
             })
             .collect())
     }

@@ -54,6 +54,23 @@ pub struct ConfigPut {
     pub passwords: BTreeMap<String, StoredPassword>,
 }
 
+/// Body of `https://desk/embed`: which plugin the widget page is for (absent: the default).
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmbedAsk {
+    /// The snippet's `data-plugin`.
+    pub plugin: Option<String>,
+}
+
+/// The Desk's answer to `embed`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Embed {
+    /// The pages that may frame the widget (empty: any).
+    pub origins: Vec<String>,
+    /// The plugin's theme tokens, as the widget reads `data-theme` (absent: none set).
+    pub theme: Option<serde_json::Value>,
+}
+
 /// Body of `https://desk/settings` (PUT): a console save, its passwords hashed by the Worker.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SettingsPut {

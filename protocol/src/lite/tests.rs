@@ -155,6 +155,7 @@ fn session_bodies_agree_with_serde() {
         pre_chat: [("topic".to_string(), "售后".to_string())].into(),
         group: Some("aftersale".into()),
         channel: Some(Channel::MobileWeb),
+        plugin: Some("outlet".into()),
     };
     let back: SessionRequest = serde_json::from_str(&request.to_json().to_text()).expect("serde reads it");
     assert_eq!(back, request);

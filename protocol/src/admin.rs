@@ -850,3 +850,36 @@ mod theme_tests {
         assert!(ThemeTokens::from(&ThemeSetting::default()).is_empty());
     }
 }
+
+#[cfg(test)]
+mod entry_tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_names_one_existing_agent_or_group() {
+        let mut site = SiteConfig {
+            agents: vec![AgentConfig { id: "amy".into(), ..AgentConfig::default() }],
+            groups: vec![GroupConfig { id: "vip".into(), ..GroupConfig::default() }],
+            ..SiteConfig::default()
+        };
+        let entry = |id: &str, agent: Option<&str>, group: Option<&str>| EntrySetting {
+            id: id.into(),
+            agent: agent.map(Into::into),
+            group: group.map(Into::into),
+        };
+        site.routing.entries = vec![entry("vip-line", Some("amy"), None), entry("after-sale", None, Some("vip"))];
+        assert!(crate::checks::check_entries(&site).is_ok());
+        for bad in [
+            entry("x", Some("nobody"), None),
+            entry("x", None, Some("nowhere")),
+            entry("x", Some("amy"), Some("vip")),
+            entry("x", None, None),
+            entry("Bad Id", Some("amy"), None),
+            entry("vip-line", Some("amy"), None),
+        ] {
+            let mut with = site.clone();
+            with.routing.entries.push(bad.clone());
+            assert!(crate::checks::check_entries(&with).is_err(), "{bad:?}");
+        }
+    }
+}

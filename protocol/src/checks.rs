@@ -354,3 +354,24 @@ pub fn check_plugins(config: &crate::SiteConfig) -> Result<(), (String, String)>
     }
     Ok(())
 }
+
+/// Checks a site's entries (指定客服): ids plain and unique, each naming exactly one existing agent
+/// or group. The error names the field (`routing.entries[vip]`); the API and the settings pages
+/// apply the same check.
+pub fn check_entries(config: &crate::SiteConfig) -> Result<(), (String, String)> {
+    let mut seen = std::collections::BTreeSet::new();
+    for entry in &config.routing.entries {
+        let field = format!("routing.entries[{}]", entry.id);
+        if !is_plain_id(&entry.id) || !seen.insert(entry.id.as_str()) {
+            return Err((field, format!("entry ids are unique, 1-64 of a-z, 0-9, - and _: {:?}", entry.id)));
+        }
+        match (&entry.agent, &entry.group) {
+            (Some(agent), None) if config.agents.iter().any(|a| &a.id == agent) => {}
+            (None, Some(group)) if config.groups.is_empty() || config.groups.iter().any(|g| &g.id == group) => {}
+            (Some(agent), None) => return Err((field, format!("no agent {agent:?}"))),
+            (None, Some(group)) => return Err((field, format!("no group {group:?}"))),
+            _ => return Err((field, "an entry names exactly one agent or one group".into())),
+        }
+    }
+    Ok(())
+}

@@ -5,6 +5,8 @@ use leptos::prelude::*;
 
 use crate::agents::Agents;
 use crate::api::{Load, Saved, Settings};
+use crate::bot::Bot;
+use crate::entries::Entries;
 use crate::groups::Groups;
 use crate::history::History;
 use crate::plugins::Plugins;
@@ -36,6 +38,8 @@ enum Page {
     Agents,
     Groups,
     Rules,
+    Entries,
+    Bot,
     History,
 }
 
@@ -96,6 +100,8 @@ pub fn App() -> impl IntoView {
                         {tab(Page::Agents, "客服", "Agents", "tab-agents")}
                         {tab(Page::Groups, "客服分组", "Groups", "tab-groups")}
                         {tab(Page::Rules, "分配规则", "Rules", "tab-rules")}
+                        {tab(Page::Entries, "指定客服入口", "Entries", "tab-entries")}
+                        {tab(Page::Bot, "机器人", "Bot", "tab-bot")}
                         {tab(Page::History, "修改记录", "History", "tab-history")}
                     </ul>
                 </nav>
@@ -106,6 +112,8 @@ pub fn App() -> impl IntoView {
                         Page::Agents => view! { <Agents /> }.into_any(),
                         Page::Groups => view! { <Groups /> }.into_any(),
                         Page::Rules => view! { <Rules /> }.into_any(),
+                        Page::Entries => view! { <Entries /> }.into_any(),
+                        Page::Bot => view! { <Bot /> }.into_any(),
                         Page::History => view! { <History /> }.into_any(),
                     }}
                 </section>

@@ -4,11 +4,13 @@
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `agents`,
-//! `groups`, `rules` and `history` are the pages.
+//! `groups`, `rules`, `entries`, `bot` and `history` are the pages.
 
 mod agents;
 mod api;
 mod app;
+mod bot;
+mod entries;
 mod groups;
 mod history;
 mod plugins;

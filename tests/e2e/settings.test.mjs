@@ -65,12 +65,12 @@ async function save(page) {
 }
 
 /** A shopper on a page of the site who writes `text` through the real widget; returns the page. */
-async function shopper(text, pageScript = '') {
+async function shopper(text, pageScript = '', attributes = '') {
   const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
   await page.route(`${edge.base}/shop/item.html`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
     <html><head><meta charset="utf-8"><title>Item · Back Office Shop</title></head><body><h1>Item</h1>
     <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)}; ${pageScript}</script>
-    <script src="/w.js" data-site="${SITE}" async></script></body></html>` }));
+    <script src="/w.js" data-site="${SITE}" ${attributes} async></script></body></html>` }));
   await page.goto(`${edge.base}/shop/item.html`, { waitUntil: 'domcontentloaded' });
   const w = widget(page);
   await w.getByTestId('cw-launcher').click();
@@ -411,6 +411,47 @@ test('web plugins: a second plugin with its own colour (previewed live), its sni
   server.close();
 });
 
+test('entries send a button straight to a designated agent; the bot answers first by keyword once it is on', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-entries').click();
+  await page.getByTestId('new-entry-id').fill('vip-line');
+  await page.getByTestId('new-entry-add').click();
+  await page.getByTestId('entry-0-target').selectOption('agent:vip1');
+  assert.match(await page.getByTestId('entry-0-button').inputValue(), /ChatWidget\('openEntry', 'vip-line'\)/);
+  assert.equal(await page.getByTestId('entry-0-attribute').inputValue(), 'data-entry="vip-line"');
+  // The API's own check: an entry id is a-z, 0-9, - and _, once.
+  await page.getByTestId('new-entry-id').fill('vip-line');
+  await page.getByTestId('new-entry-add').click();
+  await page.getByTestId('new-entry-error').waitFor();
+  await save(page);
+
+  // A shopper who comes through the entry reaches the designated agent, without any VIP field.
+  const vip = await consolePage('vip1', 'vip1-password');
+  const viaEntry = await shopper('从 VIP 专线来的', '', 'data-entry="vip-line"');
+  // A new chat for the designated agent (the alert is only for chats new to this console).
+  await vip.getByTestId('new-chat-alert').waitFor();
+  await viaEntry.context().close();
+
+  // The bot, on: a greeting, a keyword reply, and the fallback for everything else.
+  await page.getByTestId('tab-bot').click();
+  await page.getByTestId('bot-on').check();
+  await page.getByTestId('bot-greeting').fill('我是小助手，请问有什么可以帮您？');
+  await page.getByTestId('bot-add-reply').click();
+  await page.getByTestId('bot-reply-0-keyword').fill('发货');
+  await page.getByTestId('bot-reply-0-reply').fill('一般 48 小时内发货');
+  await page.getByTestId('bot-fallback').fill('请说“人工”转人工客服');
+  await save(page);
+  const asker = await shopper('什么时候发货？');
+  await widget(asker).locator('[data-testid=cw-message][data-author=system]', { hasText: '我是小助手' }).waitFor();
+  await widget(asker).locator('[data-testid=cw-message][data-author=system]', { hasText: '一般 48 小时内发货' }).waitFor();
+  // Off again, for the pages after this one.
+  await page.getByTestId('bot-on').uncheck();
+  await save(page);
+  await asker.context().close();
+  await vip.context().close();
+  await page.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],
@@ -419,7 +460,7 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['plugins', 'prompts', 'agents', 'groups', 'rules', 'history']) {
+    for (const tab of ['plugins', 'prompts', 'agents', 'groups', 'rules', 'entries', 'bot', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
       if (tab === 'plugins') {

@@ -375,3 +375,34 @@ pub fn check_entries(config: &crate::SiteConfig) -> Result<(), (String, String)>
     }
     Ok(())
 }
+
+/// A service-hours span `HH:MM-HH:MM` as minutes of the day `(start, end)`, `end` up to 1440
+/// (`24:00`). A span whose end is before its start crosses midnight (`22:00-02:00`); start and end
+/// equal is no span.
+pub fn parse_span(text: &str) -> Option<(u16, u16)> {
+    let (start, end) = text.split_once('-')?;
+    let minute = |hm: &str| -> Option<u16> {
+        let (h, m) = hm.trim().split_once(':')?;
+        let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
+        (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    };
+    let (start, end) = (minute(start)?, minute(end)?);
+    (start != end && start < 1440).then_some((start, end))
+}
+
+/// Checks the weekly service hours: seven days, Monday first, each a list of spans
+/// (`parse_span`), and a UTC offset within ±14 hours. The error names the day.
+pub fn check_service_hours(hours: &crate::ServiceHoursSetting) -> Result<(), (String, String)> {
+    if hours.weekly.len() != 7 {
+        return Err(("service_hours.weekly".into(), "seven days, Monday first".into()));
+    }
+    if hours.utc_offset_minutes.abs() > 14 * 60 {
+        return Err(("service_hours.utc_offset_minutes".into(), "a UTC offset is within ±14 hours".into()));
+    }
+    for (day, spans) in hours.weekly.iter().enumerate() {
+        if let Some(bad) = spans.iter().find(|s| parse_span(s).is_none()) {
+            return Err((format!("service_hours.weekly[{day}]"), format!("{bad:?} is not HH:MM-HH:MM")));
+        }
+    }
+    Ok(())
+}

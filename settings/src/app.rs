@@ -9,6 +9,7 @@ use crate::bot::Bot;
 use crate::entries::Entries;
 use crate::groups::Groups;
 use crate::history::History;
+use crate::hours::Hours;
 use crate::plugins::Plugins;
 use crate::prompts::Prompts;
 use crate::rules::Rules;
@@ -35,6 +36,7 @@ impl Lang {
 enum Page {
     Plugins,
     Prompts,
+    Hours,
     Agents,
     Groups,
     Rules,
@@ -97,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <ul>
                         {tab(Page::Plugins, "网页插件", "Web plugins", "tab-plugins")}
                         {tab(Page::Prompts, "提示语", "Prompts", "tab-prompts")}
+                        {tab(Page::Hours, "服务时间", "Service hours", "tab-hours")}
                         {tab(Page::Agents, "客服", "Agents", "tab-agents")}
                         {tab(Page::Groups, "客服分组", "Groups", "tab-groups")}
                         {tab(Page::Rules, "分配规则", "Rules", "tab-rules")}
@@ -109,6 +112,7 @@ pub fn App() -> impl IntoView {
                     {move || match page.get() {
                         Page::Plugins => view! { <Plugins /> }.into_any(),
                         Page::Prompts => view! { <Prompts /> }.into_any(),
+                        Page::Hours => view! { <Hours /> }.into_any(),
                         Page::Agents => view! { <Agents /> }.into_any(),
                         Page::Groups => view! { <Groups /> }.into_any(),
                         Page::Rules => view! { <Rules /> }.into_any(),

@@ -3,8 +3,8 @@
 //! does not carry it.
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
-//! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `agents`,
-//! `groups`, `rules`, `entries`, `bot` and `history` are the pages.
+//! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
+//! `agents`, `groups`, `rules`, `entries`, `bot` and `history` are the pages.
 
 mod agents;
 mod api;
@@ -13,6 +13,7 @@ mod bot;
 mod entries;
 mod groups;
 mod history;
+mod hours;
 mod plugins;
 mod prompts;
 mod rules;

@@ -452,6 +452,32 @@ test('entries send a button straight to a designated agent; the bot answers firs
   await page.context().close();
 });
 
+test('service hours: outside them a shopper gets the off-hours prompt, at once; a malformed span is refused', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-hours').click();
+  await page.getByTestId('hours-always').uncheck();
+  await page.getByTestId('hours-zone').selectOption('0');
+  // Open one hour a day, an hour that is not now (UTC).
+  const span = new Date().getUTCHours() < 12 ? '13:00-14:00' : '01:00-02:00';
+  await page.getByTestId('hours-day-0').fill('9-18');
+  await page.getByTestId('hours-error').waitFor();
+  for (let day = 0; day < 7; day += 1) await page.getByTestId(`hours-day-${day}`).fill(span);
+  assert.equal(await page.getByTestId('hours-error').count(), 0);
+  await save(page);
+  const token = await login('boss', owner.password);
+  const stored = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config.routing.service_hours;
+  assert.deepEqual(stored, { utc_offset_minutes: 0, weekly: Array(7).fill([span]) });
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-hours-weekly-desktop.png'), fullPage: true });
+
+  const late = await shopper('现在还有人吗？');
+  await widget(late).locator('[data-testid=cw-message][data-author=system]', { hasText: '非工作时间' }).waitFor();
+  await late.context().close();
+  // Always open again, for the pages after this one.
+  await page.getByTestId('hours-always').check();
+  await save(page);
+  await page.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],
@@ -460,7 +486,7 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['plugins', 'prompts', 'agents', 'groups', 'rules', 'entries', 'bot', 'history']) {
+    for (const tab of ['plugins', 'prompts', 'hours', 'agents', 'groups', 'rules', 'entries', 'bot', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
       if (tab === 'plugins') {

@@ -156,32 +156,61 @@ pub fn channel(channel: protocol::Channel) -> Channel {
 }
 
 fn service_hours(hours: &protocol::ServiceHoursSetting) -> EdgeResult<ServiceHours> {
-    if hours.weekly.len() != 7 {
-        return Err(EdgeError::BadRequest("service_hours.weekly needs 7 days, Monday first".into()));
-    }
-    let mut weekly: [Vec<DaySpan>; 7] = Default::default();
-    for (day, spans) in weekly.iter_mut().zip(&hours.weekly) {
-        for span in spans {
-            day.push(day_span(span)?);
-        }
-    }
-    Ok(ServiceHours { utc_offset_minutes: hours.utc_offset_minutes, weekly: Some(weekly) })
+    protocol::checks::check_service_hours(hours)
+        .map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
+    Ok(ServiceHours { utc_offset_minutes: hours.utc_offset_minutes, weekly: Some(weekly_spans(&hours.weekly)) })
 }
 
-fn day_span(text: &str) -> EdgeResult<DaySpan> {
-    let bad = || EdgeError::BadRequest(format!("service hours span {text:?} is not HH:MM-HH:MM"));
-    let (start, end) = text.split_once('-').ok_or_else(bad)?;
-    let minute = |hm: &str| -> EdgeResult<(u16, u16)> {
-        let (h, m) = hm.trim().split_once(':').ok_or_else(bad)?;
-        let (h, m) = (h.parse::<u16>().map_err(|_| bad())?, m.parse::<u16>().map_err(|_| bad())?);
-        if m >= 60 || h > 24 || (h == 24 && m > 0) {
-            return Err(bad());
+/// The week's open spans, Monday first. A span that crosses midnight (`22:00-02:00` on Friday) is
+/// open until midnight that day and from midnight the next (Sunday's goes on into Monday).
+fn weekly_spans(days: &[Vec<String>]) -> [Vec<DaySpan>; 7] {
+    let mut weekly: [Vec<DaySpan>; 7] = Default::default();
+    let hm = |minute: u16| (minute / 60, minute % 60);
+    for (day, spans) in days.iter().enumerate().take(7) {
+        for (start, end) in spans.iter().filter_map(|s| protocol::checks::parse_span(s)) {
+            if start < end {
+                weekly[day].push(DaySpan::new(hm(start), hm(end)));
+            } else {
+                weekly[day].push(DaySpan::new(hm(start), (24, 0)));
+                if end > 0 {
+                    weekly[(day + 1) % 7].push(DaySpan::new((0, 0), hm(end)));
+                }
+            }
         }
-        Ok((h, m))
-    };
-    let span = DaySpan::new(minute(start)?, minute(end)?);
-    if span.start_minute >= span.end_minute {
-        return Err(bad());
     }
-    Ok(span)
+    weekly
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn week(friday: &[&str], sunday: &[&str]) -> Vec<Vec<String>> {
+        let mut days = vec![Vec::new(); 7];
+        days[4] = friday.iter().map(|s| s.to_string()).collect();
+        days[6] = sunday.iter().map(|s| s.to_string()).collect();
+        days
+    }
+
+    #[test]
+    fn a_span_across_midnight_opens_the_evening_and_the_next_morning() {
+        let weekly = weekly_spans(&week(&["09:00-12:00", "22:00-02:00"], &["20:00-01:30"]));
+        assert_eq!(weekly[4], [DaySpan::new((9, 0), (12, 0)), DaySpan::new((22, 0), (24, 0))]);
+        assert_eq!(weekly[5], [DaySpan::new((0, 0), (2, 0))], "Saturday morning");
+        assert_eq!(weekly[6], [DaySpan::new((20, 0), (24, 0))]);
+        assert_eq!(weekly[0], [DaySpan::new((0, 0), (1, 30))], "Sunday's runs into Monday");
+        let until_midnight = weekly_spans(&week(&["18:00-24:00", "20:00-00:00"], &[]));
+        assert_eq!(until_midnight[4], [DaySpan::new((18, 0), (24, 0)), DaySpan::new((20, 0), (24, 0))]);
+        assert!(until_midnight[5].is_empty(), "ending at midnight opens nothing the next day");
+    }
+
+    #[test]
+    fn malformed_hours_are_refused_with_the_day() {
+        let hours = |weekly: Vec<Vec<String>>| protocol::ServiceHoursSetting { utc_offset_minutes: 480, weekly };
+        assert!(service_hours(&hours(week(&["09:00-18:00"], &[]))).is_ok());
+        for bad in ["9-18", "09:00-09:00", "25:00-26:00", "09:60-10:00", "24:00-01:00"] {
+            assert!(service_hours(&hours(week(&[bad], &[]))).is_err(), "{bad}");
+        }
+        assert!(service_hours(&hours(vec![Vec::new(); 6])).is_err(), "six days");
+    }
 }

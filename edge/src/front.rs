@@ -51,6 +51,8 @@ enum Endpoint {
     Settings,
     /// `GET settings/history`: the saved changes (agent token).
     SettingsHistory,
+    /// `PUT settings/contacts`: CRM contacts an owner or admin imports (agent token).
+    SettingsContacts,
     /// `PUT contacts`: CRM contacts import (admin token).
     Contacts,
     /// `POST uploads`: an image or file into the caller's conversation (visitor or agent token).
@@ -131,6 +133,12 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let body = read_json_body(&mut req).await?;
             settings::save(env, &site, &caller, internal::bearer(&req), body).await
         }
+        (Endpoint::SettingsContacts, Method::Put) => {
+            let token = internal::bearer(&req).ok_or(EdgeError::Unauthorized)?;
+            let body = read_body(&mut req, MAX_CONTACTS_BODY).await?;
+            let call = Call { token: Some(&token), ..Call::from(&caller) }.body(body);
+            internal::call(env, &site, Route::SettingsContacts, call).await
+        }
         (Endpoint::SettingsHistory, Method::Get) => {
             settings::read(env, &site, &caller, internal::bearer(&req), Route::SettingsHistory).await
         }
@@ -174,6 +182,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "config" => Endpoint::Config,
         "settings" => Endpoint::Settings,
         "settings/history" => Endpoint::SettingsHistory,
+        "settings/contacts" => Endpoint::SettingsContacts,
         "contacts" => Endpoint::Contacts,
         "uploads" => Endpoint::Uploads,
         other => match other.strip_prefix("uploads/").map(|id| id.split_once('/').unwrap_or((id, ""))) {

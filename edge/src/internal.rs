@@ -66,10 +66,12 @@ pub enum Route {
     PutSettings,
     /// `GET /settings/history`: the saved changes, newest first.
     SettingsHistory,
+    /// `PUT /settings/contacts`: CRM contacts an owner or admin imports.
+    SettingsContacts,
 }
 
 /// Every route.
-const ROUTES: [Route; 22] = [
+const ROUTES: [Route; 23] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -92,6 +94,7 @@ const ROUTES: [Route; 22] = [
     Route::PrepareSettings,
     Route::PutSettings,
     Route::SettingsHistory,
+    Route::SettingsContacts,
 ];
 
 impl Route {
@@ -121,6 +124,7 @@ impl Route {
             Self::PrepareSettings => (Post, "/settings/prepare"),
             Self::PutSettings => (Put, "/settings"),
             Self::SettingsHistory => (Get, "/settings/history"),
+            Self::SettingsContacts => (Put, "/settings/contacts"),
         }
     }
 

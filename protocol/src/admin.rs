@@ -883,3 +883,28 @@ mod entry_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod contact_tests {
+    use super::*;
+    use crate::checks::{check_contact, parse_contacts_csv};
+
+    #[test]
+    fn a_contacts_csv_reads_row_by_row_with_lines_and_reasons() {
+        let agents = vec![AgentConfig { id: "amy".into(), ..AgentConfig::default() }];
+        let csv = "\u{feff}姓名,手机,编号,负责客服\r\n张三,159 1234 5678,c1,amy\n\"李, 四\",+86-138-0000-0000,c2,\n\n王五,abc,c3,\n赵六,13900000000,c4,nobody\n\"多\n行\",13900000001,c5\n短,1\n";
+        let rows = parse_contacts_csv(csv).expect("a header with id, name, phone");
+        let lines: Vec<usize> = rows.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [2, 3, 5, 6, 7, 9], "blank lines skipped, a quoted line break keeps the row's first line");
+        let checked: Vec<Result<String, String>> =
+            rows.into_iter().map(|(_, row)| row.and_then(|c| check_contact(&c, &agents).map(|()| c.id))).collect();
+        assert_eq!(checked[0], Ok("c1".into()));
+        assert_eq!(checked[1], Ok("c2".into()), "a quoted comma stays in the name");
+        assert!(checked[2].as_ref().is_err_and(|e| e.starts_with("phone")), "{:?}", checked[2]);
+        assert!(checked[3].as_ref().is_err_and(|e| e.starts_with("owner_agent")), "{:?}", checked[3]);
+        assert_eq!(checked[4], Ok("c5".into()), "a row may omit trailing optional columns");
+        assert!(checked[5].is_err(), "too few fields");
+        assert!(parse_contacts_csv("name,phone\nx,123456\n").is_err(), "no id column");
+        assert!(parse_contacts_csv("").is_err());
+    }
+}

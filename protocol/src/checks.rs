@@ -406,3 +406,120 @@ pub fn check_service_hours(hours: &crate::ServiceHoursSetting) -> Result<(), (St
     }
     Ok(())
 }
+
+/// Most characters of a contact's id, name, customer id.
+const MAX_CONTACT_FIELD: usize = 128;
+
+/// Checks one CRM contact: an id, a name, a phone with 5-20 digits, owners that are agents of the
+/// site (`agents`). The settings page checks each CSV row with it before importing, and the Desk
+/// again before storing.
+pub fn check_contact(contact: &crate::Contact, agents: &[crate::AgentConfig]) -> Result<(), String> {
+    let long = |v: &str| v.chars().count() > MAX_CONTACT_FIELD;
+    if contact.id.trim().is_empty() || long(&contact.id) {
+        return Err(format!("id: 1-{MAX_CONTACT_FIELD} characters"));
+    }
+    if contact.name.trim().is_empty() || long(&contact.name) {
+        return Err(format!("name: 1-{MAX_CONTACT_FIELD} characters"));
+    }
+    let digits = contact.phone.chars().filter(char::is_ascii_digit).count();
+    let phone_chars = contact.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    if !(5..=20).contains(&digits) || !phone_chars {
+        return Err(format!("phone: 5-20 digits (with + - ( ) or spaces), not {:?}", contact.phone));
+    }
+    for (field, owner) in [("owner_agent", &contact.owner_agent), ("customer_owner", &contact.customer_owner)] {
+        if let Some(owner) = owner.as_deref().filter(|o| !agents.iter().any(|a| a.id == *o)) {
+            return Err(format!("{field}: no agent {owner:?}"));
+        }
+    }
+    if contact.customer_id.as_deref().is_some_and(long) {
+        return Err(format!("customer_id: at most {MAX_CONTACT_FIELD} characters"));
+    }
+    Ok(())
+}
+
+/// One data row of a contacts CSV: the line it starts on, and the contact or why it is none.
+pub type CsvContact = (usize, Result<crate::Contact, String>);
+
+/// The columns of a contacts CSV, in the header's words (English, or 中文).
+const CONTACT_COLUMNS: [(&str, &str); 6] = [
+    ("id", "编号"),
+    ("name", "姓名"),
+    ("phone", "手机"),
+    ("owner_agent", "负责客服"),
+    ("customer_id", "客户编号"),
+    ("customer_owner", "客户负责人"),
+];
+
+/// Reads a contacts CSV (a header row naming the columns, then one contact a line; quoted fields
+/// may hold commas, quotes as `""` and line breaks; trailing optional columns may be left off).
+/// Each row comes back with the line it started on, as a contact or why it cannot be one; the
+/// header must name `id`, `name` and `phone`.
+pub fn parse_contacts_csv(text: &str) -> Result<Vec<CsvContact>, String> {
+    let rows = csv_rows(text.trim_start_matches('\u{feff}'));
+    let Some((_, header)) = rows.first() else { return Err("the file is empty".into()) };
+    let column = |name: &str| {
+        let (en, zh) = CONTACT_COLUMNS.iter().find(|(en, _)| *en == name).copied().unwrap_or((name, name));
+        header.iter().position(|h| h.trim().eq_ignore_ascii_case(en) || h.trim() == zh)
+    };
+    let (Some(id), Some(name), Some(phone)) = (column("id"), column("name"), column("phone")) else {
+        return Err("the first line must name the columns id, name and phone (编号, 姓名, 手机)".into());
+    };
+    let optional = [column("owner_agent"), column("customer_id"), column("customer_owner")];
+    Ok(rows[1..]
+        .iter()
+        .filter(|(_, fields)| fields.iter().any(|f| !f.trim().is_empty()))
+        .map(|(line, fields)| {
+            let get = |i: Option<usize>| i.and_then(|i| fields.get(i)).map(|f| f.trim().to_string());
+            let some = |i: Option<usize>| get(i).filter(|f| !f.is_empty());
+            let contact = if [id, name, phone].iter().any(|&i| i >= fields.len()) {
+                Err(format!("{} fields: id, name and phone are missing", fields.len()))
+            } else {
+                Ok(crate::Contact {
+                    id: get(Some(id)).unwrap_or_default(),
+                    name: get(Some(name)).unwrap_or_default(),
+                    phone: get(Some(phone)).unwrap_or_default(),
+                    owner_agent: some(optional[0]),
+                    customer_id: some(optional[1]),
+                    customer_owner: some(optional[2]),
+                })
+            };
+            (*line, contact)
+        })
+        .collect())
+}
+
+/// CSV rows with the line each starts on (1-based).
+fn csv_rows(text: &str) -> Vec<(usize, Vec<String>)> {
+    let mut rows = Vec::new();
+    let (mut row, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut line, mut start) = (false, 1, 1);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\r', false) => {}
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push((start, std::mem::take(&mut row)));
+                line += 1;
+                start = line;
+            }
+            (c, _) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                field.push(c);
+            }
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push((start, row));
+    }
+    rows
+}

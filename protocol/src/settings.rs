@@ -96,3 +96,26 @@ pub const MASK_PREFIX: &str = "masked:";
 pub fn is_masked(key: &str) -> bool {
     key.starts_with(MASK_PREFIX)
 }
+
+/// Answer to an import of CRM contacts from the settings (`PUT settings/contacts`): how many
+/// were written, and each refused one with why (the others are written all the same).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactsImported {
+    /// Contacts written (new or updated).
+    pub written: u32,
+    /// Contacts refused.
+    pub refused: Vec<RefusedContact>,
+}
+
+/// One refused contact of an import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RefusedContact {
+    /// Its place in the import (0-based).
+    pub index: u32,
+    /// Its id as given.
+    pub id: String,
+    /// Why.
+    pub error: String,
+}

@@ -164,6 +164,17 @@ impl Settings {
         });
     }
 
+    /// Imports CRM contacts; the answer says how many were written and which were refused.
+    pub async fn import_contacts(
+        self,
+        import: &protocol::ContactImport,
+    ) -> Result<protocol::settings::ContactsImported, String> {
+        let Some((path, token)) = self.path("settings/contacts") else { return Err("not signed in".into()) };
+        let json = serde_json::to_string(import).map_err(|e| e.to_string())?;
+        let text = client::send_text("PUT", &path, &token, &json).await.map_err(|e| e.message())?;
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    }
+
     /// The site id.
     pub fn site(self) -> String {
         self.session.with_value(|s| s.as_ref().map(|s| s.site.clone()).unwrap_or_default())

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::agents::Agents;
 use crate::api::{Load, Saved, Settings};
 use crate::bot::Bot;
+use crate::contacts::Contacts;
 use crate::entries::Entries;
 use crate::groups::Groups;
 use crate::history::History;
@@ -42,6 +43,7 @@ enum Page {
     Rules,
     Entries,
     Bot,
+    Contacts,
     History,
 }
 
@@ -105,6 +107,7 @@ pub fn App() -> impl IntoView {
                         {tab(Page::Rules, "分配规则", "Rules", "tab-rules")}
                         {tab(Page::Entries, "指定客服入口", "Entries", "tab-entries")}
                         {tab(Page::Bot, "机器人", "Bot", "tab-bot")}
+                        {tab(Page::Contacts, "CRM 联系人", "CRM contacts", "tab-contacts")}
                         {tab(Page::History, "修改记录", "History", "tab-history")}
                     </ul>
                 </nav>
@@ -118,6 +121,7 @@ pub fn App() -> impl IntoView {
                         Page::Rules => view! { <Rules /> }.into_any(),
                         Page::Entries => view! { <Entries /> }.into_any(),
                         Page::Bot => view! { <Bot /> }.into_any(),
+                        Page::Contacts => view! { <Contacts /> }.into_any(),
                         Page::History => view! { <History /> }.into_any(),
                     }}
                 </section>

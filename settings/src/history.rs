@@ -13,7 +13,7 @@ pub fn History() -> impl IntoView {
     view! {
         <h2>{lang.t("修改记录", "History")}</h2>
         <ol class="history" data-testid="history">
-            <For each=move || settings.history.get() key=|c| c.version let:change>
+            <For each=move || settings.history.get() key=|c| (c.version, c.at_ms, c.who.clone()) let:change>
                 <li data-testid="history-entry">
                     <p class="who">
                         <strong>"v" {change.version}</strong> " · " {change.who.clone()} " · "

@@ -4,12 +4,13 @@
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
-//! `agents`, `groups`, `rules`, `entries`, `bot` and `history` are the pages.
+//! `agents`, `groups`, `rules`, `entries`, `bot`, `contacts` and `history` are the pages.
 
 mod agents;
 mod api;
 mod app;
 mod bot;
+mod contacts;
 mod entries;
 mod groups;
 mod history;

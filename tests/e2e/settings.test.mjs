@@ -478,6 +478,46 @@ test('service hours: outside them a shopper gets the off-hours prompt, at once; 
   await page.context().close();
 });
 
+test('CRM contacts: a CSV of 1,000 with 3 bad rows previews exactly those 3, and imports the other 997', async () => {
+  const lines = ['编号,姓名,手机,负责客服'];
+  const bad = new Map([[101, ',无编号,13900000101,'], [502, 'c502,手机坏了,call-me,'], [903, 'c903,负责人不存在,13900000903,nobody']]);
+  for (let i = 1; i <= 1000; i += 1) lines.push(bad.get(i) ?? `c${i},客户${i},139${String(i).padStart(8, '0')},${i % 2 ? 'kf1' : ''}`);
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-contacts').click();
+  await page.getByTestId('contacts-file').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+  await page.getByTestId('contacts-summary').waitFor();
+  assert.equal(await page.getByTestId('contacts-good').textContent(), '997');
+  assert.equal(await page.getByTestId('contacts-bad').textContent(), '3');
+  const rows = await page.getByTestId('contacts-bad-row').allTextContents();
+  // The header is line 1, so contact n is on line n + 1.
+  assert.deepEqual(rows.map((r) => Number.parseInt(r, 10)), [102, 503, 904]);
+  assert.match(rows[1], /phone/);
+  assert.match(rows[2], /owner_agent.*nobody/);
+  await page.getByTestId('contacts-import').click();
+  await page.getByTestId('contacts-imported').waitFor();
+  assert.match(await page.getByTestId('contacts-imported').textContent(), /997/);
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-contacts-desktop.png'), fullPage: true });
+
+  // The Desk checks again: the same bad rows sent straight to the API are refused one by one.
+  const token = await login('boss', owner.password);
+  const contacts = [
+    { id: '', name: '无编号', phone: '13900000101' },
+    { id: 'c502', name: '手机坏了', phone: 'call-me' },
+    { id: 'c903', name: '负责人不存在', phone: '13900000903', owner_agent: 'nobody' },
+    { id: 'c2000', name: '好的', phone: '13900002000' },
+  ];
+  const direct = await api('PUT', `/api/v1/sites/${SITE}/settings/contacts`, { token, body: { contacts } });
+  assert.equal(direct.status, 200, JSON.stringify(direct.body));
+  assert.equal(direct.body.written, 1);
+  assert.deepEqual(direct.body.refused.map((r) => r.index), [0, 1, 2]);
+  const agentToken = await login('kf1', 'kf1-password');
+  const refused = await api('PUT', `/api/v1/sites/${SITE}/settings/contacts`, { token: agentToken, body: { contacts } });
+  assert.deepEqual([refused.status, refused.body.error.code], [403, 'forbidden']);
+  const history = (await api('GET', `/api/v1/sites/${SITE}/settings/history`, { token })).body;
+  assert.match(history[0].changes[0].after, /1 imported, 3 refused/);
+  await page.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],

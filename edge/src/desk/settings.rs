@@ -3,8 +3,10 @@
 //! (owners and admins, by agent token), the version a save must name, the history of changes,
 //! and identity keys masked on their way to a browser.
 
-use protocol::settings::{FieldChange, SettingsChange, SettingsSave, SettingsView, MASK_PREFIX};
-use protocol::{AgentRole, SiteConfig};
+use protocol::settings::{
+    ContactsImported, FieldChange, RefusedContact, SettingsChange, SettingsSave, SettingsView, MASK_PREFIX,
+};
+use protocol::{AgentRole, ContactImport, SiteConfig};
 use routing::{AgentId, AgentStatus, Event};
 use serde_json::Value;
 use worker::Response;
@@ -88,6 +90,37 @@ impl Desk {
         self.settings_agent(token)?;
         let changes: Vec<SettingsChange> = self.store()?.settings_history(HISTORY_PAGE)?;
         Ok(Response::from_json(&changes)?)
+    }
+
+    /// `PUT /settings/contacts`: CRM contacts an owner or admin imports. Each is checked
+    /// (`protocol::checks::check_contact`); the good ones are written, the others come back with
+    /// why, and the import is recorded in the history.
+    pub(super) fn settings_contacts(&self, token: Option<String>, body: &[u8]) -> EdgeResult<Response> {
+        let (who, _) = self.settings_agent(token)?;
+        let ContactImport { contacts } = parse_json(body)?;
+        let config = self.config()?;
+        let mut answer = ContactsImported::default();
+        let mut good = Vec::new();
+        for (index, contact) in contacts.into_iter().enumerate() {
+            match protocol::checks::check_contact(&contact, &config.agents) {
+                Ok(()) => good.push(contact),
+                Err(error) => answer.refused.push(RefusedContact {
+                    index: u32::try_from(index).unwrap_or(u32::MAX),
+                    id: contact.id,
+                    error,
+                }),
+            }
+        }
+        let store = self.store()?;
+        answer.written = u32::try_from(store.upsert_contacts(&good)?).unwrap_or(u32::MAX);
+        let note = FieldChange {
+            path: "contacts".into(),
+            before: None,
+            after: Some(format!("\"{} imported, {} refused\"", answer.written, answer.refused.len())),
+        };
+        let version = store.config_version()?;
+        store.add_settings_change(version, now_ms(), &who, &serde_json::to_string(&[note])?)?;
+        Ok(Response::from_json(&answer)?)
     }
 
     /// The config as stored, with `locked_until_ms` on agents locked after failed logins.

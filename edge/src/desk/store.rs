@@ -91,9 +91,10 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE uploads ADD COLUMN used INTEGER NOT NULL DEFAULT 1;
      CREATE INDEX IF NOT EXISTS uploads_unused ON uploads (used, created_ms)",
     // v13: settings are data with a version (a save names the version it read; the operator's
-    // PUT config moves it too), and every save leaves a row of what changed, by whom.
+    // PUT config moves it too), and every save (and contacts import) leaves a row of what changed,
+    // by whom, at which version.
     "ALTER TABLE config ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
-     CREATE TABLE IF NOT EXISTS settings_history (version INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, who TEXT NOT NULL, changes TEXT NOT NULL)",
+     CREATE TABLE IF NOT EXISTS settings_history (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, at_ms INTEGER NOT NULL, who TEXT NOT NULL, changes TEXT NOT NULL)",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -428,7 +429,7 @@ impl Store {
     /// Keeps one saved change of the settings (`changes`: its JSON list of changed fields).
     pub fn add_settings_change(&self, version: u64, at_ms: u64, who: &str, changes: &str) -> EdgeResult<()> {
         self.sql.exec(
-            "INSERT OR REPLACE INTO settings_history (version, at_ms, who, changes) VALUES (?, ?, ?, ?)",
+            "INSERT INTO settings_history (version, at_ms, who, changes) VALUES (?, ?, ?, ?)",
             vec![int(version), int(at_ms), who.into(), changes.into()],
         )?;
         Ok(())
@@ -446,7 +447,7 @@ impl Store {
         let rows: Vec<Row> = self
             .sql
             .exec(
-                "SELECT version, at_ms, who, changes FROM settings_history ORDER BY version DESC LIMIT ?",
+                "SELECT version, at_ms, who, changes FROM settings_history ORDER BY id DESC LIMIT ?",
                 vec![int(u64::from(limit))],
             )?
             .to_array()?;

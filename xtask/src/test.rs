@@ -27,13 +27,14 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// in the login answer, the web plugin's name in the lists and the sidebar); the settings pages
 /// themselves are not in it.
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
-/// ratchet: 227,783 bytes on 2026-11-30 with nine pages (plugins, prompts, hours, agents, groups,
-/// rules, entries, bot, history).
+/// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
+/// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
+/// CSV reader, is 12.8 KB of it).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
     ("console_gzip", 289 * 1024),
-    ("settings_gzip", 224 * 1024),
+    ("settings_gzip", 236 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

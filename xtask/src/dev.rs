@@ -55,18 +55,22 @@ pub fn run() -> Result<()> {
 
 /// The dev admin token from `.dev.vars`, creating the file with a random one if needed.
 fn admin_token() -> Result<String> {
-    let path = root().join(".dev.vars");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        if let Some(token) = text.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")) {
-            return Ok(token.trim().trim_matches('"').to_string());
-        }
+    if let Some(token) = dev_admin_token() {
+        return Ok(token);
     }
+    let path = root().join(".dev.vars");
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).map_err(|e| e.to_string())?;
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     std::fs::write(&path, format!("ADMIN_TOKEN={token}\n")).map_err(|e| e.to_string())?;
     step("dev: wrote .dev.vars with a new ADMIN_TOKEN");
     Ok(token)
+}
+
+/// The `ADMIN_TOKEN` of `.dev.vars`, if that file has one.
+pub fn dev_admin_token() -> Option<String> {
+    let text = std::fs::read_to_string(root().join(".dev.vars")).ok()?;
+    text.lines().find_map(|l| l.strip_prefix("ADMIN_TOKEN=")).map(|t| t.trim().trim_matches('"').to_string())
 }
 
 /// Starts `wrangler dev` on `port` with `persist` as its state dir.

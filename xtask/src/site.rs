@@ -5,7 +5,7 @@
 
 use std::process::Command;
 
-use crate::util::{root, Result};
+use crate::util::Result;
 
 const USAGE: &str =
     "usage: cargo xtask site create ID --owner LOGIN [--owner-name NAME] [--name SITE_NAME] [--url https://EDGE]";
@@ -54,9 +54,6 @@ fn admin_token() -> Result<String> {
             return Ok(token);
         }
     }
-    let vars = std::fs::read_to_string(root().join(".dev.vars")).unwrap_or_default();
-    vars.lines()
-        .find_map(|l| l.strip_prefix("ADMIN_TOKEN="))
-        .map(|t| t.trim().trim_matches('"').to_string())
+    crate::dev::dev_admin_token()
         .ok_or_else(|| "no admin token: set ADMIN_TOKEN (or run `cargo xtask dev` once, which writes .dev.vars)".into())
 }

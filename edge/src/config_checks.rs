@@ -12,9 +12,10 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
     protocol::checks::check_plugins(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_entries(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     let seen: std::collections::HashSet<&str> = config.agents.iter().map(|a| a.id.as_str()).collect();
-    // No field (or a blank one) would give every verified visitor the same match key.
-    protocol::checks::check_verification_fields(&config.identity.verification_fields)
-        .map_err(|problem| EdgeError::BadRequest(problem.to_string()))?;
+    // No field (or a blank one) would give every verified visitor the same match key; the widget's
+    // `host` is the page's own claim, so identity needs an allow-list for every plugin.
+    protocol::checks::check_identity(config)
+        .map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     for (name, secs) in
         [("visitor_ttl_secs", config.sessions.visitor_ttl_secs), ("agent_idle_secs", config.sessions.agent_idle_secs)]
     {
@@ -25,12 +26,7 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
             )));
         }
     }
-    if !config.identity.keys.is_empty() || config.identity.require_identity {
-        identity_config(&config.identity)?;
-        if config.identity.keys.is_empty() || config.identity.keys.len() > 2 {
-            return Err(EdgeError::BadRequest("identity needs one site key, or two during a rotation".into()));
-        }
-    }
+    identity_config(&config.identity, 0)?;
     if let Some(bad) =
         config.allowed_origins.iter().find(|o| !protocol::checks::is_plain_origin(o.trim_end_matches('/')))
     {
@@ -42,15 +38,6 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
         return Err(EdgeError::BadRequest(format!(
             "card image origins look like https://img.shop.example, not {bad:?}"
         )));
-    }
-    // The widget's `host` is the page's own claim: with identity on, only an allow-list (the
-    // widget's frame-ancestors and the Desk's origin check) ties a verified chat to the real site.
-    if (!config.identity.keys.is_empty() || config.identity.require_identity) && config.allowed_origins.is_empty() {
-        return Err(EdgeError::BadRequest(
-            "identity needs allowed_origins: list the origins of the pages that embed the chat (https://shop.example), \
-             otherwise any page could embed it claiming to be your site"
-                .into(),
-        ));
     }
     for group in &config.groups {
         if let Some(unknown) = group.agents.iter().find(|id| !seen.contains(id.as_str())) {
@@ -74,12 +61,12 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
     Ok(())
 }
 
-/// Builds the identity crate's settings from the site config (keys were checked when stored).
-pub fn identity_config(settings: &IdentitySettings) -> EdgeResult<SiteIdentityConfig> {
+/// Builds the identity crate's settings from the site config as they stand at `now_ms` (the
+/// replaced key of a rotation drops out when its time ends; `0` keeps every key, to check them).
+pub fn identity_config(settings: &IdentitySettings, now_ms: u64) -> EdgeResult<SiteIdentityConfig> {
     let keys = settings
-        .keys
-        .iter()
-        .map(|k| SiteKey::from_b64(k.trim()))
+        .live_keys(now_ms)
+        .map(SiteKey::from_b64)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| EdgeError::BadRequest(format!("identity key: {e}")))?;
     Ok(SiteIdentityConfig {

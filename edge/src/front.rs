@@ -53,6 +53,8 @@ enum Endpoint {
     SettingsHistory,
     /// `PUT settings/contacts`: CRM contacts an owner or admin imports (agent token).
     SettingsContacts,
+    /// `POST settings/identity/reveal`: the identity keys in full, for the agent's password.
+    RevealKeys,
     /// `PUT contacts`: CRM contacts import (admin token).
     Contacts,
     /// `POST uploads`: an image or file into the caller's conversation (visitor or agent token).
@@ -139,6 +141,10 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let call = Call { token: Some(&token), ..Call::from(&caller) }.body(body);
             internal::call(env, &site, Route::SettingsContacts, call).await
         }
+        (Endpoint::RevealKeys, Method::Post) => {
+            let body = read_json_body(&mut req).await?;
+            settings::reveal_keys(env, &site, &caller, internal::bearer(&req), &body).await
+        }
         (Endpoint::SettingsHistory, Method::Get) => {
             settings::read(env, &site, &caller, internal::bearer(&req), Route::SettingsHistory).await
         }
@@ -183,6 +189,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "settings" => Endpoint::Settings,
         "settings/history" => Endpoint::SettingsHistory,
         "settings/contacts" => Endpoint::SettingsContacts,
+        "settings/identity/reveal" => Endpoint::RevealKeys,
         "contacts" => Endpoint::Contacts,
         "uploads" => Endpoint::Uploads,
         other => match other.strip_prefix("uploads/").map(|id| id.split_once('/').unwrap_or((id, ""))) {

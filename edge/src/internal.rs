@@ -68,10 +68,14 @@ pub enum Route {
     SettingsHistory,
     /// `PUT /settings/contacts`: CRM contacts an owner or admin imports.
     SettingsContacts,
+    /// `POST /settings/reveal/begin`: the hash of the signed-in owner's or admin's password.
+    RevealBegin,
+    /// `POST /settings/reveal/finish`: with a matching password, the identity keys in full.
+    RevealFinish,
 }
 
 /// Every route.
-const ROUTES: [Route; 23] = [
+const ROUTES: [Route; 25] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -95,6 +99,8 @@ const ROUTES: [Route; 23] = [
     Route::PutSettings,
     Route::SettingsHistory,
     Route::SettingsContacts,
+    Route::RevealBegin,
+    Route::RevealFinish,
 ];
 
 impl Route {
@@ -125,6 +131,8 @@ impl Route {
             Self::PutSettings => (Put, "/settings"),
             Self::SettingsHistory => (Get, "/settings/history"),
             Self::SettingsContacts => (Put, "/settings/contacts"),
+            Self::RevealBegin => (Post, "/settings/reveal/begin"),
+            Self::RevealFinish => (Post, "/settings/reveal/finish"),
         }
     }
 

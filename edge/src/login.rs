@@ -23,7 +23,34 @@ const FULL_LINE_WAIT_MS: u32 = 1_000;
 pub async fn login(body: &[u8], env: &Env, site: &str, caller: &Caller) -> EdgeResult<Response> {
     let request: AgentLoginRequest =
         serde_json::from_slice(body).map_err(|e| EdgeError::BadRequest(format!("invalid JSON body: {e}")))?;
-    // A login that finds the hashing line full waits up to a second for a place (a tarpit: a
+    let begin = serde_json::to_vec(&LoginBegin { agent: request.agent })?;
+    let steps = Steps { begin: Route::LoginBegin, finish: Route::LoginFinish, token: None };
+    check_password(env, site, caller, steps, begin, &request.password).await
+}
+
+/// The two Desk routes of a password check and the agent token they go with, if any.
+pub struct Steps<'a> {
+    /// Hands out the hash (counting the attempt).
+    pub begin: Route,
+    /// Takes the verdict.
+    pub finish: Route,
+    /// The signed-in agent's token (a settings call).
+    pub token: Option<&'a str>,
+}
+
+/// Checks a password against the hash the Desk hands out for `begin` (where the Desk applies the
+/// per-IP limit and the account's lock, and counts the attempt) and reports the verdict to
+/// `finish`, whose answer is returned as it is: a login's session, or what a settings call asked
+/// for.
+pub async fn check_password(
+    env: &Env,
+    site: &str,
+    caller: &Caller,
+    steps: Steps<'_>,
+    begin: Vec<u8>,
+    password: &str,
+) -> EdgeResult<Response> {
+    // A check that finds the hashing line full waits up to a second for a place (a tarpit: a
     // guessing loop then costs the isolate a few timer checks a second rather than a stream of
     // refusals), then is turned away before anything is counted, so a flood of guesses (from any
     // number of addresses) cannot make the real agent wait seconds.
@@ -35,20 +62,20 @@ pub async fn login(body: &[u8], env: &Env, site: &str, caller: &Caller) -> EdgeR
         worker::Delay::from(std::time::Duration::from_millis(50)).await;
         waited_ms += 50;
     }
-    let begin = LoginBegin { agent: request.agent };
-    let mut answer = internal::call(env, site, Route::LoginBegin, Call::from(caller).json(&begin)?).await?;
+    let call = || Call { token: steps.token, ..Call::from(caller) };
+    let mut answer = internal::call(env, site, steps.begin, call().body(begin)).await?;
     if answer.status_code() != 200 {
         // Locked, rate limited, no such site: the Desk's typed refusal as it is.
         return Ok(answer);
     }
     let challenge: LoginChallenge = answer.json().await?;
-    let ok = secrets::password_matches(&request.password, &challenge.password).await?;
+    let ok = secrets::password_matches(password, &challenge.password).await?;
     let rehash = match ok && challenge.password.iterations < PASSWORD_ITERATIONS {
-        true => Some(secrets::hash_password(&request.password).await?),
+        true => Some(secrets::hash_password(password).await?),
         false => None,
     };
     let finish = LoginFinish { agent: challenge.agent, exp_ms: challenge.exp_ms, sig: challenge.sig, ok, rehash };
-    internal::call(env, site, Route::LoginFinish, Call::from(caller).json(&finish)?).await
+    internal::call(env, site, steps.finish, call().json(&finish)?).await
 }
 
 /// Turns an admin's config body into the Desk's [`ConfigPut`]: checks the config, then hashes each

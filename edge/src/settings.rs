@@ -2,7 +2,7 @@
 //! a version, history) and the operator's site creation. The Desk decides who may; the Worker
 //! hashes new passwords (as for `PUT config`) only after the Desk has said yes.
 
-use protocol::settings::{SiteCreate, SiteCreated};
+use protocol::settings::{RevealKeys, SiteCreate, SiteCreated};
 use protocol::{AgentConfig, AgentRole, SiteConfig};
 use serde::Deserialize;
 use worker::{Env, Response};
@@ -47,6 +47,22 @@ pub async fn save(
     let hashed = login::hash_config_passwords(&config, env, site).await?;
     let put: ConfigPut = serde_json::from_slice(&hashed)?;
     internal::call(env, site, Route::PutSettings, call().json(&SettingsPut { version, put })?).await
+}
+
+/// `POST settings/identity/reveal`: the site's identity keys in full, for an owner or admin who
+/// types their own password again (checked like a login: the same limits, lock and count).
+pub async fn reveal_keys(
+    env: &Env,
+    site: &str,
+    caller: &Caller,
+    token: Option<String>,
+    body: &[u8],
+) -> EdgeResult<Response> {
+    let token = token.ok_or(EdgeError::Unauthorized)?;
+    let ask: RevealKeys =
+        serde_json::from_slice(body).map_err(|e| EdgeError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let steps = login::Steps { begin: Route::RevealBegin, finish: Route::RevealFinish, token: Some(&token) };
+    login::check_password(env, site, caller, steps, Vec::new(), &ask.password).await
 }
 
 /// The operator's `POST /api/v1/sites/{site}`: a new site whose one owner gets a one-time

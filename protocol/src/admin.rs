@@ -348,8 +348,13 @@ impl SessionSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IdentitySettings {
-    /// Site keys, base64 (16, 24 or 32 bytes); two during a key rotation.
+    /// Site keys, base64 (16, 24 or 32 bytes): the current key first, and during a rotation
+    /// the key being replaced second.
     pub keys: Vec<String>,
+    /// During a rotation, until when (unix ms) the second key still opens tokens; absent: until
+    /// it is removed. Needs two keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_ends_ms: Option<u64>,
     /// Payload fields that identify a person (default `full_name` + `phone`): at least one, no
     /// empty name, no name twice (`protocol::checks::check_verification_fields`).
     pub verification_fields: Vec<String>,
@@ -370,6 +375,7 @@ impl Default for IdentitySettings {
     fn default() -> Self {
         Self {
             keys: Vec::new(),
+            rotation_ends_ms: None,
             verification_fields: vec!["full_name".into(), "phone".into()],
             require_identity: false,
             accept_ecb: false,
@@ -377,6 +383,15 @@ impl Default for IdentitySettings {
             require_exp: false,
             auto_link: false,
         }
+    }
+}
+
+impl IdentitySettings {
+    /// The keys that open tokens at `now_ms`: all of them, except the replaced key of a rotation
+    /// once its time is over.
+    pub fn live_keys(&self, now_ms: u64) -> impl Iterator<Item = &str> {
+        let ended = self.rotation_ends_ms.is_some_and(|until| until <= now_ms);
+        self.keys.iter().enumerate().filter(move |(i, _)| !(ended && *i > 0)).map(|(_, k)| k.trim())
     }
 }
 
@@ -906,5 +921,69 @@ mod contact_tests {
         assert!(checked[5].is_err(), "too few fields");
         assert!(parse_contacts_csv("name,phone\nx,123456\n").is_err(), "no id column");
         assert!(parse_contacts_csv("").is_err());
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+    use crate::checks::check_identity;
+
+    fn keyed(keys: &[&str]) -> SiteConfig {
+        SiteConfig {
+            allowed_origins: vec!["https://shop.example".into()],
+            identity: IdentitySettings {
+                keys: keys.iter().map(|k| (*k).into()).collect(),
+                ..IdentitySettings::default()
+            },
+            ..SiteConfig::default()
+        }
+    }
+
+    #[test]
+    fn the_replaced_key_of_a_rotation_opens_tokens_until_its_time_ends() {
+        let mut site = keyed(&["new", " old "]);
+        assert_eq!(site.identity.live_keys(5).collect::<Vec<_>>(), ["new", "old"], "no end: until removed");
+        site.identity.rotation_ends_ms = Some(1_000);
+        assert_eq!(site.identity.live_keys(999).collect::<Vec<_>>(), ["new", "old"]);
+        assert_eq!(site.identity.live_keys(1_000).collect::<Vec<_>>(), ["new"], "the current key always stays");
+        assert!(check_identity(&site).is_ok());
+        let text = serde_json::to_string(&keyed(&["k"]).identity).expect("serialisable");
+        assert!(!text.contains("rotation_ends_ms"), "absent unless rotating: {text}");
+    }
+
+    #[test]
+    fn identity_settings_are_checked_field_by_field() {
+        assert!(check_identity(&SiteConfig::default()).is_ok(), "no keys, guests only");
+        assert!(check_identity(&keyed(&["k"])).is_ok());
+        let field = |site: &SiteConfig| check_identity(site).expect_err("refused").0;
+        assert_eq!(field(&keyed(&["a", "b", "c"])), "identity.keys");
+        let mut required = SiteConfig::default();
+        required.identity.require_identity = true;
+        assert_eq!(field(&required), "identity.keys", "identity required with no key to check it");
+        let mut ends = keyed(&["k"]);
+        ends.identity.rotation_ends_ms = Some(1);
+        assert_eq!(field(&ends), "identity.rotation_ends_ms", "a rotation needs the key being replaced");
+        let mut no_format = keyed(&["k"]);
+        no_format.identity.accept_v2 = false;
+        assert_eq!(field(&no_format), "identity.accept_v2");
+        let mut fields = keyed(&["k"]);
+        fields.identity.verification_fields = vec!["phone".into(), "phone".into()];
+        assert_eq!(field(&fields), "identity.verification_fields");
+        let mut open = keyed(&["k"]);
+        open.allowed_origins.clear();
+        assert_eq!(field(&open), "allowed_origins", "any page could claim to be the site");
+        // With plugins, every plugin must be tied to pages of its own or the site's.
+        open.plugins = vec![
+            PluginConfig {
+                id: "shop".into(),
+                allowed_origins: vec!["https://shop.example".into()],
+                ..PluginConfig::default()
+            },
+            PluginConfig { id: "outlet".into(), ..PluginConfig::default() },
+        ];
+        assert_eq!(field(&open), "plugins[outlet].allowed_origins");
+        open.allowed_origins = vec!["https://main.example".into()];
+        assert!(check_identity(&open).is_ok());
     }
 }

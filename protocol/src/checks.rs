@@ -376,6 +376,46 @@ pub fn check_entries(config: &crate::SiteConfig) -> Result<(), (String, String)>
     Ok(())
 }
 
+/// Checks a site's identity settings (身份校验) apart from the keys' bytes, which the edge parses:
+/// with keys or with identity required, one key (two during a rotation), a rotation end only
+/// with two keys, at least one token format, and every web plugin tied to allowed origins (the
+/// widget's `host` is the page's own claim: only an allow-list ties a verified chat to the real
+/// site). The error names the field; the API and the identity page apply the same check.
+pub fn check_identity(config: &crate::SiteConfig) -> Result<(), (String, String)> {
+    let identity = &config.identity;
+    check_verification_fields(&identity.verification_fields)
+        .map_err(|problem| ("identity.verification_fields".to_string(), problem.to_string()))?;
+    if identity.rotation_ends_ms.is_some() && identity.keys.len() != 2 {
+        return Err(("identity.rotation_ends_ms".into(), "a rotation ends only while two keys are set".into()));
+    }
+    if identity.keys.is_empty() && !identity.require_identity {
+        return Ok(());
+    }
+    if identity.keys.is_empty() || identity.keys.len() > 2 {
+        return Err(("identity.keys".into(), "identity needs one site key, or two during a rotation".into()));
+    }
+    if !identity.accept_v2 && !identity.accept_ecb {
+        return Err(("identity.accept_v2".into(), "accept at least one token format (v2 or the compat ECB)".into()));
+    }
+    let unbound = match config.plugins.is_empty() {
+        true => config.allowed_origins.is_empty().then(|| "allowed_origins".to_string()),
+        false => config
+            .plugins
+            .iter()
+            .find(|p| config.origins_for(Some(p)).is_empty())
+            .map(|p| format!("plugins[{}].allowed_origins", p.id)),
+    };
+    if let Some(field) = unbound {
+        return Err((
+            field,
+            "identity needs allowed origins: list the origins of the pages that embed the chat \
+             (https://shop.example), otherwise any page could embed it claiming to be your site"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A service-hours span `HH:MM-HH:MM` as minutes of the day `(start, end)`, `end` up to 1440
 /// (`24:00`). A span whose end is before its start crosses midnight (`22:00-02:00`); start and end
 /// equal is no span.

@@ -119,3 +119,20 @@ pub struct RefusedContact {
     /// Why.
     pub error: String,
 }
+
+/// Body of `POST /api/v1/sites/{site}/settings/identity/reveal` (agent token): the signed-in
+/// owner's or admin's own password, asked again before the identity keys are shown in full.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RevealKeys {
+    /// The password.
+    pub password: String,
+}
+
+/// The answer to `settings/identity/reveal`: the site's identity keys, in full.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IdentityKeys {
+    /// The keys, base64, current key first.
+    pub keys: Vec<String>,
+}

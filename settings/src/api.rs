@@ -175,6 +175,15 @@ impl Settings {
         serde_json::from_str(&text).map_err(|e| e.to_string())
     }
 
+    /// The identity keys in full, for the signed-in agent's password (asked again); a wrong
+    /// password or a locked account comes back as the message to show.
+    pub async fn reveal_keys(self, password: String) -> Result<Vec<String>, String> {
+        let Some((path, token)) = self.path("settings/identity/reveal") else { return Err("not signed in".into()) };
+        let json = serde_json::to_string(&protocol::settings::RevealKeys { password }).map_err(|e| e.to_string())?;
+        let text = client::send_text("POST", &path, &token, &json).await.map_err(|e| e.message())?;
+        serde_json::from_str::<protocol::settings::IdentityKeys>(&text).map(|k| k.keys).map_err(|e| e.to_string())
+    }
+
     /// The site id.
     pub fn site(self) -> String {
         self.session.with_value(|s| s.as_ref().map(|s| s.site.clone()).unwrap_or_default())

@@ -11,6 +11,7 @@ use crate::entries::Entries;
 use crate::groups::Groups;
 use crate::history::History;
 use crate::hours::Hours;
+use crate::identity::Identity;
 use crate::plugins::Plugins;
 use crate::prompts::Prompts;
 use crate::rules::Rules;
@@ -30,6 +31,11 @@ impl Lang {
             zh
         }
     }
+
+    /// The interface language's tag, for dates and numbers.
+    pub fn locale(self) -> &'static str {
+        self.t("zh-CN", "en")
+    }
 }
 
 /// The pages of the settings.
@@ -38,6 +44,7 @@ enum Page {
     Plugins,
     Prompts,
     Hours,
+    Identity,
     Agents,
     Groups,
     Rules,
@@ -102,6 +109,7 @@ pub fn App() -> impl IntoView {
                         {tab(Page::Plugins, "网页插件", "Web plugins", "tab-plugins")}
                         {tab(Page::Prompts, "提示语", "Prompts", "tab-prompts")}
                         {tab(Page::Hours, "服务时间", "Service hours", "tab-hours")}
+                        {tab(Page::Identity, "身份校验", "Identity", "tab-identity")}
                         {tab(Page::Agents, "客服", "Agents", "tab-agents")}
                         {tab(Page::Groups, "客服分组", "Groups", "tab-groups")}
                         {tab(Page::Rules, "分配规则", "Rules", "tab-rules")}
@@ -116,6 +124,7 @@ pub fn App() -> impl IntoView {
                         Page::Plugins => view! { <Plugins /> }.into_any(),
                         Page::Prompts => view! { <Prompts /> }.into_any(),
                         Page::Hours => view! { <Hours /> }.into_any(),
+                        Page::Identity => view! { <Identity /> }.into_any(),
                         Page::Agents => view! { <Agents /> }.into_any(),
                         Page::Groups => view! { <Groups /> }.into_any(),
                         Page::Rules => view! { <Rules /> }.into_any(),

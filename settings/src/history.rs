@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::Settings;
 use crate::app::Lang;
+use crate::browser::local_time;
 
 /// The history page.
 #[component]
@@ -17,7 +18,7 @@ pub fn History() -> impl IntoView {
                 <li data-testid="history-entry">
                     <p class="who">
                         <strong>"v" {change.version}</strong> " · " {change.who.clone()} " · "
-                        <time>{when(change.at_ms)}</time>
+                        <time>{local_time(change.at_ms, lang.locale())}</time>
                     </p>
                     <ul>
                         {change.changes.iter().map(|c| view! {
@@ -33,15 +34,4 @@ pub fn History() -> impl IntoView {
         </ol>
         {move || settings.history.with(Vec::is_empty).then(|| view! { <p class="note">{lang.t("还没有修改。", "No changes yet.")}</p> })}
     }
-}
-
-/// A time as the browser's locale writes it.
-fn when(at_ms: u64) -> String {
-    let date = js_sys_date(at_ms);
-    date.unwrap_or_else(|| at_ms.to_string())
-}
-
-fn js_sys_date(at_ms: u64) -> Option<String> {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
-    date.to_locale_string("default", &wasm_bindgen::JsValue::UNDEFINED).as_string()
 }

@@ -4,17 +4,20 @@
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
-//! `agents`, `groups`, `rules`, `entries`, `bot`, `contacts` and `history` are the pages.
+//! `identity`, `agents`, `groups`, `rules`, `entries`, `bot`, `contacts` and `history` are the
+//! pages; `browser` wraps the clipboard, random bytes and dates.
 
 mod agents;
 mod api;
 mod app;
 mod bot;
+mod browser;
 mod contacts;
 mod entries;
 mod groups;
 mod history;
 mod hours;
+mod identity;
 mod plugins;
 mod prompts;
 mod rules;

@@ -5,10 +5,10 @@
 
 use leptos::prelude::*;
 use protocol::{ColorScheme, PluginConfig, ThemeSetting};
-use wasm_bindgen::JsCast;
 
 use crate::api::Settings;
 use crate::app::Lang;
+use crate::browser::copy_text;
 
 /// The plugins page: the list, the selected plugin's form and preview, and the add form.
 #[component]
@@ -264,14 +264,4 @@ fn normalized(color: Option<&str>) -> String {
 /// Percent-encodes a query value.
 fn encode(value: &str) -> String {
     js_sys::encode_uri_component(value).as_string().unwrap_or_default()
-}
-
-/// Puts text on the clipboard (`navigator.clipboard.writeText`).
-fn copy_text(text: &str) {
-    let Some(window) = web_sys::window() else { return };
-    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into()).ok();
-    let write = clipboard.as_ref().and_then(|c| js_sys::Reflect::get(c, &"writeText".into()).ok());
-    if let (Some(clipboard), Some(write)) = (clipboard, write.and_then(|w| w.dyn_into::<js_sys::Function>().ok())) {
-        let _ = write.call1(&clipboard, &text.into());
-    }
 }

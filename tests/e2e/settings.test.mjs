@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -518,6 +519,97 @@ test('CRM contacts: a CSV of 1,000 with 3 bad rows previews exactly those 3, and
   await page.context().close();
 });
 
+/** A `v2.` identity token for the back-office site, sealed with `key` (base64). */
+function v2Token(key, claims) {
+  const nonce = crypto.randomBytes(12);
+  const c = crypto.createCipheriv('aes-256-gcm', Buffer.from(key, 'base64'), nonce);
+  const payload = JSON.stringify({ aud: SITE, exp: Math.floor(Date.now() / 1000) + 600, ...claims });
+  return `v2.${Buffer.concat([nonce, c.update(payload, 'utf8'), c.final(), c.getAuthTag()]).toString('base64url')}`;
+}
+
+test('identity: the owner generates a key (in full once, then masked; shown again for the password), rotates it with a grace time, and removes the old key', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  // A key ties verified chats to the site's own pages: the default plugin needs its origins first.
+  await page.getByTestId('tab-identity').click();
+  await page.getByTestId('identity-no-key').waitFor();
+  await page.getByTestId('identity-generate').click();
+  const key = await page.getByTestId('identity-key-0').textContent();
+  assert.equal(Buffer.from(key, 'base64').length, 32, key);
+  await page.getByTestId('identity-new-key-note').waitFor();
+  assert.match(await page.getByTestId('identity-error').textContent(), /plugins\[shop\]\.allowed_origins/);
+  await page.getByTestId('tab-plugins').click();
+  await page.getByTestId('plugin-shop-origins').fill(edge.base);
+  await page.getByTestId('tab-identity').click();
+  assert.equal(await page.getByTestId('identity-error').count(), 0);
+  // The compat format says why it is weaker when it is turned on.
+  assert.equal(await page.getByTestId('identity-ecb').isChecked(), false, 'ECB is off for a new site');
+  await page.getByTestId('identity-ecb').check();
+  assert.match(await page.getByTestId('identity-ecb-warning').textContent(), /cut and pasted|剪切拼接/);
+  await page.getByTestId('identity-ecb').uncheck();
+  assert.equal(await page.getByTestId('identity-ecb-warning').count(), 0);
+  await save(page);
+
+  const verified = async (token) => (await api('POST', `/api/v1/sites/${SITE}/sessions`, { body: { identity: token, host_origin: edge.base } })).body;
+  const person = { full_name: '王五', phone: '13700137000' };
+  assert.equal((await verified(v2Token(key, person))).verified, true, 'a token sealed with the new key is verified');
+
+  // Read again: the key is masked; the full key only for the owner's password.
+  await page.reload();
+  await page.getByTestId('tab-identity').click();
+  assert.match(await page.getByTestId('identity-key-0').textContent(), /^masked:[0-9a-f]{12}$/);
+  const token = await login('boss', owner.password);
+  const view = await api('GET', `/api/v1/sites/${SITE}/settings`, { token });
+  assert.ok(!JSON.stringify(view.body).includes(key), 'the settings API never sends the key back');
+  await page.getByTestId('identity-reveal').click();
+  await page.getByTestId('identity-password').fill('not-the-password');
+  await page.getByTestId('identity-reveal-confirm').click();
+  await page.getByTestId('identity-reveal-error').waitFor();
+  await page.getByTestId('identity-password').fill(owner.password);
+  await page.getByTestId('identity-reveal-confirm').click();
+  await page.getByTestId('identity-copy-0').waitFor();
+  assert.equal(await page.getByTestId('identity-key-0').textContent(), key, 'the full key, in its own line');
+  // Nobody else gets them: no token, a plain agent, a wrong password.
+  const reveal = (token, password) => api('POST', `/api/v1/sites/${SITE}/settings/identity/reveal`, { token, body: { password } });
+  assert.equal((await reveal(undefined, owner.password)).status, 401);
+  const agent = await reveal(await login('kf1', 'kf1-password'), 'kf1-password');
+  assert.deepEqual([agent.status, agent.body.error.code], [403, 'forbidden']);
+  assert.ok(!JSON.stringify(agent.body).includes(key));
+  const wrong = await reveal(token, 'guess-guess');
+  assert.deepEqual([wrong.status, wrong.body.error.code], [401, 'invalid_credentials']);
+
+  // Rotation: the old key keeps working for the chosen time, the new one at once.
+  await page.getByTestId('identity-grace').selectOption({ label: '1 天' });
+  await page.getByTestId('identity-generate').click();
+  const newKey = await page.getByTestId('identity-key-0').textContent();
+  assert.notEqual(newKey, key);
+  assert.match(await page.getByTestId('identity-key-1').textContent(), /^masked:/);
+  assert.match(await page.getByTestId('identity-rotation').textContent(), /继续有效至/);
+  await save(page);
+  const rotating = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config.identity;
+  const day = rotating.rotation_ends_ms - Date.now();
+  assert.ok(day > 86_000_000 && day <= 86_400_000, `the old key ends in a day: ${day} ms`);
+  assert.equal((await verified(v2Token(newKey, person))).verified, true, 'the new key');
+  assert.equal((await verified(v2Token(key, person))).verified, true, 'the old key, during the rotation');
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-identity-rotating-desktop.png'), fullPage: true });
+
+  // Removing the old key: its tokens no longer verify anyone.
+  await page.getByTestId('identity-remove-old').click();
+  assert.equal(await page.getByTestId('identity-key-1').count(), 0);
+  await save(page);
+  const refused = await verified(v2Token(key, person));
+  assert.deepEqual([refused.verified, refused.identity_refused?.code], [false, 'identity_invalid']);
+  assert.equal((await verified(v2Token(newKey, person))).verified, true);
+
+  // The history says who saw the keys and when they changed, never the keys.
+  await page.getByTestId('tab-history').click();
+  await page.getByTestId('history-entry').first().waitFor();
+  const history = await page.getByTestId('history').textContent();
+  assert.match(history, /identity\.keys/);
+  assert.match(history, /shown in full/);
+  assert.ok(!history.includes(key) && !history.includes(newKey), 'no key in the history');
+  await page.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],
@@ -526,7 +618,7 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['plugins', 'prompts', 'hours', 'agents', 'groups', 'rules', 'entries', 'bot', 'contacts', 'history']) {
+    for (const tab of ['plugins', 'prompts', 'hours', 'identity', 'agents', 'groups', 'rules', 'entries', 'bot', 'contacts', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
       if (tab === 'plugins') {

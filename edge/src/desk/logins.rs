@@ -11,6 +11,7 @@ use protocol::AgentLoginResponse;
 use sha2::Sha256;
 use worker::Response;
 
+use super::store::LoginRow;
 use super::{now_ms, parse_json, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::internal::bodies::{LoginBegin, LoginChallenge, LoginFinish};
@@ -27,13 +28,19 @@ impl Desk {
     /// `POST /agents/login/begin`: counts the attempt and hands out the hash to check against.
     pub(super) fn login_begin(&self, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
         let request: LoginBegin = parse_json(body)?;
+        Ok(Response::from_json(&self.password_challenge(caller, request.agent)?)?)
+    }
+
+    /// The hash a password of `agent` is checked against (by the Worker), after the per-IP limit
+    /// and the account's lock; the attempt counts as a failure until the Worker reports a match.
+    pub(super) fn password_challenge(&self, caller: &Caller, agent: String) -> EdgeResult<LoginChallenge> {
         let config = self.config()?;
         self.limit(config.rate_limits, |l| &mut l.logins_per_ip, &caller.ip)?;
         let lock_secs = config.rate_limits.login_lock_secs;
         let now = now_ms();
         let store = self.store()?;
         let key = self.login_key()?;
-        let known = store.agent_login(&request.agent)?.filter(|row| !row.password_hash.is_empty());
+        let known = store.agent_login(&agent)?.filter(|row| !row.password_hash.is_empty());
         let password = match known {
             Some(row) => {
                 let next = row.lock().attempt(now, lock_secs).map_err(EdgeError::AccountLocked)?;
@@ -41,44 +48,23 @@ impl Desk {
                 row.password()
             }
             None => {
-                self.limits
-                    .borrow_mut()
-                    .unknown_login(&request.agent, now, lock_secs)
-                    .map_err(EdgeError::AccountLocked)?;
+                self.limits.borrow_mut().unknown_login(&agent, now, lock_secs).map_err(EdgeError::AccountLocked)?;
                 StoredPassword {
-                    salt: sign(&key, &format!("dummy-salt|{}", request.agent))?[..32].to_string(),
+                    salt: sign(&key, &format!("dummy-salt|{agent}"))?[..32].to_string(),
                     hash: secrets::random_hex(32)?,
                     iterations: PASSWORD_ITERATIONS,
                 }
             }
         };
         let exp_ms = now + CHALLENGE_MS;
-        let sig = sign(&key, &challenge_text(&request.agent, &password.hash, exp_ms))?;
-        Ok(Response::from_json(&LoginChallenge { agent: request.agent, password, exp_ms, sig })?)
+        let sig = sign(&key, &challenge_text(&agent, &password.hash, exp_ms))?;
+        Ok(LoginChallenge { agent, password, exp_ms, sig })
     }
 
     /// `POST /agents/login/finish`: the Worker's verdict; a match issues the session.
     pub(super) fn login_finish(&self, body: &[u8]) -> EdgeResult<Response> {
         let result: LoginFinish = parse_json(body)?;
-        if !result.ok {
-            // Already counted when the hash was handed out.
-            return Err(EdgeError::InvalidCredentials);
-        }
-        let store = self.store()?;
-        let row = store
-            .agent_login(&result.agent)?
-            .filter(|row| !row.password_hash.is_empty())
-            .ok_or(EdgeError::InvalidCredentials)?;
-        // The report must answer a challenge for this very hash (not one from before a password
-        // change), and in time.
-        let expected = sign(&self.login_key()?, &challenge_text(&row.id, &row.password_hash, result.exp_ms))?;
-        if result.exp_ms < now_ms() || !secrets::secret_eq(&result.sig, &expected) {
-            return Err(EdgeError::InvalidCredentials);
-        }
-        let rehash = result
-            .rehash
-            .filter(|new| new.iterations > row.iterations as u32 && new.salt.len() >= 32 && new.hash.len() == 64);
-        store.login_succeeded(&row.id, &row.password_hash, rehash.as_ref())?;
+        let row = self.password_verdict(&result)?;
         // Checked after the password, so a disabled account answers like a wrong password.
         let config = self.config()?;
         if config.agents.iter().any(|a| a.id == row.id && a.disabled) {
@@ -88,11 +74,36 @@ impl Desk {
         let token = secrets::new_token("a_")?;
         let hash = secrets::token_hash(&token);
         let now = now_ms();
-        store.add_agent_session(&hash, &row.id, now)?;
+        self.store()?.add_agent_session(&hash, &row.id, now)?;
         self.agent_touched.borrow_mut().insert(hash, now);
         let role = config.agents.iter().find(|a| a.id == row.id).map(|a| a.role).unwrap_or_default();
         let admin = role.manages_settings();
         Ok(Response::from_json(&AgentLoginResponse { agent_id: row.id, name: row.name, token, admin, role })?)
+    }
+
+    /// Takes the Worker's verdict on a [`Desk::password_challenge`]: a match for the very hash
+    /// handed out (not one from before a password change), in time, clears the failure count (and
+    /// stores a rehash at more iterations); anything else is `invalid_credentials`.
+    pub(super) fn password_verdict(&self, result: &LoginFinish) -> EdgeResult<LoginRow> {
+        if !result.ok {
+            // Already counted when the hash was handed out.
+            return Err(EdgeError::InvalidCredentials);
+        }
+        let store = self.store()?;
+        let row = store
+            .agent_login(&result.agent)?
+            .filter(|row| !row.password_hash.is_empty())
+            .ok_or(EdgeError::InvalidCredentials)?;
+        let expected = sign(&self.login_key()?, &challenge_text(&row.id, &row.password_hash, result.exp_ms))?;
+        if result.exp_ms < now_ms() || !secrets::secret_eq(&result.sig, &expected) {
+            return Err(EdgeError::InvalidCredentials);
+        }
+        let rehash = result
+            .rehash
+            .as_ref()
+            .filter(|new| new.iterations > row.iterations as u32 && new.salt.len() >= 32 && new.hash.len() == 64);
+        store.login_succeeded(&row.id, &row.password_hash, rehash)?;
+        Ok(row)
     }
 
     /// The key challenges are signed with (made on first use).

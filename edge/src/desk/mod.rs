@@ -149,6 +149,8 @@ impl DurableObject for Desk {
             Some(Route::PutSettings) => self.put_settings(internal::token_of(&req), &body),
             Some(Route::SettingsHistory) => self.settings_history(internal::token_of(&req)),
             Some(Route::SettingsContacts) => self.settings_contacts(internal::token_of(&req), &body),
+            Some(Route::RevealBegin) => self.reveal_begin(&caller, internal::token_of(&req)),
+            Some(Route::RevealFinish) => self.reveal_finish(internal::token_of(&req), &body),
             // The stored hashes, so the Worker can tell a resent password from a new one.
             Some(Route::Passwords) => match self.store.get() {
                 Some(store) => store.passwords().and_then(|p| Ok(Response::from_json(&p)?)),

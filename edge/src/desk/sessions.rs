@@ -66,7 +66,7 @@ pub fn open(
     now_ms: u64,
 ) -> EdgeResult<SessionResponse> {
     let custom_fields = check_custom_fields(&request)?;
-    let identity = identity_config(&config.identity)?;
+    let identity = identity_config(&config.identity, now_ms)?;
     let token_given = request.identity.as_deref();
     // A refused token is a dead end only where the site requires identity; elsewhere the shopper
     // chats as a guest, the page hears the code, and agents see why (`identity_refused`).

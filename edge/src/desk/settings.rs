@@ -4,7 +4,8 @@
 //! and identity keys masked on their way to a browser.
 
 use protocol::settings::{
-    ContactsImported, FieldChange, RefusedContact, SettingsChange, SettingsSave, SettingsView, MASK_PREFIX,
+    ContactsImported, FieldChange, IdentityKeys, RefusedContact, SettingsChange, SettingsSave, SettingsView,
+    MASK_PREFIX,
 };
 use protocol::{AgentRole, ContactImport, SiteConfig};
 use routing::{AgentId, AgentStatus, Event};
@@ -14,7 +15,8 @@ use worker::Response;
 use super::pipeline::refusal;
 use super::{alive_since, now_ms, parse_json, routing_config, Desk, Who};
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::bodies::{ConfigPut, SettingsPut};
+use crate::internal::bodies::{ConfigPut, LoginFinish, SettingsPut};
+use crate::internal::Caller;
 use crate::secrets;
 
 /// Who saved when the admin token did.
@@ -121,6 +123,30 @@ impl Desk {
         let version = store.config_version()?;
         store.add_settings_change(version, now_ms(), &who, &serde_json::to_string(&[note])?)?;
         Ok(Response::from_json(&answer)?)
+    }
+
+    /// `POST /settings/reveal/begin`: an owner or admin asks to see the identity keys in full; the
+    /// hash of their own password is handed out as for a login (same per-IP limit, lock and count).
+    pub(super) fn reveal_begin(&self, caller: &Caller, token: Option<String>) -> EdgeResult<Response> {
+        let (who, _) = self.settings_agent(token)?;
+        Ok(Response::from_json(&self.password_challenge(caller, who)?)?)
+    }
+
+    /// `POST /settings/reveal/finish`: the Worker's verdict on that password; a match gets the
+    /// keys in full, and the history records who saw them.
+    pub(super) fn reveal_finish(&self, token: Option<String>, body: &[u8]) -> EdgeResult<Response> {
+        let (who, _) = self.settings_agent(token)?;
+        let verdict: LoginFinish = parse_json(body)?;
+        if verdict.agent != who {
+            return Err(EdgeError::InvalidCredentials);
+        }
+        self.password_verdict(&verdict)?;
+        let keys = self.config()?.identity.keys.clone();
+        let store = self.store()?;
+        let note =
+            FieldChange { path: "identity.keys".into(), before: None, after: Some("\"(shown in full)\"".into()) };
+        store.add_settings_change(store.config_version()?, now_ms(), &who, &serde_json::to_string(&[note])?)?;
+        Ok(Response::from_json(&IdentityKeys { keys })?)
     }
 
     /// The config as stored, with `locked_until_ms` on agents locked after failed logins.

@@ -11,6 +11,8 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
     protocol::checks::check_agents(&config.agents).map_err(|(_, why)| EdgeError::BadRequest(why))?;
     protocol::checks::check_plugins(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_entries(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
+    protocol::checks::check_group_choice(config)
+        .map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     let seen: std::collections::HashSet<&str> = config.agents.iter().map(|a| a.id.as_str()).collect();
     // No field (or a blank one) would give every verified visitor the same match key; the widget's
     // `host` is the page's own claim, so identity needs an allow-list for every plugin.

@@ -53,6 +53,8 @@ enum Endpoint {
     SettingsHistory,
     /// `PUT settings/contacts`: CRM contacts an owner or admin imports (agent token).
     SettingsContacts,
+    /// `POST settings/impact`: what a save would do to open conversations (agent token).
+    SettingsImpact,
     /// `POST settings/identity/reveal`: the identity keys in full, for the agent's password.
     RevealKeys,
     /// `PUT contacts`: CRM contacts import (admin token).
@@ -141,6 +143,11 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let call = Call { token: Some(&token), ..Call::from(&caller) }.body(body);
             internal::call(env, &site, Route::SettingsContacts, call).await
         }
+        (Endpoint::SettingsImpact, Method::Post) => {
+            let token = internal::bearer(&req).ok_or(EdgeError::Unauthorized)?;
+            let call = Call { token: Some(&token), ..Call::from(&caller) }.body(read_json_body(&mut req).await?);
+            internal::call(env, &site, Route::SettingsImpact, call).await
+        }
         (Endpoint::RevealKeys, Method::Post) => {
             let body = read_json_body(&mut req).await?;
             settings::reveal_keys(env, &site, &caller, internal::bearer(&req), &body).await
@@ -190,6 +197,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "settings/history" => Endpoint::SettingsHistory,
         "settings/contacts" => Endpoint::SettingsContacts,
         "settings/identity/reveal" => Endpoint::RevealKeys,
+        "settings/impact" => Endpoint::SettingsImpact,
         "contacts" => Endpoint::Contacts,
         "uploads" => Endpoint::Uploads,
         other => match other.strip_prefix("uploads/").map(|id| id.split_once('/').unwrap_or((id, ""))) {

@@ -68,6 +68,8 @@ pub enum Route {
     SettingsHistory,
     /// `PUT /settings/contacts`: CRM contacts an owner or admin imports.
     SettingsContacts,
+    /// `POST /settings/impact`: what a save would do to open conversations.
+    SettingsImpact,
     /// `POST /settings/reveal/begin`: the hash of the signed-in owner's or admin's password.
     RevealBegin,
     /// `POST /settings/reveal/finish`: with a matching password, the identity keys in full.
@@ -75,7 +77,7 @@ pub enum Route {
 }
 
 /// Every route.
-const ROUTES: [Route; 25] = [
+const ROUTES: [Route; 26] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -101,6 +103,7 @@ const ROUTES: [Route; 25] = [
     Route::SettingsContacts,
     Route::RevealBegin,
     Route::RevealFinish,
+    Route::SettingsImpact,
 ];
 
 impl Route {
@@ -132,6 +135,7 @@ impl Route {
             Self::SettingsHistory => (Get, "/settings/history"),
             Self::SettingsContacts => (Put, "/settings/contacts"),
             Self::RevealBegin => (Post, "/settings/reveal/begin"),
+            Self::SettingsImpact => (Post, "/settings/impact"),
             Self::RevealFinish => (Post, "/settings/reveal/finish"),
         }
     }

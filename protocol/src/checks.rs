@@ -376,6 +376,21 @@ pub fn check_entries(config: &crate::SiteConfig) -> Result<(), (String, String)>
     Ok(())
 }
 
+/// Checks the designated-group mode (访客选择分组): the groups a visitor picks from exist and are
+/// named once. The API and the rules page apply the same check.
+pub fn check_group_choice(config: &crate::SiteConfig) -> Result<(), (String, String)> {
+    let picks = &config.routing.visitor_picks_group;
+    for (i, id) in picks.iter().enumerate() {
+        if !config.groups.iter().any(|g| &g.id == id) {
+            return Err(("routing.visitor_picks_group".into(), format!("no group {id:?}")));
+        }
+        if picks[..i].contains(id) {
+            return Err(("routing.visitor_picks_group".into(), format!("group {id:?} is offered twice")));
+        }
+    }
+    Ok(())
+}
+
 /// Checks a site's identity settings (身份校验) apart from the keys' bytes, which the edge parses:
 /// with keys or with identity required, one key (two during a rotation), a rotation end only
 /// with two keys, at least one token format, and every web plugin tied to allowed origins (the

@@ -136,3 +136,43 @@ pub struct IdentityKeys {
     /// The keys, base64, current key first.
     pub keys: Vec<String>,
 }
+
+/// What saving a config would do to open conversations, said before it is saved (the answer to
+/// `POST /api/v1/sites/{site}/settings/impact`, whose body is a [`SettingsSave`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SaveImpact {
+    /// One line per group or agent whose conversations move; empty: none does.
+    pub effects: Vec<SaveEffect>,
+}
+
+/// One thing a save does to open conversations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SaveEffect {
+    /// A removed group's waiting conversations move to the fallback group, in their order.
+    QueueMoves {
+        /// The removed group's id.
+        group: String,
+        /// Its name.
+        group_name: String,
+        /// Conversations waiting in it.
+        queued: u32,
+        /// The fallback group's id.
+        to: String,
+        /// Its name.
+        to_name: String,
+    },
+    /// A removed or disabled agent's conversations: the live ones wait for re-accept (the
+    /// visitor's next message routes them again), the offered ones are routed again at once.
+    AgentLeaves {
+        /// The agent's id.
+        agent: String,
+        /// Its name.
+        agent_name: String,
+        /// Conversations it holds.
+        live: u32,
+        /// Conversations offered to it.
+        offered: u32,
+    },
+}

@@ -25,7 +25,7 @@ pub use config::{
     FieldTest, FormField, GroupConfig, LeaveMessageForm, Prompts, RoutingMode, Rule, SiteConfig, Strategy, Target,
     Timeouts, DEFAULT_TRANSFER_KEYWORDS, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA, MESSAGE_WINDOW_MS,
 };
-pub use desk::Desk;
+pub use desk::{ConfigImpact, Desk};
 pub use error::Rejection;
 pub use event::{AgentStatus, Closer, Event, NewConversation};
 pub use ids::{AgentId, ConvId, EntryId, GroupId, Millis, DAY, HOUR, MILLISECOND, MINUTE, SECOND};

@@ -2,7 +2,7 @@
 //! their version), the draft being edited, saving at the version read, and the history.
 
 use leptos::prelude::*;
-use protocol::settings::{SettingsChange, SettingsSave, SettingsView};
+use protocol::settings::{SaveEffect, SaveImpact, SettingsChange, SettingsSave, SettingsView};
 use protocol::SiteConfig;
 use serde::Deserialize;
 
@@ -37,8 +37,10 @@ pub enum Load {
 pub enum Saved {
     /// Nothing saved since the page was read.
     Idle,
-    /// Saving.
+    /// Saving (or asking what the save would do).
     Busy,
+    /// The save would move open conversations: said first, saved only when confirmed.
+    Confirm(Vec<SaveEffect>),
     /// Saved as this version.
     Done(u64),
     /// Someone else saved after this page was read: reload, then make the change again.
@@ -108,8 +110,26 @@ impl Settings {
         });
     }
 
-    /// Saves the draft at the version it was read at.
+    /// Saves the draft, first asking the Desk what the save would do to open conversations: when
+    /// it would move some, that is said and the save waits for [`Settings::save_anyway`].
     pub fn save(self) {
+        let Some((path, token)) = self.path("settings/impact") else { return };
+        let Some(version) = self.view.with_untracked(|v| v.as_ref().map(|v| v.version)) else { return };
+        let body = SettingsSave { version, config: self.draft.get_untracked() };
+        let Ok(json) = serde_json::to_string(&body) else { return };
+        self.saved.set(Saved::Busy);
+        leptos::task::spawn_local(async move {
+            match client::send_text("POST", &path, &token, &json).await.map(|t| serde_json::from_str::<SaveImpact>(&t))
+            {
+                Ok(Ok(impact)) if !impact.effects.is_empty() => self.saved.set(Saved::Confirm(impact.effects)),
+                Ok(_) => self.save_anyway(),
+                Err(err) => self.saved.set(Saved::Refused(err.message())),
+            }
+        });
+    }
+
+    /// Saves the draft at the version it was read at.
+    pub fn save_anyway(self) {
         let Some((path, token)) = self.path("settings") else { return };
         let Some(version) = self.view.with_untracked(|v| v.as_ref().map(|v| v.version)) else { return };
         let body = SettingsSave { version, config: self.draft.get_untracked() };

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 
 use crate::agents::Agents;
+use protocol::settings::SaveEffect;
+
 use crate::api::{Load, Saved, Settings};
 use crate::bot::Bot;
 use crate::contacts::Contacts;
@@ -175,6 +177,7 @@ fn SaveBar() -> impl IntoView {
             </span>
         }
         .into_any(),
+        Saved::Confirm(effects) => view! { <Confirm effects=effects /> }.into_any(),
         Saved::Refused(message) => view! { <span class="error" role="alert" data-testid="settings-error">{message}</span> }.into_any(),
     }
     };
@@ -183,11 +186,62 @@ fn SaveBar() -> impl IntoView {
             <div role="status" aria-live="polite">{status}</div>
             <button
                 data-testid="settings-save"
-                disabled=move || !settings.dirty() || settings.saved.get() == Saved::Busy
+                disabled=move || {
+                    !settings.dirty() || matches!(settings.saved.get(), Saved::Busy | Saved::Confirm(_))
+                }
                 on:click=move |_| settings.save()
             >
                 {lang.t("保存", "Save")}
             </button>
         </footer>
+    }
+}
+
+/// What a save would do to open conversations, before it is made: save anyway, or go back.
+#[component]
+fn Confirm(effects: Vec<SaveEffect>) -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let line = move |effect: SaveEffect| match effect {
+        SaveEffect::QueueMoves { group_name, queued, to_name, .. } => match lang.en {
+            true => format!("{queued} waiting in {group_name} move to the queue of {to_name}, in their order."),
+            false => format!("{group_name} 中排队的 {queued} 个会话将按原顺序转到 {to_name} 排队。"),
+        },
+        SaveEffect::AgentLeaves { agent_name, live, offered, .. } => {
+            let mut parts = Vec::new();
+            if live > 0 {
+                parts.push(match lang.en {
+                    true => format!("the {live} conversation(s) {agent_name} holds wait to be re-accepted (the visitor's next message routes them again)"),
+                    false => format!("{agent_name} 正在接待的 {live} 个会话将等待重新接入（访客再发消息时重新分配）"),
+                });
+            }
+            if offered > 0 {
+                parts.push(match lang.en {
+                    true => format!("the {offered} offered to {agent_name} go to other agents"),
+                    false => format!("待 {agent_name} 接入的 {offered} 个会话转给其他客服"),
+                });
+            }
+            let text = parts.join(if lang.en { "; " } else { "；" });
+            if lang.en {
+                format!("{}{}.", text[..1].to_uppercase(), &text[1..])
+            } else {
+                format!("{text}。")
+            }
+        }
+    };
+    view! {
+        <div class="confirm" role="alert" data-testid="settings-impact">
+            <strong>{lang.t("保存后，这些进行中的会话会变化：", "Saving changes these open conversations:")}</strong>
+            <ul>
+                {effects.into_iter().map(|e| view! { <li data-testid="settings-impact-line">{line(e)}</li> }).collect_view()}
+            </ul>
+            <button data-testid="settings-save-anyway" on:click=move |_| settings.save_anyway()>
+                {lang.t("仍然保存", "Save anyway")}
+            </button>
+            " "
+            <button class="ghost" data-testid="settings-save-cancel" on:click=move |_| settings.saved.set(Saved::Idle)>
+                {lang.t("取消", "Cancel")}
+            </button>
+        </div>
     }
 }

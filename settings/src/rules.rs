@@ -1,6 +1,8 @@
 //! Settings → Rules (会话分配规则): the ordered rules that send a conversation to a group (the
 //! first that matches wins), each with its channels, a condition on the visitor's info (identity
-//! and custom fields) or a pre-chat answer, and the welcome and promo sent when connected.
+//! and custom fields) or a pre-chat answer, and the welcome and promo sent when connected; or the
+//! designated-group mode (访客选择分组), where the visitor picks a group (售前 / 售后) before the
+//! chat starts and the rules are not used.
 
 use leptos::prelude::*;
 use protocol::{Channel, RuleSetting};
@@ -86,14 +88,18 @@ pub fn Rules() -> impl IntoView {
         })
     };
     let no_groups = move || settings.draft.with(|d| d.groups.is_empty());
+    let picks = move || settings.draft.with(|d| !d.routing.visitor_picks_group.is_empty());
     view! {
         <h2>{lang.t("会话分配规则", "Allocation rules")}</h2>
         <p class="hint">{lang.t("从上到下，第一条匹配的规则决定分组；都不匹配时进入兜底分组。", "Top to bottom, the first rule that matches picks the group; none: the fallback group.")}</p>
         {move || no_groups().then(|| view! { <p class="field-error" role="alert">{lang.t("先在“客服分组”里添加分组。", "Add a group under Groups first.")}</p> })}
-        <ol class="rules">
-            {move || (0..count()).map(|i| view! { <RuleCard index=i /> }).collect_view()}
-        </ol>
-        <button class="ghost" data-testid="add-rule" disabled=no_groups on:click=add>{lang.t("＋ 添加规则", "+ Add a rule")}</button>
+        <Mode />
+        <div class:muted=picks>
+            <ol class="rules">
+                {move || (0..count()).map(|i| view! { <RuleCard index=i /> }).collect_view()}
+            </ol>
+            <button class="ghost" data-testid="add-rule" disabled=no_groups on:click=add>{lang.t("＋ 添加规则", "+ Add a rule")}</button>
+        </div>
     }
 }
 
@@ -249,5 +255,72 @@ fn RuleCard(index: usize) -> impl IntoView {
                     on:input=move |ev| { let v = text(event_target_value(&ev)); edit(Box::new(move |r| r.promo = v)) } />
             </label>
         </li>
+    }
+}
+
+/// Rule mode, or the designated-group mode with the groups offered, in order.
+#[component]
+fn Mode() -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let picks = move || settings.draft.with(|d| d.routing.visitor_picks_group.clone());
+    let groups =
+        move || settings.draft.with(|d| d.groups.iter().map(|g| (g.id.clone(), g.name.clone())).collect::<Vec<_>>());
+    let problem = move || settings.draft.with(|d| protocol::checks::check_group_choice(d).err());
+    let set_mode = move |visitor_picks: bool| {
+        settings.edit(|d| {
+            d.routing.visitor_picks_group =
+                if visitor_picks { d.groups.iter().take(2).map(|g| g.id.clone()).collect() } else { Vec::new() };
+        })
+    };
+    view! {
+        <fieldset class="card" data-testid="routing-mode">
+            <legend>{lang.t("分配方式", "How conversations find a group")}</legend>
+            <label class="switch">
+                <input type="radio" name="routing-mode" data-testid="mode-rules" prop:checked=move || picks().is_empty()
+                    on:change=move |_| set_mode(false) />
+                {lang.t("按下面的规则分配", "By the rules below")}
+            </label>
+            <label class="switch">
+                <input type="radio" name="routing-mode" data-testid="mode-visitor-picks" prop:checked=move || !picks().is_empty()
+                    disabled=move || groups().is_empty() on:change=move |_| set_mode(true) />
+                {lang.t("访客先选择分组（如 售前 / 售后），不使用规则", "The visitor picks a group first (pre-sale / after-sale); the rules are not used")}
+            </label>
+            {move || (!picks().is_empty()).then(|| view! {
+                <div class="channels" role="group" aria-label=lang.t("访客可选的分组", "Groups the visitor picks from")>
+                    {groups().into_iter().map(|(id, name)| {
+                        let on = {
+                            let id = id.clone();
+                            move || picks().contains(&id)
+                        };
+                        let toggle = {
+                            let id = id.clone();
+                            move |ev: leptos::ev::Event| {
+                                let checked = event_target_checked(&ev);
+                                let id = id.clone();
+                                settings.edit(move |d| {
+                                    let list = &mut d.routing.visitor_picks_group;
+                                    list.retain(|g| *g != id);
+                                    if checked {
+                                        // Offered in the order of the groups page.
+                                        list.push(id);
+                                        let order: Vec<String> = d.groups.iter().map(|g| g.id.clone()).collect();
+                                        list.sort_by_key(|g| order.iter().position(|o| o == g));
+                                    }
+                                })
+                            }
+                        };
+                        view! {
+                            <label class="switch">
+                                <input type="checkbox" data-testid=format!("mode-group-{id}") prop:checked=on.clone()
+                                    disabled=move || on() && picks().len() == 1 on:change=toggle />
+                                {if name.is_empty() { id.clone() } else { name }}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            })}
+            {move || problem().map(|(field, why)| view! { <p class="field-error" role="alert" data-testid="mode-error">{field} ": " {why}</p> })}
+        </fieldset>
     }
 }

@@ -610,6 +610,103 @@ test('identity: the owner generates a key (in full once, then masked; shown agai
   await page.context().close();
 });
 
+test('a save that would strand conversations says what happens to them first; cancel keeps everything, save anyway moves them', async () => {
+  // Set up through the API (not what is tested): a night-shift group, a rule that sends shoppers
+  // marked `shift=night` there, and a watcher in no group, who sees the site's lists.
+  const token = await login('boss', owner.password);
+  const read = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body;
+  const config = structuredClone(read.config);
+  config.groups.push({ id: 'night', name: '夜班', agents: ['kf1'] });
+  config.routing.rules.unshift({ name: '夜班', visitor_field: 'shift', equals: 'night', group: 'night' });
+  config.agents.push({ id: 'watch', name: '值班长', password: 'watch-password', max_sessions: 1 });
+  const put = await api('PUT', `/api/v1/sites/${SITE}/settings`, { token, body: { version: read.version, config } });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+
+  const watcher = await consolePage('watch', 'watch-password');
+  const count = async (list) => Number(await watcher.locator(`[data-testid=list-${list}] [data-testid=count]`).textContent());
+  const queuedBefore = await count('queued');
+  const night = await shopper('夜里有人吗？', "ChatWidget('setCustomField', { shift: 'night' });");
+  await watcher.waitForFunction((n) => Number(document.querySelector('[data-testid=list-queued] [data-testid=count]').textContent) === n, queuedBefore + 1);
+  const vip = await consolePage('vip1', 'vip1-password');
+  const buyer = await shopper('VIP 专员在吗', "ChatWidget('setCustomField', { vip: 'true' });");
+  await vip.locator('[data-testid=list-mine] [data-testid=conversation][data-state=active]').first().waitFor();
+  const held = Number(await vip.locator('[data-testid=list-mine] [data-testid=count]').textContent());
+  const dormantBefore = await count('dormant');
+
+  // The owner removes the night group (and its rule) and disables the VIP agent who is chatting.
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-rules').click();
+  await page.getByTestId('rule-0-remove').click();
+  await page.getByTestId('tab-groups').click();
+  await page.getByTestId('group-night-remove').click();
+  await page.getByTestId('tab-agents').click();
+  await page.getByTestId('agent-vip1-disabled').check();
+  await page.getByTestId('settings-save').click();
+  const lines = await page.getByTestId('settings-impact-line').allTextContents();
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0], /夜班 中排队的 1 个会话将按原顺序转到 .+ 排队/);
+  assert.match(lines[1], new RegExp(`VIP 专员 正在接待的 ${held} 个会话将等待重新接入`));
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-save-impact-desktop.png'), fullPage: true });
+  // Cancel: nothing saved.
+  await page.getByTestId('settings-save-cancel').click();
+  assert.equal(await page.getByTestId('settings-impact').count(), 0);
+  assert.equal((await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.version, put.body.version);
+  // Save anyway: saved, and the core's repair ran: the VIP chat waits for re-accept, the night
+  // shopper is still waiting (in the fallback group's queue), nothing lost.
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('settings-save-anyway').click();
+  await page.getByTestId('settings-saved').waitFor();
+  await watcher.waitForFunction((n) => Number(document.querySelector('[data-testid=list-dormant] [data-testid=count]').textContent) === n, dormantBefore + held);
+  assert.equal(await count('queued'), queuedBefore + 1, 'the night shopper still waits');
+  const after = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config;
+  assert.ok(!after.groups.some((g) => g.id === 'night'));
+  assert.equal(after.agents.find((a) => a.id === 'vip1').disabled, true);
+  // Back as it was, for the pages after this one.
+  await page.getByTestId('agent-vip1-disabled').uncheck();
+  await save(page);
+  for (const p of [night, buyer, vip, watcher, page]) await p.context().close();
+});
+
+test('designated-group mode: the shopper picks a group before the chat starts and reaches its agent', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-rules').click();
+  await page.getByTestId('mode-visitor-picks').check();
+  assert.equal(await page.getByTestId('mode-group-general').isChecked(), true);
+  assert.equal(await page.getByTestId('mode-group-vip').isChecked(), true);
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-rules-visitor-picks-desktop.png'), fullPage: true });
+  await save(page);
+  const token = await login('boss', owner.password);
+  assert.deepEqual((await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config.routing.visitor_picks_group, ['general', 'vip']);
+  // The API's own check: a group that does not exist is refused.
+  const read = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body;
+  read.config.routing.visitor_picks_group = ['general', 'nowhere'];
+  const bad = await api('PUT', `/api/v1/sites/${SITE}/settings`, { token, body: read });
+  assert.deepEqual([bad.status, bad.body.error.code], [400, 'bad_request']);
+  assert.match(bad.body.error.message, /visitor_picks_group/);
+
+  // A shopper (no VIP field) picks VIP in the window and reaches the VIP agent.
+  const vip = await consolePage('vip1', 'vip1-password');
+  const buyer = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await buyer.route(`${edge.base}/shop/pick.html`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+    <html><head><meta charset="utf-8"><title>Pick · Back Office Shop</title></head><body><h1>Pick</h1>
+    <script src="/w.js" data-site="${SITE}" async></script></body></html>` }));
+  await buyer.goto(`${edge.base}/shop/pick.html`, { waitUntil: 'domcontentloaded' });
+  const w = widget(buyer);
+  await w.getByTestId('cw-launcher').click();
+  assert.deepEqual(await w.getByTestId('cw-group').allTextContents(), ['普通', 'VIP']);
+  await w.locator('[data-testid=cw-group][data-group=vip]').click();
+  await w.getByTestId('cw-pre-submit').click();
+  await w.getByTestId('cw-input').fill('我选了 VIP 分组');
+  await w.getByTestId('cw-input').press('Enter');
+  await vip.getByTestId('new-chat-alert').waitFor();
+  await vip.locator('[data-testid=list-mine] [data-testid=conversation]').first().waitFor();
+
+  // Back to the rules, for the pages after this one.
+  await page.getByTestId('mode-rules').check();
+  await save(page);
+  for (const p of [buyer, vip, page]) await p.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],

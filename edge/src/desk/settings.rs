@@ -4,11 +4,11 @@
 //! and identity keys masked on their way to a browser.
 
 use protocol::settings::{
-    ContactsImported, FieldChange, IdentityKeys, RefusedContact, SettingsChange, SettingsSave, SettingsView,
-    MASK_PREFIX,
+    ContactsImported, FieldChange, IdentityKeys, RefusedContact, SaveEffect, SaveImpact, SettingsChange, SettingsSave,
+    SettingsView, MASK_PREFIX,
 };
 use protocol::{AgentRole, ContactImport, SiteConfig};
-use routing::{AgentId, AgentStatus, Event};
+use routing::{AgentId, AgentStatus, ConfigImpact, Event};
 use serde_json::Value;
 use worker::Response;
 
@@ -123,6 +123,50 @@ impl Desk {
         let version = store.config_version()?;
         store.add_settings_change(version, now_ms(), &who, &serde_json::to_string(&[note])?)?;
         Ok(Response::from_json(&answer)?)
+    }
+
+    /// `POST /settings/impact`: what saving this config would do to open conversations, for the
+    /// warning before the save (the routing core's own repair, [`routing::Desk::config_impact`]);
+    /// a disabled agent leaves routing as a removed one does. A config the save would refuse has
+    /// no effects to tell: the save says why.
+    pub(super) fn settings_impact(&self, token: Option<String>, body: &[u8]) -> EdgeResult<Response> {
+        self.settings_agent(token)?;
+        let SettingsSave { config, .. } = parse_json(body)?;
+        let Ok(mut next) = routing_config::to_routing(&config) else {
+            return Ok(Response::from_json(&SaveImpact::default())?);
+        };
+        next.agents.retain(|a| !config.agents.iter().any(|c| c.disabled && c.id == a.id.as_str()));
+        let before = self.config()?;
+        let impact = self.with_core(|core| core.config_impact(&next))?;
+        let group_name = |id: &str| {
+            let named = before.groups.iter().chain(&config.groups).find(|g| g.id == id);
+            named.map(|g| g.name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| id.to_string())
+        };
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let effects = impact
+            .into_iter()
+            .map(|effect| match effect {
+                ConfigImpact::QueueMoves { group, queued, to } => SaveEffect::QueueMoves {
+                    group_name: group_name(group.as_str()),
+                    group: group.as_str().to_string(),
+                    queued: count(queued),
+                    to_name: group_name(to.as_str()),
+                    to: to.as_str().to_string(),
+                },
+                ConfigImpact::AgentLeaves { agent, live, offered } => SaveEffect::AgentLeaves {
+                    agent_name: before
+                        .agents
+                        .iter()
+                        .find(|a| a.id == agent.as_str())
+                        .map(|a| a.name.clone())
+                        .unwrap_or_else(|| agent.as_str().to_string()),
+                    agent: agent.as_str().to_string(),
+                    live: count(live),
+                    offered: count(offered),
+                },
+            })
+            .collect();
+        Ok(Response::from_json(&SaveImpact { effects })?)
     }
 
     /// `POST /settings/reveal/begin`: an owner or admin asks to see the identity keys in full; the

@@ -54,6 +54,30 @@ pub struct Desk {
     removed_agents: BTreeSet<AgentId>,
 }
 
+/// What a new configuration does to open conversations ([`Desk::config_impact`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigImpact {
+    /// A removed group's queue moves to the new fallback group, in its order.
+    QueueMoves {
+        /// The removed group.
+        group: GroupId,
+        /// Conversations waiting in it.
+        queued: usize,
+        /// Where they go.
+        to: GroupId,
+    },
+    /// A removed agent's conversations: the live ones wait for re-accept (the visitor's next
+    /// message routes them again), the offered ones go back to routing.
+    AgentLeaves {
+        /// The removed agent.
+        agent: AgentId,
+        /// Conversations it holds.
+        live: usize,
+        /// Conversations offered to it.
+        offered: usize,
+    },
+}
+
 /// The configuration with its lookup tables.
 #[derive(Debug)]
 struct Site {
@@ -288,6 +312,29 @@ impl Desk {
     #[must_use]
     pub fn live(&self, agent: &AgentId) -> Vec<ConvId> {
         self.site.agent_ix.get(agent).map(|&a| self.agents[a].active.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// What replacing the configuration with `next` would do to open conversations, for a warning
+    /// before it is saved: the queue of each removed group moves to `next`'s fallback group; each
+    /// removed agent's live conversations wait for re-accept and its offers go back to routing.
+    /// [`Event::ConfigUpdate`] then does exactly that (it is the same repair as a restore's).
+    #[must_use]
+    pub fn config_impact(&self, next: &SiteConfig) -> Vec<ConfigImpact> {
+        let mut out = Vec::new();
+        for (g, group) in self.site.cfg.groups.iter().enumerate() {
+            let queued = self.queues[g].len();
+            if queued > 0 && !next.groups.iter().any(|n| n.id == group.id) {
+                out.push(ConfigImpact::QueueMoves { group: group.id.clone(), queued, to: next.fallback_group.clone() });
+            }
+        }
+        for (a, agent) in self.site.cfg.agents.iter().enumerate() {
+            let rt = &self.agents[a];
+            let (live, offered) = (rt.active.len(), rt.offered.len());
+            if live + offered > 0 && !next.agents.iter().any(|n| n.id == agent.id) {
+                out.push(ConfigImpact::AgentLeaves { agent: agent.id.clone(), live, offered });
+            }
+        }
+        out
     }
 
     /// An agent's presence.

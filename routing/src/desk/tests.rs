@@ -106,3 +106,36 @@ fn the_alarm_follows_the_earliest_deadline() {
     assert_eq!(cmds.last(), Some(&Command::SetAlarm { at: None }));
     assert_eq!(desk.next_deadline(), None);
 }
+
+#[test]
+fn the_impact_of_a_config_says_what_the_update_then_does() {
+    let mut desk = Desk::new(site()).expect("valid");
+    login(&mut desk, 0, "a2");
+    // a2 (one slot) takes the first conversation; the next waits in g's queue.
+    let _ = open(&mut desk, 1, "c1");
+    let _ = open(&mut desk, 2, "c2");
+    assert_eq!(desk.live(&AgentId::from("a2")), vec![ConvId::from("c1")]);
+    assert_eq!(desk.queue(&GroupId::from("g")), vec![ConvId::from("c2")]);
+    // Nothing removed: nothing to say.
+    assert!(desk.config_impact(&site()).is_empty());
+
+    // g removed (h is the fallback now) and a2 removed.
+    let mut next = site();
+    next.groups.remove(0);
+    next.fallback_group = GroupId::from("h");
+    next.agents.retain(|a| a.id.as_str() != "a2");
+    next.groups[0].members.clear();
+    let impact = desk.config_impact(&next);
+    assert_eq!(
+        impact,
+        vec![
+            ConfigImpact::QueueMoves { group: GroupId::from("g"), queued: 1, to: GroupId::from("h") },
+            ConfigImpact::AgentLeaves { agent: AgentId::from("a2"), live: 1, offered: 0 },
+        ]
+    );
+    // The update does what the impact said.
+    let _ = desk.handle(Millis(3), Event::ConfigUpdate(Box::new(next)));
+    assert_eq!(desk.queue(&GroupId::from("h")), vec![ConvId::from("c2")]);
+    assert!(desk.dormant_list().contains(&ConvId::from("c1")), "{:?}", desk.dormant_list());
+    assert!(desk.audit().is_empty(), "{:?}", desk.audit());
+}

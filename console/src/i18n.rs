@@ -102,6 +102,7 @@ strings! {
     new_chat: "新会话", "New chat";
     settings: "设置", "Settings";
     plugin: "网页插件", "Web plugin";
+    place: "地区", "Location";
     shortcuts: "Alt+↓ 下一个会话 · Alt+↑ 上一个 · Enter 发送", "Alt+↓ next chat · Alt+↑ previous · Enter sends";
     state_new: "新会话", "new";
     state_queued: "排队中", "queued";

@@ -121,6 +121,7 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
                 {row(strings.source, "profile-source", Some(source))}
                 {row(strings.channel, "profile-channel", Some(p.channel.as_str().to_string()))}
                 {row(strings.plugin, "profile-plugin", p.plugin.clone())}
+                {row(strings.place, "profile-place", p.place.clone())}
                 {row(strings.device, "profile-device", Some(device(&p.user_agent)))}
             </dl>
             <h3>{strings.page}</h3>

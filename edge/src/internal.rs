@@ -9,6 +9,8 @@
 
 pub mod bodies;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
@@ -161,6 +163,9 @@ mod header {
     pub const USER_AGENT: &str = "x-desk-user-agent";
     /// A visitor or agent bearer token (uploads).
     pub const TOKEN: &str = "x-desk-token";
+    /// Where the connection came from (`request.cf`): `country=US&region=Texas&city=Austin`,
+    /// percent-encoded.
+    pub const PLACE: &str = "x-desk-place";
 }
 
 /// Who is calling the Desk: read from the public request by the Worker, carried in the internal
@@ -176,6 +181,9 @@ pub struct Caller {
     pub ip: String,
     /// The browser's `User-Agent`, at most 256 characters.
     pub user_agent: String,
+    /// Where the connection came from, as Cloudflare saw it (`country`, `region`, `city`; absent
+    /// ones left out).
+    pub place: BTreeMap<String, String>,
 }
 
 impl Caller {
@@ -183,11 +191,21 @@ impl Caller {
     pub fn of_public(req: &Request) -> Self {
         let header = |name: &str| req.headers().get(name).ok().flatten().unwrap_or_default();
         let own_origin = req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+        let cf = req.cf();
+        let place = [
+            ("country", cf.and_then(|cf| cf.country())),
+            ("region", cf.and_then(|cf| cf.region())),
+            ("city", cf.and_then(|cf| cf.city())),
+        ];
         Self {
             origin: header("origin"),
             own_origin,
             ip: ip_key(&header("cf-connecting-ip")),
             user_agent: header("user-agent").chars().take(256).collect(),
+            place: place
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_string(), v.filter(|v| !v.is_empty())?.chars().take(64).collect())))
+                .collect(),
         }
     }
 
@@ -199,6 +217,7 @@ impl Caller {
             own_origin: header(header::OWN_ORIGIN),
             ip: header(header::IP),
             user_agent: header(header::USER_AGENT),
+            place: decode_place(&header(header::PLACE)),
         }
     }
 }
@@ -217,6 +236,47 @@ pub fn ip_key(ip: &str) -> String {
         },
         Err(_) => ip.chars().take(64).collect(),
     }
+}
+
+/// `place` as one header value: `key=value` pairs joined by `&`, every byte outside `A-Z a-z 0-9
+/// - . _` percent-encoded (header values are ASCII; city names need not be).
+fn encode_place(place: &BTreeMap<String, String>) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => char::from(b).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    place.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+}
+
+/// Reads [`encode_place`]'s value back; anything malformed is left out.
+fn decode_place(value: &str) -> BTreeMap<String, String> {
+    let decode = |text: &str| {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = text.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).ok()
+    };
+    value
+        .split('&')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((decode(k)?, decode(v)?))
+        })
+        .collect()
 }
 
 /// The site id an internal request is for.
@@ -277,6 +337,7 @@ pub async fn call(env: &Env, site: &str, route: Route, call: Call<'_>) -> EdgeRe
         headers.set(header::OWN_ORIGIN, &caller.own_origin)?;
         headers.set(header::IP, &caller.ip)?;
         headers.set(header::USER_AGENT, &caller.user_agent)?;
+        headers.set(header::PLACE, &encode_place(&caller.place))?;
     }
     if let Some(token) = call.token {
         headers.set(header::TOKEN, token)?;
@@ -307,6 +368,17 @@ mod tests {
         }
         assert_eq!(Route::parse(&Method::Get, "/sessions"), None, "the wrong method");
         assert_eq!(Route::parse(&Method::Post, "/admin/config/"), None);
+    }
+
+    #[test]
+    fn the_place_travels_in_one_ascii_header_and_comes_back_as_it_was() {
+        let place: BTreeMap<String, String> =
+            [("country", "BR"), ("region", "São Paulo"), ("city", "a&b=c%")].map(|(k, v)| (k.into(), v.into())).into();
+        let header = encode_place(&place);
+        assert!(header.is_ascii() && !header.contains(' '), "{header}");
+        assert_eq!(decode_place(&header), place);
+        assert!(decode_place("").is_empty());
+        assert_eq!(decode_place("country=%ZZ&city=Austin&junk"), [("city".to_string(), "Austin".to_string())].into());
     }
 
     #[test]

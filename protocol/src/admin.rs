@@ -510,6 +510,12 @@ pub struct RuleSetting {
     /// Web plugins it applies to (ids); empty: all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub plugins: Vec<String>,
+    /// More tests beside the field test above: all must pass, or with `match_any` one is enough.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<ConditionSetting>,
+    /// One passing test is enough (OR), instead of all of them (AND).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub match_any: bool,
     /// Target group.
     pub group: String,
     /// Welcome text sent when connected.
@@ -517,6 +523,47 @@ pub struct RuleSetting {
     /// Promo text sent when connected.
     pub promo: Option<String>,
 }
+
+/// One test of a rule ([`RuleSetting::conditions`]): what it looks at and how it compares (one of
+/// `equals`, `contains`, `one_of`; none of them: the value must be present).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConditionSetting {
+    /// What the test looks at.
+    pub on: ConditionOn,
+    /// The field: a visitor-info or pre-chat field's name; for `place` one of
+    /// [`PLACE_FIELDS`]; none for `page_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The value must equal this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equals: Option<String>,
+    /// The value must contain this text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+    /// The value must be one of these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub one_of: Vec<String>,
+}
+
+/// What a rule's test looks at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionOn {
+    /// Visitor info: identity fields and the page's custom fields.
+    #[default]
+    Visitor,
+    /// A pre-chat form answer.
+    PreChat,
+    /// The URL of the page the visitor is on.
+    PageUrl,
+    /// Where the connection came from, as the edge saw it (`country`, `region`, `city`).
+    Place,
+}
+
+/// The fields of a `place` test: the ISO country code, the region and the city of the visitor's
+/// connection.
+pub const PLACE_FIELDS: [&str; 3] = ["country", "region", "city"];
 
 /// An entry button target: exactly one of `agent` and `group`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

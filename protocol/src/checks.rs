@@ -376,6 +376,47 @@ pub fn check_entries(config: &crate::SiteConfig) -> Result<(), (String, String)>
     Ok(())
 }
 
+/// Checks a site's rules: each test compares one way (equals, contains or one of), a rule's own
+/// field test names one field (a visitor field or a pre-chat field), and each further condition
+/// names what it needs (a field for visitor info and pre-chat, one of [`crate::PLACE_FIELDS`]
+/// for a place, none for the page URL). The error names the rule. The API and the rules page
+/// apply the same check.
+pub fn check_rules(config: &crate::SiteConfig) -> Result<(), (String, String)> {
+    use crate::ConditionOn;
+    for (i, rule) in config.routing.rules.iter().enumerate() {
+        let field = format!("routing.rules[{i}]");
+        let one_test = |equals: &Option<String>, contains: &Option<String>, one_of: &[String]| {
+            usize::from(equals.is_some()) + usize::from(contains.is_some()) + usize::from(!one_of.is_empty()) <= 1
+        };
+        if !one_test(&rule.equals, &rule.contains, &rule.one_of) {
+            return Err((field, format!("rule {:?}: one test at a time (equals, contains or one_of)", rule.name)));
+        }
+        if rule.visitor_field.is_some() && rule.pre_chat_field.is_some() {
+            return Err((field, format!("rule {:?} tests one field, not two", rule.name)));
+        }
+        for (j, c) in rule.conditions.iter().enumerate() {
+            let field = format!("{field}.conditions[{j}]");
+            if !one_test(&c.equals, &c.contains, &c.one_of) {
+                return Err((field, "one test at a time (equals, contains or one_of)".into()));
+            }
+            let name = c.field.as_deref().map(str::trim).filter(|f| !f.is_empty());
+            match (c.on, name) {
+                (ConditionOn::Visitor | ConditionOn::PreChat, None) => {
+                    return Err((field, "name the field to test".into()));
+                }
+                (ConditionOn::Place, place) if !place.is_some_and(|p| crate::PLACE_FIELDS.contains(&p)) => {
+                    return Err((field, "a place is country, region or city".into()));
+                }
+                (ConditionOn::PageUrl, Some(_)) => {
+                    return Err((field, "the page URL has no field".into()));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks the designated-group mode (访客选择分组): the groups a visitor picks from exist and are
 /// named once. The API and the rules page apply the same check.
 pub fn check_group_choice(config: &crate::SiteConfig) -> Result<(), (String, String)> {

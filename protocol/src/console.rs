@@ -150,6 +150,9 @@ pub struct VisitorProfile {
     pub plugin: Option<String>,
     /// URL of the page the visitor is on.
     pub page_url: Option<String>,
+    /// Where the visitor's connection came from (`US · Texas · Austin`), as the edge saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
     /// Title of that page.
     pub page_title: Option<String>,
     /// Origin of the host page.

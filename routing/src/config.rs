@@ -264,6 +264,31 @@ pub enum Condition {
     VisitorInfo(FieldFilter),
     /// A filter on the pre-chat form answers.
     PreChatForm(FieldFilter),
+    /// A test on the URL of the page the visitor is on.
+    PageUrl(FieldTest),
+    /// A filter on where the visitor's request came from: `country` (ISO code), `region`,
+    /// `city`, as the edge saw the connection (never what the page says).
+    Place(FieldFilter),
+    /// Every one of these (AND); none: true.
+    All(Vec<Condition>),
+    /// At least one of these (OR); none: false.
+    Any(Vec<Condition>),
+}
+
+impl Condition {
+    /// Whether the conversation `req` meets this condition.
+    #[must_use]
+    pub fn matches(&self, req: &crate::event::NewConversation) -> bool {
+        match self {
+            Condition::AllVisitors => true,
+            Condition::VisitorInfo(f) => f.matches(&req.info),
+            Condition::PreChatForm(f) => f.matches(&req.pre_chat),
+            Condition::PageUrl(test) => req.page_url.as_deref().is_some_and(|url| test.matches(url)),
+            Condition::Place(f) => f.matches(&req.place),
+            Condition::All(all) => all.iter().all(|c| c.matches(req)),
+            Condition::Any(any) => any.iter().any(|c| c.matches(req)),
+        }
+    }
 }
 
 /// A test on one named field.
@@ -289,13 +314,18 @@ pub enum FieldTest {
 }
 
 impl FieldFilter {
-    /// Whether `fields` passes this filter.
+    /// Whether `fields` passes this filter (an absent field passes no test).
     #[must_use]
     pub fn matches(&self, fields: &BTreeMap<String, String>) -> bool {
-        let Some(value) = fields.get(&self.field) else {
-            return false;
-        };
-        match &self.test {
+        fields.get(&self.field).is_some_and(|value| self.test.matches(value))
+    }
+}
+
+impl FieldTest {
+    /// Whether `value` passes this test.
+    #[must_use]
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
             FieldTest::Equals(v) => value == v,
             FieldTest::Contains(v) => value.contains(v.as_str()),
             FieldTest::OneOf(vs) => vs.iter().any(|v| v == value),

@@ -108,6 +108,10 @@ pub struct NewConversation {
     pub info: BTreeMap<String, String>,
     /// Pre-chat form answers that rules filter on.
     pub pre_chat: BTreeMap<String, String>,
+    /// The URL of the page the visitor is on, if known.
+    pub page_url: Option<String>,
+    /// Where the visitor's connection came from (`country`, `region`, `city`), as the edge saw it.
+    pub place: BTreeMap<String, String>,
     /// The owner of the visitor's CRM customer, if known.
     pub customer_owner: Option<AgentId>,
     /// The owner of the visitor's CRM contact, if known.

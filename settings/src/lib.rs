@@ -4,7 +4,7 @@
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
-//! `identity`, `agents`, `groups`, `rules`, `entries`, `bot`, `contacts` and `history` are the
+//! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `bot`, `contacts` and `history` are the
 //! pages; `browser` wraps the clipboard, random bytes and dates.
 
 mod agents;
@@ -12,6 +12,7 @@ mod api;
 mod app;
 mod bot;
 mod browser;
+mod conditions;
 mod contacts;
 mod entries;
 mod groups;

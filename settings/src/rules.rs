@@ -9,6 +9,7 @@ use protocol::{Channel, RuleSetting};
 
 use crate::api::Settings;
 use crate::app::Lang;
+use crate::conditions::{parse_test, set_test, test, value, MoreConditions, Test};
 
 /// What a rule looks at.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -18,52 +19,11 @@ enum Looks {
     PreChat,
 }
 
-/// How it tests the field.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Test {
-    Equals,
-    Contains,
-    OneOf,
-    Present,
-}
-
 fn looks(rule: &RuleSetting) -> Looks {
     match (&rule.visitor_field, &rule.pre_chat_field) {
         (Some(_), _) => Looks::Visitor,
         (None, Some(_)) => Looks::PreChat,
         (None, None) => Looks::All,
-    }
-}
-
-fn test(rule: &RuleSetting) -> Test {
-    if rule.equals.is_some() {
-        Test::Equals
-    } else if rule.contains.is_some() {
-        Test::Contains
-    } else if !rule.one_of.is_empty() {
-        Test::OneOf
-    } else {
-        Test::Present
-    }
-}
-
-/// The value the test compares with, as typed (one-of values separated by commas).
-fn value(rule: &RuleSetting) -> String {
-    rule.equals.clone().or_else(|| rule.contains.clone()).unwrap_or_else(|| rule.one_of.join(", "))
-}
-
-/// Writes a test and its value into the rule.
-fn set_test(rule: &mut RuleSetting, test: Test, value: &str) {
-    rule.equals = None;
-    rule.contains = None;
-    rule.one_of.clear();
-    match test {
-        Test::Equals => rule.equals = Some(value.to_string()),
-        Test::Contains => rule.contains = Some(value.to_string()),
-        Test::OneOf => {
-            rule.one_of = value.split([',', '，']).map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect();
-        }
-        Test::Present => {}
     }
 }
 
@@ -145,12 +105,7 @@ fn RuleCard(index: usize) -> impl IntoView {
         }))
     };
     let set_kind = move |ev: leptos::ev::Event| {
-        let kind = match event_target_value(&ev).as_str() {
-            "contains" => Test::Contains,
-            "one_of" => Test::OneOf,
-            "present" => Test::Present,
-            _ => Test::Equals,
-        };
+        let kind = parse_test(&event_target_value(&ev));
         let current = value(&rule());
         edit(Box::new(move |r| set_test(r, kind, &current)))
     };
@@ -209,6 +164,7 @@ fn RuleCard(index: usize) -> impl IntoView {
                     </select>
                 </label>
             </div>
+            <MoreConditions index=index />
             <div class="channels" role="group" aria-label=lang.t("适用渠道（都不选：全部）", "Channels (none: all)")>
                 <span>{lang.t("适用渠道（都不选：全部）", "Channels (none: all)")}</span>
                 {CHANNELS.iter().map(|(channel, zh, en)| {

@@ -66,13 +66,13 @@ async function save(page) {
 }
 
 /** A shopper on a page of the site who writes `text` through the real widget; returns the page. */
-async function shopper(text, pageScript = '', attributes = '') {
+async function shopper(text, pageScript = '', attributes = '', pagePath = '/shop/item.html') {
   const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
-  await page.route(`${edge.base}/shop/item.html`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+  await page.route(`${edge.base}${pagePath}`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
     <html><head><meta charset="utf-8"><title>Item · Back Office Shop</title></head><body><h1>Item</h1>
     <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)}; ${pageScript}</script>
     <script src="/w.js" data-site="${SITE}" ${attributes} async></script></body></html>` }));
-  await page.goto(`${edge.base}/shop/item.html`, { waitUntil: 'domcontentloaded' });
+  await page.goto(`${edge.base}${pagePath}`, { waitUntil: 'domcontentloaded' });
   const w = widget(page);
   await w.getByTestId('cw-launcher').click();
   await w.getByTestId('cw-input').fill(text);
@@ -705,6 +705,54 @@ test('designated-group mode: the shopper picks a group before the chat starts an
   await page.getByTestId('mode-rules').check();
   await save(page);
   for (const p of [buyer, vip, page]) await p.context().close();
+});
+
+test('a rule on the page URL AND the visitor\'s location (as the edge saw it) sends sale-page shoppers to VIP; agents see the location', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-rules').click();
+  await page.getByTestId('add-rule').click();
+  await page.getByTestId('rule-1-name').fill('特卖页 · 美国');
+  await page.getByTestId('rule-1-group').selectOption('vip');
+  await page.getByTestId('rule-1-add-condition').click();
+  await page.getByTestId('rule-1-condition-0-value').fill('/sale/');
+  await page.getByTestId('rule-1-add-condition').click();
+  // The API's own check, at once: a visitor-info test needs its field.
+  await page.getByTestId('rule-1-condition-1-on').selectOption('visitor');
+  assert.match(await page.getByTestId('rule-1-error').textContent(), /conditions\[1\]: name the field/);
+  await page.getByTestId('rule-1-condition-1-on').selectOption('place');
+  assert.equal(await page.getByTestId('rule-1-error').count(), 0);
+  await page.getByTestId('rule-1-condition-1-test').selectOption('equals');
+  // wrangler dev's `request.cf` is Cloudflare's placeholder: US, Texas, Austin.
+  await page.getByTestId('rule-1-condition-1-value').fill('US');
+  await page.getByTestId('rule-1-card').screenshot({ path: path.join(SHOT_DIR, 'settings-rule-conditions-desktop.png') });
+  await save(page);
+  const token = await login('boss', owner.password);
+  const rule = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config.routing.rules[1];
+  assert.deepEqual(rule.conditions, [{ on: 'page_url', contains: '/sale/' }, { on: 'place', field: 'country', equals: 'US' }]);
+
+  const vip = await consolePage('vip1', 'vip1-password');
+  const mine = vip.locator('[data-testid=list-mine] [data-testid=count]');
+  await vip.getByTestId('list-mine').waitFor();
+  const before = Number(await mine.textContent());
+  const ids = () => vip.locator('[data-testid=list-mine] [data-testid=conversation]').evaluateAll((els) => els.map((e) => e.dataset.conversation));
+  const known = await ids();
+  const sale = await shopper('特卖的这件还有货吗', '', '', '/shop/sale/item.html');
+  await vip.getByTestId('new-chat-alert').waitFor();
+  await vip.waitForFunction((n) => Number(document.querySelector('[data-testid=list-mine] [data-testid=count]').textContent) === n, before + 1);
+  const [fresh] = (await ids()).filter((id) => !known.includes(id));
+  await vip.locator(`[data-testid=list-mine] [data-conversation="${fresh}"]`).click();
+  await vip.locator('[data-testid=message][data-author=visitor]', { hasText: '特卖的这件' }).waitFor();
+  assert.match(await vip.getByTestId('profile-place').textContent(), /US · Texas · Austin/);
+  await vip.screenshot({ path: path.join(SHOT_DIR, 'settings-rule-conditions-console.png') });
+  // The same shopper's question from a page that is not a sale page goes elsewhere.
+  const plain = await shopper('普通页面的问题');
+  const waits = widget(plain).getByTestId('cw-status').filter({ hasText: /排队|不在线|留言/ });
+  await waits.or(widget(plain).locator('[data-testid=cw-message][data-author=system]', { hasText: /不在线|稍等片刻/ })).first().waitFor();
+  assert.equal(Number(await mine.textContent()), before + 1, 'the plain page did not reach the VIP agent');
+
+  await page.getByTestId('rule-1-remove').click();
+  await save(page);
+  for (const p of [sale, plain, vip, page]) await p.context().close();
 });
 
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {

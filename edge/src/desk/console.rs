@@ -228,6 +228,7 @@ impl Desk {
         };
         let phone = identity.iter().find(|(k, _)| identity::is_phone_field(k)).map(|(_, v)| v.clone());
         let text = |value: Option<String>| value.filter(|s| !s.is_empty());
+        let place = profile.place_text();
         Ok(VisitorProfile {
             conversation_id: conversation_id.to_string(),
             past: store.past_conversations(&row.visitor_id, conversation_id)?,
@@ -245,6 +246,7 @@ impl Desk {
             group: text(profile.group),
             channel: profile.channel,
             plugin: self.plugin_name(profile.plugin.as_deref())?,
+            place,
             page_url: text(profile.page_url),
             page_title: text(profile.page_title),
             host_origin: text(profile.host_origin),

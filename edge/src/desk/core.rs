@@ -250,6 +250,8 @@ impl Desk {
         open.info = profile.identity_strings();
         open.info.extend(profile.custom_fields);
         open.pre_chat = profile.pre_chat;
+        open.page_url = profile.page_url;
+        open.place = profile.place;
         open.chosen_group = profile.group.map(Into::into);
         open.channel = routing_config::channel(profile.channel);
         open.plugin = profile.plugin;

@@ -374,7 +374,7 @@ impl Desk {
         }
         self.limit(config.rate_limits, |l| &mut l.sessions_per_ip, &caller.ip)?;
         self.drop_expired_sessions(&config)?;
-        let answer = sessions::open(self.store()?, &config, site, request, &caller.user_agent, now_ms())?;
+        let answer = sessions::open(self.store()?, &config, site, request, caller, now_ms())?;
         if let Some(entry) = entry {
             self.store()?.set_conversation_entry(&answer.conversation_id, &entry)?;
         }

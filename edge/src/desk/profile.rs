@@ -39,6 +39,17 @@ pub struct StoredProfile {
     pub locale: Option<String>,
     /// The web plugin (its id) the visitor came through.
     pub plugin: Option<String>,
+    /// Where the visitor's connection came from (`country`, `region`, `city`), as the edge saw it.
+    pub place: BTreeMap<String, String>,
+}
+
+impl StoredProfile {
+    /// The place as agents read it: `US · Texas · Austin` (absent parts left out).
+    pub fn place_text(&self) -> Option<String> {
+        let parts: Vec<&str> =
+            protocol::PLACE_FIELDS.iter().filter_map(|k| self.place.get(*k).map(String::as_str)).collect();
+        (!parts.is_empty()).then(|| parts.join(" · "))
+    }
 }
 
 impl StoredProfile {

@@ -1,6 +1,6 @@
 //! The site's routing settings (wire shapes of `protocol`) turned into the routing core's config.
 
-use protocol::{AcceptSetting, SiteConfig, StrategySetting};
+use protocol::{AcceptSetting, ConditionOn, ConditionSetting, SiteConfig, StrategySetting};
 use routing::{
     AcceptMode, AgentConfig, BaseStrategy, Channel, Condition, DaySpan, EntryConfig, FieldFilter, FieldTest,
     GroupConfig, RoutingMode, Rule, ServiceHours, Strategy, Target,
@@ -55,40 +55,37 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
             groups: settings.visitor_picks_group.iter().map(|g| g.as_str().into()).collect(),
         }
     };
+    protocol::checks::check_rules(config).map_err(|(_, why)| EdgeError::BadRequest(why))?;
     out.rules = settings
         .rules
         .iter()
         .map(|r| {
-            let test = match (&r.equals, &r.contains, r.one_of.is_empty()) {
-                (None, None, true) => FieldTest::Present,
-                (Some(value), None, true) => FieldTest::Equals(value.clone()),
-                (None, Some(part), true) => FieldTest::Contains(part.clone()),
-                (None, None, false) => FieldTest::OneOf(r.one_of.clone()),
-                _ => {
-                    return Err(EdgeError::BadRequest(format!(
-                        "rule {}: one test at a time (equals, contains or one_of)",
-                        r.name
-                    )))
-                }
+            // The rule's own field test first, then its further conditions, all (AND) or any (OR).
+            let mut parts = Vec::new();
+            let test = field_test(&r.equals, &r.contains, &r.one_of);
+            match (&r.visitor_field, &r.pre_chat_field) {
+                (Some(field), _) => parts.push(Condition::VisitorInfo(FieldFilter { field: field.clone(), test })),
+                (None, Some(field)) => parts.push(Condition::PreChatForm(FieldFilter { field: field.clone(), test })),
+                (None, None) => {}
+            }
+            parts.extend(r.conditions.iter().map(condition));
+            let condition = match (parts.len(), r.match_any) {
+                (0, _) => Condition::AllVisitors,
+                (1, _) => parts.remove(0),
+                (_, false) => Condition::All(parts),
+                (_, true) => Condition::Any(parts),
             };
-            let condition = match (&r.visitor_field, &r.pre_chat_field) {
-                (None, None) => Condition::AllVisitors,
-                (Some(field), None) => Condition::VisitorInfo(FieldFilter { field: field.clone(), test }),
-                (None, Some(field)) => Condition::PreChatForm(FieldFilter { field: field.clone(), test }),
-                _ => return Err(EdgeError::BadRequest(format!("rule {} tests one field, not two", r.name))),
-            };
-            let channels = r.channels.iter().map(|&c| channel(c)).collect();
-            Ok(Rule {
+            Rule {
                 name: r.name.clone(),
-                channels,
+                channels: r.channels.iter().map(|&c| channel(c)).collect(),
                 plugins: r.plugins.clone(),
                 condition,
                 group: r.group.as_str().into(),
                 welcome: r.welcome.clone(),
                 promo: r.promo.clone(),
-            })
+            }
         })
-        .collect::<EdgeResult<_>>()?;
+        .collect();
     if let Some(hours) = &settings.service_hours {
         out.service_hours = service_hours(hours)?;
     }
@@ -212,5 +209,27 @@ mod tests {
             assert!(service_hours(&hours(week(&[bad], &[]))).is_err(), "{bad}");
         }
         assert!(service_hours(&hours(vec![Vec::new(); 6])).is_err(), "six days");
+    }
+}
+
+/// A test as the routing core compares (checked by `protocol::checks::check_rules`: one at most).
+fn field_test(equals: &Option<String>, contains: &Option<String>, one_of: &[String]) -> FieldTest {
+    match (equals, contains) {
+        (Some(value), _) => FieldTest::Equals(value.clone()),
+        (None, Some(part)) => FieldTest::Contains(part.clone()),
+        (None, None) if !one_of.is_empty() => FieldTest::OneOf(one_of.to_vec()),
+        (None, None) => FieldTest::Present,
+    }
+}
+
+/// One further condition of a rule.
+fn condition(c: &ConditionSetting) -> Condition {
+    let test = field_test(&c.equals, &c.contains, &c.one_of);
+    let field = c.field.as_deref().unwrap_or_default().trim().to_string();
+    match c.on {
+        ConditionOn::Visitor => Condition::VisitorInfo(FieldFilter { field, test }),
+        ConditionOn::PreChat => Condition::PreChatForm(FieldFilter { field, test }),
+        ConditionOn::PageUrl => Condition::PageUrl(test),
+        ConditionOn::Place => Condition::Place(FieldFilter { field, test }),
     }
 }

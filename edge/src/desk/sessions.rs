@@ -62,7 +62,7 @@ pub fn open(
     config: &SiteConfig,
     site: &str,
     request: SessionRequest,
-    user_agent: &str,
+    caller: &Caller,
     now_ms: u64,
 ) -> EdgeResult<SessionResponse> {
     let custom_fields = check_custom_fields(&request)?;
@@ -93,7 +93,8 @@ pub fn open(
                 Some(Channel::MobileWeb) => Channel::MobileWeb,
                 _ => Channel::Web,
             },
-            user_agent: user_agent.to_string(),
+            user_agent: caller.user_agent.clone(),
+            place: caller.place.clone(),
             pre_chat: if request.pre_chat.is_empty() { earlier.pre_chat } else { request.pre_chat.clone() },
             group: request.group.clone().or(earlier.group),
             identity_refused: refused.clone(),

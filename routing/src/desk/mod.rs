@@ -517,12 +517,7 @@ impl Desk {
                     let channel_ok = rule.channels.is_empty() || rule.channels.contains(&req.channel);
                     let plugin_ok =
                         rule.plugins.is_empty() || req.plugin.as_ref().is_some_and(|p| rule.plugins.contains(p));
-                    let condition_ok = match &rule.condition {
-                        crate::config::Condition::AllVisitors => true,
-                        crate::config::Condition::VisitorInfo(f) => f.matches(&req.info),
-                        crate::config::Condition::PreChatForm(f) => f.matches(&req.pre_chat),
-                    };
-                    if channel_ok && plugin_ok && condition_ok {
+                    if channel_ok && plugin_ok && rule.condition.matches(req) {
                         let welcome = rule.welcome.clone().or(site_welcome);
                         return Ok((self.site.group_of(&rule.group), None, welcome, rule.promo.clone()));
                     }

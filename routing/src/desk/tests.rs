@@ -139,3 +139,44 @@ fn the_impact_of_a_config_says_what_the_update_then_does() {
     assert!(desk.dormant_list().contains(&ConvId::from("c1")), "{:?}", desk.dormant_list());
     assert!(desk.audit().is_empty(), "{:?}", desk.audit());
 }
+
+#[test]
+fn rules_combine_the_page_url_the_place_and_fields_with_and_or() {
+    use crate::config::{Condition, FieldFilter, FieldTest, Rule};
+    let country =
+        |code: &str| Condition::Place(FieldFilter { field: "country".into(), test: FieldTest::Equals(code.into()) });
+    let sale = Condition::PageUrl(FieldTest::Contains("/sale/".into()));
+    let vip = Condition::VisitorInfo(FieldFilter { field: "vip".into(), test: FieldTest::Equals("true".into()) });
+    let rule = |condition: Condition| Rule {
+        name: "r".into(),
+        channels: Vec::new(),
+        plugins: Vec::new(),
+        condition,
+        group: GroupId::from("h"),
+        welcome: None,
+        promo: None,
+    };
+    let group_of = |condition: Condition, page: Option<&str>, place: Option<&str>, info: &[(&str, &str)]| {
+        let mut c = site();
+        c.rules = vec![rule(condition)];
+        let mut desk = Desk::new(c).expect("valid");
+        let mut open = NewConversation::new("c");
+        open.page_url = page.map(Into::into);
+        open.place = place.map(|p| [("country".to_string(), p.to_string())].into()).unwrap_or_default();
+        open.info = info.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        let _ = desk.handle(Millis(1), Event::Open(open));
+        desk.conversation(&ConvId::from("c")).map(|c| c.group.as_str().to_string())
+    };
+    let and = Condition::All(vec![sale.clone(), country("US")]);
+    assert_eq!(group_of(and.clone(), Some("https://shop.example/sale/1"), Some("US"), &[]).as_deref(), Some("h"));
+    assert_eq!(group_of(and.clone(), Some("https://shop.example/sale/1"), Some("CN"), &[]).as_deref(), Some("g"));
+    assert_eq!(group_of(and, None, Some("US"), &[]).as_deref(), Some("g"), "no page: no URL test passes");
+    let or = Condition::Any(vec![sale, vip]);
+    assert_eq!(group_of(or.clone(), Some("https://shop.example/p/1"), None, &[("vip", "true")]).as_deref(), Some("h"));
+    assert_eq!(group_of(or.clone(), Some("https://shop.example/sale/"), None, &[]).as_deref(), Some("h"));
+    assert_eq!(group_of(or, Some("https://shop.example/p/1"), None, &[("vip", "no")]).as_deref(), Some("g"));
+    // The place is the edge's, never a custom field of the same name.
+    assert_eq!(group_of(country("US"), None, None, &[("country", "US")]).as_deref(), Some("g"));
+    assert_eq!(group_of(Condition::Any(Vec::new()), None, None, &[]).as_deref(), Some("g"), "an empty OR is false");
+    assert_eq!(group_of(Condition::All(Vec::new()), None, None, &[]).as_deref(), Some("h"), "an empty AND is true");
+}

@@ -1,0 +1,250 @@
+//! A rule's tests beyond its own field test (Settings → Rules): each on visitor info, a pre-chat
+//! answer, the page URL or the visitor's place (country, region, city, as the edge saw the
+//! connection), combined with AND or OR; and the comparison (equals, contains, one of, present)
+//! that a rule and each of its conditions share. Checked with `protocol::checks::check_rules`, the
+//! API's own check.
+
+use leptos::prelude::*;
+use protocol::{ConditionOn, ConditionSetting, RuleSetting, PLACE_FIELDS};
+
+use crate::api::Settings;
+use crate::app::Lang;
+
+/// How a test compares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Test {
+    /// Equals the value.
+    Equals,
+    /// Contains the value.
+    Contains,
+    /// Is one of the values (commas).
+    OneOf,
+    /// Has any value.
+    Present,
+}
+
+/// Something with the three ways to compare: a rule's own test and each of its conditions.
+pub trait Compares {
+    /// `(equals, contains, one_of)`.
+    fn parts(&self) -> (&Option<String>, &Option<String>, &Vec<String>);
+    /// The same, to change.
+    fn parts_mut(&mut self) -> (&mut Option<String>, &mut Option<String>, &mut Vec<String>);
+}
+
+impl Compares for RuleSetting {
+    fn parts(&self) -> (&Option<String>, &Option<String>, &Vec<String>) {
+        (&self.equals, &self.contains, &self.one_of)
+    }
+    fn parts_mut(&mut self) -> (&mut Option<String>, &mut Option<String>, &mut Vec<String>) {
+        (&mut self.equals, &mut self.contains, &mut self.one_of)
+    }
+}
+
+impl Compares for ConditionSetting {
+    fn parts(&self) -> (&Option<String>, &Option<String>, &Vec<String>) {
+        (&self.equals, &self.contains, &self.one_of)
+    }
+    fn parts_mut(&mut self) -> (&mut Option<String>, &mut Option<String>, &mut Vec<String>) {
+        (&mut self.equals, &mut self.contains, &mut self.one_of)
+    }
+}
+
+/// How `item` compares.
+pub fn test(item: &impl Compares) -> Test {
+    match item.parts() {
+        (Some(_), _, _) => Test::Equals,
+        (None, Some(_), _) => Test::Contains,
+        (None, None, one_of) if !one_of.is_empty() => Test::OneOf,
+        _ => Test::Present,
+    }
+}
+
+/// The value it compares with, as typed (one-of values separated by commas).
+pub fn value(item: &impl Compares) -> String {
+    let (equals, contains, one_of) = item.parts();
+    equals.clone().or_else(|| contains.clone()).unwrap_or_else(|| one_of.join(", "))
+}
+
+/// Writes a comparison and its value.
+pub fn set_test(item: &mut impl Compares, test: Test, value: &str) {
+    let (equals, contains, one_of) = item.parts_mut();
+    *equals = None;
+    *contains = None;
+    one_of.clear();
+    match test {
+        Test::Equals => *equals = Some(value.to_string()),
+        Test::Contains => *contains = Some(value.to_string()),
+        Test::OneOf => {
+            *one_of = value.split([',', '，']).map(str::trim).filter(|v| !v.is_empty()).map(String::from).collect();
+        }
+        Test::Present => {}
+    }
+}
+
+/// The test a `<select>` value names.
+pub fn parse_test(text: &str) -> Test {
+    match text {
+        "contains" => Test::Contains,
+        "one_of" => Test::OneOf,
+        "present" => Test::Present,
+        _ => Test::Equals,
+    }
+}
+
+const ONS: [(ConditionOn, &str, &str, &str); 4] = [
+    (ConditionOn::Visitor, "visitor", "访客信息（含自定义字段）", "Visitor info (custom fields too)"),
+    (ConditionOn::PreChat, "pre_chat", "咨询前表单", "Pre-chat answer"),
+    (ConditionOn::PageUrl, "page_url", "页面网址", "Page URL"),
+    (ConditionOn::Place, "place", "访客地区", "Visitor's location"),
+];
+
+const PLACES: [(&str, &str, &str); 3] = [
+    ("country", "国家/地区代码（如 CN、US）", "Country code (CN, US)"),
+    ("region", "省/州", "Region"),
+    ("city", "城市", "City"),
+];
+
+/// The further conditions of rule `index`, and whether all or any must pass.
+#[component]
+pub fn MoreConditions(index: usize) -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let rule = move || settings.draft.with(|d| d.routing.rules.get(index).cloned().unwrap_or_default());
+    let count = move || rule().conditions.len();
+    let problem = move || {
+        settings.draft.with(|d| {
+            protocol::checks::check_rules(d)
+                .err()
+                .filter(|(field, _)| field.starts_with(&format!("routing.rules[{index}]")))
+        })
+    };
+    let add = move |_| {
+        settings.edit(|d| {
+            if let Some(r) = d.routing.rules.get_mut(index) {
+                r.conditions.push(ConditionSetting {
+                    on: ConditionOn::PageUrl,
+                    contains: Some(String::new()),
+                    ..ConditionSetting::default()
+                });
+            }
+        })
+    };
+    view! {
+        <div class="more-conditions" data-testid=format!("rule-{index}-conditions")>
+            {move || (count() > 0).then(|| view! {
+                <label class="inline">{lang.t("条件组合", "Combine the tests")}
+                    <select data-testid=format!("rule-{index}-match") on:change=move |ev| {
+                        let any = event_target_value(&ev) == "any";
+                        settings.edit(|d| if let Some(r) = d.routing.rules.get_mut(index) { r.match_any = any })
+                    }>
+                        <option value="all" prop:selected=move || !rule().match_any>{lang.t("全部满足（并且）", "all must pass (AND)")}</option>
+                        <option value="any" prop:selected=move || rule().match_any>{lang.t("满足任一（或者）", "any one is enough (OR)")}</option>
+                    </select>
+                </label>
+            })}
+            <ul class="rules">
+                {move || (0..count()).map(|i| view! { <ConditionRow rule=index index=i /> }).collect_view()}
+            </ul>
+            {move || problem().map(|(field, why)| view! { <p class="field-error" role="alert" data-testid=format!("rule-{index}-error")>{field} ": " {why}</p> })}
+            <button class="ghost start" data-testid=format!("rule-{index}-add-condition") on:click=add>
+                {lang.t("＋ 添加条件（网址、地区、字段）", "+ Add a test (URL, location, field)")}
+            </button>
+        </div>
+    }
+}
+
+/// One further condition.
+#[component]
+fn ConditionRow(rule: usize, index: usize) -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let condition = move || {
+        settings
+            .draft
+            .with(|d| d.routing.rules.get(rule).and_then(|r| r.conditions.get(index)).cloned().unwrap_or_default())
+    };
+    let edit = move |change: Box<dyn FnOnce(&mut ConditionSetting)>| {
+        settings.edit(|d| {
+            if let Some(c) = d.routing.rules.get_mut(rule).and_then(|r| r.conditions.get_mut(index)) {
+                change(c);
+            }
+        })
+    };
+    let testid = move |what: &str| format!("rule-{rule}-condition-{index}-{what}");
+    let set_on = move |ev: leptos::ev::Event| {
+        let picked = event_target_value(&ev);
+        let on = ONS.iter().find(|(_, key, _, _)| *key == picked).map(|(on, ..)| *on).unwrap_or_default();
+        edit(Box::new(move |c| {
+            c.on = on;
+            c.field = match on {
+                ConditionOn::PageUrl => None,
+                ConditionOn::Place => Some("country".into()),
+                ConditionOn::Visitor | ConditionOn::PreChat => {
+                    c.field.take().filter(|f| !PLACE_FIELDS.contains(&f.as_str()))
+                }
+            };
+        }))
+    };
+    let set_kind = move |ev: leptos::ev::Event| {
+        let kind = parse_test(&event_target_value(&ev));
+        let current = value(&condition());
+        edit(Box::new(move |c| set_test(c, kind, &current)))
+    };
+    let set_value = move |ev: leptos::ev::Event| {
+        let typed = event_target_value(&ev);
+        edit(Box::new(move |c| {
+            let kind = test(c);
+            set_test(c, if kind == Test::Present { Test::Equals } else { kind }, &typed)
+        }))
+    };
+    view! {
+        <li class="condition" data-testid=testid("row")>
+            <label>{lang.t("看", "Looks at")}
+                <select data-testid=testid("on") on:change=set_on>
+                    {ONS.iter().map(|(on, key, zh, en)| {
+                        let on = *on;
+                        view! { <option value=*key prop:selected=move || condition().on == on>{lang.t(zh, en)}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || match condition().on {
+                ConditionOn::PageUrl => ().into_any(),
+                ConditionOn::Place => view! {
+                    <label>{lang.t("哪一项", "Which")}
+                        <select data-testid=testid("field") on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            edit(Box::new(move |c| c.field = Some(v)))
+                        }>
+                            {PLACES.iter().map(|(key, zh, en)| view! {
+                                <option value=*key prop:selected=move || condition().field.as_deref() == Some(*key)>{lang.t(zh, en)}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                }.into_any(),
+                ConditionOn::Visitor | ConditionOn::PreChat => view! {
+                    <label>{lang.t("字段", "Field")}
+                        <input data-testid=testid("field") placeholder="vip" prop:value=move || condition().field.unwrap_or_default()
+                            on:input=move |ev| { let v = event_target_value(&ev).trim().to_string(); edit(Box::new(move |c| c.field = Some(v))) } />
+                    </label>
+                }.into_any(),
+            }}
+            <label>{lang.t("判断", "Test")}
+                <select data-testid=testid("test") on:change=set_kind>
+                    <option value="equals" prop:selected=move || test(&condition()) == Test::Equals>{lang.t("等于", "equals")}</option>
+                    <option value="contains" prop:selected=move || test(&condition()) == Test::Contains>{lang.t("包含", "contains")}</option>
+                    <option value="one_of" prop:selected=move || test(&condition()) == Test::OneOf>{lang.t("是其中之一（逗号分隔）", "is one of (commas)")}</option>
+                    <option value="present" prop:selected=move || test(&condition()) == Test::Present>{lang.t("有值", "is present")}</option>
+                </select>
+            </label>
+            <Show when=move || test(&condition()) != Test::Present>
+                <label>{lang.t("值", "Value")}
+                    <input data-testid=testid("value") prop:value=move || value(&condition()) on:input=set_value />
+                </label>
+            </Show>
+            <button class="ghost danger-text" data-testid=testid("remove") aria-label=lang.t("删除条件", "Remove the test")
+                on:click=move |_| settings.edit(|d| { if let Some(r) = d.routing.rules.get_mut(rule) { r.conditions.remove(index); } })>
+                "×"
+            </button>
+        </li>
+    }
+}

@@ -146,9 +146,10 @@ pub struct SaveImpact {
     pub effects: Vec<SaveEffect>,
 }
 
-/// One thing a save does to open conversations.
+/// One thing a save does to open conversations, externally tagged (`{"queue_moves": {...}}`):
+/// an internally tagged enum would make every browser that reads it carry serde's buffering code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum SaveEffect {
     /// A removed group's waiting conversations move to the fallback group, in their order.
     QueueMoves {

@@ -29,12 +29,15 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
-/// CSV reader, is 12.8 KB of it).
+/// CSV reader, is 12.8 KB of it). 236 -> 276 KiB on 2026-11-30 (282,075 bytes) for the identity
+/// page (+15 KB: key generation, rotation, the password prompt), the warning before a save that
+/// moves conversations and the designated-group mode (+21 KB), and the rules' AND/OR conditions
+/// (+8 KB); measured per commit with the same wasm-bindgen and wasm-opt -Oz.
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
     ("console_gzip", 289 * 1024),
-    ("settings_gzip", 236 * 1024),
+    ("settings_gzip", 276 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

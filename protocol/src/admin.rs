@@ -485,6 +485,23 @@ pub struct RoutingSettings {
     pub prompts: PromptSettings,
     /// Minutes of silence after which a conversation must be re-accepted (default 30).
     pub idle_minutes: Option<u64>,
+    /// The leave-message form's fields, in order; empty: name, phone (required) and message
+    /// (required).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leave_message_fields: Vec<LeaveFieldSetting>,
+}
+
+/// One field of the leave-message form (留言模板).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LeaveFieldSetting {
+    /// Field name (`name`, `phone`, `email`, `message` get the widget's own labels).
+    pub name: String,
+    /// Label shown to the visitor (absent: the widget's label for the name, else the name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Whether it must be filled (the routing core refuses a form without it).
+    pub required: bool,
 }
 
 /// One routing rule.
@@ -1032,5 +1049,39 @@ mod identity_tests {
         assert_eq!(field(&open), "plugins[outlet].allowed_origins");
         open.allowed_origins = vec!["https://main.example".into()];
         assert!(check_identity(&open).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+    use crate::checks::check_forms;
+
+    #[test]
+    fn forms_and_buttons_are_checked_field_by_field() {
+        let mut site = SiteConfig {
+            pre_chat: vec![PreChatField { name: "order_no".into(), label: "订单号".into(), ..PreChatField::default() }],
+            card_buttons: vec![CardButton { list: "orders".into(), name: "我的订单".into(), icon: "order".into() }],
+            ..SiteConfig::default()
+        };
+        site.routing.leave_message_fields =
+            vec![LeaveFieldSetting { name: "email".into(), label: Some("常用邮箱".into()), required: true }];
+        assert!(check_forms(&site).is_ok());
+        let field = |site: &SiteConfig| check_forms(site).expect_err("refused").0;
+        let mut bad = site.clone();
+        bad.pre_chat[0].name = "order no".into();
+        assert_eq!(field(&bad), "pre_chat[0]");
+        let mut bad = site.clone();
+        bad.pre_chat[0].kind = PreChatKind::Select;
+        assert_eq!(field(&bad), "pre_chat[0]", "a choice without options");
+        let mut bad = site.clone();
+        bad.routing.leave_message_fields.push(bad.routing.leave_message_fields[0].clone());
+        assert_eq!(field(&bad), "routing.leave_message_fields[1]", "a name twice");
+        let mut bad = site.clone();
+        bad.card_buttons[0].name = " ".into();
+        assert_eq!(field(&bad), "card_buttons[0]");
+        // Written as before when the site sets no leave-message fields.
+        let text = serde_json::to_string(&RoutingSettings::default()).expect("serialisable");
+        assert!(!text.contains("leave_message_fields"), "{text}");
     }
 }

@@ -417,6 +417,54 @@ pub fn check_rules(config: &crate::SiteConfig) -> Result<(), (String, String)> {
     Ok(())
 }
 
+/// Longest label or option of a form field, in characters.
+pub const MAX_FORM_LABEL_CHARS: usize = 100;
+
+/// Checks the widget's forms and buttons (用户聊天窗口设置): pre-chat questions (plain unique
+/// names, a label, options for a choice), the leave-message fields (plain unique names, at most
+/// [`MAX_LEFT_MESSAGE_FIELDS`]) and the quick-send card buttons (a plain unique list id and a
+/// name). The error names the field; the API and the chat-window page apply the same check.
+pub fn check_forms(config: &crate::SiteConfig) -> Result<(), (String, String)> {
+    let long = |text: &str| text.chars().count() > MAX_FORM_LABEL_CHARS;
+    for (i, field) in config.pre_chat.iter().enumerate() {
+        let at = format!("pre_chat[{i}]");
+        if !is_plain_id(&field.name) || config.pre_chat[..i].iter().any(|f| f.name == field.name) {
+            return Err((at, format!("names are unique, 1-64 of a-z, 0-9, - and _: {:?}", field.name)));
+        }
+        if field.label.trim().is_empty() || long(&field.label) {
+            return Err((at, format!("a question needs a label of at most {MAX_FORM_LABEL_CHARS} characters")));
+        }
+        if field.kind == PreChatKind::Select
+            && (field.options.iter().all(|o| o.trim().is_empty()) || field.options.iter().any(|o| long(o)))
+        {
+            return Err((at, "a choice needs its options".into()));
+        }
+    }
+    let leave = &config.routing.leave_message_fields;
+    if leave.len() > MAX_LEFT_MESSAGE_FIELDS {
+        return Err(("routing.leave_message_fields".into(), format!("at most {MAX_LEFT_MESSAGE_FIELDS} fields")));
+    }
+    for (i, field) in leave.iter().enumerate() {
+        let at = format!("routing.leave_message_fields[{i}]");
+        if !is_plain_id(&field.name) || leave[..i].iter().any(|f| f.name == field.name) {
+            return Err((at, format!("names are unique, 1-64 of a-z, 0-9, - and _: {:?}", field.name)));
+        }
+        if field.label.as_deref().is_some_and(long) {
+            return Err((at, format!("a label has at most {MAX_FORM_LABEL_CHARS} characters")));
+        }
+    }
+    for (i, button) in config.card_buttons.iter().enumerate() {
+        let at = format!("card_buttons[{i}]");
+        if !is_plain_id(&button.list) || config.card_buttons[..i].iter().any(|b| b.list == button.list) {
+            return Err((at, format!("card lists are unique, 1-64 of a-z, 0-9, - and _: {:?}", button.list)));
+        }
+        if button.name.trim().is_empty() || long(&button.name) {
+            return Err((at, format!("a button needs a name of at most {MAX_FORM_LABEL_CHARS} characters")));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the designated-group mode (访客选择分组): the groups a visitor picks from exist and are
 /// named once. The API and the rules page apply the same check.
 pub fn check_group_choice(config: &crate::SiteConfig) -> Result<(), (String, String)> {

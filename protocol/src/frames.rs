@@ -129,6 +129,9 @@ pub struct FormFieldInfo {
     pub name: String,
     /// Whether it must be filled.
     pub required: bool,
+    /// The site's label for it (absent: the widget's label for the name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// Frames a visitor's widget sends.

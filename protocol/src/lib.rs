@@ -63,9 +63,10 @@ pub fn close_is_retryable(code: u16) -> bool {
 
 pub use admin::{
     AcceptSetting, AgentConfig, AutoReplySetting, BotSetting, CardButton, ConditionOn, ConditionSetting, Contact,
-    ContactImport, EntrySetting, GroupConfig, IdentitySettings, PluginConfig, PreChatField, PreChatKind,
-    PromptSettings, PromptSlot, PromptTexts, RateLimitSettings, RoutingSettings, RuleSetting, ServiceHoursSetting,
-    SessionSettings, SiteConfig, StrategySetting, ThemeSetting, ThemeTokens, UploadSettings, PLACE_FIELDS,
+    ContactImport, EntrySetting, GroupConfig, IdentitySettings, LeaveFieldSetting, PluginConfig, PreChatField,
+    PreChatKind, PromptSettings, PromptSlot, PromptTexts, RateLimitSettings, RoutingSettings, RuleSetting,
+    ServiceHoursSetting, SessionSettings, SiteConfig, StrategySetting, ThemeSetting, ThemeTokens, UploadSettings,
+    PLACE_FIELDS,
 };
 pub use console::{
     AgentDayStats, Board, ClosedConversation, ConsoleFrame, ContactInfo, GroupAvailability, PastConversation, Phrase,

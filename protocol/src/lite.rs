@@ -472,7 +472,11 @@ impl FromJson for ChatMessage {
 
 impl FromJson for FormFieldInfo {
     fn from_json(v: &Json) -> Option<Self> {
-        Some(FormFieldInfo { name: v.req("name")?, required: v.get("required").as_bool()? })
+        Some(FormFieldInfo {
+            name: v.req("name")?,
+            required: v.get("required").as_bool()?,
+            label: v.get("label").as_str().map(str::to_string),
+        })
     }
 }
 

@@ -386,12 +386,14 @@ pub struct FormField {
     pub name: String,
     /// Whether it must be filled in.
     pub required: bool,
+    /// The site's label for it (absent: the widget's label for the name).
+    pub label: Option<String>,
 }
 
 impl FormField {
-    /// A field.
+    /// A field with the widget's own label.
     pub fn new(name: impl Into<String>, required: bool) -> Self {
-        FormField { name: name.into(), required }
+        FormField { name: name.into(), required, label: None }
     }
 }
 

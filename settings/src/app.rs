@@ -17,6 +17,7 @@ use crate::identity::Identity;
 use crate::plugins::Plugins;
 use crate::prompts::Prompts;
 use crate::rules::Rules;
+use crate::window::ChatWindow;
 
 /// The interface language: Chinese unless the browser (or `?locale=`) asks for English.
 #[derive(Clone, Copy)]
@@ -52,6 +53,7 @@ enum Page {
     Rules,
     Entries,
     Bot,
+    Window,
     Contacts,
     History,
 }
@@ -117,6 +119,7 @@ pub fn App() -> impl IntoView {
                         {tab(Page::Rules, "分配规则", "Rules", "tab-rules")}
                         {tab(Page::Entries, "指定客服入口", "Entries", "tab-entries")}
                         {tab(Page::Bot, "机器人", "Bot", "tab-bot")}
+                        {tab(Page::Window, "聊天窗口", "Chat window", "tab-window")}
                         {tab(Page::Contacts, "CRM 联系人", "CRM contacts", "tab-contacts")}
                         {tab(Page::History, "修改记录", "History", "tab-history")}
                     </ul>
@@ -132,6 +135,7 @@ pub fn App() -> impl IntoView {
                         Page::Rules => view! { <Rules /> }.into_any(),
                         Page::Entries => view! { <Entries /> }.into_any(),
                         Page::Bot => view! { <Bot /> }.into_any(),
+                        Page::Window => view! { <ChatWindow /> }.into_any(),
                         Page::Contacts => view! { <Contacts /> }.into_any(),
                         Page::History => view! { <History /> }.into_any(),
                     }}

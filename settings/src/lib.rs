@@ -4,7 +4,7 @@
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
-//! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `bot`, `contacts` and `history` are the
+//! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `bot`, `window` (with `forms`), `contacts` and `history` are the
 //! pages; `browser` wraps the clipboard, random bytes and dates.
 
 mod agents;
@@ -15,6 +15,7 @@ mod browser;
 mod conditions;
 mod contacts;
 mod entries;
+mod forms;
 mod groups;
 mod history;
 mod hours;
@@ -22,6 +23,7 @@ mod identity;
 mod plugins;
 mod prompts;
 mod rules;
+mod window;
 
 /// Mounts the settings app; wasm-bindgen calls this when the module loads.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]

@@ -6,7 +6,7 @@
 // tests/artifacts/.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -19,6 +19,7 @@ const SITE = 'backoffice';
 let edge;
 let browser;
 let owner; // { password, console_url }
+let siteKey; // the identity key the identity test leaves in force
 
 before(async () => {
   edge = await startEdge();
@@ -122,28 +123,33 @@ test('the operator creates a site; its owner signs in with the one-time password
   await page.context().close();
 });
 
-test('`cargo xtask site create` makes a site whose owner can sign in with the password it prints', () => {
-  const run = spawnSync('cargo', ['xtask', 'site', 'create', 'made-by-xtask', '--owner', 'chief', '--name', '小店', '--url', edge.base], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, ADMIN_TOKEN: edge.adminToken },
+/** Runs `cargo xtask ARGS` without blocking the event loop (a blocked loop misses the edge
+ * closing idle keep-alive sockets, and the next request on one of them fails). */
+function xtask(args) {
+  return new Promise((resolve) => {
+    execFile('cargo', ['xtask', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ADMIN_TOKEN: edge.adminToken } },
+      (error, stdout, stderr) => resolve({ status: error ? (error.code ?? 1) : 0, stdout, stderr }));
   });
+}
+
+test('`cargo xtask site create` makes a site whose owner can sign in with the password it prints', async () => {
+  const run = await xtask(['site', 'create', 'made-by-xtask', '--owner', 'chief', '--name', '小店', '--url', edge.base]);
   assert.equal(run.status, 0, run.stderr);
   const password = run.stdout.match(/password\s+(\S+)/)?.[1];
   assert.ok(password, run.stdout);
   assert.match(run.stdout, new RegExp(`console\\s+${edge.base}/console/\\?site=made-by-xtask`));
-  return fetch(`${edge.base}/api/v1/sites/made-by-xtask/agents/login`, {
+  const res = await fetch(`${edge.base}/api/v1/sites/made-by-xtask/agents/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'chief', password }),
-  }).then(async (res) => {
-    const body = await res.json();
-    assert.equal(res.status, 200, JSON.stringify(body));
-    assert.deepEqual([body.role, body.admin], ['owner', true]);
-    // A second time, the site exists: a clear refusal, not a second owner.
-    const again = spawnSync('cargo', ['xtask', 'site', 'create', 'made-by-xtask', '--owner', 'other', '--url', edge.base], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, ADMIN_TOKEN: edge.adminToken },
-    });
-    assert.notEqual(again.status, 0);
-    assert.match(again.stderr, /site_exists/);
   });
+  const body = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.deepEqual([body.role, body.admin], ['owner', true]);
+  // A second time, the site exists: a clear refusal, not a second owner.
+  const again = await xtask(['site', 'create', 'made-by-xtask', '--owner', 'other', '--url', edge.base]);
+  assert.notEqual(again.status, 0);
+  assert.match(again.stderr, /site_exists/);
 });
+
 
 test('an owner adds an agent, who can work but cannot open the settings nor call their API', async () => {
   const page = await openSettings(await consolePage('boss', owner.password));
@@ -599,6 +605,7 @@ test('identity: the owner generates a key (in full once, then masked; shown agai
   const refused = await verified(v2Token(key, person));
   assert.deepEqual([refused.verified, refused.identity_refused?.code], [false, 'identity_invalid']);
   assert.equal((await verified(v2Token(newKey, person))).verified, true);
+  siteKey = newKey;
 
   // The history says who saw the keys and when they changed, never the keys.
   await page.getByTestId('tab-history').click();
@@ -755,6 +762,81 @@ test('a rule on the page URL AND the visitor\'s location (as the edge saw it) se
   for (const p of [sale, plain, vip, page]) await p.context().close();
 });
 
+test('chat window: a pre-chat question, the leave-message form and a card button, as shoppers see them', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-window').click();
+  await page.getByTestId('card-button-add').click();
+  await page.getByTestId('card-button-0-name').fill('我的订单');
+  assert.equal(await page.getByTestId('card-button-0-list').inputValue(), 'orders');
+  await page.getByTestId('pre-chat-add').click();
+  await page.getByTestId('pre-chat-0-label').fill('订单号');
+  // The API's own check, at once: a field name is plain.
+  await page.getByTestId('pre-chat-0-name').fill('order no');
+  assert.match(await page.getByTestId('window-error').textContent(), /pre_chat\[0\]/);
+  await page.getByTestId('pre-chat-0-name').fill('order_no');
+  await page.getByTestId('pre-chat-0-required').check();
+  assert.equal(await page.getByTestId('window-error').count(), 0);
+  // The leave-message form: no name, and a required e-mail with the site's own label, last.
+  await page.getByTestId('leave-customize').click();
+  await page.getByTestId('leave-0-remove').click();
+  await page.getByTestId('leave-add').click();
+  await page.getByTestId('leave-2-name').fill('email');
+  await page.getByTestId('leave-2-label').fill('常用邮箱');
+  await page.getByTestId('leave-2-required').check();
+  await page.getByTestId('leave-2-up').click();
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-window-desktop.png'), fullPage: true });
+  await save(page);
+  const token = await login('boss', owner.password);
+  const config = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config;
+  assert.deepEqual(config.card_buttons, [{ list: 'orders', name: '我的订单', icon: 'order' }]);
+  assert.deepEqual(config.pre_chat.map((f) => [f.name, f.label, f.kind, f.required]), [['order_no', '订单号', 'text', true]]);
+  assert.deepEqual(config.routing.leave_message_fields, [
+    { name: 'phone', required: true }, { name: 'email', label: '常用邮箱', required: true }, { name: 'message', required: true },
+  ]);
+
+  // A verified shopper (the site key of the identity test) answers the question, sees the card
+  // button, and, with nobody at work, gets the leave-message form the owner made.
+  const shopperPage = async (identity) => {
+    const p = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+    await p.route(`${edge.base}/shop/window.html`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
+      <html><head><meta charset="utf-8"><title>Window · Back Office Shop</title></head><body><h1>Window</h1>
+      <script>window.ChatWidget = window.ChatWidget || function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)};
+      ChatWidget('setCards', 'orders', [{ id: 'o-1', title: '订单 o-1', price: '¥99', status: '已发货', url: '${edge.base}/orders/o-1' }]);</script>
+      <script src="/w.js" data-site="${SITE}" ${identity ? `data-identity="${identity}"` : ''} async></script></body></html>` }));
+    await p.goto(`${edge.base}/shop/window.html`, { waitUntil: 'domcontentloaded' });
+    await widget(p).getByTestId('cw-launcher').click();
+    return p;
+  };
+  const member = await shopperPage(v2Token(siteKey, { full_name: '赵六', phone: '13600136000' }));
+  const w = widget(member);
+  await w.getByTestId('cw-pre-chat').waitFor();
+  assert.match(await w.getByTestId('cw-pre-chat').textContent(), /订单号/);
+  await w.getByTestId('cw-pre-submit').click();
+  await w.locator('.cw-error').first().waitFor();
+  await w.getByTestId('cw-pre-order_no').fill('SO-20261130-7');
+  await w.getByTestId('cw-pre-submit').click();
+  await w.getByTestId('cw-cards-orders').waitFor();
+  assert.equal(await w.getByTestId('cw-cards-orders').textContent(), '我的订单');
+  await w.getByTestId('cw-input').fill('我的订单到哪了？');
+  await w.getByTestId('cw-input').press('Enter');
+  await w.getByTestId('cw-leave-form').waitFor();
+  const labels = await w.locator('[data-testid=cw-leave-form] label').allTextContents();
+  assert.deepEqual(labels.map((l) => l.trim()), ['电话', '常用邮箱', '留言内容'], labels.join(' | '));
+  assert.equal(await w.getByTestId('cw-leave-name').count(), 0);
+  await member.screenshot({ path: path.join(SHOT_DIR, 'settings-window-shopper.png') });
+  // A guest sees no card button.
+  const guest = await shopperPage(null);
+  await widget(guest).getByTestId('cw-pre-order_no').fill('SO-1');
+  await widget(guest).getByTestId('cw-pre-submit').click();
+  await widget(guest).getByTestId('cw-input').waitFor();
+  assert.equal(await widget(guest).getByTestId('cw-cards-orders').count(), 0);
+
+  // No pre-chat question, for the pages after this one.
+  await page.getByTestId('pre-chat-0-remove').click();
+  await save(page);
+  for (const p of [member, guest, page]) await p.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],
@@ -763,7 +845,7 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['plugins', 'prompts', 'hours', 'identity', 'agents', 'groups', 'rules', 'entries', 'bot', 'contacts', 'history']) {
+    for (const tab of ['plugins', 'prompts', 'hours', 'identity', 'agents', 'groups', 'rules', 'entries', 'bot', 'window', 'contacts', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
       if (tab === 'plugins') {

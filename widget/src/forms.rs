@@ -158,7 +158,8 @@ pub fn LeaveMessage() -> impl IntoView {
                 {form.fields.clone().into_iter().map(|field| {
                     let name = field.name.clone();
                     let id = format!("cw-l-{name}");
-                    let label = format!("{}{}", strings.field_label(&name), if field.required { "" } else { strings.optional });
+                    let shown = field.label.clone().unwrap_or_else(|| strings.field_label(&name));
+                    let label = format!("{shown}{}", if field.required { "" } else { strings.optional });
                     let n = name.clone();
                     let on_input = move |ev| set_answer(answers, &n, event_target_value(&ev));
                     let m = StoredValue::new(name.clone());

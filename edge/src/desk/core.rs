@@ -109,8 +109,11 @@ impl Desk {
                 Command::BotReply { conv, text } => self.system_message(&conv, text)?,
                 Command::OfferLeaveMessage { conv, form } => {
                     let intro = self.localized(&conv, PromptSlot::LeaveMessage)?.unwrap_or_else(|| form.intro.clone());
-                    let fields =
-                        form.fields.iter().map(|f| FormFieldInfo { name: f.name.clone(), required: f.required });
+                    let fields = form.fields.iter().map(|f| FormFieldInfo {
+                        name: f.name.clone(),
+                        required: f.required,
+                        label: f.label.clone(),
+                    });
                     self.to_visitor(
                         &conv,
                         ServerFrame::LeaveMessageForm {

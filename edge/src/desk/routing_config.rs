@@ -101,6 +101,17 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
             slot.clone_from(text);
         }
     }
+    if !settings.leave_message_fields.is_empty() {
+        out.leave_message.fields = settings
+            .leave_message_fields
+            .iter()
+            .map(|f| routing::FormField {
+                name: f.name.clone(),
+                required: f.required,
+                label: f.label.clone().filter(|l| !l.trim().is_empty()),
+            })
+            .collect();
+    }
     if let Some(intro) = &p.leave_message {
         out.leave_message.intro.clone_from(intro);
     }

@@ -67,8 +67,8 @@ fn samples_server() -> Vec<ServerFrame> {
             conversation_id: "c9".into(),
             intro: TRICKY.into(),
             fields: vec![
-                FormFieldInfo { name: "name".into(), required: true },
-                FormFieldInfo { name: "phone".into(), required: false },
+                FormFieldInfo { name: "name".into(), required: true, label: None },
+                FormFieldInfo { name: "phone".into(), required: false, label: Some("手机号码".into()) },
             ],
         },
         ServerFrame::LeaveMessageForm { conversation_id: "c9".into(), intro: String::new(), fields: vec![] },

@@ -32,12 +32,14 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// CSV reader, is 12.8 KB of it). 236 -> 276 KiB on 2026-11-30 (282,075 bytes) for the identity
 /// page (+15 KB: key generation, rotation, the password prompt), the warning before a save that
 /// moves conversations and the designated-group mode (+21 KB), and the rules' AND/OR conditions
-/// (+8 KB); measured per commit with the same wasm-bindgen and wasm-opt -Oz.
+/// (+8 KB); measured per commit with the same wasm-bindgen and wasm-opt -Oz. 276 -> 287 KiB
+/// (293,469 bytes) for the chat-window page (+11.4 KB: card buttons, pre-chat questions, the
+/// leave-message form).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
     ("console_gzip", 289 * 1024),
-    ("settings_gzip", 276 * 1024),
+    ("settings_gzip", 287 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

@@ -1060,7 +1060,9 @@ mod form_tests {
     #[test]
     fn forms_and_buttons_are_checked_field_by_field() {
         let mut site = SiteConfig {
-            pre_chat: vec![PreChatField { name: "order_no".into(), label: "订单号".into(), ..PreChatField::default() }],
+            pre_chat: vec![PreChatField {
+                name: "order_no".into(), label: "订单号".into(), ..PreChatField::default()
+            }],
             card_buttons: vec![CardButton { list: "orders".into(), name: "我的订单".into(), icon: "order".into() }],
             ..SiteConfig::default()
         };

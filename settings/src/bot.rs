@@ -6,6 +6,7 @@ use protocol::AutoReplySetting;
 
 use crate::api::Settings;
 use crate::app::Lang;
+use crate::controls::Toggle;
 
 /// The transfer words the routing core uses when the site names none.
 const DEFAULT_TRANSFER: &str = "人工, 客服, rg, kf, 退货, 发票, 退款, 快递";
@@ -24,11 +25,9 @@ pub fn Bot() -> impl IntoView {
             "开启后，新会话先由机器人接待：按关键词自动回复，访客说出转人工的词时进入分配；客服也可以在“机器人接待”列表里手动接过。",
             "On: new conversations meet the bot first, which answers by keyword; a transfer word sends the visitor to routing, and agents may pick a conversation up from the bot list."
         )}</p>
-        <label class="switch">
-            <input type="checkbox" data-testid="bot-on" prop:checked=move || bot().enabled
-                on:change=move |ev| { let on = event_target_checked(&ev); settings.edit(|d| d.bot.enabled = on) } />
+        <Toggle testid="bot-on" get=|d| d.bot.enabled set=|d, on| d.bot.enabled = on>
             {lang.t("新会话先由机器人接待", "New conversations go to the bot first")}
-        </label>
+        </Toggle>
         <label class="line">{lang.t("机器人问候语", "Bot greeting")}
             <input data-testid="bot-greeting" prop:value=move || bot().greeting.unwrap_or_default()
                 on:input=move |ev| { let v = text(event_target_value(&ev)); settings.edit(|d| d.bot.greeting = v) } />

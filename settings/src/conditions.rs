@@ -91,6 +91,57 @@ pub fn parse_test(text: &str) -> Test {
     }
 }
 
+/// How a test compares and with what value: the `<select>` of the four tests and, unless the
+/// value need only be present, the value's input (`{testid}-test`, `{testid}-value`).
+#[component]
+pub fn Comparison(
+    testid: String,
+    test: Signal<Test>,
+    value: Signal<String>,
+    set_test: Callback<Test>,
+    set_value: Callback<String>,
+) -> impl IntoView {
+    let lang = expect_context::<Lang>();
+    let option = move |key: &'static str, which: Test, zh: &'static str, en: &'static str| {
+        view! { <option value=key prop:selected=move || test.get() == which>{lang.t(zh, en)}</option> }
+    };
+    view! {
+        <label>{lang.t("判断", "Test")}
+            <select data-testid=format!("{testid}-test") on:change=move |ev| set_test.run(parse_test(&event_target_value(&ev)))>
+                {option("equals", Test::Equals, "等于", "equals")}
+                {option("contains", Test::Contains, "包含", "contains")}
+                {option("one_of", Test::OneOf, "是其中之一（逗号分隔）", "is one of (commas)")}
+                {option("present", Test::Present, "有值", "is present")}
+            </select>
+        </label>
+        <Show when=move || test.get() != Test::Present>
+            <label>{lang.t("值", "Value")}
+                <input data-testid=format!("{testid}-value") prop:value=move || value.get()
+                    on:input=move |ev| set_value.run(event_target_value(&ev)) />
+            </label>
+        </Show>
+    }
+}
+
+/// The callbacks that write a comparison into the item `edit` changes.
+pub fn comparison_setters<T: Compares + Clone + 'static>(
+    current: impl Fn() -> T + Clone + Send + Sync + 'static,
+    edit: impl Fn(Box<dyn FnOnce(&mut T)>) + Clone + Send + Sync + 'static,
+) -> (Callback<Test>, Callback<String>) {
+    let edit2 = edit.clone();
+    let set_kind = Callback::new(move |kind: Test| {
+        let typed = value(&current());
+        edit(Box::new(move |item| set_test(item, kind, &typed)))
+    });
+    let set_value = Callback::new(move |typed: String| {
+        edit2(Box::new(move |item| {
+            let kind = test(item);
+            set_test(item, if kind == Test::Present { Test::Equals } else { kind }, &typed)
+        }))
+    });
+    (set_kind, set_value)
+}
+
 const ONS: [(ConditionOn, &str, &str, &str); 4] = [
     (ConditionOn::Visitor, "visitor", "访客信息（含自定义字段）", "Visitor info (custom fields too)"),
     (ConditionOn::PreChat, "pre_chat", "咨询前表单", "Pre-chat answer"),
@@ -185,18 +236,7 @@ fn ConditionRow(rule: usize, index: usize) -> impl IntoView {
             };
         }))
     };
-    let set_kind = move |ev: leptos::ev::Event| {
-        let kind = parse_test(&event_target_value(&ev));
-        let current = value(&condition());
-        edit(Box::new(move |c| set_test(c, kind, &current)))
-    };
-    let set_value = move |ev: leptos::ev::Event| {
-        let typed = event_target_value(&ev);
-        edit(Box::new(move |c| {
-            let kind = test(c);
-            set_test(c, if kind == Test::Present { Test::Equals } else { kind }, &typed)
-        }))
-    };
+    let (set_kind, set_value) = comparison_setters(condition, edit);
     view! {
         <li class="condition" data-testid=testid("row")>
             <label>{lang.t("看", "Looks at")}
@@ -228,19 +268,8 @@ fn ConditionRow(rule: usize, index: usize) -> impl IntoView {
                     </label>
                 }.into_any(),
             }}
-            <label>{lang.t("判断", "Test")}
-                <select data-testid=testid("test") on:change=set_kind>
-                    <option value="equals" prop:selected=move || test(&condition()) == Test::Equals>{lang.t("等于", "equals")}</option>
-                    <option value="contains" prop:selected=move || test(&condition()) == Test::Contains>{lang.t("包含", "contains")}</option>
-                    <option value="one_of" prop:selected=move || test(&condition()) == Test::OneOf>{lang.t("是其中之一（逗号分隔）", "is one of (commas)")}</option>
-                    <option value="present" prop:selected=move || test(&condition()) == Test::Present>{lang.t("有值", "is present")}</option>
-                </select>
-            </label>
-            <Show when=move || test(&condition()) != Test::Present>
-                <label>{lang.t("值", "Value")}
-                    <input data-testid=testid("value") prop:value=move || value(&condition()) on:input=set_value />
-                </label>
-            </Show>
+            <Comparison testid=format!("rule-{rule}-condition-{index}") test=Signal::derive(move || test(&condition()))
+                value=Signal::derive(move || value(&condition())) set_test=set_kind set_value=set_value />
             <button class="ghost danger-text" data-testid=testid("remove") aria-label=lang.t("删除条件", "Remove the test")
                 on:click=move |_| settings.edit(|d| { if let Some(r) = d.routing.rules.get_mut(rule) { r.conditions.remove(index); } })>
                 "×"

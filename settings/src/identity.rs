@@ -10,6 +10,7 @@ use protocol::settings::is_masked;
 use crate::api::Settings;
 use crate::app::Lang;
 use crate::browser::{copy_text, local_time, new_site_key, now_ms};
+use crate::controls::Toggle;
 
 /// How long a replaced key keeps working, offered when a key is rotated (`None`: until removed).
 const GRACE: [(Option<u64>, &str, &str); 5] = [
@@ -154,16 +155,12 @@ pub fn Identity() -> impl IntoView {
                         settings.edit(|d| d.identity.verification_fields = fields)
                     } />
             </label>
-            <label class="switch">
-                <input type="checkbox" data-testid="identity-required" prop:checked=move || identity().require_identity
-                    on:change=move |ev| { let on = event_target_checked(&ev); settings.edit(|d| d.identity.require_identity = on) } />
+            <Toggle testid="identity-required" get=|d| d.identity.require_identity set=|d, on| d.identity.require_identity = on>
                 {lang.t("只接待验证过的访客（游客不能咨询）", "Verified shoppers only (guests cannot chat)")}
-            </label>
-            <label class="switch">
-                <input type="checkbox" data-testid="identity-auto-link" prop:checked=move || identity().auto_link
-                    on:change=move |ev| { let on = event_target_checked(&ev); settings.edit(|d| d.identity.auto_link = on) } />
+            </Toggle>
+            <Toggle testid="identity-auto-link" get=|d| d.identity.auto_link set=|d, on| d.identity.auto_link = on>
                 {lang.t("按手机号（或姓名＋手机号）自动关联 CRM 联系人", "Link verified shoppers to the CRM contact with the same phone (or name and phone)")}
-            </label>
+            </Toggle>
         </fieldset>
     }
 }
@@ -177,27 +174,21 @@ fn Formats() -> impl IntoView {
     view! {
         <fieldset class="card">
             <legend>{lang.t("接受的令牌格式", "Accepted token formats")}</legend>
-            <label class="switch">
-                <input type="checkbox" data-testid="identity-v2" prop:checked=move || identity().accept_v2
-                    on:change=move |ev| { let on = event_target_checked(&ev); settings.edit(|d| d.identity.accept_v2 = on) } />
+            <Toggle testid="identity-v2" get=|d| d.identity.accept_v2 set=|d, on| d.identity.accept_v2 = on>
                 {lang.t("v2（AES-256-GCM，含过期时间和站点，推荐）", "v2 (AES-256-GCM with expiry and site: recommended)")}
-            </label>
-            <label class="switch">
-                <input type="checkbox" data-testid="identity-ecb" prop:checked=move || identity().accept_ecb
-                    on:change=move |ev| { let on = event_target_checked(&ev); settings.edit(|d| d.identity.accept_ecb = on) } />
+            </Toggle>
+            <Toggle testid="identity-ecb" get=|d| d.identity.accept_ecb set=|d, on| d.identity.accept_ecb = on>
                 {lang.t("兼容格式 customParams（AES/ECB，十六进制）", "Compat customParams (AES/ECB, hex)")}
-            </label>
+            </Toggle>
             {move || identity().accept_ecb.then(|| view! {
                 <p class="notice warn" role="note" data-testid="identity-ecb-warning">{lang.t(
                     "ECB 格式较弱：它不防篡改，密文的分组可以在不同令牌之间剪切拼接，也没有过期时间和站点绑定。只为还不能发送 v2 的服务器打开；我们会严格检查内容，但请尽快改用 v2 并关闭它。",
                     "ECB is weaker: nothing detects tampering, blocks of ciphertext can be cut and pasted between tokens, and a token carries no expiry or site unless you add one. Turn it on only for servers that cannot send v2 yet; payloads are checked strictly, but move to v2 and turn this off."
                 )}</p>
             })}
-            <label class="switch">
-                <input type="checkbox" data-testid="identity-exp" prop:checked=move || identity().require_exp
-                    on:change=move |ev| { let on = event_target_checked(&ev); settings.edit(|d| d.identity.require_exp = on) } />
+            <Toggle testid="identity-exp" get=|d| d.identity.require_exp set=|d, on| d.identity.require_exp = on>
                 {lang.t("每个令牌都必须带过期时间 exp（v2 总是需要）", "Every token must carry exp (v2 always does)")}
-            </label>
+            </Toggle>
         </fieldset>
     }
 }

@@ -5,7 +5,7 @@
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
 //! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `bot`, `window` (with `forms`), `contacts` and `history` are the
-//! pages; `browser` wraps the clipboard, random bytes and dates.
+//! pages; `browser` wraps the clipboard, random bytes and dates; `controls` holds shared form controls.
 
 mod agents;
 mod api;
@@ -14,6 +14,7 @@ mod bot;
 mod browser;
 mod conditions;
 mod contacts;
+mod controls;
 mod entries;
 mod forms;
 mod groups;

@@ -9,7 +9,7 @@ use protocol::{Channel, RuleSetting};
 
 use crate::api::Settings;
 use crate::app::Lang;
-use crate::conditions::{parse_test, set_test, test, value, MoreConditions, Test};
+use crate::conditions::{comparison_setters, set_test, test, value, Comparison, MoreConditions, Test};
 
 /// What a rule looks at.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -104,18 +104,7 @@ fn RuleCard(index: usize) -> impl IntoView {
             Looks::All => {}
         }))
     };
-    let set_kind = move |ev: leptos::ev::Event| {
-        let kind = parse_test(&event_target_value(&ev));
-        let current = value(&rule());
-        edit(Box::new(move |r| set_test(r, kind, &current)))
-    };
-    let set_value = move |ev: leptos::ev::Event| {
-        let typed = event_target_value(&ev);
-        edit(Box::new(move |r| {
-            let kind = test(r);
-            set_test(r, if kind == Test::Present { Test::Equals } else { kind }, &typed)
-        }))
-    };
+    let (set_kind, set_value) = comparison_setters(rule, edit);
     let text = move |value: String| Some(value).filter(|v| !v.trim().is_empty());
     view! {
         <li class="card rule" data-testid=testid("card")>
@@ -141,19 +130,8 @@ fn RuleCard(index: usize) -> impl IntoView {
                     <label>{lang.t("字段", "Field")}
                         <input data-testid=testid("field") placeholder="vip" prop:value=move || rule().visitor_field.or(rule().pre_chat_field).unwrap_or_default() on:input=set_field />
                     </label>
-                    <label>{lang.t("判断", "Test")}
-                        <select data-testid=testid("test") on:change=set_kind>
-                            <option value="equals" prop:selected=move || test(&rule()) == Test::Equals>{lang.t("等于", "equals")}</option>
-                            <option value="contains" prop:selected=move || test(&rule()) == Test::Contains>{lang.t("包含", "contains")}</option>
-                            <option value="one_of" prop:selected=move || test(&rule()) == Test::OneOf>{lang.t("是其中之一（逗号分隔）", "is one of (commas)")}</option>
-                            <option value="present" prop:selected=move || test(&rule()) == Test::Present>{lang.t("有值", "is present")}</option>
-                        </select>
-                    </label>
-                    <Show when=move || test(&rule()) != Test::Present>
-                        <label>{lang.t("值", "Value")}
-                            <input data-testid=testid("value") prop:value=move || value(&rule()) on:input=set_value />
-                        </label>
-                    </Show>
+                    <Comparison testid=format!("rule-{index}") test=Signal::derive(move || test(&rule()))
+                        value=Signal::derive(move || value(&rule())) set_test=set_kind set_value=set_value />
                 </Show>
                 <label>{lang.t("分配到", "Send to")}
                     <select data-testid=testid("group") on:change=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |r| r.group = v)) }>

@@ -437,6 +437,9 @@ pub struct GroupConfig {
     pub fallback_strategy: StrategySetting,
     /// Connect at once (`auto`) or offer to a pending list agents accept from (`pending`).
     pub accept: AcceptSetting,
+    /// The group's own weekly service hours (a night shift); absent: the site's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_hours: Option<ServiceHoursSetting>,
 }
 
 /// A group's assignment strategy.

@@ -107,6 +107,10 @@ impl SiteConfig {
             }
         }
         problems.extend(self.service_hours.problems());
+        for group in &self.groups {
+            let hours = group.service_hours.iter().flat_map(ServiceHours::problems);
+            problems.extend(hours.map(|p| format!("group {}: {p}", group.id)));
+        }
         if self.timeouts.idle_ms == 0 || self.timeouts.bot_expiry_ms == 0 {
             problems.push("timeouts must be longer than zero".to_owned());
         }
@@ -141,12 +145,14 @@ pub struct GroupConfig {
     pub strategy: Strategy,
     /// Whether the chosen member gets the conversation at once or must accept it.
     pub accept: AcceptMode,
+    /// The group's own service hours (a night shift, a weekend team); `None`: the site's.
+    pub service_hours: Option<ServiceHours>,
 }
 
 impl GroupConfig {
-    /// A load-balanced, auto-accepting group.
+    /// A load-balanced, auto-accepting group on the site's hours.
     pub fn new(id: impl Into<GroupId>, members: Vec<AgentId>) -> Self {
-        GroupConfig { id: id.into(), members, strategy: Strategy::Load, accept: AcceptMode::Auto }
+        GroupConfig { id: id.into(), members, strategy: Strategy::Load, accept: AcceptMode::Auto, service_hours: None }
     }
 }
 

@@ -649,6 +649,8 @@ test('a save that would strand conversations says what happens to them first; ca
   await page.getByTestId('tab-agents').click();
   await page.getByTestId('agent-vip1-disabled').check();
   await page.getByTestId('settings-save').click();
+  // The save first asks what it would do: the answer comes back before anything is saved.
+  await page.getByTestId('settings-impact').waitFor();
   const lines = await page.getByTestId('settings-impact-line').allTextContents();
   assert.equal(lines.length, 2, lines.join('\n'));
   assert.match(lines[0], /夜班 中排队的 1 个会话将按原顺序转到 .+ 排队/);
@@ -700,6 +702,7 @@ test('designated-group mode: the shopper picks a group before the chat starts an
   await buyer.goto(`${edge.base}/shop/pick.html`, { waitUntil: 'domcontentloaded' });
   const w = widget(buyer);
   await w.getByTestId('cw-launcher').click();
+  await w.getByTestId('cw-groups').waitFor();
   assert.deepEqual(await w.getByTestId('cw-group').allTextContents(), ['普通', 'VIP']);
   await w.locator('[data-testid=cw-group][data-group=vip]').click();
   await w.getByTestId('cw-pre-submit').click();
@@ -835,6 +838,38 @@ test('chat window: a pre-chat question, the leave-message form and a card button
   await page.getByTestId('pre-chat-0-remove').click();
   await save(page);
   for (const p of [member, guest, page]) await p.context().close();
+});
+
+test('a group with hours of its own: its shoppers get the off-hours prompt while the site is open, and are served when its hours begin', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-hours').click();
+  assert.equal(await page.getByTestId('hours-always').isChecked(), true, 'the site is always open');
+  await page.getByTestId('group-vip-hours-always').uncheck();
+  await page.getByTestId('group-vip-hours-zone').selectOption('0');
+  const span = new Date().getUTCHours() < 12 ? '13:00-14:00' : '01:00-02:00';
+  for (let day = 0; day < 7; day += 1) await page.getByTestId(`group-vip-hours-day-${day}`).fill(span);
+  await page.getByTestId('group-vip-hours-day-0').fill('25:00-26:00');
+  await page.getByTestId('group-vip-hours-error').waitFor();
+  await page.getByTestId('group-vip-hours-day-0').fill(span);
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-hours-group-desktop.png'), fullPage: true });
+  await save(page);
+  const token = await login('boss', owner.password);
+  const vipGroup = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config.groups.find((g) => g.id === 'vip');
+  assert.deepEqual(vipGroup.service_hours, { utc_offset_minutes: 0, weekly: Array(7).fill([span]) });
+
+  // The VIP agent is at work, but not in the VIP group's hours: a VIP shopper waits.
+  const vip = await consolePage('vip1', 'vip1-password');
+  await vip.getByTestId('list-mine').waitFor();
+  const mine = async () => Number(await vip.locator('[data-testid=list-mine] [data-testid=count]').textContent());
+  const before = await mine();
+  const buyer = await shopper('VIP 现在能接待吗', "ChatWidget('setCustomField', { vip: 'true' });");
+  await widget(buyer).locator('[data-testid=cw-message][data-author=system]', { hasText: '非工作时间' }).waitFor();
+  assert.equal(await mine(), before, 'nobody took it outside the group\'s hours');
+  // The group's hours are the site's again: the waiting shopper is served at once.
+  await page.getByTestId('group-vip-hours-always').check();
+  await save(page);
+  await vip.waitForFunction((n) => Number(document.querySelector('[data-testid=list-mine] [data-testid=count]').textContent) === n, before + 1);
+  for (const p of [buyer, vip, page]) await p.context().close();
 });
 
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {

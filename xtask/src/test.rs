@@ -35,12 +35,13 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// (+8 KB); measured per commit with the same wasm-bindgen and wasm-opt -Oz. 276 -> 287 KiB
 /// (293,469 bytes) for the chat-window page (+11.4 KB: card buttons, pre-chat questions, the
 /// leave-message form). 287 -> 289 KiB (295,178 bytes) for one `Comparison` component and one
-/// `Toggle` instead of the same markup written out in several pages (+1.7 KB).
+/// `Toggle` instead of the same markup written out in several pages (+1.7 KB). 289 -> 292 KiB
+/// (298,459 bytes) for the groups' own service hours (+3.3 KB).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
     ("console_gzip", 289 * 1024),
-    ("settings_gzip", 289 * 1024),
+    ("settings_gzip", 292 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

@@ -32,9 +32,13 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
                     AcceptSetting::Auto => AcceptMode::Auto,
                     AcceptSetting::Pending => AcceptMode::Pending,
                 };
-                group
+                group.service_hours = g.service_hours.as_ref().map(service_hours).transpose().map_err(|e| match e {
+                    EdgeError::BadRequest(why) => EdgeError::BadRequest(format!("group {}: {why}", g.id)),
+                    other => other,
+                })?;
+                Ok(group)
             })
-            .collect()
+            .collect::<EdgeResult<_>>()?
     };
     out.entries = settings
         .entries
@@ -189,6 +193,28 @@ fn weekly_spans(days: &[Vec<String>]) -> [Vec<DaySpan>; 7] {
     weekly
 }
 
+/// A test as the routing core compares (checked by `protocol::checks::check_rules`: one at most).
+fn field_test(equals: &Option<String>, contains: &Option<String>, one_of: &[String]) -> FieldTest {
+    match (equals, contains) {
+        (Some(value), _) => FieldTest::Equals(value.clone()),
+        (None, Some(part)) => FieldTest::Contains(part.clone()),
+        (None, None) if !one_of.is_empty() => FieldTest::OneOf(one_of.to_vec()),
+        (None, None) => FieldTest::Present,
+    }
+}
+
+/// One further condition of a rule.
+fn condition(c: &ConditionSetting) -> Condition {
+    let test = field_test(&c.equals, &c.contains, &c.one_of);
+    let field = c.field.as_deref().unwrap_or_default().trim().to_string();
+    match c.on {
+        ConditionOn::Visitor => Condition::VisitorInfo(FieldFilter { field, test }),
+        ConditionOn::PreChat => Condition::PreChatForm(FieldFilter { field, test }),
+        ConditionOn::PageUrl => Condition::PageUrl(test),
+        ConditionOn::Place => Condition::Place(FieldFilter { field, test }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,27 +246,5 @@ mod tests {
             assert!(service_hours(&hours(week(&[bad], &[]))).is_err(), "{bad}");
         }
         assert!(service_hours(&hours(vec![Vec::new(); 6])).is_err(), "six days");
-    }
-}
-
-/// A test as the routing core compares (checked by `protocol::checks::check_rules`: one at most).
-fn field_test(equals: &Option<String>, contains: &Option<String>, one_of: &[String]) -> FieldTest {
-    match (equals, contains) {
-        (Some(value), _) => FieldTest::Equals(value.clone()),
-        (None, Some(part)) => FieldTest::Contains(part.clone()),
-        (None, None) if !one_of.is_empty() => FieldTest::OneOf(one_of.to_vec()),
-        (None, None) => FieldTest::Present,
-    }
-}
-
-/// One further condition of a rule.
-fn condition(c: &ConditionSetting) -> Condition {
-    let test = field_test(&c.equals, &c.contains, &c.one_of);
-    let field = c.field.as_deref().unwrap_or_default().trim().to_string();
-    match c.on {
-        ConditionOn::Visitor => Condition::VisitorInfo(FieldFilter { field, test }),
-        ConditionOn::PreChat => Condition::PreChatForm(FieldFilter { field, test }),
-        ConditionOn::PageUrl => Condition::PageUrl(test),
-        ConditionOn::Place => Condition::Place(FieldFilter { field, test }),
     }
 }

@@ -23,7 +23,7 @@ impl Desk {
             return;
         };
         let g = self.site.group_of(&conv.group);
-        if !self.hours_open(now) {
+        if !self.hours_open(g, now) {
             self.enqueue(id, g, WaitReason::OffHours, now);
             return;
         }
@@ -283,9 +283,8 @@ impl Desk {
 
     /// Assigns queue heads of `groups`, oldest ticket first, while someone eligible can take one.
     fn drain(&mut self, groups: &[usize], now: Millis) {
-        if !self.hours_open(now) {
-            return;
-        }
+        let open: Vec<usize> = groups.iter().copied().filter(|&g| self.hours_open(g, now)).collect();
+        let groups = open.as_slice();
         loop {
             let mut heads: Vec<(u64, usize)> =
                 groups.iter().filter_map(|&g| self.queues[g].first_key_value().map(|(&t, _)| (t, g))).collect();

@@ -14,8 +14,8 @@ impl Desk {
     /// - every open conversation is in exactly one place (one queue entry, one agent's pending
     ///   or live set, or none for the bot, expired and dormant lists), matching its state;
     /// - no agent holds more than its max sessions (pending offers count);
-    /// - no conversation waits in a queue while the site is open and a member of its group is
-    ///   online with a free slot;
+    /// - no conversation waits in a queue while its group is within its service hours and a
+    ///   member of the group is online with a free slot;
     /// - every connected or bot-list conversation has exactly one timer, others none.
     #[must_use]
     pub fn audit(&self) -> Vec<String> {
@@ -67,20 +67,18 @@ impl Desk {
         if self.timers.len() != self.deadlines.len() {
             problems.push("timer set and deadline map disagree".to_owned());
         }
-        if self.hours_open(self.now) {
-            for (g, queue) in self.queues.iter().enumerate() {
-                if queue.is_empty() {
-                    continue;
-                }
-                for &a in &self.site.members[g] {
-                    if self.eligible(a) {
-                        problems.push(format!(
-                            "{} waits in {} while {} is online with a free slot",
-                            queue.values().next().map_or("?", |c| c.as_str()),
-                            self.site.cfg.groups[g].id,
-                            self.site.cfg.agents[a].id
-                        ));
-                    }
+        for (g, queue) in self.queues.iter().enumerate() {
+            if queue.is_empty() || !self.hours_open(g, self.now) {
+                continue;
+            }
+            for &a in &self.site.members[g] {
+                if self.eligible(a) {
+                    problems.push(format!(
+                        "{} waits in {} while {} is online with a free slot",
+                        queue.values().next().map_or("?", |c| c.as_str()),
+                        self.site.cfg.groups[g].id,
+                        self.site.cfg.agents[a].id
+                    ));
                 }
             }
         }

@@ -374,8 +374,19 @@ impl Desk {
         self.site.cfg.service_hours.local_day(now)
     }
 
-    fn hours_open(&self, now: Millis) -> bool {
-        self.site.cfg.service_hours.is_open(now)
+    /// The service hours group `g` works by: its own, else the site's.
+    fn hours_of(&self, g: usize) -> &crate::clock::ServiceHours {
+        self.site
+            .cfg
+            .groups
+            .get(g)
+            .and_then(|group| group.service_hours.as_ref())
+            .unwrap_or(&self.site.cfg.service_hours)
+    }
+
+    /// Whether group `g` is within its service hours at `now`.
+    fn hours_open(&self, g: usize, now: Millis) -> bool {
+        self.hours_of(g).is_open(now)
     }
 
     /// Takes one mini-program reply from the quota; true when the message may be sent.

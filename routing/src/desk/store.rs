@@ -157,11 +157,12 @@ impl Desk {
 
     /// When a closed site with waiting conversations must wake up to serve them.
     fn hours_wake_at(&self, now: Millis) -> Option<Millis> {
-        let hours = &self.site.cfg.service_hours;
-        if hours.weekly.is_none() || hours.is_open(now) || self.queues.iter().all(|q| q.is_empty()) {
-            return None;
-        }
-        hours.next_open(now)
+        (0..self.queues.len())
+            .filter(|&g| !self.queues[g].is_empty())
+            .map(|g| self.hours_of(g))
+            .filter(|hours| hours.weekly.is_some() && !hours.is_open(now))
+            .filter_map(|hours| hours.next_open(now))
+            .min()
     }
 
     /// Ends a call: timers, queue-moved notices, storage records and the alarm, then the commands.

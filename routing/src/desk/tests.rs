@@ -180,3 +180,46 @@ fn rules_combine_the_page_url_the_place_and_fields_with_and_or() {
     assert_eq!(group_of(Condition::Any(Vec::new()), None, None, &[]).as_deref(), Some("g"), "an empty OR is false");
     assert_eq!(group_of(Condition::All(Vec::new()), None, None, &[]).as_deref(), Some("h"), "an empty AND is true");
 }
+
+#[test]
+fn a_group_with_hours_of_its_own_waits_for_them_while_the_site_is_open() {
+    use crate::clock::{DaySpan, ServiceHours};
+    use crate::command::WaitReason;
+    use crate::ids::HOUR;
+    // h is the night shift: 22:00-06:00 every day (UTC); the site itself is always open.
+    let night = || vec![DaySpan::new((22, 0), (24, 0)), DaySpan::new((0, 0), (6, 0))];
+    let mut c = site();
+    c.groups[1].service_hours =
+        Some(ServiceHours { utc_offset_minutes: 0, weekly: Some(std::array::from_fn(|_| night())) });
+    c.rules = vec![crate::config::Rule {
+        name: "night".into(),
+        channels: Vec::new(),
+        plugins: Vec::new(),
+        condition: crate::config::Condition::PageUrl(crate::config::FieldTest::Contains("/night".into())),
+        group: GroupId::from("h"),
+        welcome: None,
+        promo: None,
+    }];
+    let mut desk = Desk::new(c).expect("valid");
+    let noon = 12 * HOUR;
+    login(&mut desk, noon, "a2");
+    let mut late = NewConversation::new("n1");
+    late.page_url = Some("https://shop.example/night".into());
+    let commands = desk.handle(Millis(noon + 1), Event::Open(late));
+    let state = desk.conversation(&ConvId::from("n1")).map(|c| c.state.clone());
+    assert!(
+        matches!(state, Some(ConvState::Queued { reason: WaitReason::OffHours, .. })),
+        "outside its hours the night group's conversation waits, though a2 is online: {state:?}"
+    );
+    assert!(commands.iter().any(|c| matches!(c, Command::Prompt { kind: PromptKind::OffHours, .. })), "{commands:?}");
+    // The day group still works: the site is open.
+    let _ = open(&mut desk, noon + 2, "d1");
+    assert_eq!(desk.live(&AgentId::from("a2")), vec![ConvId::from("d1")]);
+    let _ = desk.handle(Millis(noon + 3), Event::Close { conv: ConvId::from("d1"), by: Closer::Visitor });
+    assert!(desk.audit().is_empty(), "{:?}", desk.audit());
+    // At 22:00 the desk wakes for the night group and a2 gets the waiting conversation.
+    assert_eq!(desk.next_deadline(), Some(Millis(22 * HOUR)));
+    let _ = desk.handle(Millis(22 * HOUR), Event::TimerFired);
+    assert_eq!(desk.live(&AgentId::from("a2")), vec![ConvId::from("n1")]);
+    assert!(desk.audit().is_empty(), "{:?}", desk.audit());
+}

@@ -51,7 +51,8 @@ enum Endpoint {
     Settings,
     /// `GET settings/history`: the saved changes (agent token).
     SettingsHistory,
-    /// `PUT settings/contacts`: CRM contacts an owner or admin imports (agent token).
+    /// `PUT settings/contacts`: CRM contacts an owner or admin imports (agent token); `GET` with
+    /// `?q=&offset=` finds them.
     SettingsContacts,
     /// `POST settings/impact`: what a save would do to open conversations (agent token).
     SettingsImpact,
@@ -142,6 +143,17 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             let body = read_body(&mut req, MAX_CONTACTS_BODY).await?;
             let call = Call { token: Some(&token), ..Call::from(&caller) }.body(body);
             internal::call(env, &site, Route::SettingsContacts, call).await
+        }
+        (Endpoint::SettingsContacts, Method::Get) => {
+            let token = internal::bearer(&req).ok_or(EdgeError::Unauthorized)?;
+            let url = req.url()?;
+            let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+            let ask = protocol::settings::ContactSearch {
+                q: param("q").unwrap_or_default(),
+                offset: param("offset").and_then(|o| o.parse().ok()).unwrap_or(0),
+            };
+            let call = Call { token: Some(&token), ..Call::from(&caller) }.json(&ask)?;
+            internal::call(env, &site, Route::SearchContacts, call).await
         }
         (Endpoint::SettingsImpact, Method::Post) => {
             let token = internal::bearer(&req).ok_or(EdgeError::Unauthorized)?;

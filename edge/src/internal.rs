@@ -70,6 +70,8 @@ pub enum Route {
     SettingsHistory,
     /// `PUT /settings/contacts`: CRM contacts an owner or admin imports.
     SettingsContacts,
+    /// `POST /settings/contacts/search`: a page of CRM contacts found.
+    SearchContacts,
     /// `POST /settings/impact`: what a save would do to open conversations.
     SettingsImpact,
     /// `POST /settings/reveal/begin`: the hash of the signed-in owner's or admin's password.
@@ -79,7 +81,7 @@ pub enum Route {
 }
 
 /// Every route.
-const ROUTES: [Route; 26] = [
+const ROUTES: [Route; 27] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -106,6 +108,7 @@ const ROUTES: [Route; 26] = [
     Route::RevealBegin,
     Route::RevealFinish,
     Route::SettingsImpact,
+    Route::SearchContacts,
 ];
 
 impl Route {
@@ -138,6 +141,7 @@ impl Route {
             Self::SettingsContacts => (Put, "/settings/contacts"),
             Self::RevealBegin => (Post, "/settings/reveal/begin"),
             Self::SettingsImpact => (Post, "/settings/impact"),
+            Self::SearchContacts => (Post, "/settings/contacts/search"),
             Self::RevealFinish => (Post, "/settings/reveal/finish"),
         }
     }

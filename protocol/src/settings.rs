@@ -177,3 +177,24 @@ pub enum SaveEffect {
         offered: u32,
     },
 }
+
+/// What `GET /api/v1/sites/{site}/settings/contacts?q=&offset=` asks for (and the body of the
+/// Desk's internal search): contacts whose id, name or phone contains `q`, from `offset` on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactSearch {
+    /// Text to find (in the id, the name, or the phone's digits); empty: every contact.
+    pub q: String,
+    /// How many matches to skip (the next page).
+    pub offset: u32,
+}
+
+/// One page of CRM contacts found, in id order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContactsPage {
+    /// The contacts (phones as stored: digits only).
+    pub contacts: Vec<crate::Contact>,
+    /// How many contacts match in all.
+    pub total: u32,
+}

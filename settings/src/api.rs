@@ -195,6 +195,16 @@ impl Settings {
         serde_json::from_str(&text).map_err(|e| e.to_string())
     }
 
+    /// A page of CRM contacts whose id, name or phone contains `q`.
+    pub async fn search_contacts(self, q: &str, offset: u32) -> Result<protocol::settings::ContactsPage, String> {
+        let query = js_sys::encode_uri_component(q).as_string().unwrap_or_default();
+        let Some((path, token)) = self.path(&format!("settings/contacts?q={query}&offset={offset}")) else {
+            return Err("not signed in".into());
+        };
+        let text = client::get_text(&path, &token).await.map_err(|e| e.message())?;
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    }
+
     /// The identity keys in full, for the signed-in agent's password (asked again); a wrong
     /// password or a locked account comes back as the message to show.
     pub async fn reveal_keys(self, password: String) -> Result<Vec<String>, String> {

@@ -2,6 +2,7 @@
 //! every bad row is listed with its line and why, and only the good ones are imported. The
 //! columns are `id, name, phone[, owner_agent, customer_id, customer_owner]` (or 编号, 姓名, 手机,
 //! 负责客服, 客户编号, 客户负责人); verified visitors are linked to the contact with their phone.
+//! Finding contacts and changing their owners is `contact_search`.
 
 use leptos::prelude::*;
 use protocol::settings::ContactsImported;
@@ -10,6 +11,7 @@ use wasm_bindgen::JsCast;
 
 use crate::api::Settings;
 use crate::app::Lang;
+use crate::contact_search::ContactSearch;
 
 /// Rows shown in the preview of good contacts.
 const PREVIEW_ROWS: usize = 5;
@@ -111,6 +113,7 @@ pub fn Contacts() -> impl IntoView {
             .into_any(),
             Err(why) => view! { <p class="error" role="alert" data-testid="contacts-failed">{why}</p> }.into_any(),
         })}
+        <ContactSearch />
     }
 }
 

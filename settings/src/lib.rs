@@ -4,7 +4,7 @@
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
-//! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `bot`, `window` (with `forms`), `contacts` and `history` are the
+//! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `bot`, `window` (with `forms`), `contacts` (with `contact_search`) and `history` are the
 //! pages; `browser` wraps the clipboard, random bytes and dates; `controls` holds shared form controls.
 
 mod agents;
@@ -13,6 +13,7 @@ mod app;
 mod bot;
 mod browser;
 mod conditions;
+mod contact_search;
 mod contacts;
 mod controls;
 mod entries;

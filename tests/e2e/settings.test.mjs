@@ -522,6 +522,30 @@ test('CRM contacts: a CSV of 1,000 with 3 bad rows previews exactly those 3, and
   assert.deepEqual([refused.status, refused.body.error.code], [403, 'forbidden']);
   const history = (await api('GET', `/api/v1/sites/${SITE}/settings/history`, { token })).body;
   assert.match(history[0].changes[0].after, /1 imported, 3 refused/);
+
+  // Find a contact by its phone (any formatting) and give it an owner.
+  await page.getByTestId('contacts-query').fill('139 0000 0778');
+  await page.getByTestId('contacts-search').click();
+  await page.getByTestId('contact-c778-row').waitFor();
+  assert.equal(await page.getByTestId('contacts-total').textContent(), '1');
+  await page.getByTestId('contact-c778-owner').selectOption('kf1');
+  await page.getByTestId('contact-c778-save').click();
+  await page.getByTestId('contact-c778-saved').waitFor();
+  const found = await api('GET', `/api/v1/sites/${SITE}/settings/contacts?q=c778`, { token });
+  assert.deepEqual(found.body.contacts.map((c) => [c.id, c.owner_agent]), [['c778', 'kf1']]);
+  // By name, a page at a time.
+  await page.getByTestId('contacts-query').fill('客户1');
+  await page.getByTestId('contacts-search').click();
+  await page.getByTestId('contacts-more').waitFor();
+  assert.equal(await page.getByTestId('contacts-total').textContent(), '111', '客户1, 客户10-19, 客户100-199');
+  assert.equal(await page.locator('[data-testid=contacts-results] tbody tr').count(), 50);
+  await page.getByTestId('contacts-more').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=contacts-results] tbody tr').length === 100);
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-contacts-search-desktop.png'), fullPage: true });
+  // The query is text, not a pattern; and only owners and admins may search.
+  assert.equal((await api('GET', `/api/v1/sites/${SITE}/settings/contacts?q=${encodeURIComponent('%')}`, { token })).body.total, 0);
+  const peek = await api('GET', `/api/v1/sites/${SITE}/settings/contacts?q=c`, { token: agentToken });
+  assert.deepEqual([peek.status, peek.body.error.code], [403, 'forbidden']);
   await page.context().close();
 });
 

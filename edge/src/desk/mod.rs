@@ -149,6 +149,7 @@ impl DurableObject for Desk {
             Some(Route::PutSettings) => self.put_settings(internal::token_of(&req), &body),
             Some(Route::SettingsHistory) => self.settings_history(internal::token_of(&req)),
             Some(Route::SettingsContacts) => self.settings_contacts(internal::token_of(&req), &body),
+            Some(Route::SearchContacts) => self.search_contacts(internal::token_of(&req), &body),
             Some(Route::SettingsImpact) => self.settings_impact(internal::token_of(&req), &body),
             Some(Route::RevealBegin) => self.reveal_begin(&caller, internal::token_of(&req)),
             Some(Route::RevealFinish) => self.reveal_finish(internal::token_of(&req), &body),

@@ -4,8 +4,8 @@
 //! and identity keys masked on their way to a browser.
 
 use protocol::settings::{
-    ContactsImported, FieldChange, IdentityKeys, RefusedContact, SaveEffect, SaveImpact, SettingsChange, SettingsSave,
-    SettingsView, MASK_PREFIX,
+    ContactSearch, ContactsImported, ContactsPage, FieldChange, IdentityKeys, RefusedContact, SaveEffect, SaveImpact,
+    SettingsChange, SettingsSave, SettingsView, MASK_PREFIX,
 };
 use protocol::{AgentRole, ContactImport, SiteConfig};
 use routing::{AgentId, AgentStatus, ConfigImpact, Event};
@@ -21,6 +21,12 @@ use crate::secrets;
 
 /// Who saved when the admin token did.
 const OPERATOR: &str = "operator";
+
+/// Contacts one search answer carries.
+const CONTACTS_PAGE: u32 = 50;
+
+/// Longest contact search, in characters.
+const MAX_CONTACT_QUERY: usize = 64;
 
 /// Most history rows one `settings/history` answer carries.
 const HISTORY_PAGE: u32 = 200;
@@ -123,6 +129,17 @@ impl Desk {
         let version = store.config_version()?;
         store.add_settings_change(version, now_ms(), &who, &serde_json::to_string(&[note])?)?;
         Ok(Response::from_json(&answer)?)
+    }
+
+    /// `POST /settings/contacts/search`: a page of the CRM contacts an owner or admin looks for.
+    pub(super) fn search_contacts(&self, token: Option<String>, body: &[u8]) -> EdgeResult<Response> {
+        self.settings_agent(token)?;
+        let ask: ContactSearch = parse_json(body)?;
+        if ask.q.chars().count() > MAX_CONTACT_QUERY {
+            return Err(EdgeError::BadRequest(format!("a search is at most {MAX_CONTACT_QUERY} characters")));
+        }
+        let (contacts, total) = self.store()?.search_contacts(&ask.q, ask.offset, CONTACTS_PAGE)?;
+        Ok(Response::from_json(&ContactsPage { contacts, total })?)
     }
 
     /// `POST /settings/impact`: what saving this config would do to open conversations, for the

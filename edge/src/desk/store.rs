@@ -736,6 +736,69 @@ impl Store {
         Ok(contacts.len())
     }
 
+    /// CRM contacts whose id, name or phone digits contain `q`, in id order: `limit` from
+    /// `offset`, and how many match in all.
+    pub fn search_contacts(&self, q: &str, offset: u32, limit: u32) -> EdgeResult<(Vec<protocol::Contact>, u32)> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            name: String,
+            phone_digits: String,
+            owner_agent: Option<String>,
+            customer_id: Option<String>,
+            customer_owner: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Count {
+            n: u32,
+        }
+        // `q` is matched as text: LIKE's wildcards in it are escaped.
+        let like = |text: &str| {
+            let escaped: String = text
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            format!("%{escaped}%")
+        };
+        let q = q.trim();
+        // A query that is a phone number (digits and phone punctuation, three digits or more) also
+        // matches phones; "客户1" must not match every phone with a 1 in it.
+        let phone_like = q.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || " +-()".contains(c));
+        let phone = Some(digits(q)).filter(|d| phone_like && d.len() >= 3).unwrap_or_default();
+        let (text, phone) = (like(q), if phone.is_empty() { String::new() } else { like(&phone) });
+        let filter =
+            "(id LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\' OR (?2 <> '' AND phone_digits LIKE ?2 ESCAPE '\\'))";
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                &format!(
+                    "SELECT id, name, phone_digits, owner_agent, customer_id, customer_owner FROM contacts WHERE {filter}
+                     ORDER BY id LIMIT ?3 OFFSET ?4"
+                ),
+                vec![text.as_str().into(), phone.as_str().into(), i64::from(limit).into(), i64::from(offset).into()],
+            )?
+            .to_array()?;
+        let counted: Vec<Count> = self
+            .sql
+            .exec(&format!("SELECT COUNT(*) AS n FROM contacts WHERE {filter}"), vec![text.into(), phone.into()])?
+            .to_array()?;
+        let contacts = rows
+            .into_iter()
+            .map(|r| protocol::Contact {
+                id: r.id,
+                name: r.name,
+                phone: r.phone_digits,
+                owner_agent: r.owner_agent,
+                customer_id: r.customer_id,
+                customer_owner: r.customer_owner,
+            })
+            .collect();
+        Ok((contacts, counted.first().map_or(0, |c| c.n)))
+    }
+
     /// The CRM contact with this phone; with several, the one that also has this name.
     pub fn contact_for(&self, phone: &str, name: Option<&str>) -> EdgeResult<Option<String>> {
         #[derive(Deserialize)]

@@ -88,6 +88,10 @@ pub struct PluginConfig {
     pub theme: ThemeSetting,
     /// Greeting of this plugin (absent: the site's).
     pub greeting: Option<String>,
+    /// Only verified visitors may chat through this plugin (a members' area), whatever the
+    /// site's own `identity.require_identity` says.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub require_identity: bool,
 }
 
 /// Theme tokens a plugin sets, the same ones as the snippet's `data-theme`.
@@ -1052,6 +1056,12 @@ mod identity_tests {
         assert_eq!(field(&open), "plugins[outlet].allowed_origins");
         open.allowed_origins = vec!["https://main.example".into()];
         assert!(check_identity(&open).is_ok());
+        // A plugin that requires identity needs a key to check it.
+        let members = SiteConfig {
+            plugins: vec![PluginConfig { id: "vip".into(), require_identity: true, ..PluginConfig::default() }],
+            ..SiteConfig::default()
+        };
+        assert_eq!(field(&members), "identity.keys");
     }
 }
 

@@ -492,7 +492,8 @@ pub fn check_identity(config: &crate::SiteConfig) -> Result<(), (String, String)
     if identity.rotation_ends_ms.is_some() && identity.keys.len() != 2 {
         return Err(("identity.rotation_ends_ms".into(), "a rotation ends only while two keys are set".into()));
     }
-    if identity.keys.is_empty() && !identity.require_identity {
+    let required = identity.require_identity || config.plugins.iter().any(|p| p.require_identity);
+    if identity.keys.is_empty() && !required {
         return Ok(());
     }
     if identity.keys.is_empty() || identity.keys.len() > 2 {

@@ -83,7 +83,8 @@ fn PluginCard(id: String) -> impl IntoView {
             copied.set(true);
         }
     };
-    let (p1, p2, p3, p4, p5, p6, p7, p8, p9) = (
+    let (p1, p2, p3, p4, p5, p6, p7, p8, p9, p10) = (
+        plugin.clone(),
         plugin.clone(),
         plugin.clone(),
         plugin.clone(),
@@ -94,7 +95,7 @@ fn PluginCard(id: String) -> impl IntoView {
         plugin.clone(),
         plugin.clone(),
     );
-    let (e1, e2, e3) = (edit.clone(), edit.clone(), edit.clone());
+    let (e1, e2, e3, e4) = (edit.clone(), edit.clone(), edit.clone(), edit.clone());
     let (t1, t2, t3, t4, t5, t6, t7) = (
         theme_edit.clone(),
         theme_edit.clone(),
@@ -186,6 +187,11 @@ fn PluginCard(id: String) -> impl IntoView {
                     <label class="line">{lang.t("欢迎语（空：用站点的）", "Greeting (empty: the site's)")}
                         <input data-testid=testid("greeting") prop:value=move || plugin().greeting.unwrap_or_default()
                             on:input=move |ev| { let v = text(event_target_value(&ev)); e3(Box::new(move |p| p.greeting = v)) } />
+                    </label>
+                    <label class="switch">
+                        <input type="checkbox" data-testid=testid("require-identity") prop:checked=move || p10().require_identity
+                            on:change=move |ev| { let on = event_target_checked(&ev); e4(Box::new(move |p| p.require_identity = on)) } />
+                        {lang.t("只接待验证过身份的访客（如会员中心）", "Verified shoppers only (a members' area)")}
                     </label>
                     <label class="line">{lang.t("粘贴到网页的代码", "The snippet to paste")}
                         <textarea readonly rows="2" class="snippet" data-testid=testid("snippet") prop:value=snippet.clone()></textarea>

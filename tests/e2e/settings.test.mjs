@@ -631,6 +631,20 @@ test('identity: the owner generates a key (in full once, then masked; shown agai
   assert.equal((await verified(v2Token(newKey, person))).verified, true);
   siteKey = newKey;
 
+  // A plugin's identity switch: the outlet (a members' area) takes verified shoppers only, the
+  // main site's plugin still takes guests.
+  await page.getByTestId('tab-plugins').click();
+  await page.getByTestId('plugin-outlet-require-identity').check();
+  await save(page);
+  const session = (plugin, identity) => api('POST', `/api/v1/sites/${SITE}/sessions`, { body: { plugin, identity, host_origin: edge.base } });
+  const guestAtOutlet = await session('outlet');
+  assert.deepEqual([guestAtOutlet.status, guestAtOutlet.body.error?.code], [401, 'identity_required'], JSON.stringify(guestAtOutlet.body));
+  assert.equal((await session('outlet', v2Token(newKey, person))).body.verified, true);
+  const guestAtShop = await session('shop');
+  assert.deepEqual([guestAtShop.status, guestAtShop.body.verified], [200, false]);
+  await page.getByTestId('plugin-outlet-require-identity').uncheck();
+  await save(page);
+
   // The history says who saw the keys and when they changed, never the keys.
   await page.getByTestId('tab-history').click();
   await page.getByTestId('history-entry').first().waitFor();

@@ -37,12 +37,13 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// leave-message form). 287 -> 289 KiB (295,178 bytes) for one `Comparison` component and one
 /// `Toggle` instead of the same markup written out in several pages (+1.7 KB). 289 -> 292 KiB
 /// (298,459 bytes) for the groups' own service hours (+3.3 KB). 292 -> 300 KiB (306,721 bytes) for
-/// the contacts' search and owner editing (+8.3 KB).
+/// the contacts' search and owner editing (+8.3 KB); 301 KiB with a plugin's identity switch
+/// (307,351 bytes).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
     ("console_gzip", 289 * 1024),
-    ("settings_gzip", 300 * 1024),
+    ("settings_gzip", 301 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

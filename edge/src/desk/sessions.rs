@@ -66,17 +66,19 @@ pub fn open(
     now_ms: u64,
 ) -> EdgeResult<SessionResponse> {
     let custom_fields = check_custom_fields(&request)?;
-    let identity = identity_config(&config.identity, now_ms)?;
+    let plugin = config.plugin(request.plugin.as_deref());
+    let mut identity = identity_config(&config.identity, now_ms)?;
+    // A plugin may require identity on a site that does not (a members' area).
+    identity.require_identity |= plugin.is_some_and(|p| p.require_identity);
     let token_given = request.identity.as_deref();
-    // A refused token is a dead end only where the site requires identity; elsewhere the shopper
-    // chats as a guest, the page hears the code, and agents see why (`identity_refused`).
+    // A refused token is a dead end only where identity is required; elsewhere the shopper chats
+    // as a guest, the page hears the code, and agents see why (`identity_refused`).
     let (verified, refused) = match identity::verify(&identity, site, token_given, now_ms / 1000) {
         Ok(verified) => (verified, None),
-        Err(err) if config.identity.require_identity => return Err(EdgeError::Identity(err)),
+        Err(err) if identity.require_identity => return Err(EdgeError::Identity(err)),
         Err(err) => (None, Some(ApiError { code: err.code().into(), message: err.message().into() })),
     };
     check_choices(config, &request)?;
-    let plugin = config.plugin(request.plugin.as_deref());
     let widget = widget_config(config, plugin);
     // Pre-chat answers and the picked group are given once; later sessions (a reload, another
     // device) keep them.

@@ -1095,6 +1095,10 @@ mod form_tests {
         let mut bad = site.clone();
         bad.card_buttons[0].name = " ".into();
         assert_eq!(field(&bad), "card_buttons[0]");
+        // A group's own hours open at least once a week; the site's may be closed all week.
+        let closed = ServiceHoursSetting { utc_offset_minutes: 0, weekly: vec![Vec::new(); 7] };
+        assert!(crate::checks::check_service_hours(&closed).is_ok());
+        assert!(crate::checks::check_group_hours(&closed).is_err());
         // Written as before when the site sets no leave-message fields.
         let text = serde_json::to_string(&RoutingSettings::default()).expect("serialisable");
         assert!(!text.contains("leave_message_fields"), "{text}");

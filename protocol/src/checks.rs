@@ -552,6 +552,20 @@ pub fn check_service_hours(hours: &crate::ServiceHoursSetting) -> Result<(), (St
     Ok(())
 }
 
+/// Checks a group's own service hours: as [`check_service_hours`], and open at least once a week
+/// (a group that never opens would keep the conversations routed to it waiting for ever; without
+/// hours of its own it follows the site's).
+pub fn check_group_hours(hours: &crate::ServiceHoursSetting) -> Result<(), (String, String)> {
+    check_service_hours(hours)?;
+    if hours.weekly.iter().all(Vec::is_empty) {
+        return Err((
+            "service_hours.weekly".into(),
+            "a group's own hours need at least one open span (else it follows the site's)".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Most characters of a contact's id, name, customer id.
 const MAX_CONTACT_FIELD: usize = 128;
 

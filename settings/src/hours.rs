@@ -111,7 +111,8 @@ fn Weekly(whose: Whose) -> impl IntoView {
     };
     let problem = {
         let hours = hours.clone();
-        move || hours().and_then(|h| protocol::checks::check_service_hours(&h).err())
+        let check = if site { protocol::checks::check_service_hours } else { protocol::checks::check_group_hours };
+        move || hours().and_then(|h| check(&h).err())
     };
     let set_always = {
         let whose = whose.clone();

@@ -250,8 +250,7 @@ impl Desk {
         }
         let profile = StoredProfile::read(&context.profile);
         let mut open = NewConversation::new(conversation_id);
-        open.info = profile.identity_strings();
-        open.info.extend(profile.custom_fields);
+        open.info = profile.routing_info();
         open.pre_chat = profile.pre_chat;
         open.page_url = profile.page_url;
         open.place = profile.place;

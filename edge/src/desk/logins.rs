@@ -28,12 +28,17 @@ impl Desk {
     /// `POST /agents/login/begin`: counts the attempt and hands out the hash to check against.
     pub(super) fn login_begin(&self, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
         let request: LoginBegin = parse_json(body)?;
-        Ok(Response::from_json(&self.password_challenge(caller, request.agent)?)?)
+        Ok(Response::from_json(&self.password_challenge(caller, request.agent, Purpose::Login)?)?)
     }
 
     /// The hash a password of `agent` is checked against (by the Worker), after the per-IP limit
     /// and the account's lock; the attempt counts as a failure until the Worker reports a match.
-    pub(super) fn password_challenge(&self, caller: &Caller, agent: String) -> EdgeResult<LoginChallenge> {
+    pub(super) fn password_challenge(
+        &self,
+        caller: &Caller,
+        agent: String,
+        purpose: Purpose,
+    ) -> EdgeResult<LoginChallenge> {
         let config = self.config()?;
         self.limit(config.rate_limits, |l| &mut l.logins_per_ip, &caller.ip)?;
         let lock_secs = config.rate_limits.login_lock_secs;
@@ -57,14 +62,14 @@ impl Desk {
             }
         };
         let exp_ms = now + CHALLENGE_MS;
-        let sig = sign(&key, &challenge_text(&agent, &password.hash, exp_ms))?;
+        let sig = sign(&key, &challenge_text(purpose, &agent, &password.hash, exp_ms))?;
         Ok(LoginChallenge { agent, password, exp_ms, sig })
     }
 
     /// `POST /agents/login/finish`: the Worker's verdict; a match issues the session.
     pub(super) fn login_finish(&self, body: &[u8]) -> EdgeResult<Response> {
         let result: LoginFinish = parse_json(body)?;
-        let row = self.password_verdict(&result)?;
+        let row = self.password_verdict(&result, Purpose::Login)?;
         // Checked after the password, so a disabled account answers like a wrong password.
         let config = self.config()?;
         if config.agents.iter().any(|a| a.id == row.id && a.disabled) {
@@ -84,7 +89,7 @@ impl Desk {
     /// Takes the Worker's verdict on a [`Desk::password_challenge`]: a match for the very hash
     /// handed out (not one from before a password change), in time, clears the failure count (and
     /// stores a rehash at more iterations); anything else is `invalid_credentials`.
-    pub(super) fn password_verdict(&self, result: &LoginFinish) -> EdgeResult<LoginRow> {
+    pub(super) fn password_verdict(&self, result: &LoginFinish, purpose: Purpose) -> EdgeResult<LoginRow> {
         if !result.ok {
             // Already counted when the hash was handed out.
             return Err(EdgeError::InvalidCredentials);
@@ -94,7 +99,7 @@ impl Desk {
             .agent_login(&result.agent)?
             .filter(|row| !row.password_hash.is_empty())
             .ok_or(EdgeError::InvalidCredentials)?;
-        let expected = sign(&self.login_key()?, &challenge_text(&row.id, &row.password_hash, result.exp_ms))?;
+        let expected = sign(&self.login_key()?, &challenge_text(purpose, &row.id, &row.password_hash, result.exp_ms))?;
         if result.exp_ms < now_ms() || !secrets::secret_eq(&result.sig, &expected) {
             return Err(EdgeError::InvalidCredentials);
         }
@@ -113,8 +118,21 @@ impl Desk {
     }
 }
 
-fn challenge_text(agent: &str, hash: &str, exp_ms: u64) -> String {
-    format!("login|{agent}|{hash}|{exp_ms}")
+/// What a password is checked for: a verdict signed for one is no verdict for the other.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Purpose {
+    /// Signing in.
+    Login,
+    /// Showing the identity keys in full.
+    Reveal,
+}
+
+fn challenge_text(purpose: Purpose, agent: &str, hash: &str, exp_ms: u64) -> String {
+    let purpose = match purpose {
+        Purpose::Login => "login",
+        Purpose::Reveal => "reveal",
+    };
+    format!("{purpose}|{agent}|{hash}|{exp_ms}")
 }
 
 /// Hex HMAC-SHA256 of `text`.

@@ -64,6 +64,15 @@ impl StoredProfile {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
     }
 
+    /// The visitor-info fields routing rules test: the page's custom fields, with the verified
+    /// identity's fields over them, so a page (or a visitor calling `setCustomField`) can never
+    /// stand in for a field the identity token vouches for.
+    pub fn routing_info(&self) -> BTreeMap<String, String> {
+        let mut info = self.custom_fields.clone();
+        info.extend(self.identity_strings());
+        info
+    }
+
     /// The identity fields as text (strings, and numbers written out).
     pub fn identity_strings(&self) -> BTreeMap<String, String> {
         self.identity
@@ -105,5 +114,23 @@ mod tests {
             (Channel::Web, Some("https://a.example/"), None)
         );
         assert_eq!(StoredProfile::read("not json"), StoredProfile::default());
+    }
+
+    #[test]
+    fn a_custom_field_never_stands_in_for_a_verified_identity_field_in_routing() {
+        // The attack: a verified silver member's page calls setCustomField({tier: 'gold'}) to
+        // reach the gold members' group, whose rule tests `tier`.
+        let mut identity = Map::new();
+        identity.insert("tier".into(), Value::String("silver".into()));
+        let profile = StoredProfile {
+            identity: Some(identity),
+            custom_fields: [("tier", "gold"), ("vipNo", "vip12138")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into(),
+            ..StoredProfile::default()
+        };
+        let info = profile.routing_info();
+        assert_eq!(info.get("tier").map(String::as_str), Some("silver"), "the token's value wins");
+        assert_eq!(info.get("vipNo").map(String::as_str), Some("vip12138"), "other custom fields still route");
     }
 }

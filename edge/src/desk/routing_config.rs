@@ -32,6 +32,10 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
                     AcceptSetting::Auto => AcceptMode::Auto,
                     AcceptSetting::Pending => AcceptMode::Pending,
                 };
+                if let Some(own) = &g.service_hours {
+                    protocol::checks::check_group_hours(own)
+                        .map_err(|(field, why)| EdgeError::BadRequest(format!("group {}: {field}: {why}", g.id)))?;
+                }
                 group.service_hours = g.service_hours.as_ref().map(service_hours).transpose().map_err(|e| match e {
                     EdgeError::BadRequest(why) => EdgeError::BadRequest(format!("group {}: {why}", g.id)),
                     other => other,

@@ -12,6 +12,7 @@ use routing::{AgentId, AgentStatus, ConfigImpact, Event};
 use serde_json::Value;
 use worker::Response;
 
+use super::logins::Purpose;
 use super::pipeline::refusal;
 use super::{alive_since, now_ms, parse_json, routing_config, Desk, Who};
 use crate::error::{EdgeError, EdgeResult};
@@ -190,7 +191,7 @@ impl Desk {
     /// hash of their own password is handed out as for a login (same per-IP limit, lock and count).
     pub(super) fn reveal_begin(&self, caller: &Caller, token: Option<String>) -> EdgeResult<Response> {
         let (who, _) = self.settings_agent(token)?;
-        Ok(Response::from_json(&self.password_challenge(caller, who)?)?)
+        Ok(Response::from_json(&self.password_challenge(caller, who, Purpose::Reveal)?)?)
     }
 
     /// `POST /settings/reveal/finish`: the Worker's verdict on that password; a match gets the
@@ -201,7 +202,7 @@ impl Desk {
         if verdict.agent != who {
             return Err(EdgeError::InvalidCredentials);
         }
-        self.password_verdict(&verdict)?;
+        self.password_verdict(&verdict, Purpose::Reveal)?;
         let keys = self.config()?.identity.keys.clone();
         let store = self.store()?;
         let note =

@@ -39,6 +39,8 @@ strings! {
     expired: "已过期", "Expired";
     left_messages: "留言", "Left messages";
     closed_today: "今日已结束", "Closed today";
+    session_groups: "会话分组", "Session groups";
+    all: "全部", "All";
     accept: "接入", "Accept";
     reactivate: "重新激活", "Re-activate";
     pick_up: "人工接管", "Pick up";

@@ -13,11 +13,17 @@ pub fn Lists() -> impl IntoView {
     let desk = expect_context::<Desk>();
     let strings = expect_context::<&'static Strings>();
     let me = move || desk.session.with(|s| s.as_ref().map(|s| s.agent_id.clone()).unwrap_or_default());
+    // The session group (会话分组) the lists are narrowed to, if any.
+    let filter = RwSignal::new(None::<String>);
+    let shown = move |c: &ConversationSummary| filter.with(|f| f.as_ref().is_none_or(|g| c.session_groups.contains(g)));
     let mine_in = move |state: ConvStatus| {
         Signal::derive(move || {
             let me = me();
             desk.conversations.with(|l| {
-                l.iter().filter(|c| c.state == state && c.agent_id.as_deref() == Some(me.as_str())).cloned().collect()
+                l.iter()
+                    .filter(|c| c.state == state && c.agent_id.as_deref() == Some(me.as_str()) && shown(c))
+                    .cloned()
+                    .collect()
             })
         })
     };
@@ -32,13 +38,15 @@ pub fn Lists() -> impl IntoView {
                 }
             }
         });
+        list.retain(shown);
         list
     });
     let board = move |pick: fn(&protocol::Board) -> &Vec<ConversationSummary>| {
-        Signal::derive(move || desk.board.with(|b| pick(b).clone()))
+        Signal::derive(move || desk.board.with(|b| pick(b).iter().filter(|c| shown(c)).cloned().collect()))
     };
     view! {
         <nav class="lists" aria-label=strings.conversations>
+            <Filters filter />
             <Section name="pending" title=strings.pending items=mine_in(ConvStatus::Offered) />
             <Section name="mine" title=strings.mine items=mine_in(ConvStatus::Active) />
             <Section name="dormant" title=strings.dormant items=dormant />
@@ -48,6 +56,52 @@ pub fn Lists() -> impl IntoView {
             <LeftMessages />
             <ClosedToday />
         </nav>
+    }
+}
+
+/// The session groups as filters over every list, each with how many conversations it holds
+/// (shown when the site defines some).
+#[component]
+fn Filters(filter: RwSignal<Option<String>>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let strings = expect_context::<&'static Strings>();
+    let count = move |group: &str| {
+        let mut ids = std::collections::HashSet::new();
+        let mut note = |c: &ConversationSummary| {
+            if c.session_groups.iter().any(|g| g == group) {
+                ids.insert(c.conversation_id.clone());
+            }
+        };
+        desk.conversations.with(|l| l.iter().for_each(&mut note));
+        desk.board.with(|b| [&b.queued, &b.bot, &b.expired, &b.dormant].into_iter().flatten().for_each(&mut note));
+        ids.len()
+    };
+    let chip = move |id: Option<String>, name: String| {
+        let pressed = id.clone();
+        let group = id.clone().unwrap_or_default();
+        let attr = group.clone();
+        view! {
+            <button
+                type="button"
+                data-group=attr
+                aria-pressed=move || filter.with(|f| *f == pressed).to_string()
+                on:click=move |_| filter.set(id.clone())
+            >
+                {name}
+                {(!group.is_empty()).then(|| view! { <span class="count">{move || count(&group)}</span> })}
+            </button>
+        }
+    };
+    move || {
+        let groups = desk.board.with(|b| b.session_groups.clone());
+        (!groups.is_empty()).then(|| {
+            view! {
+                <div class="filters" role="group" aria-label=strings.session_groups data-testid="session-groups">
+                    {chip(None, strings.all.to_string())}
+                    {groups.into_iter().map(|g| chip(Some(g.id), g.name)).collect_view()}
+                </div>
+            }
+        })
     }
 }
 

@@ -1,5 +1,6 @@
-//! The visitor sidebar: verified or guest (and by which fields), name, phone, the page's custom
-//! fields, CRM contact and owner, source, current page, device, pre-chat answers, past chats.
+//! The visitor sidebar: verified or guest, then the site's own layout of fields (工作台拓展信息)
+//! or the built-in one (by which fields verified, name, phone, the page's custom fields, CRM
+//! contact and owner, source, current page, device, pre-chat answers), then past chats.
 
 use std::collections::BTreeMap;
 
@@ -55,99 +56,36 @@ fn fields(title: &'static str, testid: &'static str, map: BTreeMap<String, Strin
     })
 }
 
-/// A short device/browser description from a `User-Agent`.
-pub fn device(user_agent: &str) -> String {
-    let ua = user_agent;
-    let os = [
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Android", "Android"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(k, _)| ua.contains(k))
-    .map_or("", |(_, v)| *v);
-    let browser = [
-        ("MicroMessenger", "WeChat"),
-        ("Edg/", "Edge"),
-        ("HeadlessChrome", "Headless Chrome"),
-        ("Chrome/", "Chrome"),
-        ("Firefox/", "Firefox"),
-        ("Safari/", "Safari"),
-    ]
-    .iter()
-    .find(|(k, _)| ua.contains(k))
-    .map_or("", |(_, v)| *v);
-    match (os, browser) {
-        ("", "") => ua.chars().take(60).collect(),
-        (os, "") => os.to_string(),
-        ("", b) => b.to_string(),
-        (os, b) => format!("{os} · {b}"),
-    }
-}
-
 #[component]
 fn Profile(profile: VisitorProfile) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let strings = expect_context::<&'static Strings>();
     let p = profile;
     let badge = if p.verified { strings.verified } else { strings.guest };
-    let verified_by = (!p.verified_by.is_empty()).then(|| p.verified_by.join(" + "));
     // The page sent an identity token the Desk refused: the visitor chats as a guest; say why.
     let refused = p.identity_refused.as_ref().map(|e| format!("{} ({})", e.message, e.code));
-    let contact = p.contact.clone();
-    let page = p.page_url.clone().filter(|u| crate::message::safe_url(u));
-    let source = [
-        p.entry.clone().map(|e| format!("{}: {e}", strings.entry)),
-        p.group.clone().map(|g| format!("{}: {g}", strings.group)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
+    // The site's own layout (工作台拓展信息), laid out by the Desk, else the built-in one.
+    let details = if p.fields.is_empty() {
+        view! { <Builtin p=p.clone() /> }.into_any()
+    } else {
+        view! {
+            <dl class="fields" data-testid="profile-fields">
+                {p.fields
+                    .iter()
+                    .map(|f| view! { <div class="row" data-field=f.key.clone()><dt>{f.label.clone()}</dt><dd>{f.value.clone()}</dd></div> })
+                    .collect_view()}
+            </dl>
+        }
+        .into_any()
+    };
     view! {
         <div class="profile" data-testid="profile" data-verified=p.verified.to_string()>
             <p class="name-line">
                 <strong data-testid="profile-name">{p.name.clone()}</strong>
                 <span class="pill" class:ok=p.verified data-testid="profile-verified">{badge}</span>
             </p>
-            <dl>
-                {row(strings.verified_by, "profile-verified-by", verified_by)}
-                {row(strings.identity_refused, "profile-identity-refused", refused)}
-                {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
-                {row(strings.phone, "profile-phone", p.phone.clone())}
-                {row(strings.source, "profile-source", Some(source))}
-                {row(strings.channel, "profile-channel", Some(p.channel.as_str().to_string()))}
-                {row(strings.plugin, "profile-plugin", p.plugin.clone())}
-                {row(strings.place, "profile-place", p.place.clone())}
-                {row(strings.device, "profile-device", Some(device(&p.user_agent)))}
-            </dl>
-            <h3>{strings.page}</h3>
-            <div class="page" data-testid="profile-page">
-                <div>{p.page_title.clone().unwrap_or_default()}</div>
-                {match page {
-                    Some(url) => {
-                        let href = url.clone();
-                        view! { <a href=href target="_blank" rel="noopener noreferrer">{url}</a> }.into_any()
-                    }
-                    None => view! { <span>{p.page_url.clone().unwrap_or_default()}</span> }.into_any(),
-                }}
-            </div>
-            {fields(strings.custom_fields, "profile-custom", p.custom_fields.clone())}
-            {contact.map(|c| view! {
-                <h3>{strings.crm_contact}</h3>
-                <dl data-testid="profile-contact">
-                    {row(strings.name, "contact-name", Some(format!("{} ({})", c.name, c.id)))}
-                    {row(strings.owner, "contact-owner", c.owner_agent.clone())}
-                    {row("Customer", "contact-customer", c.customer_id.clone().map(|id| match &c.customer_owner {
-                        Some(owner) => format!("{id} · {owner}"),
-                        None => id,
-                    }))}
-                </dl>
-            })}
-            {fields(strings.pre_chat, "profile-pre-chat", p.pre_chat.clone())}
+            <dl>{row(strings.identity_refused, "profile-identity-refused", refused)}</dl>
+            {details}
             <h3>{strings.past}</h3>
             <ul class="past" data-testid="profile-past">
                 {if p.past.is_empty() {
@@ -166,5 +104,59 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
                 }}
             </ul>
         </div>
+    }
+}
+
+/// The built-in layout: who, source, channel, plugin, place, device, page, custom fields, CRM
+/// contact, pre-chat answers.
+#[component]
+fn Builtin(p: VisitorProfile) -> impl IntoView {
+    let strings = expect_context::<&'static Strings>();
+    let verified_by = (!p.verified_by.is_empty()).then(|| p.verified_by.join(" + "));
+    let contact = p.contact.clone();
+    let page = p.page_url.clone().filter(|u| crate::message::safe_url(u));
+    let source = [
+        p.entry.clone().map(|e| format!("{}: {e}", strings.entry)),
+        p.group.clone().map(|g| format!("{}: {g}", strings.group)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    view! {
+        <dl>
+            {row(strings.verified_by, "profile-verified-by", verified_by)}
+            {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
+            {row(strings.phone, "profile-phone", p.phone.clone())}
+            {row(strings.source, "profile-source", Some(source))}
+            {row(strings.channel, "profile-channel", Some(p.channel.as_str().to_string()))}
+            {row(strings.plugin, "profile-plugin", p.plugin.clone())}
+            {row(strings.place, "profile-place", p.place.clone())}
+            {row(strings.device, "profile-device", Some(protocol::workbench::device(&p.user_agent)))}
+        </dl>
+        <h3>{strings.page}</h3>
+        <div class="page" data-testid="profile-page">
+            <div>{p.page_title.clone().unwrap_or_default()}</div>
+            {match page {
+                Some(url) => {
+                    let href = url.clone();
+                    view! { <a href=href target="_blank" rel="noopener noreferrer">{url}</a> }.into_any()
+                }
+                None => view! { <span>{p.page_url.clone().unwrap_or_default()}</span> }.into_any(),
+            }}
+        </div>
+        {fields(strings.custom_fields, "profile-custom", p.custom_fields.clone())}
+        {contact.map(|c| view! {
+            <h3>{strings.crm_contact}</h3>
+            <dl data-testid="profile-contact">
+                {row(strings.name, "contact-name", Some(format!("{} ({})", c.name, c.id)))}
+                {row(strings.owner, "contact-owner", c.owner_agent.clone())}
+                {row("Customer", "contact-customer", c.customer_id.clone().map(|id| match &c.customer_owner {
+                    Some(owner) => format!("{id} · {owner}"),
+                    None => id,
+                }))}
+            </dl>
+        })}
+        {fields(strings.pre_chat, "profile-pre-chat", p.pre_chat.clone())}
     }
 }

@@ -382,7 +382,6 @@ pub fn check_entries(config: &crate::SiteConfig) -> Result<(), (String, String)>
 /// for a place, none for the page URL). The error names the rule. The API and the rules page
 /// apply the same check.
 pub fn check_rules(config: &crate::SiteConfig) -> Result<(), (String, String)> {
-    use crate::ConditionOn;
     for (i, rule) in config.routing.rules.iter().enumerate() {
         let field = format!("routing.rules[{i}]");
         let one_test = |equals: &Option<String>, contains: &Option<String>, one_of: &[String]| {
@@ -395,23 +394,79 @@ pub fn check_rules(config: &crate::SiteConfig) -> Result<(), (String, String)> {
             return Err((field, format!("rule {:?} tests one field, not two", rule.name)));
         }
         for (j, c) in rule.conditions.iter().enumerate() {
-            let field = format!("{field}.conditions[{j}]");
-            if !one_test(&c.equals, &c.contains, &c.one_of) {
-                return Err((field, "one test at a time (equals, contains or one_of)".into()));
-            }
-            let name = c.field.as_deref().map(str::trim).filter(|f| !f.is_empty());
-            match (c.on, name) {
-                (ConditionOn::Visitor | ConditionOn::PreChat, None) => {
-                    return Err((field, "name the field to test".into()));
-                }
-                (ConditionOn::Place, place) if !place.is_some_and(|p| crate::PLACE_FIELDS.contains(&p)) => {
-                    return Err((field, "a place is country, region or city".into()));
-                }
-                (ConditionOn::PageUrl, Some(_)) => {
-                    return Err((field, "the page URL has no field".into()));
-                }
-                _ => {}
-            }
+            check_condition(c).map_err(|why| (format!("{field}.conditions[{j}]"), why))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks one condition of a rule or a session group: one test at most, and what it looks at
+/// named as it needs (a field for visitor info and pre-chat, one of [`crate::PLACE_FIELDS`] for a
+/// place, none for the page URL).
+pub fn check_condition(c: &crate::ConditionSetting) -> Result<(), String> {
+    use crate::ConditionOn;
+    let tests = usize::from(c.equals.is_some()) + usize::from(c.contains.is_some()) + usize::from(!c.one_of.is_empty());
+    if tests > 1 {
+        return Err("one test at a time (equals, contains or one_of)".into());
+    }
+    let name = c.field.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    match (c.on, name) {
+        (ConditionOn::Visitor | ConditionOn::PreChat, None) => Err("name the field to test".into()),
+        (ConditionOn::Place, place) if !place.is_some_and(|p| crate::PLACE_FIELDS.contains(&p)) => {
+            Err("a place is country, region or city".into())
+        }
+        (ConditionOn::PageUrl, Some(_)) => Err("the page URL has no field".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the workbench (工作台): session groups with plain unique ids, a name, known plugins
+/// and sound conditions, at most [`crate::workbench::MAX_SESSION_GROUPS`]; sidebar rows with a
+/// label and a key their source knows (a built-in fact for `visitor` and `contact`, a field name
+/// otherwise), each row once, at most [`crate::workbench::MAX_SIDEBAR_FIELDS`]. The error names
+/// the field; the API and the workbench page apply the same check.
+pub fn check_workbench(config: &crate::SiteConfig) -> Result<(), (String, String)> {
+    use crate::workbench::{SidebarSource, CONTACT_FIELDS, MAX_SESSION_GROUPS, MAX_SIDEBAR_FIELDS, VISITOR_FIELDS};
+    let w = &config.workbench;
+    if w.session_groups.len() > MAX_SESSION_GROUPS {
+        return Err(("workbench.session_groups".into(), format!("at most {MAX_SESSION_GROUPS} session groups")));
+    }
+    for (i, g) in w.session_groups.iter().enumerate() {
+        let at = format!("workbench.session_groups[{i}]");
+        if !is_plain_id(&g.id) {
+            return Err((format!("{at}.id"), "an id of letters, digits, - and _".into()));
+        }
+        if w.session_groups[..i].iter().any(|o| o.id == g.id) {
+            return Err((format!("{at}.id"), format!("{:?} is used twice", g.id)));
+        }
+        if g.name.trim().is_empty() || g.name.chars().count() > MAX_FORM_LABEL_CHARS {
+            return Err((format!("{at}.name"), "a name of 1 to 100 characters".into()));
+        }
+        if let Some(p) = g.plugins.iter().find(|p| !config.plugins.iter().any(|known| &known.id == *p)) {
+            return Err((format!("{at}.plugins"), format!("no web plugin {p:?}")));
+        }
+        for (j, c) in g.conditions.iter().enumerate() {
+            check_condition(c).map_err(|why| (format!("{at}.conditions[{j}]"), why))?;
+        }
+    }
+    if w.sidebar_fields.len() > MAX_SIDEBAR_FIELDS {
+        return Err(("workbench.sidebar_fields".into(), format!("at most {MAX_SIDEBAR_FIELDS} rows")));
+    }
+    for (i, f) in w.sidebar_fields.iter().enumerate() {
+        let at = format!("workbench.sidebar_fields[{i}]");
+        let known = match f.source {
+            SidebarSource::Visitor => VISITOR_FIELDS.contains(&f.key.as_str()),
+            SidebarSource::Contact => CONTACT_FIELDS.contains(&f.key.as_str()),
+            _ => !f.key.trim().is_empty() && f.key.len() <= 64,
+        };
+        if !known {
+            return Err((format!("{at}.key"), format!("no field {:?} to show", f.key)));
+        }
+        if w.sidebar_fields[..i].iter().any(|o| o.source == f.source && o.key == f.key) {
+            return Err((format!("{at}.key"), format!("{:?} is shown twice", f.key)));
+        }
+        if f.label.trim().is_empty() || f.label.chars().count() > MAX_FORM_LABEL_CHARS {
+            return Err((format!("{at}.label"), "a label of 1 to 100 characters".into()));
         }
     }
     Ok(())

@@ -64,6 +64,10 @@ pub struct Board {
     pub groups: Vec<GroupAvailability>,
     /// How many leave-message submissions the site has (the console fetches them when it grows).
     pub left_messages: u32,
+    /// The site's session groups, the filters over every list (conversations name theirs in
+    /// [`ConversationSummary::session_groups`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub session_groups: Vec<crate::workbench::SessionGroupInfo>,
 }
 
 /// A conversation closed today.
@@ -163,6 +167,10 @@ pub struct VisitorProfile {
     pub pre_chat: BTreeMap<String, String>,
     /// The visitor's other conversations, newest first.
     pub past: Vec<PastConversation>,
+    /// The site's sidebar layout applied to this profile (工作台拓展信息); empty: the console
+    /// shows its built-in layout.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::workbench::ProfileRow>,
 }
 
 /// A CRM contact as the sidebar shows it.

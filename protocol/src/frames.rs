@@ -120,6 +120,9 @@ pub struct ConversationSummary {
     /// The name of the web plugin the visitor came through (sites with several).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,
+    /// The session groups (ids) it is in, for the console's filters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub session_groups: Vec<String>,
 }
 
 /// A field of the leave-message form.

@@ -12,8 +12,10 @@ pub mod frames;
 pub mod http;
 pub mod lite;
 pub mod raw;
+pub mod session_from;
 pub mod settings;
 mod states;
+pub mod workbench;
 
 pub use board::{BoardDelta, BoardEntry, BoardList};
 pub use states::{AgentRole, Channel, ColorScheme, ConvStatus, Prompt, Side, WaitReason};
@@ -79,6 +81,9 @@ pub use frames::{
 pub use http::{
     AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, ApiError, ErrorBody, GroupChoice, SessionRequest,
     SessionResponse, UploadKind, UploadResponse, WidgetConfig,
+};
+pub use workbench::{
+    ProfileRow, SessionGroupInfo, SessionGroupSetting, SidebarField, SidebarSource, WorkbenchSettings,
 };
 
 #[cfg(test)]

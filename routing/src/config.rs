@@ -261,6 +261,52 @@ pub struct Rule {
     pub promo: Option<String>,
 }
 
+impl Rule {
+    /// Whether the conversation `req` is in this rule's channels and plugins and meets its
+    /// condition.
+    #[must_use]
+    pub fn matches(&self, req: &crate::event::NewConversation) -> bool {
+        in_scope(&self.channels, &self.plugins, req) && self.condition.matches(req)
+    }
+}
+
+/// Whether `req` came through one of `channels` and one of `plugins` (empty lists take all; a
+/// plugin list takes no conversation that came through no plugin).
+fn in_scope(channels: &[Channel], plugins: &[String], req: &crate::event::NewConversation) -> bool {
+    (channels.is_empty() || channels.contains(&req.channel))
+        && (plugins.is_empty() || req.plugin.as_ref().is_some_and(|p| plugins.contains(p)))
+}
+
+/// A session group (会话分组): a named view over conversations for the agents' filters, defined
+/// like a rule (channels, plugins, a condition) plus "verified visitors only". It routes nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionGroup {
+    /// Its id.
+    pub id: String,
+    /// Channels it takes; empty: all.
+    pub channels: Vec<Channel>,
+    /// Web plugins it takes; empty: all.
+    pub plugins: Vec<String>,
+    /// Verified visitors only.
+    pub verified_only: bool,
+    /// Which visitors it takes.
+    pub condition: Condition,
+}
+
+impl SessionGroup {
+    /// Whether the conversation `req`, of a visitor `verified` or not, is in this group.
+    #[must_use]
+    pub fn matches(&self, req: &crate::event::NewConversation, verified: bool) -> bool {
+        (verified || !self.verified_only) && in_scope(&self.channels, &self.plugins, req) && self.condition.matches(req)
+    }
+}
+
+/// The ids of the groups of `groups` that take `req`, in their order.
+#[must_use]
+pub fn session_groups_of(groups: &[SessionGroup], req: &crate::event::NewConversation, verified: bool) -> Vec<String> {
+    groups.iter().filter(|g| g.matches(req, verified)).map(|g| g.id.clone()).collect()
+}
+
 /// A rule's condition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Condition {

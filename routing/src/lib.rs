@@ -21,9 +21,10 @@ pub use command::{
     DormantReason, Party, PromptKind, Quota, Record, Snapshot, Via, WaitReason,
 };
 pub use config::{
-    AcceptMode, AgentConfig, AutoReply, BaseStrategy, BotSettings, Channel, Condition, EntryConfig, FieldFilter,
-    FieldTest, FormField, GroupConfig, LeaveMessageForm, Prompts, RoutingMode, Rule, SiteConfig, Strategy, Target,
-    Timeouts, DEFAULT_TRANSFER_KEYWORDS, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA, MESSAGE_WINDOW_MS,
+    session_groups_of, AcceptMode, AgentConfig, AutoReply, BaseStrategy, BotSettings, Channel, Condition, EntryConfig,
+    FieldFilter, FieldTest, FormField, GroupConfig, LeaveMessageForm, Prompts, RoutingMode, Rule, SessionGroup,
+    SiteConfig, Strategy, Target, Timeouts, DEFAULT_TRANSFER_KEYWORDS, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA,
+    MESSAGE_WINDOW_MS,
 };
 pub use desk::{ConfigImpact, Desk};
 pub use error::Rejection;

@@ -18,6 +18,7 @@ use crate::plugins::Plugins;
 use crate::prompts::Prompts;
 use crate::rules::Rules;
 use crate::window::ChatWindow;
+use crate::workbench::Workbench;
 
 /// The interface language: Chinese unless the browser (or `?locale=`) asks for English.
 #[derive(Clone, Copy)]
@@ -54,6 +55,7 @@ enum Page {
     Entries,
     Bot,
     Window,
+    Workbench,
     Contacts,
     History,
 }
@@ -120,6 +122,7 @@ pub fn App() -> impl IntoView {
                         {tab(Page::Entries, "指定客服入口", "Entries", "tab-entries")}
                         {tab(Page::Bot, "机器人", "Bot", "tab-bot")}
                         {tab(Page::Window, "聊天窗口", "Chat window", "tab-window")}
+                        {tab(Page::Workbench, "工作台", "Workbench", "tab-workbench")}
                         {tab(Page::Contacts, "CRM 联系人", "CRM contacts", "tab-contacts")}
                         {tab(Page::History, "修改记录", "History", "tab-history")}
                     </ul>
@@ -136,6 +139,7 @@ pub fn App() -> impl IntoView {
                         Page::Entries => view! { <Entries /> }.into_any(),
                         Page::Bot => view! { <Bot /> }.into_any(),
                         Page::Window => view! { <ChatWindow /> }.into_any(),
+                        Page::Workbench => view! { <Workbench /> }.into_any(),
                         Page::Contacts => view! { <Contacts /> }.into_any(),
                         Page::History => view! { <History /> }.into_any(),
                     }}

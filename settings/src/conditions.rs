@@ -1,11 +1,12 @@
-//! A rule's tests beyond its own field test (Settings → Rules): each on visitor info, a pre-chat
+//! The conditions of a rule (beyond its own field test, Settings → Rules) or of a session group
+//! (Settings → Workbench): each on visitor info, a pre-chat
 //! answer, the page URL or the visitor's place (country, region, city, as the edge saw the
 //! connection), combined with AND or OR; and the comparison (equals, contains, one of, present)
-//! that a rule and each of its conditions share. Checked with `protocol::checks::check_rules`, the
-//! API's own check.
+//! that a rule and each of its conditions share. Checked with `protocol::checks::check_rules` or
+//! `check_workbench`, the API's own checks.
 
 use leptos::prelude::*;
-use protocol::{ConditionOn, ConditionSetting, RuleSetting, PLACE_FIELDS};
+use protocol::{ConditionOn, ConditionSetting, RuleSetting, SiteConfig, PLACE_FIELDS};
 
 use crate::api::Settings;
 use crate::app::Lang;
@@ -155,24 +156,76 @@ const PLACES: [(&str, &str, &str); 3] = [
     ("city", "城市", "City"),
 ];
 
-/// The further conditions of rule `index`, and whether all or any must pass.
+/// Reads a holder's conditions and whether any one is enough.
+type Read = fn(&SiteConfig, usize) -> Option<(&Vec<ConditionSetting>, bool)>;
+
+/// The same, to change.
+type Write = fn(&mut SiteConfig, usize) -> Option<(&mut Vec<ConditionSetting>, &mut bool)>;
+
+/// What holds a list of conditions: a rule or a session group (会话分组), found by index.
+#[derive(Clone, Copy)]
+pub struct Holder {
+    /// The test ids' prefix (`rule`, `session-group`).
+    pub prefix: &'static str,
+    /// The path the checks name it by (`routing.rules`, `workbench.session_groups`).
+    pub path: &'static str,
+    /// Its place in the list.
+    pub index: usize,
+    /// Its conditions and whether any one is enough.
+    pub read: Read,
+    /// The same, to change.
+    pub write: Write,
+    /// The check of the settings that holds it.
+    pub check: fn(&SiteConfig) -> Result<(), (String, String)>,
+}
+
+impl Holder {
+    /// Rule `index`.
+    pub fn rule(index: usize) -> Self {
+        Holder {
+            prefix: "rule",
+            path: "routing.rules",
+            index,
+            read: |d, i| d.routing.rules.get(i).map(|r| (&r.conditions, r.match_any)),
+            write: |d, i| d.routing.rules.get_mut(i).map(|r| (&mut r.conditions, &mut r.match_any)),
+            check: protocol::checks::check_rules,
+        }
+    }
+
+    /// Session group `index`.
+    pub fn session_group(index: usize) -> Self {
+        Holder {
+            prefix: "session-group",
+            path: "workbench.session_groups",
+            index,
+            read: |d, i| d.workbench.session_groups.get(i).map(|g| (&g.conditions, g.match_any)),
+            write: |d, i| d.workbench.session_groups.get_mut(i).map(|g| (&mut g.conditions, &mut g.match_any)),
+            check: protocol::checks::check_workbench,
+        }
+    }
+
+    fn testid(self, what: &str) -> String {
+        format!("{}-{}-{what}", self.prefix, self.index)
+    }
+}
+
+/// The conditions of `of` (beyond a rule's own field test), and whether all or any must pass.
 #[component]
-pub fn MoreConditions(index: usize) -> impl IntoView {
+pub fn MoreConditions(of: Holder) -> impl IntoView {
     let settings = expect_context::<Settings>();
     let lang = expect_context::<Lang>();
-    let rule = move || settings.draft.with(|d| d.routing.rules.get(index).cloned().unwrap_or_default());
-    let count = move || rule().conditions.len();
+    let index = of.index;
+    let count = move || settings.draft.with(|d| (of.read)(d, index).map_or(0, |(c, _)| c.len()));
+    let any = move || settings.draft.with(|d| (of.read)(d, index).is_some_and(|(_, any)| any));
     let problem = move || {
-        settings.draft.with(|d| {
-            protocol::checks::check_rules(d)
-                .err()
-                .filter(|(field, _)| field.starts_with(&format!("routing.rules[{index}]")))
-        })
+        settings
+            .draft
+            .with(|d| (of.check)(d).err().filter(|(field, _)| field.starts_with(&format!("{}[{index}]", of.path))))
     };
     let add = move |_| {
         settings.edit(|d| {
-            if let Some(r) = d.routing.rules.get_mut(index) {
-                r.conditions.push(ConditionSetting {
+            if let Some((conditions, _)) = (of.write)(d, index) {
+                conditions.push(ConditionSetting {
                     on: ConditionOn::PageUrl,
                     contains: Some(String::new()),
                     ..ConditionSetting::default()
@@ -181,47 +234,45 @@ pub fn MoreConditions(index: usize) -> impl IntoView {
         })
     };
     view! {
-        <div class="more-conditions" data-testid=format!("rule-{index}-conditions")>
+        <div class="more-conditions" data-testid=of.testid("conditions")>
             {move || (count() > 0).then(|| view! {
                 <label class="inline">{lang.t("条件组合", "Combine the tests")}
-                    <select data-testid=format!("rule-{index}-match") on:change=move |ev| {
-                        let any = event_target_value(&ev) == "any";
-                        settings.edit(|d| if let Some(r) = d.routing.rules.get_mut(index) { r.match_any = any })
+                    <select data-testid=of.testid("match") on:change=move |ev| {
+                        let picked = event_target_value(&ev) == "any";
+                        settings.edit(|d| if let Some((_, any)) = (of.write)(d, index) { *any = picked })
                     }>
-                        <option value="all" prop:selected=move || !rule().match_any>{lang.t("全部满足（并且）", "all must pass (AND)")}</option>
-                        <option value="any" prop:selected=move || rule().match_any>{lang.t("满足任一（或者）", "any one is enough (OR)")}</option>
+                        <option value="all" prop:selected=move || !any()>{lang.t("全部满足（并且）", "all must pass (AND)")}</option>
+                        <option value="any" prop:selected=any>{lang.t("满足任一（或者）", "any one is enough (OR)")}</option>
                     </select>
                 </label>
             })}
             <ul class="rules">
-                {move || (0..count()).map(|i| view! { <ConditionRow rule=index index=i /> }).collect_view()}
+                {move || (0..count()).map(|i| view! { <ConditionRow of index=i /> }).collect_view()}
             </ul>
-            {move || problem().map(|(field, why)| view! { <p class="field-error" role="alert" data-testid=format!("rule-{index}-error")>{field} ": " {why}</p> })}
-            <button class="ghost start" data-testid=format!("rule-{index}-add-condition") on:click=add>
+            {move || problem().map(|(field, why)| view! { <p class="field-error" role="alert" data-testid=of.testid("error")>{field} ": " {why}</p> })}
+            <button class="ghost start" data-testid=of.testid("add-condition") on:click=add>
                 {lang.t("＋ 添加条件（网址、地区、字段）", "+ Add a test (URL, location, field)")}
             </button>
         </div>
     }
 }
 
-/// One further condition.
+/// One condition.
 #[component]
-fn ConditionRow(rule: usize, index: usize) -> impl IntoView {
+fn ConditionRow(of: Holder, index: usize) -> impl IntoView {
     let settings = expect_context::<Settings>();
     let lang = expect_context::<Lang>();
     let condition = move || {
-        settings
-            .draft
-            .with(|d| d.routing.rules.get(rule).and_then(|r| r.conditions.get(index)).cloned().unwrap_or_default())
+        settings.draft.with(|d| (of.read)(d, of.index).and_then(|(c, _)| c.get(index)).cloned().unwrap_or_default())
     };
     let edit = move |change: Box<dyn FnOnce(&mut ConditionSetting)>| {
         settings.edit(|d| {
-            if let Some(c) = d.routing.rules.get_mut(rule).and_then(|r| r.conditions.get_mut(index)) {
+            if let Some(c) = (of.write)(d, of.index).and_then(|(c, _)| c.get_mut(index)) {
                 change(c);
             }
         })
     };
-    let testid = move |what: &str| format!("rule-{rule}-condition-{index}-{what}");
+    let testid = move |what: &str| of.testid(&format!("condition-{index}-{what}"));
     let set_on = move |ev: leptos::ev::Event| {
         let picked = event_target_value(&ev);
         let on = ONS.iter().find(|(_, key, _, _)| *key == picked).map(|(on, ..)| *on).unwrap_or_default();
@@ -268,10 +319,10 @@ fn ConditionRow(rule: usize, index: usize) -> impl IntoView {
                     </label>
                 }.into_any(),
             }}
-            <Comparison testid=format!("rule-{rule}-condition-{index}") test=Signal::derive(move || test(&condition()))
+            <Comparison testid=of.testid(&format!("condition-{index}")) test=Signal::derive(move || test(&condition()))
                 value=Signal::derive(move || value(&condition())) set_test=set_kind set_value=set_value />
             <button class="ghost danger-text" data-testid=testid("remove") aria-label=lang.t("删除条件", "Remove the test")
-                on:click=move |_| settings.edit(|d| { if let Some(r) = d.routing.rules.get_mut(rule) { r.conditions.remove(index); } })>
+                on:click=move |_| settings.edit(|d| { if let Some((c, _)) = (of.write)(d, of.index) { c.remove(index); } })>
                 "×"
             </button>
         </li>

@@ -1,5 +1,6 @@
 //! Settings → Entries (指定客服): an entry id sends a visitor straight to a designated agent or
-//! group (售前, 售后, VIP buttons), with the code to paste for a web button. An unavailable agent
+//! group (售前, 售后, VIP buttons), with the code to paste for a web button and for a mini-program
+//! button (`session-from` ending in `entry=ID`). An unavailable agent
 //! fails over to their group, as the routing core does for every entry.
 
 use leptos::prelude::*;
@@ -90,6 +91,11 @@ fn EntryCard(index: usize) -> impl IntoView {
         )
     };
     let attribute = move || format!("data-entry=\"{}\"", entry().id);
+    // WeChat hands `session-from` back as the entering user's SessionFrom (protocol::session_from).
+    let mini_program = move || {
+        let from = protocol::session_from::SessionFrom::for_entry("miniprogram", &entry().id);
+        format!("<button open-type=\"contact\" session-from=\"{from}\">{}</button>", lang.t("联系客服", "Chat with us"))
+    };
     view! {
         <li class="card" data-testid=format!("entry-{index}")>
             <div class="rule-top">
@@ -113,6 +119,13 @@ fn EntryCard(index: usize) -> impl IntoView {
             <label class="line">{lang.t("或者在接入代码上加", "Or add to the snippet")}
                 <input readonly class="snippet" data-testid=format!("entry-{index}-attribute") prop:value=attribute />
             </label>
+            <label class="line">{lang.t("小程序按钮代码（WXML）", "A mini-program button (WXML)")}
+                <textarea readonly rows="2" class="snippet" data-testid=format!("entry-{index}-mini-program") prop:value=mini_program></textarea>
+            </label>
+            <p class="hint">{lang.t(
+                "session-from 的格式：来源|昵称|头像地址|自定义字段JSON|entry=入口，最多 1000 字节；昵称、头像和字段只用于展示，不作为身份。",
+                "session-from reads source|nickname|avatarUrl|customField JSON|entry=ID, at most 1000 bytes; the nickname, avatar and fields are shown to agents, never taken as identity."
+            )}</p>
         </li>
     }
 }

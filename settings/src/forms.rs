@@ -176,6 +176,10 @@ pub enum List {
     Leave,
     /// `card_buttons`.
     Cards,
+    /// `workbench.session_groups`.
+    SessionGroups,
+    /// `workbench.sidebar_fields`.
+    SidebarFields,
 }
 
 impl List {
@@ -194,6 +198,8 @@ impl List {
             List::PreChat => apply(&mut d.pre_chat, i, how),
             List::Leave => apply(&mut d.routing.leave_message_fields, i, how),
             List::Cards => apply(&mut d.card_buttons, i, how),
+            List::SessionGroups => apply(&mut d.workbench.session_groups, i, how),
+            List::SidebarFields => apply(&mut d.workbench.sidebar_fields, i, how),
         }
     }
 }

@@ -26,6 +26,7 @@ mod plugins;
 mod prompts;
 mod rules;
 mod window;
+mod workbench;
 
 /// Mounts the settings app; wasm-bindgen calls this when the module loads.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]

@@ -9,7 +9,8 @@ use protocol::{Channel, RuleSetting};
 
 use crate::api::Settings;
 use crate::app::Lang;
-use crate::conditions::{comparison_setters, set_test, test, value, Comparison, MoreConditions, Test};
+use crate::conditions::{comparison_setters, set_test, test, value, Comparison, Holder, MoreConditions, Test};
+use crate::controls::{channel_options, plugin_options, toggle_in, Picks};
 
 /// What a rule looks at.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,13 +27,6 @@ fn looks(rule: &RuleSetting) -> Looks {
         (None, None) => Looks::All,
     }
 }
-
-const CHANNELS: [(Channel, &str, &str); 4] = [
-    (Channel::Web, "网页", "Web"),
-    (Channel::MobileWeb, "手机网页", "Mobile web"),
-    (Channel::App, "App", "App"),
-    (Channel::MiniProgram, "小程序", "Mini-program"),
-];
 
 /// The rules page.
 #[component]
@@ -81,8 +75,6 @@ fn RuleCard(index: usize) -> impl IntoView {
     let groups =
         move || settings.draft.with(|d| d.groups.iter().map(|g| (g.id.clone(), g.name.clone())).collect::<Vec<_>>());
     let testid = move |what: &str| format!("rule-{index}-{what}");
-    let plugins =
-        move || settings.draft.with(|d| d.plugins.iter().map(|p| (p.id.clone(), p.name.clone())).collect::<Vec<_>>());
     let set_looks = move |ev: leptos::ev::Event| {
         let field = rule().visitor_field.or(rule().pre_chat_field).unwrap_or_default();
         let looks = event_target_value(&ev);
@@ -142,44 +134,17 @@ fn RuleCard(index: usize) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <MoreConditions index=index />
-            <div class="channels" role="group" aria-label=lang.t("适用渠道（都不选：全部）", "Channels (none: all)")>
-                <span>{lang.t("适用渠道（都不选：全部）", "Channels (none: all)")}</span>
-                {CHANNELS.iter().map(|(channel, zh, en)| {
-                    let channel = *channel;
-                    view! {
-                        <label class="switch">
-                            <input type="checkbox" data-testid=format!("rule-{index}-channel-{}", channel.as_str())
-                                prop:checked=move || rule().channels.contains(&channel)
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    edit(Box::new(move |r| { r.channels.retain(|c| *c != channel); if on { r.channels.push(channel) } }))
-                                } />
-                            {lang.t(zh, en)}
-                        </label>
-                    }
-                }).collect_view()}
-            </div>
-            {move || (!plugins().is_empty()).then(|| view! {
-                <div class="channels" role="group" aria-label=lang.t("适用网页插件（都不选：全部）", "Web plugins (none: all)")>
-                    <span>{lang.t("适用网页插件（都不选：全部）", "Web plugins (none: all)")}</span>
-                    {plugins().into_iter().map(|(id, name)| {
-                        let (checked, toggled) = (id.clone(), id.clone());
-                        view! {
-                            <label class="switch">
-                                <input type="checkbox" data-testid=format!("rule-{index}-plugin-{id}")
-                                    prop:checked=move || rule().plugins.contains(&checked)
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        let id = toggled.clone();
-                                        edit(Box::new(move |r| { r.plugins.retain(|p| *p != id); if on { r.plugins.push(id) } }))
-                                    } />
-                                {name}
-                            </label>
-                        }
-                    }).collect_view()}
-                </div>
-            })}
+            <MoreConditions of=Holder::rule(index) />
+            <Picks testid=format!("rule-{index}-channel") label=lang.t("适用渠道（都不选：全部）", "Channels (none: all)")
+                options=Signal::derive(move || channel_options(lang))
+                chosen=Signal::derive(move || rule().channels.iter().map(|c| c.as_str().to_string()).collect())
+                toggle=Callback::new(move |(key, on): (String, bool)| {
+                    if let Some(channel) = Channel::parse(&key) { edit(Box::new(move |r| toggle_in(&mut r.channels, channel, on))) }
+                }) />
+            <Picks testid=format!("rule-{index}-plugin") label=lang.t("适用网页插件（都不选：全部）", "Web plugins (none: all)")
+                options=Signal::derive(move || settings.draft.with(plugin_options))
+                chosen=Signal::derive(move || rule().plugins)
+                toggle=Callback::new(move |(key, on): (String, bool)| edit(Box::new(move |r| toggle_in(&mut r.plugins, key, on)))) />
             <label class="line">{lang.t("接通时的欢迎语", "Welcome when connected")}
                 <input data-testid=testid("welcome") prop:value=move || rule().welcome.unwrap_or_default()
                     on:input=move |ev| { let v = text(event_target_value(&ev)); edit(Box::new(move |r| r.welcome = v)) } />

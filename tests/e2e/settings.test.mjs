@@ -426,6 +426,11 @@ test('entries send a button straight to a designated agent; the bot answers firs
   await page.getByTestId('entry-0-target').selectOption('agent:vip1');
   assert.match(await page.getByTestId('entry-0-button').inputValue(), /ChatWidget\('openEntry', 'vip-line'\)/);
   assert.equal(await page.getByTestId('entry-0-attribute').inputValue(), 'data-entry="vip-line"');
+  // The mini-program button: WeChat hands its session-from back as the user's SessionFrom.
+  assert.equal(
+    await page.getByTestId('entry-0-mini-program').inputValue(),
+    '<button open-type="contact" session-from="miniprogram|||{}|entry=vip-line">联系客服</button>',
+  );
   // The API's own check: an entry id is a-z, 0-9, - and _, once.
   await page.getByTestId('new-entry-id').fill('vip-line');
   await page.getByTestId('new-entry-add').click();
@@ -910,6 +915,80 @@ test('a group with hours of its own: its shoppers get the off-hours prompt while
   for (const p of [buyer, vip, page]) await p.context().close();
 });
 
+test('session groups filter the workbench\'s lists, and the sidebar shows the fields the owner chose, in order', async () => {
+  const desk = await consolePage('boss', owner.password);
+  const page = await openSettings(desk);
+  await page.getByTestId('tab-workbench').click();
+  await page.getByTestId('session-group-add').click();
+  await page.getByTestId('session-group-0-name').fill('金牌客户');
+  // The API's own check, at once: an id is letters, digits, - and _.
+  await page.getByTestId('session-group-0-id').fill('gold member');
+  await page.getByTestId('session-group-0-error').waitFor();
+  await page.getByTestId('session-group-0-id').fill('gold');
+  assert.equal(await page.getByTestId('session-group-0-error').count(), 0);
+  await page.getByTestId('session-group-0-add-condition').click();
+  await page.getByTestId('session-group-0-condition-0-on').selectOption('visitor');
+  await page.getByTestId('session-group-0-condition-0-field').fill('level');
+  await page.getByTestId('session-group-0-condition-0-test').selectOption('equals');
+  await page.getByTestId('session-group-0-condition-0-value').fill('gold');
+  // The sidebar: a custom field, the place (its label follows the fact), another custom field.
+  await page.getByTestId('sidebar-field-add').click();
+  await page.getByTestId('sidebar-field-0-key').fill('level');
+  await page.getByTestId('sidebar-field-0-label').fill('会员等级');
+  await page.getByTestId('sidebar-field-add').click();
+  await page.getByTestId('sidebar-field-1-source').selectOption('visitor');
+  await page.getByTestId('sidebar-field-1-key').selectOption('place');
+  assert.equal(await page.getByTestId('sidebar-field-1-label').inputValue(), '地区');
+  await page.getByTestId('sidebar-field-add').click();
+  await page.getByTestId('sidebar-field-2-key').fill('level');
+  await page.getByTestId('sidebar-field-2-error').waitFor();
+  await page.getByTestId('sidebar-field-2-key').fill('orderNo');
+  await page.getByTestId('sidebar-field-2-label').fill('订单号');
+  await page.getByTestId('sidebar-field-1-up').click();
+  await page.screenshot({ path: path.join(SHOT_DIR, 'settings-workbench-filled-desktop.png'), fullPage: true });
+  await save(page);
+  const token = await login('boss', owner.password);
+  const stored = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config.workbench;
+  assert.deepEqual(stored, {
+    session_groups: [{ id: 'gold', name: '金牌客户', conditions: [{ on: 'visitor', field: 'level', equals: 'gold' }] }],
+    sidebar_fields: [
+      { source: 'visitor', key: 'place', label: '地区' },
+      { source: 'custom', key: 'level', label: '会员等级' },
+      { source: 'custom', key: 'orderNo', label: '订单号' },
+    ],
+  });
+
+  // The workbench that was open shows the filter at once; a gold shopper and a plain one write.
+  await desk.getByTestId('session-groups').waitFor();
+  const gold = await shopper('金牌会员想问问发票', "ChatWidget('setCustomField', { level: 'gold', orderNo: 'A-1001' });");
+  const plain = await shopper('普通顾客的问题');
+  const chip = desk.locator('[data-testid=session-groups] [data-group=gold]');
+  await chip.locator('.count', { hasText: /^1$/ }).waitFor();
+  const listed = () => desk.locator('[data-testid=conversation]').evaluateAll((els) => els.map((e) => e.dataset.conversation));
+  const everything = await listed();
+  await chip.click();
+  assert.equal(await chip.getAttribute('aria-pressed'), 'true');
+  await desk.waitForFunction(() => document.querySelectorAll('[data-testid=conversation]').length === 1);
+  const [only] = await listed();
+  assert.ok(everything.includes(only), 'the filter narrows the lists, it adds nothing');
+  await desk.screenshot({ path: path.join(SHOT_DIR, 'console-session-group-filter-desktop.png') });
+  await desk.locator(`[data-testid=conversation][data-conversation="${only}"]`).click();
+  await desk.locator('[data-testid=message][data-author=visitor]', { hasText: '金牌会员想问问发票' }).waitFor();
+  // The sidebar: the owner's rows, in the owner's order, under the owner's labels.
+  const rows = desk.locator('[data-testid=profile-fields] .row');
+  await rows.first().waitFor();
+  assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => [e.dataset.field, e.querySelector('dt').textContent, e.querySelector('dd').textContent])), [
+    ['visitor.place', '地区', 'US · Texas · Austin'],
+    ['custom.level', '会员等级', 'gold'],
+    ['custom.orderNo', '订单号', 'A-1001'],
+  ]);
+  await desk.getByTestId('sidebar').screenshot({ path: path.join(SHOT_DIR, 'console-sidebar-fields-desktop.png') });
+  // All again: every list is back.
+  await desk.locator('[data-testid=session-groups] [data-group=""]').click();
+  await desk.waitForFunction((n) => document.querySelectorAll('[data-testid=conversation]').length >= n, everything.length);
+  for (const p of [gold, plain, page, desk]) await p.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],
@@ -918,7 +997,7 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['plugins', 'prompts', 'hours', 'identity', 'agents', 'groups', 'rules', 'entries', 'bot', 'window', 'contacts', 'history']) {
+    for (const tab of ['plugins', 'prompts', 'hours', 'identity', 'agents', 'groups', 'rules', 'entries', 'bot', 'window', 'workbench', 'contacts', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
       if (tab === 'plugins') {

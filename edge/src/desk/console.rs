@@ -3,8 +3,8 @@
 //! day's figures.
 
 use protocol::{
-    AgentDayStats, AgentFrame, Board, ConsoleFrame, ConversationSummary, GroupAvailability, Presence, TeamMember,
-    VisitorProfile,
+    AgentDayStats, AgentFrame, Board, ConsoleFrame, ConversationSummary, GroupAvailability, Presence, SessionGroupInfo,
+    TeamMember, VisitorProfile,
 };
 use routing::{AgentId, AgentStatus, ConvId, ConvState, Event, Millis, DAY, MINUTE};
 use worker::WebSocket;
@@ -114,13 +114,22 @@ impl Desk {
 
     /// Sends a conversation's visitor profile to the agent holding it (after the visitor's session
     /// changed: another page, new custom fields, pre-chat answers), so an open sidebar stays current.
+    /// On a site with session groups the conversation's groups may have changed too: the holder
+    /// gets its summary again and the board is compared at the end of the callback.
     pub(super) fn push_profile(&self, conversation_id: &str) -> EdgeResult<()> {
+        let grouped = !self.config()?.workbench.session_groups.is_empty();
+        if grouped {
+            self.lists_changed();
+        }
         let Some(agent) = self.holder(conversation_id)? else { return Ok(()) };
         if self.with_sockets(|s| s.agent_sockets(&agent)) == 0 {
             return Ok(());
         }
         let frame = ConsoleFrame::Profile { profile: Box::new(self.profile(conversation_id)?) };
         self.with_sockets(|s| s.to_agent(&agent, &frame));
+        if let Some(conversation) = self.summary(conversation_id)?.filter(|_| grouped) {
+            self.with_sockets(|s| s.to_agent(&agent, &protocol::ServerFrame::ConversationUpdated { conversation }));
+        }
         Ok(())
     }
 
@@ -201,6 +210,12 @@ impl Desk {
             team,
             groups,
             left_messages: self.store()?.left_message_count()?,
+            session_groups: config
+                .workbench
+                .session_groups
+                .iter()
+                .map(|g| SessionGroupInfo { id: g.id.clone(), name: g.name.clone() })
+                .collect(),
         })
     }
 
@@ -229,7 +244,7 @@ impl Desk {
         let phone = identity.iter().find(|(k, _)| identity::is_phone_field(k)).map(|(_, v)| v.clone());
         let text = |value: Option<String>| value.filter(|s| !s.is_empty());
         let place = profile.place_text();
-        Ok(VisitorProfile {
+        let mut out = VisitorProfile {
             conversation_id: conversation_id.to_string(),
             past: store.past_conversations(&row.visitor_id, conversation_id)?,
             contact: row.contact(),
@@ -252,7 +267,10 @@ impl Desk {
             host_origin: text(profile.host_origin),
             user_agent: profile.user_agent,
             pre_chat: profile.pre_chat,
-        })
+            fields: Vec::new(),
+        };
+        out.fields = protocol::workbench::lay_out(&config.workbench.sidebar_fields, &out);
+        Ok(out)
     }
 
     fn day_stats(&self, agent_id: &str) -> EdgeResult<Vec<AgentDayStats>> {

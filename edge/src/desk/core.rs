@@ -2,9 +2,7 @@
 //! place that carries out the commands the core returns (storage, frames, the alarm).
 
 use protocol::{ConvStatus, ConversationSummary, FormFieldInfo, MessageBody, PromptSlot, ServerFrame};
-use routing::{
-    AgentId, Command, ConvId, ConvState, Event, Millis, NewConversation, Party, PromptKind, Rejection, WaitReason,
-};
+use routing::{AgentId, Command, ConvId, ConvState, Event, Millis, Party, PromptKind, Rejection, WaitReason};
 
 use super::pipeline::Source;
 use super::profile::StoredProfile;
@@ -215,7 +213,11 @@ impl Desk {
 
     /// A conversation as agents list it: stored facts plus the core's state.
     pub(super) fn summary(&self, conversation_id: &str) -> EdgeResult<Option<ConversationSummary>> {
-        let Some(mut summary) = self.store()?.conversation(conversation_id)? else { return Ok(None) };
+        let config = self.config()?;
+        let groups = !config.workbench.session_groups.is_empty();
+        let Some((mut summary, profile)) = self.store()?.conversation(conversation_id, groups)? else {
+            return Ok(None);
+        };
         let conv = ConvId(conversation_id.to_string());
         let (state, agent) = self.with_core(|core| match core.conversation(&conv).map(|c| &c.state) {
             None => (ConvStatus::New, None),
@@ -229,6 +231,11 @@ impl Desk {
         summary.state = state;
         summary.agent_id = agent;
         summary.plugin = self.plugin_name(summary.plugin.as_deref())?;
+        if let Some(profile) = profile {
+            let facts = StoredProfile::read(&profile).facts(conversation_id);
+            let groups = routing_config::session_groups(&config);
+            summary.session_groups = routing::session_groups_of(&groups, &facts, summary.verified);
+        }
         Ok(Some(summary))
     }
 
@@ -248,15 +255,7 @@ impl Desk {
         if context.status != "open" {
             store.set_conversation_status(conversation_id, "open", now_ms())?;
         }
-        let profile = StoredProfile::read(&context.profile);
-        let mut open = NewConversation::new(conversation_id);
-        open.info = profile.routing_info();
-        open.pre_chat = profile.pre_chat;
-        open.page_url = profile.page_url;
-        open.place = profile.place;
-        open.chosen_group = profile.group.map(Into::into);
-        open.channel = routing_config::channel(profile.channel);
-        open.plugin = profile.plugin;
+        let mut open = StoredProfile::read(&context.profile).facts(conversation_id);
         open.entry = context.entry.map(Into::into);
         open.contact_owner = context.owner_agent.map(Into::into);
         open.customer_owner = context.customer_owner.map(Into::into);

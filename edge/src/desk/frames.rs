@@ -133,7 +133,7 @@ impl Desk {
                 refused(ws, client_id, sent)
             }
             AgentFrame::Sync { conversation_id, after_seq } => {
-                self.store()?.conversation(&conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
+                self.store()?.conversation(&conversation_id, false)?.ok_or(EdgeError::ConversationNotFound)?;
                 for message in self.store()?.messages_after(&conversation_id, after_seq)? {
                     sockets::send(ws, &ServerFrame::Message { message });
                 }

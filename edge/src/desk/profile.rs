@@ -73,6 +73,21 @@ impl StoredProfile {
         info
     }
 
+    /// What routing and session groups test about a conversation of this visitor: its info
+    /// ([`Self::routing_info`]), pre-chat answers, page, place, picked group, channel and plugin.
+    /// The entry and the CRM owners are the conversation's, for the caller to add.
+    pub fn facts(self, conversation_id: &str) -> routing::NewConversation {
+        let mut open = routing::NewConversation::new(conversation_id);
+        open.info = self.routing_info();
+        open.channel = super::routing_config::channel(self.channel);
+        open.pre_chat = self.pre_chat;
+        open.page_url = self.page_url;
+        open.place = self.place;
+        open.chosen_group = self.group.map(Into::into);
+        open.plugin = self.plugin;
+        open
+    }
+
     /// The identity fields as text (strings, and numbers written out).
     pub fn identity_strings(&self) -> BTreeMap<String, String> {
         self.identity

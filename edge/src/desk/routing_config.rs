@@ -77,12 +77,7 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
                 (None, None) => {}
             }
             parts.extend(r.conditions.iter().map(condition));
-            let condition = match (parts.len(), r.match_any) {
-                (0, _) => Condition::AllVisitors,
-                (1, _) => parts.remove(0),
-                (_, false) => Condition::All(parts),
-                (_, true) => Condition::Any(parts),
-            };
+            let condition = all_or_any(parts, r.match_any);
             Rule {
                 name: r.name.clone(),
                 channels: r.channels.iter().map(|&c| channel(c)).collect(),
@@ -195,6 +190,32 @@ fn weekly_spans(days: &[Vec<String>]) -> [Vec<DaySpan>; 7] {
         }
     }
     weekly
+}
+
+/// The site's session groups (会话分组) as the routing crate matches them.
+pub fn session_groups(settings: &SiteConfig) -> Vec<routing::SessionGroup> {
+    settings
+        .workbench
+        .session_groups
+        .iter()
+        .map(|g| routing::SessionGroup {
+            id: g.id.clone(),
+            channels: g.channels.iter().map(|&c| channel(c)).collect(),
+            plugins: g.plugins.clone(),
+            verified_only: g.verified_only,
+            condition: all_or_any(g.conditions.iter().map(condition).collect(), g.match_any),
+        })
+        .collect()
+}
+
+/// Conditions joined: none is every visitor, one is itself, more are all (AND) or any (OR).
+fn all_or_any(mut parts: Vec<Condition>, any: bool) -> Condition {
+    match (parts.len(), any) {
+        (0, _) => Condition::AllVisitors,
+        (1, _) => parts.remove(0),
+        (_, false) => Condition::All(parts),
+        (_, true) => Condition::Any(parts),
+    }
 }
 
 /// A test as the routing core compares (checked by `protocol::checks::check_rules`: one at most).

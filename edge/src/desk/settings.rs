@@ -342,6 +342,8 @@ impl Desk {
         }
         *self.config.borrow_mut() = None;
         self.agent_touched.borrow_mut().clear();
+        // Names, plugins and session groups on the board follow the new settings at once.
+        self.lists_changed();
         if self.core.borrow().is_some() {
             refusal(&self.route(Event::ConfigUpdate(Box::new(routing_config)))?)?;
         }

@@ -820,12 +820,13 @@ impl Store {
         })
     }
 
-    /// A conversation's summary, if it exists.
-    pub fn conversation(&self, conversation_id: &str) -> EdgeResult<Option<ConversationSummary>> {
-        Ok(self.summaries("WHERE c.id = ?", vec![conversation_id.into()])?.into_iter().next())
-    }
-
-    fn summaries(&self, tail: &str, bindings: Vec<SqlStorageValue>) -> EdgeResult<Vec<ConversationSummary>> {
+    /// A conversation's summary, if it exists, and with `profile` its visitor's stored profile
+    /// (JSON text) for what the summary derives from it (session groups).
+    pub fn conversation(
+        &self,
+        conversation_id: &str,
+        profile: bool,
+    ) -> EdgeResult<Option<(ConversationSummary, Option<String>)>> {
         #[derive(Deserialize)]
         struct Row {
             conversation_id: String,
@@ -835,14 +836,15 @@ impl Store {
             verified: f64,
             contact_id: Option<String>,
             plugin: Option<String>,
+            profile: Option<String>,
         }
+        let whole = if profile { "v.profile" } else { "NULL" };
         let query = format!(
-            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id, json_extract(v.profile, '$.plugin') AS plugin FROM conversations c JOIN visitors v ON v.id = c.visitor_id {tail}"
+            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id, json_extract(v.profile, '$.plugin') AS plugin, {whole} AS profile FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?"
         );
-        let rows: Vec<Row> = self.sql.exec(&query, bindings)?.to_array()?;
-        Ok(rows
-            .into_iter()
-            .map(|r| ConversationSummary {
+        let rows: Vec<Row> = self.sql.exec(&query, vec![conversation_id.into()])?.to_array()?;
+        Ok(rows.into_iter().next().map(|r| {
+            let summary = ConversationSummary {
                 conversation_id: r.conversation_id,
                 visitor_id: r.visitor_id,
                 visitor_name: r.visitor_name,
@@ -853,8 +855,10 @@ impl Store {
                 agent_id: None,
                 // The plugin's id; the Desk turns it into the plugin's name.
                 plugin: r.plugin,
-            })
-            .collect())
+                session_groups: Vec::new(),
+            };
+            (summary, r.profile)
+        }))
     }
 
     /// Stores a new message with the next `seq`, or returns `None` when this client id is already

@@ -53,7 +53,7 @@ impl Principal {
     fn may_see(&self, store: &Store, conversation_id: &str) -> EdgeResult<bool> {
         Ok(match self {
             Self::Visitor { visitor_id, .. } => {
-                store.conversation(conversation_id)?.is_some_and(|c| &c.visitor_id == visitor_id)
+                store.conversation(conversation_id, false)?.is_some_and(|(c, _)| &c.visitor_id == visitor_id)
             }
             // Every agent of the site may see every upload for now; once the routing core assigns
             // conversations, only the assigned agent (and supervisors) will.
@@ -106,7 +106,7 @@ impl Desk {
                 let asked = ask
                     .conversation_id
                     .ok_or_else(|| EdgeError::BadRequest("agents name the conversation: ?conversation=ID".into()))?;
-                store.conversation(&asked)?.ok_or(EdgeError::ConversationNotFound)?;
+                store.conversation(&asked, false)?.ok_or(EdgeError::ConversationNotFound)?;
                 // Only the agent holding the conversation sends into it (supervisors read only).
                 if self.holder(&asked)?.as_deref() != Some(agent_id.as_str()) {
                     return Err(EdgeError::Forbidden);
@@ -165,7 +165,7 @@ impl Desk {
         let record: Record = parse_json(body)?;
         let ttl = self.link_ttl()?;
         let store = self.store()?;
-        store.conversation(&record.grant.conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
+        store.conversation(&record.grant.conversation_id, false)?.ok_or(EdgeError::ConversationNotFound)?;
         let row = UploadRow {
             id: record.grant.upload_id,
             conversation_id: record.grant.conversation_id,

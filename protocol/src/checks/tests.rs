@@ -176,3 +176,45 @@ fn the_files_the_widget_offers_are_the_ones_the_edge_accepts() {
         assert!(!accepted_file_name(name), "{name}");
     }
 }
+
+#[test]
+fn the_workbench_check_names_the_bad_session_group_or_sidebar_row() {
+    use crate::workbench::{SessionGroupSetting, SidebarField, SidebarSource};
+    use crate::{ConditionOn, ConditionSetting, SiteConfig};
+    let vip = SessionGroupSetting {
+        id: "vip".into(),
+        name: "VIP".into(),
+        conditions: vec![ConditionSetting {
+            on: ConditionOn::Visitor,
+            field: Some("vip".into()),
+            equals: Some("true".into()),
+            ..ConditionSetting::default()
+        }],
+        ..SessionGroupSetting::default()
+    };
+    let row = |source, key: &str, label: &str| SidebarField { source, key: key.into(), label: label.into() };
+    let mut config = SiteConfig::default();
+    config.workbench.session_groups = vec![vip.clone()];
+    config.workbench.sidebar_fields =
+        vec![row(SidebarSource::Custom, "vipNo", "会员号"), row(SidebarSource::Visitor, "place", "地区")];
+    assert_eq!(check_workbench(&config), Ok(()));
+    let field = |c: &SiteConfig| check_workbench(c).err().map(|(f, _)| f);
+    let mut twice = config.clone();
+    twice.workbench.session_groups.push(vip.clone());
+    assert_eq!(field(&twice).as_deref(), Some("workbench.session_groups[1].id"));
+    let mut unknown_plugin = config.clone();
+    unknown_plugin.workbench.session_groups[0].plugins = vec!["blog".into()];
+    assert_eq!(field(&unknown_plugin).as_deref(), Some("workbench.session_groups[0].plugins"));
+    let mut nameless = config.clone();
+    nameless.workbench.session_groups[0].conditions[0].field = None;
+    assert_eq!(field(&nameless).as_deref(), Some("workbench.session_groups[0].conditions[0]"));
+    let mut no_such_fact = config.clone();
+    no_such_fact.workbench.sidebar_fields[1].key = "shoe_size".into();
+    assert_eq!(field(&no_such_fact).as_deref(), Some("workbench.sidebar_fields[1].key"));
+    let mut shown_twice = config.clone();
+    shown_twice.workbench.sidebar_fields.push(row(SidebarSource::Custom, "vipNo", "VIP"));
+    assert_eq!(field(&shown_twice).as_deref(), Some("workbench.sidebar_fields[2].key"));
+    let mut unlabelled = config;
+    unlabelled.workbench.sidebar_fields[0].label = " ".into();
+    assert_eq!(field(&unlabelled).as_deref(), Some("workbench.sidebar_fields[0].label"));
+}

@@ -525,10 +525,7 @@ impl Desk {
             },
             crate::config::RoutingMode::Rules => {
                 for rule in &self.site.cfg.rules {
-                    let channel_ok = rule.channels.is_empty() || rule.channels.contains(&req.channel);
-                    let plugin_ok =
-                        rule.plugins.is_empty() || req.plugin.as_ref().is_some_and(|p| rule.plugins.contains(p));
-                    if channel_ok && plugin_ok && rule.condition.matches(req) {
+                    if rule.matches(req) {
                         let welcome = rule.welcome.clone().or(site_welcome);
                         return Ok((self.site.group_of(&rule.group), None, welcome, rule.promo.clone()));
                     }

@@ -182,6 +182,33 @@ fn rules_combine_the_page_url_the_place_and_fields_with_and_or() {
 }
 
 #[test]
+fn session_groups_take_conversations_by_channel_plugin_verification_and_condition() {
+    use crate::config::{session_groups_of, Channel, Condition, FieldFilter, FieldTest, SessionGroup};
+    let vip = Condition::VisitorInfo(FieldFilter { field: "vip".into(), test: FieldTest::Equals("true".into()) });
+    let group = |id: &str| SessionGroup {
+        id: id.into(),
+        channels: Vec::new(),
+        plugins: Vec::new(),
+        verified_only: false,
+        condition: Condition::AllVisitors,
+    };
+    let groups = [
+        SessionGroup { condition: vip, ..group("vip") },
+        SessionGroup { channels: vec![Channel::MiniProgram], ..group("mp") },
+        SessionGroup { plugins: vec!["members".into()], ..group("members") },
+        SessionGroup { verified_only: true, ..group("verified") },
+    ];
+    let mut open = NewConversation::new("c");
+    assert_eq!(session_groups_of(&groups, &open, false), Vec::<String>::new());
+    open.info = [("vip".to_string(), "true".to_string())].into();
+    open.plugin = Some("members".into());
+    assert_eq!(session_groups_of(&groups, &open, true), ["vip", "members", "verified"]);
+    open.channel = Channel::MiniProgram;
+    open.plugin = None;
+    assert_eq!(session_groups_of(&groups, &open, false), ["vip", "mp"]);
+}
+
+#[test]
 fn a_group_with_hours_of_its_own_waits_for_them_while_the_site_is_open() {
     use crate::clock::{DaySpan, ServiceHours};
     use crate::command::WaitReason;

@@ -169,6 +169,9 @@ pub struct Holder {
     pub prefix: &'static str,
     /// The path the checks name it by (`routing.rules`, `workbench.session_groups`).
     pub path: &'static str,
+    /// Under its path, where the errors this list shows begin (`.conditions`; empty: all of
+    /// the holder's, as a rule shows them here).
+    pub errors: &'static str,
     /// Its place in the list.
     pub index: usize,
     /// Its conditions and whether any one is enough.
@@ -185,6 +188,7 @@ impl Holder {
         Holder {
             prefix: "rule",
             path: "routing.rules",
+            errors: "",
             index,
             read: |d, i| d.routing.rules.get(i).map(|r| (&r.conditions, r.match_any)),
             write: |d, i| d.routing.rules.get_mut(i).map(|r| (&mut r.conditions, &mut r.match_any)),
@@ -197,6 +201,7 @@ impl Holder {
         Holder {
             prefix: "session-group",
             path: "workbench.session_groups",
+            errors: ".conditions",
             index,
             read: |d, i| d.workbench.session_groups.get(i).map(|g| (&g.conditions, g.match_any)),
             write: |d, i| d.workbench.session_groups.get_mut(i).map(|g| (&mut g.conditions, &mut g.match_any)),
@@ -218,9 +223,9 @@ pub fn MoreConditions(of: Holder) -> impl IntoView {
     let count = move || settings.draft.with(|d| (of.read)(d, index).map_or(0, |(c, _)| c.len()));
     let any = move || settings.draft.with(|d| (of.read)(d, index).is_some_and(|(_, any)| any));
     let problem = move || {
-        settings
-            .draft
-            .with(|d| (of.check)(d).err().filter(|(field, _)| field.starts_with(&format!("{}[{index}]", of.path))))
+        settings.draft.with(|d| {
+            (of.check)(d).err().filter(|(field, _)| field.starts_with(&format!("{}[{index}]{}", of.path, of.errors)))
+        })
     };
     let add = move |_| {
         settings.edit(|d| {

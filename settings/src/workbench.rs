@@ -79,12 +79,12 @@ fn SessionGroupCard(index: usize) -> impl IntoView {
                 <strong>{index + 1} "."</strong>
                 <input class="grow" data-testid=testid("name") aria-label=lang.t("分组名称", "Name") prop:value=move || group().name
                     on:input=move |ev| { let v = event_target_value(&ev); edit(Box::new(move |g| g.name = v)) } />
-                <label class="inline">"ID"
-                    <input data-testid=testid("id") prop:value=move || group().id size="10"
-                        on:input=move |ev| { let v = event_target_value(&ev).trim().to_string(); edit(Box::new(move |g| g.id = v)) } />
-                </label>
                 <Tools i=index len=Signal::derive(count) testid=format!("session-group-{index}") list=List::SessionGroups />
             </div>
+            <label class="inline">"ID"
+                <input data-testid=testid("id") prop:value=move || group().id size="12"
+                    on:input=move |ev| { let v = event_target_value(&ev).trim().to_string(); edit(Box::new(move |g| g.id = v)) } />
+            </label>
             {move || problem().map(|(field, why)| view! { <p class="field-error" role="alert" data-testid=testid("error")>{field} ": " {why}</p> })}
             <label class="switch">
                 <input type="checkbox" data-testid=testid("verified") prop:checked=move || group().verified_only

@@ -25,7 +25,9 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// `Board::apply`); 292,748 bytes (285.9 KiB) on 2026-11-30. Then 288 -> 289 KiB for the back
 /// office's traces in it (+1.4 KB, 293,842 -> 295,268 bytes: the Settings link, the agent's role
 /// in the login answer, the web plugin's name in the lists and the sidebar); the settings pages
-/// themselves are not in it.
+/// themselves are not in it. 289 -> 295 KiB (301,465 bytes) for the workbench settings agents
+/// work with (+5.9 KB: the session-group filters over the lists +2.3 KB, the site's sidebar
+/// layout +0.3 KB, the wire fields they need in the board, the summaries and the profile).
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
@@ -38,12 +40,13 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// `Toggle` instead of the same markup written out in several pages (+1.7 KB). 289 -> 292 KiB
 /// (298,459 bytes) for the groups' own service hours (+3.3 KB). 292 -> 300 KiB (306,721 bytes) for
 /// the contacts' search and owner editing (+8.3 KB); 301 KiB with a plugin's identity switch
-/// (307,351 bytes).
+/// (307,351 bytes). 301 -> 318 KiB (324,606 bytes) for the workbench page (session groups with
+/// their conditions, the sidebar's fields) and the entries' mini-program button (+17 KB).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
-    ("console_gzip", 289 * 1024),
-    ("settings_gzip", 301 * 1024),
+    ("console_gzip", 295 * 1024),
+    ("settings_gzip", 318 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

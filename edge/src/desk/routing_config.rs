@@ -272,4 +272,41 @@ mod tests {
         }
         assert!(service_hours(&hours(vec![Vec::new(); 6])).is_err(), "six days");
     }
+
+    #[test]
+    fn a_session_group_takes_the_visitors_its_settings_describe() {
+        use super::super::profile::StoredProfile;
+        let cond = |field: &str, equals: &str| ConditionSetting {
+            on: ConditionOn::Visitor,
+            field: Some(field.into()),
+            equals: Some(equals.into()),
+            ..ConditionSetting::default()
+        };
+        let mut site = SiteConfig::default();
+        site.workbench.session_groups = vec![
+            protocol::SessionGroupSetting {
+                id: "big".into(),
+                name: "大客户".into(),
+                conditions: vec![cond("level", "gold"), cond("vip", "true")],
+                match_any: true,
+                ..protocol::SessionGroupSetting::default()
+            },
+            protocol::SessionGroupSetting {
+                id: "mp".into(),
+                name: "小程序".into(),
+                channels: vec![protocol::Channel::MiniProgram],
+                verified_only: true,
+                ..protocol::SessionGroupSetting::default()
+            },
+        ];
+        let groups = session_groups(&site);
+        let profile = StoredProfile {
+            custom_fields: [("vip".to_string(), "true".to_string())].into(),
+            channel: protocol::Channel::MiniProgram,
+            ..StoredProfile::default()
+        };
+        let facts = profile.facts("c1");
+        assert_eq!(routing::session_groups_of(&groups, &facts, false), ["big"], "OR: vip alone is enough");
+        assert_eq!(routing::session_groups_of(&groups, &facts, true), ["big", "mp"]);
+    }
 }

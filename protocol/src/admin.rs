@@ -549,6 +549,13 @@ pub struct RuleSetting {
     pub welcome: Option<String>,
     /// Promo text sent when connected.
     pub promo: Option<String>,
+    /// Verified visitors only: a guest never matches this rule.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub verified_only: bool,
+    /// An agent takes this rule's conversations only while holding fewer live ones than this
+    /// (and than its own max); absent: its own max.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_sessions: Option<u32>,
 }
 
 /// One test of a rule ([`RuleSetting::conditions`]): what it looks at and how it compares (one of

@@ -393,6 +393,9 @@ pub fn check_rules(config: &crate::SiteConfig) -> Result<(), (String, String)> {
         if rule.visitor_field.is_some() && rule.pre_chat_field.is_some() {
             return Err((field, format!("rule {:?} tests one field, not two", rule.name)));
         }
+        if rule.max_sessions == Some(0) {
+            return Err((format!("{field}.max_sessions"), format!("rule {:?}: at least 1 session", rule.name)));
+        }
         for (j, c) in rule.conditions.iter().enumerate() {
             check_condition(c).map_err(|why| (format!("{field}.conditions[{j}]"), why))?;
         }

@@ -301,6 +301,9 @@ pub struct ConversationRecord {
     pub promo: Option<String>,
     /// The mini-program reply quota (mini-program only).
     pub quota: Option<Quota>,
+    /// Its rule's cap: an agent takes it only while holding fewer live sessions than this (and
+    /// than its own max).
+    pub cap: Option<u32>,
 }
 
 /// A count and a total, for averages.

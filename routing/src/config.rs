@@ -259,6 +259,11 @@ pub struct Rule {
     pub welcome: Option<String>,
     /// Sent after the welcome when the conversation is connected.
     pub promo: Option<String>,
+    /// Verified visitors only: a guest never matches this rule.
+    pub verified_only: bool,
+    /// An agent takes a conversation of this rule only while holding fewer live sessions than
+    /// this (and than its own max); none: its own max.
+    pub max_sessions: Option<u32>,
 }
 
 impl Rule {
@@ -266,7 +271,9 @@ impl Rule {
     /// condition.
     #[must_use]
     pub fn matches(&self, req: &crate::event::NewConversation) -> bool {
-        in_scope(&self.channels, &self.plugins, req) && self.condition.matches(req)
+        (req.verified || !self.verified_only)
+            && in_scope(&self.channels, &self.plugins, req)
+            && self.condition.matches(req)
     }
 }
 
@@ -294,17 +301,19 @@ pub struct SessionGroup {
 }
 
 impl SessionGroup {
-    /// Whether the conversation `req`, of a visitor `verified` or not, is in this group.
+    /// Whether the conversation `req` is in this group.
     #[must_use]
-    pub fn matches(&self, req: &crate::event::NewConversation, verified: bool) -> bool {
-        (verified || !self.verified_only) && in_scope(&self.channels, &self.plugins, req) && self.condition.matches(req)
+    pub fn matches(&self, req: &crate::event::NewConversation) -> bool {
+        (req.verified || !self.verified_only)
+            && in_scope(&self.channels, &self.plugins, req)
+            && self.condition.matches(req)
     }
 }
 
 /// The ids of the groups of `groups` that take `req`, in their order.
 #[must_use]
-pub fn session_groups_of(groups: &[SessionGroup], req: &crate::event::NewConversation, verified: bool) -> Vec<String> {
-    groups.iter().filter(|g| g.matches(req, verified)).map(|g| g.id.clone()).collect()
+pub fn session_groups_of(groups: &[SessionGroup], req: &crate::event::NewConversation) -> Vec<String> {
+    groups.iter().filter(|g| g.matches(req)).map(|g| g.id.clone()).collect()
 }
 
 /// A rule's condition.

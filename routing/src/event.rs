@@ -104,6 +104,8 @@ pub struct NewConversation {
     pub entry: Option<EntryId>,
     /// The group the visitor picked (designated-group mode).
     pub chosen_group: Option<GroupId>,
+    /// Whether the visitor proved its identity (rules and session groups may want it).
+    pub verified: bool,
     /// Visitor info fields (identity and custom fields) that rules filter on.
     pub info: BTreeMap<String, String>,
     /// Pre-chat form answers that rules filter on.

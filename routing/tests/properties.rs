@@ -159,6 +159,10 @@ fn config(setup: &Setup, groups: &[GroupSetup; 2], bot: bool) -> SiteConfig {
         group: GroupId::from("g1"),
         welcome: Some("welcome".into()),
         promo: None,
+        verified_only: false,
+        // VIP conversations go only to agents holding fewer than 2 (the audit checks the queue
+        // against that cap).
+        max_sessions: Some(2),
     }];
     c.bot.enabled = bot;
     c.bot.fallback_reply = Some("?".into());
@@ -314,7 +318,8 @@ proptest! {
     }
 
     /// A waiting conversation is never left waiting while the site is open and an eligible
-    /// agent (online member of its group) has a free slot.
+    /// agent (online member of its group) has a free slot: under the cap of its rule, for the
+    /// conversation at the head (strict first come, first served behind it).
     #[test]
     fn waiting_never_left_while_an_eligible_agent_has_capacity(setup in setup(), steps in steps(60)) {
         drive(&setup, &steps, |desk, now, _| {
@@ -326,9 +331,10 @@ proptest! {
                 if queue.is_empty() {
                     continue;
                 }
+                let cap = desk.conversation(&queue[0]).and_then(|c| c.cap).unwrap_or(u32::MAX);
                 for m in &g.members {
                     let s = desk.agent_stats(m, now).expect("members are agents");
-                    let free = s.status == AgentStatus::Online && s.live + s.pending < s.max_sessions;
+                    let free = s.status == AgentStatus::Online && s.live + s.pending < s.max_sessions.min(cap);
                     prop_assert!(!free, "{:?} wait in {} while {} is free", queue, g.id, m);
                 }
             }

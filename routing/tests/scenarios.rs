@@ -347,6 +347,8 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
                     group: GroupId::from(*opts.get("group").ok_or("rule needs group=")?),
                     welcome: opts.get("welcome").map(|s| (*s).to_owned()),
                     promo: opts.get("promo").map(|s| (*s).to_owned()),
+                    verified_only: opts.get("verified").is_some_and(|v| *v == "only"),
+                    max_sessions: opts.get("max").map(|m| m.parse()).transpose().map_err(|_| "bad max")?,
                 });
             }
             "hours" => {
@@ -444,6 +446,7 @@ fn parse_event(t: &[String], directives: &mut Vec<Vec<String>>) -> Result<Option
                     "group" => req.chosen_group = Some(GroupId::from(*v)),
                     "owner" => req.customer_owner = Some(AgentId::from(*v)),
                     "contact" => req.contact_owner = Some(AgentId::from(*v)),
+                    "verified" => req.verified = *v == "yes",
                     k if k.starts_with("info:") => {
                         req.info.insert(k["info:".len()..].to_owned(), (*v).to_owned());
                     }

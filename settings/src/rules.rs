@@ -1,6 +1,7 @@
 //! Settings → Rules (会话分配规则): the ordered rules that send a conversation to a group (the
 //! first that matches wins), each with its channels, a condition on the visitor's info (identity
-//! and custom fields) or a pre-chat answer, and the welcome and promo sent when connected; or the
+//! and custom fields) or a pre-chat answer, the welcome and promo sent when connected, whether it
+//! takes verified visitors only and how many of its chats an agent holds at most; or the
 //! designated-group mode (访客选择分组), where the visitor picks a group (售前 / 售后) before the
 //! chat starts and the rules are not used.
 
@@ -145,6 +146,17 @@ fn RuleCard(index: usize) -> impl IntoView {
                 options=Signal::derive(move || settings.draft.with(plugin_options))
                 chosen=Signal::derive(move || rule().plugins)
                 toggle=Callback::new(move |(key, on): (String, bool)| edit(Box::new(move |r| toggle_in(&mut r.plugins, key, on)))) />
+            <div class="row">
+                <label class="switch">
+                    <input type="checkbox" data-testid=testid("verified") prop:checked=move || rule().verified_only
+                        on:change=move |ev| { let on = event_target_checked(&ev); edit(Box::new(move |r| r.verified_only = on)) } />
+                    {lang.t("只匹配验证过身份的访客", "Verified visitors only")}
+                </label>
+                <label class="inline">{lang.t("每位客服最多同时接待本规则的会话（空：按客服上限）", "Each agent holds at most this many of its chats (empty: the agent's own max)")}
+                    <input type="number" min="1" class="narrow" data-testid=testid("max") prop:value=move || rule().max_sessions.map(|m| m.to_string()).unwrap_or_default()
+                        on:input=move |ev| { let v = event_target_value(&ev).trim().parse::<u32>().ok(); edit(Box::new(move |r| r.max_sessions = v)) } />
+                </label>
+            </div>
             <label class="line">{lang.t("接通时的欢迎语", "Welcome when connected")}
                 <input data-testid=testid("welcome") prop:value=move || rule().welcome.unwrap_or_default()
                     on:input=move |ev| { let v = text(event_target_value(&ev)); edit(Box::new(move |r| r.welcome = v)) } />

@@ -989,6 +989,64 @@ test('session groups filter the workbench\'s lists, and the sidebar shows the fi
   for (const p of [gold, plain, page, desk]) await p.context().close();
 });
 
+test('a rule\'s max sessions: its agent holds one of its chats at a time, the next waits until that one ends', async () => {
+  const page = await openSettings(await consolePage('boss', owner.password));
+  await page.getByTestId('tab-agents').click();
+  await page.getByTestId('new-agent-id').fill('cap1');
+  await page.getByTestId('new-agent-name').fill('限量专员');
+  await page.getByTestId('new-agent-password').fill('cap1-password');
+  await page.getByTestId('new-agent-add').click();
+  await page.getByTestId('tab-groups').click();
+  await page.getByTestId('new-group-id').fill('capped');
+  await page.getByTestId('new-group-name').fill('限量');
+  await page.getByTestId('new-group-add').click();
+  await page.getByTestId('group-capped-member-cap1').check();
+  await page.getByTestId('tab-rules').click();
+  await page.getByTestId('add-rule').click();
+  const last = (await page.locator('[data-testid$=-card][data-testid^=rule-]').count()) - 1;
+  // First in the order, so no other rule takes these shoppers.
+  for (let i = last; i > 0; i -= 1) await page.getByTestId(`rule-${i}-up`).click();
+  await page.getByTestId('rule-0-name').fill('限量活动');
+  await page.getByTestId('rule-0-looks').selectOption('visitor');
+  await page.getByTestId('rule-0-field').fill('campaign');
+  await page.getByTestId('rule-0-test').selectOption('equals');
+  await page.getByTestId('rule-0-value').fill('flash');
+  await page.getByTestId('rule-0-group').selectOption('capped');
+  // The API's own check, at once: a cap of 0 would serve nobody.
+  await page.getByTestId('rule-0-max').fill('0');
+  await page.getByTestId('rule-0-error').waitFor();
+  await page.getByTestId('rule-0-max').fill('1');
+  assert.equal(await page.getByTestId('rule-0-error').count(), 0);
+  await page.getByTestId('rule-0-verified').check();
+  await page.getByTestId('rule-0-verified').uncheck();
+  await page.getByTestId('rule-0-card').screenshot({ path: path.join(SHOT_DIR, 'settings-rule-max-desktop.png') });
+  await save(page);
+  const token = await login('boss', owner.password);
+  const rule = (await api('GET', `/api/v1/sites/${SITE}/settings`, { token })).body.config.routing.rules[0];
+  assert.deepEqual([rule.name, rule.group, rule.max_sessions, rule.verified_only], ['限量活动', 'capped', 1, undefined]);
+
+  // Its agent (max 3 of his own) gets the first flash shopper; the second waits for him.
+  const agent = await consolePage('cap1', 'cap1-password');
+  const mine = agent.locator('[data-testid=list-mine] [data-testid=conversation]');
+  const first = await shopper('限量款还有吗', "ChatWidget('setCustomField', { campaign: 'flash' });");
+  await mine.first().waitFor();
+  const second = await shopper('我也想要限量款', "ChatWidget('setCustomField', { campaign: 'flash' });");
+  await widget(second).getByTestId('cw-status').filter({ hasText: /排队|繁忙/ })
+    .or(widget(second).locator('[data-testid=cw-message][data-author=system]', { hasText: /繁忙|排队/ })).first().waitFor();
+  assert.equal(await mine.count(), 1, 'one flash chat at a time');
+  // He ends the first: the second is his at once.
+  const firstId = await mine.first().getAttribute('data-conversation');
+  await mine.first().click();
+  await agent.getByTestId('close').click();
+  await agent.waitForFunction((gone) => {
+    const ids = [...document.querySelectorAll('[data-testid=list-mine] [data-testid=conversation]')].map((e) => e.dataset.conversation);
+    return ids.length === 1 && ids[0] !== gone;
+  }, firstId);
+  await mine.first().click();
+  await agent.locator('[data-testid=message][data-author=visitor]', { hasText: '我也想要限量款' }).waitFor();
+  for (const p of [first, second, agent, page]) await p.context().close();
+});
+
 test('screenshots of every settings page: desktop, 390 px phone, dark', async () => {
   const shots = [
     ['desktop', { viewport: { width: 1280, height: 860 } }],

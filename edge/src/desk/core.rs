@@ -232,9 +232,10 @@ impl Desk {
         summary.agent_id = agent;
         summary.plugin = self.plugin_name(summary.plugin.as_deref())?;
         if let Some(profile) = profile {
-            let facts = StoredProfile::read(&profile).facts(conversation_id);
+            let mut facts = StoredProfile::read(&profile).facts(conversation_id);
+            facts.verified = summary.verified;
             let groups = routing_config::session_groups(&config);
-            summary.session_groups = routing::session_groups_of(&groups, &facts, summary.verified);
+            summary.session_groups = routing::session_groups_of(&groups, &facts);
         }
         Ok(Some(summary))
     }
@@ -256,6 +257,7 @@ impl Desk {
             store.set_conversation_status(conversation_id, "open", now_ms())?;
         }
         let mut open = StoredProfile::read(&context.profile).facts(conversation_id);
+        open.verified = context.verified != 0.0;
         open.entry = context.entry.map(Into::into);
         open.contact_owner = context.owner_agent.map(Into::into);
         open.customer_owner = context.customer_owner.map(Into::into);

@@ -86,6 +86,8 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
                 group: r.group.as_str().into(),
                 welcome: r.welcome.clone(),
                 promo: r.promo.clone(),
+                verified_only: r.verified_only,
+                max_sessions: r.max_sessions,
             }
         })
         .collect();
@@ -305,8 +307,9 @@ mod tests {
             channel: protocol::Channel::MiniProgram,
             ..StoredProfile::default()
         };
-        let facts = profile.facts("c1");
-        assert_eq!(routing::session_groups_of(&groups, &facts, false), ["big"], "OR: vip alone is enough");
-        assert_eq!(routing::session_groups_of(&groups, &facts, true), ["big", "mp"]);
+        let mut facts = profile.facts("c1");
+        assert_eq!(routing::session_groups_of(&groups, &facts), ["big"], "OR: vip alone is enough");
+        facts.verified = true;
+        assert_eq!(routing::session_groups_of(&groups, &facts), ["big", "mp"]);
     }
 }

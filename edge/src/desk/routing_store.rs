@@ -42,6 +42,9 @@ struct ConvRow {
     welcome: Option<String>,
     promo: Option<String>,
     quota: Option<(u8, u64)>,
+    /// The rule's cap on an agent's live sessions (rows written before caps have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cap: Option<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -120,6 +123,7 @@ impl From<&ConversationRecord> for ConvRow {
             welcome: c.welcome.clone(),
             promo: c.promo.clone(),
             quota: c.quota.map(|q| (q.remaining, q.until.0)),
+            cap: c.cap,
         }
     }
 }
@@ -161,6 +165,7 @@ impl From<ConvRow> for ConversationRecord {
             welcome: r.welcome,
             promo: r.promo,
             quota: r.quota.map(|(remaining, until)| Quota { remaining, until: Millis(until) }),
+            cap: r.cap,
         }
     }
 }
@@ -339,6 +344,7 @@ mod tests {
             promo: None,
             quota: (channel == Channel::MiniProgram)
                 .then_some(Quota { remaining: 5, until: Millis(1_700_172_800_000) }),
+            cap: (channel == Channel::Web).then_some(2),
         }
     }
 

@@ -255,6 +255,8 @@ pub struct OpenContext {
     pub customer_owner: Option<String>,
     /// The last agent who had the conversation (none: no agent ever served it).
     pub last_agent: Option<String>,
+    /// Whether the visitor proved its identity (`1.0`) or is a guest (`0.0`).
+    pub verified: f64,
 }
 
 impl Store {
@@ -268,7 +270,7 @@ impl Store {
         let rows: Vec<OpenContext> = self
             .sql
             .exec(
-                "SELECT c.status, c.entry, v.profile, k.owner_agent, k.customer_owner, c.last_agent FROM conversations c
+                "SELECT c.status, c.entry, v.profile, k.owner_agent, k.customer_owner, c.last_agent, v.verified FROM conversations c
                  JOIN visitors v ON v.id = c.visitor_id LEFT JOIN contacts k ON k.id = v.contact_id WHERE c.id = ?",
                 vec![conversation_id.into()],
             )?

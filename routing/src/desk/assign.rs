@@ -13,8 +13,20 @@ use super::{Desk, Prefer};
 impl Desk {
     /// Whether an agent can take a new conversation now: online, with a free slot.
     pub(super) fn eligible(&self, a: usize) -> bool {
+        self.eligible_under(a, None)
+    }
+
+    /// Whether an agent can take a conversation whose rule caps an agent's live sessions at
+    /// `cap`: online, holding fewer than its own max and than the cap.
+    pub(super) fn eligible_under(&self, a: usize, cap: Option<u32>) -> bool {
         let rt = &self.agents[a];
-        rt.status == AgentStatus::Online && rt.occupied() < self.site.max_sessions(a)
+        let cap = cap.map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        rt.status == AgentStatus::Online && rt.occupied() < self.site.max_sessions(a).min(cap)
+    }
+
+    /// The cap of conversation `id` (its rule's max sessions per agent), if any.
+    pub(super) fn cap_of(&self, id: &ConvId) -> Option<u32> {
+        self.convs.get(id).and_then(|c| c.cap)
     }
 
     /// Sends a conversation that needs an agent to one, or to its group's queue.
@@ -27,12 +39,13 @@ impl Desk {
             self.enqueue(id, g, WaitReason::OffHours, now);
             return;
         }
+        let cap = conv.cap;
         match prefer {
             Prefer::Designated(a) if self.eligible(a) => {
                 self.connect(id, a, g, Via::Designated, now);
                 return;
             }
-            Prefer::Previous(a) if self.eligible(a) => {
+            Prefer::Previous(a) if self.eligible_under(a, cap) => {
                 self.connect(id, a, g, Via::PreviousAgent, now);
                 return;
             }
@@ -46,7 +59,7 @@ impl Desk {
             return;
         };
         let owners = (conv.customer_owner.as_ref(), conv.contact_owner.as_ref());
-        if let Some((a, via)) = self.pick(g, owners, None, now) {
+        if let Some((a, via)) = self.pick(g, owners, None, cap, now) {
             self.note_round_robin(g, a, via);
             self.connect(id, a, g, via, now);
         } else {
@@ -56,15 +69,17 @@ impl Desk {
         }
     }
 
-    /// The member of group `g` its strategy chooses among eligible agents (never `exclude`).
+    /// The member of group `g` its strategy chooses among agents eligible under `cap` (never
+    /// `exclude`).
     pub(super) fn pick(
         &self,
         g: usize,
         owners: (Option<&AgentId>, Option<&AgentId>),
         exclude: Option<usize>,
+        cap: Option<u32>,
         now: Millis,
     ) -> Option<(usize, Via)> {
-        let ok = |a: usize| Some(a) != exclude && self.eligible(a);
+        let ok = |a: usize| Some(a) != exclude && self.eligible_under(a, cap);
         let owner = |owner: Option<&AgentId>| {
             owner
                 .and_then(|o| self.site.agent_ix.get(o).copied())
@@ -300,7 +315,7 @@ impl Desk {
                     continue;
                 };
                 let owners = (conv.customer_owner.as_ref(), conv.contact_owner.as_ref());
-                if let Some((a, via)) = self.pick(g, owners, None, now) {
+                if let Some((a, via)) = self.pick(g, owners, None, conv.cap, now) {
                     self.detach(&id, now);
                     self.note_round_robin(g, a, via);
                     self.connect(&id, a, g, via, now);

@@ -14,8 +14,9 @@ impl Desk {
     /// - every open conversation is in exactly one place (one queue entry, one agent's pending
     ///   or live set, or none for the bot, expired and dormant lists), matching its state;
     /// - no agent holds more than its max sessions (pending offers count);
-    /// - no conversation waits in a queue while its group is within its service hours and a
-    ///   member of the group is online with a free slot;
+    /// - no conversation waits at the head of a queue while its group is within its service
+    ///   hours and a member of the group is online with a free slot (under the conversation's
+    ///   rule's cap, if it has one);
     /// - every connected or bot-list conversation has exactly one timer, others none.
     #[must_use]
     pub fn audit(&self) -> Vec<String> {
@@ -71,8 +72,9 @@ impl Desk {
             if queue.is_empty() || !self.hours_open(g, self.now) {
                 continue;
             }
+            let cap = queue.values().next().and_then(|head| self.cap_of(head));
             for &a in &self.site.members[g] {
-                if self.eligible(a) {
+                if self.eligible_under(a, cap) {
                     problems.push(format!(
                         "{} waits in {} while {} is online with a free slot",
                         queue.values().next().map_or("?", |c| c.as_str()),

@@ -198,6 +198,20 @@ impl AgentRt {
     }
 }
 
+/// Where a new conversation goes, as its entry, the visitor's pick or its rule decides.
+struct Resolved {
+    /// The group that serves it.
+    group: usize,
+    /// The designated agent of its entry.
+    designated: Option<usize>,
+    /// Welcome to send on first connection.
+    welcome: Option<String>,
+    /// Promo to send after it.
+    promo: Option<String>,
+    /// Its rule's cap on the agent's live sessions.
+    cap: Option<u32>,
+}
+
 /// Which agent to try before the group's strategy.
 #[derive(Clone, Copy, Debug)]
 enum Prefer {
@@ -458,7 +472,7 @@ impl Desk {
             self.reject(Party::Visitor(id.clone()), Rejection::DuplicateConversation(id));
             return;
         }
-        let (g, designated, welcome, promo) = match self.resolve(&req) {
+        let Resolved { group: g, designated, welcome, promo, cap } = match self.resolve(&req) {
             Ok(found) => found,
             Err(reason) => {
                 self.reject(Party::Visitor(id), reason);
@@ -483,6 +497,7 @@ impl Desk {
             welcome,
             promo,
             quota,
+            cap,
         };
         self.convs.insert(id.clone(), record);
         self.touch_conv(&id);
@@ -498,39 +513,46 @@ impl Desk {
     }
 
     /// Entry -> group: designated agent or group, the visitor's pick, or the first matching rule.
-    #[allow(clippy::type_complexity)]
-    fn resolve(
-        &self,
-        req: &NewConversation,
-    ) -> Result<(usize, Option<usize>, Option<String>, Option<String>), Rejection> {
-        let site_welcome = self.site.cfg.prompts.welcome.clone();
+    fn resolve(&self, req: &NewConversation) -> Result<Resolved, Rejection> {
+        let site = |g: usize| Resolved {
+            group: g,
+            designated: None,
+            welcome: self.site.cfg.prompts.welcome.clone(),
+            promo: None,
+            cap: None,
+        };
         if let Some(entry) = &req.entry {
             return match self.site.entries.get(entry) {
                 None => Err(Rejection::UnknownEntry(entry.clone())),
-                Some(Target::Group(g)) => Ok((self.site.group_of(g), None, site_welcome, None)),
+                Some(Target::Group(g)) => Ok(site(self.site.group_of(g))),
                 Some(Target::Agent(agent)) => {
                     let Some(&a) = self.site.agent_ix.get(agent) else {
                         return Err(Rejection::UnknownEntry(entry.clone()));
                     };
                     let g = self.site.agent_groups[a].first().copied().unwrap_or(self.site.fallback);
-                    Ok((g, Some(a), site_welcome, None))
+                    Ok(Resolved { designated: Some(a), ..site(g) })
                 }
             };
         }
         match &self.site.cfg.mode {
             crate::config::RoutingMode::VisitorPicksGroup { groups } => match &req.chosen_group {
-                Some(g) if groups.contains(g) => Ok((self.site.group_of(g), None, site_welcome, None)),
+                Some(g) if groups.contains(g) => Ok(site(self.site.group_of(g))),
                 Some(g) => Err(Rejection::UnknownGroup(g.clone())),
-                None => Ok((self.site.fallback, None, site_welcome, None)),
+                None => Ok(site(self.site.fallback)),
             },
             crate::config::RoutingMode::Rules => {
                 for rule in &self.site.cfg.rules {
                     if rule.matches(req) {
-                        let welcome = rule.welcome.clone().or(site_welcome);
-                        return Ok((self.site.group_of(&rule.group), None, welcome, rule.promo.clone()));
+                        let base = site(self.site.group_of(&rule.group));
+                        return Ok(Resolved {
+                            welcome: rule.welcome.clone().or(base.welcome.clone()),
+                            promo: rule.promo.clone(),
+                            cap: rule.max_sessions,
+                            ..base
+                        });
                     }
                 }
-                Ok((self.site.fallback, None, site_welcome, None))
+                Ok(site(self.site.fallback))
             }
         }
     }
@@ -723,7 +745,8 @@ impl Desk {
                     return;
                 };
                 let owners = (conv.customer_owner.as_ref(), conv.contact_owner.as_ref());
-                let Some((b, via)) = self.pick(g, owners, Some(a), now) else {
+                // A transfer is a person's choice: a rule's cap binds routing, not them.
+                let Some((b, via)) = self.pick(g, owners, Some(a), None, now) else {
                     self.reject(to, Rejection::NoAgentAvailable(group));
                     return;
                 };

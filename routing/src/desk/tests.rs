@@ -155,6 +155,8 @@ fn rules_combine_the_page_url_the_place_and_fields_with_and_or() {
         group: GroupId::from("h"),
         welcome: None,
         promo: None,
+        verified_only: false,
+        max_sessions: None,
     };
     let group_of = |condition: Condition, page: Option<&str>, place: Option<&str>, info: &[(&str, &str)]| {
         let mut c = site();
@@ -199,13 +201,15 @@ fn session_groups_take_conversations_by_channel_plugin_verification_and_conditio
         SessionGroup { verified_only: true, ..group("verified") },
     ];
     let mut open = NewConversation::new("c");
-    assert_eq!(session_groups_of(&groups, &open, false), Vec::<String>::new());
+    assert_eq!(session_groups_of(&groups, &open), Vec::<String>::new());
     open.info = [("vip".to_string(), "true".to_string())].into();
     open.plugin = Some("members".into());
-    assert_eq!(session_groups_of(&groups, &open, true), ["vip", "members", "verified"]);
+    open.verified = true;
+    assert_eq!(session_groups_of(&groups, &open), ["vip", "members", "verified"]);
     open.channel = Channel::MiniProgram;
     open.plugin = None;
-    assert_eq!(session_groups_of(&groups, &open, false), ["vip", "mp"]);
+    open.verified = false;
+    assert_eq!(session_groups_of(&groups, &open), ["vip", "mp"]);
 }
 
 #[test]
@@ -226,6 +230,8 @@ fn a_group_with_hours_of_its_own_waits_for_them_while_the_site_is_open() {
         group: GroupId::from("h"),
         welcome: None,
         promo: None,
+        verified_only: false,
+        max_sessions: None,
     }];
     let mut desk = Desk::new(c).expect("valid");
     let noon = 12 * HOUR;

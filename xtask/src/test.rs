@@ -41,12 +41,13 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// (298,459 bytes) for the groups' own service hours (+3.3 KB). 292 -> 300 KiB (306,721 bytes) for
 /// the contacts' search and owner editing (+8.3 KB); 301 KiB with a plugin's identity switch
 /// (307,351 bytes). 301 -> 318 KiB (324,606 bytes) for the workbench page (session groups with
-/// their conditions, the sidebar's fields) and the entries' mini-program button (+17 KB).
+/// their conditions, the sidebar's fields) and the entries' mini-program button (+17 KB); 319 KiB
+/// (325,669 bytes) with a rule's "verified visitors only" and its cap on each agent (+1.1 KB).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
     ("console_gzip", 295 * 1024),
-    ("settings_gzip", 318 * 1024),
+    ("settings_gzip", 319 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

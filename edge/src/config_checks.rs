@@ -12,6 +12,8 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
     protocol::checks::check_plugins(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_entries(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_rules(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
+    protocol::mini_program::check_mini_programs(&config.mini_programs)
+        .map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_workbench(config)
         .map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_forms(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;

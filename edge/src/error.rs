@@ -69,8 +69,18 @@ pub enum EdgeError {
     VersionConflict(u64),
     /// A site creation named a site that already exists.
     SiteExists,
+    /// A push names a mini-program the site does not have.
+    UnknownMiniProgram,
+    /// WeChat's message push failed a check (signature, decryption, format).
+    Wechat(wechat::WechatError),
     /// An unexpected platform failure; details are logged, never returned.
     Internal(String),
+}
+
+impl From<wechat::WechatError> for EdgeError {
+    fn from(err: wechat::WechatError) -> Self {
+        Self::Wechat(err)
+    }
 }
 
 impl EdgeError {
@@ -106,6 +116,13 @@ impl EdgeError {
             Self::Routing { code, .. } => code,
             Self::VersionConflict(_) => "version_conflict",
             Self::SiteExists => "site_exists",
+            Self::UnknownMiniProgram => "unknown_mini_program",
+            // One code for every decryption failure: a wrong key, padding or AppID look alike.
+            Self::Wechat(err) => match err {
+                wechat::WechatError::BadSignature => "wechat_bad_signature",
+                wechat::WechatError::Malformed(_) => "wechat_malformed",
+                _ => "wechat_undecryptable",
+            },
             Self::Internal(_) => "internal",
         }
     }
@@ -127,6 +144,9 @@ impl EdgeError {
             Self::AuthTimeout => 408,
             Self::UnknownEntry => 404,
             Self::Routing { .. } | Self::VersionConflict(_) | Self::SiteExists => 409,
+            Self::UnknownMiniProgram => 404,
+            Self::Wechat(wechat::WechatError::BadSignature) => 401,
+            Self::Wechat(_) => 400,
             Self::Internal(_) => 500,
         }
     }
@@ -169,6 +189,10 @@ impl EdgeError {
                 "someone else changed these settings (now version {now}) after you opened them: reload to see their change, then make yours again"
             ),
             Self::SiteExists => "this site already exists".into(),
+            Self::UnknownMiniProgram => "this site has no such mini-program".into(),
+            Self::Wechat(wechat::WechatError::Malformed(why)) => format!("not a WeChat push: {why}"),
+            Self::Wechat(wechat::WechatError::BadSignature) => "the push's signature does not match".into(),
+            Self::Wechat(_) => "the push cannot be decrypted".into(),
             Self::Internal(_) => "internal error".into(),
         }
     }

@@ -6,6 +6,7 @@ use worker::{Env, Method, Request, Response};
 
 use crate::demo;
 use crate::error::{EdgeError, EdgeResult};
+use crate::internal::bodies::WechatCall;
 use crate::internal::{self, Call, Caller, Route};
 use crate::login;
 use crate::pages;
@@ -66,6 +67,8 @@ enum Endpoint {
     Upload(String),
     /// `GET uploads/{id}/meta`: an upload's metadata with a fresh signed link.
     UploadMeta(String),
+    /// `GET|POST wechat/{app_id}`: a mini-program's URL check and message push (WeChat's servers).
+    Wechat(String),
 }
 
 /// Handles one request that static assets did not answer (and the apps' own files, which the
@@ -177,6 +180,17 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
             internal::call(env, &site, Route::PutContacts, Call::from(&caller).body(body)).await
         }
         (Endpoint::Uploads, Method::Post) => upload::post(&mut req, env, &site, &caller).await,
+        (Endpoint::Wechat(app_id), method @ (Method::Get | Method::Post)) => {
+            let body = if method == Method::Post { read_json_body(&mut req).await? } else { Vec::new() };
+            let query = req.url()?.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            let call = WechatCall {
+                app_id,
+                method: if method == Method::Get { "GET".into() } else { "POST".into() },
+                query,
+                body: String::from_utf8(body).map_err(|_| EdgeError::BadRequest("the push is not UTF-8".into()))?,
+            };
+            internal::call(env, &site, Route::Wechat, Call::from(&caller).json(&call)?).await
+        }
         (Endpoint::Upload(id), Method::Get) => upload::get(&req, env, &site, &caller, &id).await,
         (Endpoint::UploadMeta(id), Method::Get) => upload::meta(&req, env, &site, &caller, &id).await,
         _ => Err(EdgeError::MethodNotAllowed),
@@ -212,6 +226,13 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "settings/impact" => Endpoint::SettingsImpact,
         "contacts" => Endpoint::Contacts,
         "uploads" => Endpoint::Uploads,
+        other if other.starts_with("wechat/") => {
+            let app_id = &other["wechat/".len()..];
+            if app_id.is_empty() || app_id.len() > 32 || !app_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(EdgeError::UnknownMiniProgram);
+            }
+            Endpoint::Wechat(app_id.to_string())
+        }
         other => match other.strip_prefix("uploads/").map(|id| id.split_once('/').unwrap_or((id, ""))) {
             Some((id, "")) if upload::valid_upload_id(id) => Endpoint::Upload(id.to_string()),
             Some((id, "meta")) if upload::valid_upload_id(id) => Endpoint::UploadMeta(id.to_string()),

@@ -78,10 +78,12 @@ pub enum Route {
     RevealBegin,
     /// `POST /settings/reveal/finish`: with a matching password, the identity keys in full.
     RevealFinish,
+    /// `POST /wechat`: a mini-program's message push (or URL check), as WeChat sent it.
+    Wechat,
 }
 
 /// Every route.
-const ROUTES: [Route; 27] = [
+const ROUTES: [Route; 28] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -109,6 +111,7 @@ const ROUTES: [Route; 27] = [
     Route::RevealFinish,
     Route::SettingsImpact,
     Route::SearchContacts,
+    Route::Wechat,
 ];
 
 impl Route {
@@ -143,6 +146,7 @@ impl Route {
             Self::SettingsImpact => (Post, "/settings/impact"),
             Self::SearchContacts => (Post, "/settings/contacts/search"),
             Self::RevealFinish => (Post, "/settings/reveal/finish"),
+            Self::Wechat => (Post, "/wechat"),
         }
     }
 

@@ -46,6 +46,9 @@ pub struct SiteConfig {
     /// plain plugin with the site's own settings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub plugins: Vec<PluginConfig>,
+    /// The site's WeChat mini-programs, whose customer-service messages reach its agents.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mini_programs: Vec<crate::mini_program::MiniProgramConfig>,
     /// The workbench: session groups (filters over the agents' lists) and the sidebar's layout.
     #[serde(skip_serializing_if = "crate::workbench::WorkbenchSettings::is_empty")]
     pub workbench: crate::workbench::WorkbenchSettings,

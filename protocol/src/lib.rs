@@ -11,6 +11,7 @@ pub mod console;
 pub mod frames;
 pub mod http;
 pub mod lite;
+pub mod mini_program;
 pub mod raw;
 pub mod session_from;
 pub mod settings;

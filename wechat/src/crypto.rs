@@ -56,9 +56,7 @@ impl Cipher {
             &base64::alphabet::STANDARD,
             base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
         );
-        let key = lenient
-            .decode(format!("{}=", encoding_aes_key.trim()))
-            .map_err(|_| WechatError::BadKey)?;
+        let key = lenient.decode(format!("{}=", encoding_aes_key.trim())).map_err(|_| WechatError::BadKey)?;
         let key: [u8; 32] = key.try_into().map_err(|_| WechatError::BadKey)?;
         let mut iv = [0u8; 16];
         iv.copy_from_slice(&key[..16]);
@@ -91,7 +89,11 @@ impl Cipher {
             previous.copy_from_slice(chunk);
         }
         let pad = usize::from(*plain.last().ok_or(WechatError::BadPadding)?);
-        if pad == 0 || pad > PAD_BLOCK || pad > plain.len() || plain[plain.len() - pad..].iter().any(|&b| usize::from(b) != pad) {
+        if pad == 0
+            || pad > PAD_BLOCK
+            || pad > plain.len()
+            || plain[plain.len() - pad..].iter().any(|&b| usize::from(b) != pad)
+        {
             return Err(WechatError::BadPadding);
         }
         plain.truncate(plain.len() - pad);
@@ -150,7 +152,10 @@ mod tests {
 
     #[test]
     fn the_encrypted_push_of_wechat_s_documentation_verifies_and_decrypts() {
-        assert!(verify("6c12a4205838198b8fa631b3220723bb07f1015c", &["AAAAA", "1715943329", "1590219412", DOC_ENCRYPT]));
+        assert!(verify(
+            "6c12a4205838198b8fa631b3220723bb07f1015c",
+            &["AAAAA", "1715943329", "1590219412", DOC_ENCRYPT]
+        ));
         let cipher = Cipher::new(&"A".repeat(43)).expect("a 43-character key");
         let message = cipher.decrypt(DOC_ENCRYPT, "wx134c8103faa5a59e").expect("decrypts");
         assert_eq!(message.len(), 292);

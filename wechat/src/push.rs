@@ -56,7 +56,10 @@ fn xml_fields(body: &str) -> Result<Fields, WechatError> {
     let mut rest = inner.trim_start();
     while !rest.is_empty() {
         let open_end = rest.find('>').ok_or_else(|| malformed("an element is not closed"))?;
-        let name = rest.get(1..open_end).filter(|n| rest.starts_with('<') && is_name(n)).ok_or_else(|| malformed("bad element"))?;
+        let name = rest
+            .get(1..open_end)
+            .filter(|n| rest.starts_with('<') && is_name(n))
+            .ok_or_else(|| malformed("bad element"))?;
         let after = &rest[open_end + 1..];
         let close = format!("</{name}>");
         let end = after.find(&close).ok_or_else(|| malformed("an element is not closed"))?;
@@ -145,7 +148,9 @@ impl Push {
     /// Reads a push from its fields.
     pub fn from_fields(f: &Fields) -> Result<Self, WechatError> {
         let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-        let need = |k: &str| f.get(k).filter(|v| !v.is_empty()).cloned().ok_or_else(|| WechatError::Malformed(format!("no {k}")));
+        let need = |k: &str| {
+            f.get(k).filter(|v| !v.is_empty()).cloned().ok_or_else(|| WechatError::Malformed(format!("no {k}")))
+        };
         let msg_id = || {
             need("MsgId").and_then(|id| {
                 if id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()) {
@@ -221,10 +226,19 @@ mod tests {
     fn a_card_and_an_image_read_their_fields() {
         let json = r#"{"FromUserName":"o1","CreateTime":1,"MsgType":"miniprogrampage","MsgId":7,"Title":"鞋","AppId":"wx1","PagePath":"pages/item?id=1","ThumbUrl":"https://mmbiz.qpic.cn/t"}"#;
         let card = Push::from_fields(&fields(json, Format::Json).expect("json")).expect("a push");
-        assert!(matches!(card.kind, PushKind::Card { ref title, ref page_path, .. } if title == "鞋" && page_path == "pages/item?id=1"));
+        assert!(
+            matches!(card.kind, PushKind::Card { ref title, ref page_path, .. } if title == "鞋" && page_path == "pages/item?id=1")
+        );
         let xml = "<xml><FromUserName>o1</FromUserName><CreateTime>2</CreateTime><MsgType>image</MsgType><PicUrl>https://mmbiz.qpic.cn/p?a=1&amp;b=2</PicUrl><MediaId>m1</MediaId><MsgId>8</MsgId></xml>";
         let image = Push::from_fields(&fields(xml, Format::Xml).expect("xml")).expect("a push");
-        assert_eq!(image.kind, PushKind::Image { msg_id: "8".into(), pic_url: "https://mmbiz.qpic.cn/p?a=1&b=2".into(), media_id: "m1".into() });
+        assert_eq!(
+            image.kind,
+            PushKind::Image {
+                msg_id: "8".into(),
+                pic_url: "https://mmbiz.qpic.cn/p?a=1&b=2".into(),
+                media_id: "m1".into()
+            }
+        );
     }
 
     #[test]
@@ -235,7 +249,8 @@ mod tests {
         assert!(fields("[1]", Format::Json).is_err());
         let no_from = fields(r#"{"MsgType":"text","MsgId":1,"CreateTime":1}"#, Format::Json).expect("json");
         assert!(Push::from_fields(&no_from).is_err());
-        let float_id = fields(r#"{"FromUserName":"o","MsgType":"text","MsgId":1.5e3,"CreateTime":1}"#, Format::Json).expect("json");
+        let float_id = fields(r#"{"FromUserName":"o","MsgType":"text","MsgId":1.5e3,"CreateTime":1}"#, Format::Json)
+            .expect("json");
         assert!(Push::from_fields(&float_id).is_err(), "a MsgId that went through a float is refused");
     }
 }

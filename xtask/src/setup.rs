@@ -63,10 +63,10 @@ fn node_modules() -> Result<()> {
         _ => false,
     };
     if fresh && util::node_bin("wrangler").exists() {
-        step("setup: node_modules up to date (wrangler, esbuild, binaryen, playwright-core, axe-core, ws)");
+        step("setup: node_modules up to date (wrangler, esbuild, binaryen, playwright-core, axe-core, ws, @wecom/crypto)");
         return Ok(());
     }
-    step("setup: npm ci (wrangler, esbuild, binaryen, playwright-core, axe-core, ws)");
+    step("setup: npm ci (wrangler, esbuild, binaryen, playwright-core, axe-core, ws, @wecom/crypto)");
     exec(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
 }
 

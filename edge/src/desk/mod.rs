@@ -16,6 +16,8 @@ mod settings;
 mod sockets;
 mod store;
 mod uploads;
+mod wechat;
+mod wechat_out;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
@@ -65,6 +67,10 @@ pub struct Desk {
     board_seq: Cell<u64>,
     /// The routing core's records on their way to SQLite (activity-only changes held back).
     records: RefCell<routing_store::Writer>,
+    /// Messages for mini-program users, sent to WeChat at the end of the callback.
+    outbox: RefCell<Vec<protocol::ChatMessage>>,
+    /// Each mini-program's WeChat access token while it is valid.
+    wechat_tokens: RefCell<Vec<wechat_out::CachedToken>>,
     /// The set of sockets waiting for `auth` changed in this callback; the alarm is checked at its end.
     auth_alarm: Cell<bool>,
     /// When each agent session's last use was last stored (since the wake), by token hash.
@@ -108,6 +114,8 @@ impl DurableObject for Desk {
             board_sent: RefCell::new(None),
             board_seq: Cell::new(0),
             records: RefCell::new(routing_store::Writer::default()),
+            outbox: RefCell::new(Vec::new()),
+            wechat_tokens: RefCell::new(Vec::new()),
             auth_alarm: Cell::new(false),
             agent_touched: RefCell::new(HashMap::new()),
             env,
@@ -153,6 +161,7 @@ impl DurableObject for Desk {
             Some(Route::SettingsImpact) => self.settings_impact(internal::token_of(&req), &body),
             Some(Route::RevealBegin) => self.reveal_begin(&caller, internal::token_of(&req)),
             Some(Route::RevealFinish) => self.reveal_finish(internal::token_of(&req), &body),
+            Some(Route::Wechat) => self.wechat_push(&body),
             // The stored hashes, so the Worker can tell a resent password from a new one.
             Some(Route::Passwords) => match self.store.get() {
                 Some(store) => store.passwords().and_then(|p| Ok(Response::from_json(&p)?)),
@@ -288,6 +297,7 @@ impl Desk {
     /// Ends every callback: sets the alarm the core asked for.
     async fn finish(&self) {
         self.push_board();
+        self.send_outbox().await;
         if let Ok(store) = self.store() {
             if let Err(err) = self.records.borrow_mut().flush(store.sql(), now_ms(), false) {
                 worker::console_error!("writing routing records failed: {err:?}");

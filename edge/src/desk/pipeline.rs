@@ -39,6 +39,11 @@ pub enum Source<'a> {
         /// Its display name.
         name: String,
     },
+    /// A mini-program user, through WeChat's message push (no socket to acknowledge).
+    MiniProgram {
+        /// The user's visitor id (its message rate is limited).
+        visitor_id: &'a str,
+    },
     /// The Desk itself: a prompt, a welcome, a bot reply.
     System,
 }
@@ -46,7 +51,7 @@ pub enum Source<'a> {
 impl Source<'_> {
     fn author(&self) -> Author {
         match self {
-            Self::Visitor { .. } => Author::Visitor,
+            Self::Visitor { .. } | Self::MiniProgram { .. } => Author::Visitor,
             Self::Agent { id, name, .. } => Author::Agent { id: id.clone(), name: name.clone() },
             Self::System => Author::System,
         }
@@ -55,7 +60,7 @@ impl Source<'_> {
     fn socket(&self) -> Option<&WebSocket> {
         match self {
             Self::Visitor { ws, .. } | Self::Agent { ws, .. } => Some(ws),
-            Self::System => None,
+            Self::MiniProgram { .. } | Self::System => None,
         }
     }
 }
@@ -65,15 +70,18 @@ impl Source<'_> {
 pub enum Delivery {
     /// The widget's WebSocket(s), in every tab and device of the visitor.
     WebSocket,
+    /// WeChat's customer-service API, to a mini-program user.
+    WeChat,
 }
 
 impl Delivery {
     /// Whether a message written through `source` also goes out through this delivery. The web
     /// socket carries everything, the visitor's own messages included (its other tabs show them);
     /// an external channel will not echo its own user's messages back to him.
-    fn carries(self, _source: &Source<'_>) -> bool {
+    fn carries(self, source: &Source<'_>) -> bool {
         match self {
             Self::WebSocket => true,
+            Self::WeChat => !matches!(source, Source::MiniProgram { .. }),
         }
     }
 }
@@ -120,7 +128,7 @@ impl Desk {
         let agents: Vec<String> = match &source {
             Source::Agent { id, .. } => vec![id.clone()],
             Source::System => self.holder(conversation_id)?.into_iter().collect(),
-            Source::Visitor { .. } => {
+            Source::Visitor { .. } | Source::MiniProgram { .. } => {
                 self.ensure_routed(conversation_id)?;
                 self.route(Event::VisitorMessage { conv, text })?.deliver_to_agents
             }
@@ -139,12 +147,18 @@ impl Desk {
             (Delivery::WebSocket, true) => {
                 index.to_conversation_and_agents(conversation_id, agents.iter().map(String::as_str), &frame)
             }
-            (Delivery::WebSocket, false) => {
+            (Delivery::WebSocket | Delivery::WeChat, _) => {
                 for agent in &agents {
                     index.to_agent(agent, &frame);
                 }
             }
         });
+        if delivery == Delivery::WeChat && to_visitor {
+            // The WeChat send is an outbound call: it runs at the end of the callback.
+            if let ServerFrame::Message { message } = frame {
+                self.outbox.borrow_mut().push(message);
+            }
+        }
         Ok(true)
     }
 
@@ -162,6 +176,10 @@ impl Desk {
         }
         validate_body(&body)?;
         let mut body = body;
+        if let Source::MiniProgram { visitor_id } = source {
+            let config = self.config()?;
+            self.limit(config.rate_limits, |l| &mut l.messages_per_visitor, visitor_id)?;
+        }
         if let Source::Visitor { visitor_id, verified, .. } = source {
             if matches!(body, MessageBody::Card { .. }) && !verified {
                 return Err(EdgeError::CardNotAllowed);
@@ -180,8 +198,13 @@ impl Desk {
     }
 
     /// The channel a conversation's visitor is reached through.
-    fn delivery(&self, _conversation_id: &str) -> Delivery {
-        Delivery::WebSocket
+    fn delivery(&self, conversation_id: &str) -> Delivery {
+        let conv = ConvId(conversation_id.to_string());
+        let channel = self.with_core(|core| core.conversation(&conv).map(|c| c.channel)).ok().flatten();
+        match channel {
+            Some(routing::Channel::MiniProgram) => Delivery::WeChat,
+            _ => Delivery::WebSocket,
+        }
     }
 
     /// Makes sure the routing core knows the conversation (its first message, or the first after it

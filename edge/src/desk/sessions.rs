@@ -141,6 +141,7 @@ pub fn open(
                 id: &visitor_id,
                 name: &name,
                 match_key: None,
+                verified: false,
                 profile: &profile(None, None),
                 contact_id: None,
             };
@@ -173,6 +174,7 @@ pub fn open(
                 id: &visitor_id,
                 name: &name,
                 match_key: Some(&match_key),
+                verified: true,
                 profile: &profile(Some(&person.payload), None),
                 contact_id: contact.as_deref(),
             };
@@ -216,7 +218,11 @@ fn check_choices(config: &SiteConfig, request: &SessionRequest) -> EdgeResult<()
 }
 
 /// A returning visitor whose last conversation was closed gets a new one.
-fn with_open_conversation(store: &Store, mut found: VisitorSession, now_ms: u64) -> EdgeResult<VisitorSession> {
+pub(super) fn with_open_conversation(
+    store: &Store,
+    mut found: VisitorSession,
+    now_ms: u64,
+) -> EdgeResult<VisitorSession> {
     if found.conversation_id.is_empty() {
         found.conversation_id = format!("c{}", secrets::random_hex(8)?);
         store.create_conversation(&found.visitor_id, &found.conversation_id, now_ms)?;
@@ -241,7 +247,7 @@ fn create_with_token(
         visitor_id: visitor.id.to_string(),
         conversation_id,
         token,
-        verified: visitor.match_key.is_some(),
+        verified: visitor.verified,
         visitor_name: visitor.name.to_string(),
         config: widget,
         identity_refused: None,

@@ -54,7 +54,7 @@ impl Desk {
     pub(super) fn get_settings(&self, token: Option<String>) -> EdgeResult<Response> {
         let (you, role) = self.settings_agent(token)?;
         let mut config = self.config_with_locks()?;
-        for key in &mut config.identity.keys {
+        for key in secrets_mut(&mut config) {
             *key = mask(key);
         }
         let version = self.store()?.config_version()?;
@@ -69,16 +69,15 @@ impl Desk {
         let SettingsSave { version, mut config } = parse_json(body)?;
         self.check_version(version)?;
         self.check_roles(&who, &config)?;
-        let stored = self.config()?;
-        for key in &mut config.identity.keys {
+        let mut stored = (*self.config()?).clone();
+        let known: Vec<String> = secrets_mut(&mut stored).map(|k| k.clone()).collect();
+        for key in secrets_mut(&mut config) {
             if key.starts_with(MASK_PREFIX) {
-                *key = stored
-                    .identity
-                    .keys
+                *key = known
                     .iter()
                     .find(|k| mask(k) == *key)
                     .cloned()
-                    .ok_or_else(|| EdgeError::BadRequest(format!("identity.keys: {key} is no key of this site")))?;
+                    .ok_or_else(|| EdgeError::BadRequest(format!("{key} is no key of this site")))?;
             }
         }
         Ok(Response::from_json(&config)?)
@@ -363,7 +362,15 @@ impl Desk {
     }
 }
 
-/// An identity key as a browser may see it: [`MASK_PREFIX`] and 12 hex digits of its SHA-256.
+/// Every secret of a config: the identity keys and each mini-program's AppSecret, Token and
+/// EncodingAESKey (masked on their way to a browser and in the history).
+fn secrets_mut(config: &mut SiteConfig) -> impl Iterator<Item = &mut String> {
+    let programs =
+        config.mini_programs.iter_mut().flat_map(|m| [&mut m.app_secret, &mut m.token, &mut m.encoding_aes_key]);
+    config.identity.keys.iter_mut().chain(programs).filter(|k| !k.is_empty())
+}
+
+/// A secret as a browser may see it: [`MASK_PREFIX`] and 12 hex digits of its SHA-256.
 fn mask(key: &str) -> String {
     let hash = secrets::token_hash(key.trim());
     format!("{MASK_PREFIX}{}", &hash[..12])
@@ -374,7 +381,7 @@ fn changes(before: Option<&SiteConfig>, after: &SiteConfig) -> Vec<FieldChange> 
     let json = |config: Option<&SiteConfig>| {
         let mut config = config.cloned();
         if let Some(config) = &mut config {
-            for key in &mut config.identity.keys {
+            for key in secrets_mut(config) {
                 *key = mask(key);
             }
         }

@@ -95,6 +95,10 @@ const MIGRATIONS: &[&str] = &[
     // by whom, at which version.
     "ALTER TABLE config ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
      CREATE TABLE IF NOT EXISTS settings_history (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, at_ms INTEGER NOT NULL, who TEXT NOT NULL, changes TEXT NOT NULL)",
+    // v14: WeChat retries a push it got no answer to: the events (which carry no MsgId) already
+    // handled, by mini-program, user and push key; messages are deduplicated as any message is,
+    // by their client id (`wx` and the MsgId).
+    "CREATE TABLE IF NOT EXISTS wechat_events (app_id TEXT NOT NULL, openid TEXT NOT NULL, key TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (app_id, openid, key))",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -201,8 +205,11 @@ pub struct NewVisitor<'a> {
     pub id: &'a str,
     /// Name shown to agents.
     pub name: &'a str,
-    /// Normalised verification fields (verified visitors only).
+    /// Normalised verification fields (verified visitors), or `wx:{app_id}:{openid}` (a
+    /// mini-program user, one visitor per openid).
     pub match_key: Option<&'a str>,
+    /// Whether the visitor proved its identity with a site token.
+    pub verified: bool,
     /// Display-only profile (JSON object).
     pub profile: &'a str,
     /// Linked CRM contact.
@@ -660,6 +667,36 @@ impl Store {
         Ok(rows.into_iter().next())
     }
 
+    /// The mini-program and openid of a conversation's visitor, when it is a mini-program user
+    /// (its match key is `wx:{app_id}:{openid}`).
+    pub fn wechat_user_of(&self, conversation_id: &str) -> EdgeResult<Option<(String, String)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            match_key: Option<String>,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "SELECT v.match_key FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?",
+                vec![conversation_id.into()],
+            )?
+            .to_array()?;
+        Ok(rows.into_iter().next().and_then(|r| {
+            let key = r.match_key?;
+            let (app_id, openid) = key.strip_prefix("wx:")?.split_once(':')?;
+            Some((app_id.to_string(), openid.to_string()))
+        }))
+    }
+
+    /// Notes a WeChat event as handled; `false` when it was already (a retried push).
+    pub fn first_wechat_event(&self, app_id: &str, openid: &str, key: &str, now_ms: u64) -> EdgeResult<bool> {
+        let cursor = self.sql.exec(
+            "INSERT OR IGNORE INTO wechat_events (app_id, openid, key, at_ms) VALUES (?, ?, ?, ?)",
+            vec![app_id.into(), openid.into(), key.into(), int(now_ms)],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
     /// Creates a visitor, its first session token (by hash) and its first conversation.
     pub fn create_visitor(
         &self,
@@ -676,7 +713,7 @@ impl Store {
                 visitor.name.into(),
                 int(now_ms),
                 visitor.match_key.into(),
-                SqlStorageValue::Integer(i64::from(visitor.match_key.is_some())),
+                SqlStorageValue::Integer(i64::from(visitor.verified)),
                 visitor.profile.into(),
                 visitor.contact_id.into(),
             ],

@@ -142,3 +142,17 @@ pub struct Access {
     /// How long the caller's browser may cache the bytes, in seconds.
     pub max_age: u64,
 }
+
+/// What the Worker forwards of a push to `/api/v1/sites/{site}/wechat/{app_id}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WechatCall {
+    /// The mini-program the push is for (the path's last segment).
+    pub app_id: String,
+    /// `GET` (the URL check) or `POST` (a push).
+    pub method: String,
+    /// The URL's query: `signature`, `timestamp`, `nonce`, and `echostr`, `encrypt_type`,
+    /// `msg_signature`, `openid` as WeChat sends them.
+    pub query: BTreeMap<String, String>,
+    /// The body, as text.
+    pub body: String,
+}

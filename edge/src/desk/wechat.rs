@@ -1,0 +1,168 @@
+//! The WeChat mini-program channel in the Desk, inbound: WeChat's message push, checked
+//! (`signature`, or `msg_signature` and AES-256-CBC in 安全模式, with the `wechat` crate), read
+//! (JSON or XML), deduplicated (messages by their `MsgId` as their client id, events by user and
+//! time in `wechat_events`), and put through the one message pipeline as the visitor's own: each
+//! openid of a mini-program is one visitor of the site, on the `mini_program` channel. The button's
+//! `session-from` names the user (nickname, custom fields) and may name an entry; it is display
+//! data, never identity.
+
+use protocol::mini_program::{MiniProgramConfig, PushFormat, PushMode};
+use protocol::session_from::SessionFrom;
+use protocol::{Channel, MessageBody};
+use routing::{ConvId, Event};
+use wechat::{Push, PushKind, WechatError};
+use worker::Response;
+
+use super::pipeline::{refusal, Source};
+use super::profile::StoredProfile;
+use super::sessions::with_open_conversation;
+use super::store::NewVisitor;
+use super::{now_ms, Desk};
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::bodies::WechatCall;
+use crate::secrets;
+
+impl Desk {
+    /// Answers WeChat: the URL check's `echostr`, or `success` for a push it may stop retrying
+    /// (handled now, or handled before). A push that fails a check is refused, stores nothing,
+    /// and is logged once by the Worker's error mapping.
+    pub(super) fn wechat_push(&self, body: &[u8]) -> EdgeResult<Response> {
+        let call: WechatCall = serde_json::from_slice(body)?;
+        let config = self.config()?;
+        let program =
+            config.mini_programs.iter().find(|m| m.app_id == call.app_id).ok_or(EdgeError::UnknownMiniProgram)?;
+        let q = |k: &str| call.query.get(k).map(String::as_str).unwrap_or_default();
+        let (timestamp, nonce) = (q("timestamp"), q("nonce"));
+        if call.method == "GET" {
+            if !wechat::verify(q("signature"), &[&program.token, timestamp, nonce]) {
+                return Err(WechatError::BadSignature.into());
+            }
+            return Ok(Response::ok(q("echostr"))?);
+        }
+        let fields = open(program, &call, timestamp, nonce)?;
+        let push = Push::from_fields(&fields)?;
+        self.take_push(program, push)?;
+        Ok(Response::ok("success")?)
+    }
+
+    fn take_push(&self, program: &MiniProgramConfig, push: Push) -> EdgeResult<()> {
+        let now = now_ms();
+        let store = self.store()?;
+        let key = push.dedupe_key();
+        let conversation_id = self.mini_program_conversation(program, &push)?;
+        let body = match push.kind {
+            PushKind::Text { content, .. } => MessageBody::Text { text: content },
+            PushKind::Card { title, page_path, thumb_url, .. } => MessageBody::Card {
+                list: "miniprogrampage".into(),
+                id: page_path.chars().take(200).collect(),
+                title: title.chars().take(200).collect(),
+                image: if protocol::checks::is_web_url(&thumb_url) { thumb_url } else { String::new() },
+                price: String::new(),
+                status: "小程序页面".into(),
+                url: String::new(),
+            },
+            PushKind::Image { pic_url, .. } => MessageBody::Text { text: format!("[图片] {pic_url}") },
+            PushKind::EnterSession { session_from } => {
+                if !store.first_wechat_event(&program.app_id, &push.from, &key, now)? {
+                    return Ok(()); // a retried push
+                }
+                self.entered(&conversation_id, &session_from)?;
+                return Ok(());
+            }
+            PushKind::Other { what } => {
+                worker::console_log!("wechat push of another kind left out: {what}");
+                return Ok(());
+            }
+        };
+        let visitor_id = store.conversation(&conversation_id, false)?.map(|(c, _)| c.visitor_id).unwrap_or_default();
+        self.pipeline(Source::MiniProgram { visitor_id: &visitor_id }, &conversation_id, &key, body)?;
+        Ok(())
+    }
+
+    /// The user's open conversation with the site (a new visitor and conversation the first time).
+    fn mini_program_conversation(&self, program: &MiniProgramConfig, push: &Push) -> EdgeResult<String> {
+        let store = self.store()?;
+        let now = now_ms();
+        let match_key = format!("wx:{}:{}", program.app_id, push.from);
+        if let Some(found) = store.visitor_by_match_key(&match_key)? {
+            return Ok(with_open_conversation(store, found, now)?.conversation_id);
+        }
+        let visitor_id = format!("v{}", secrets::random_hex(8)?);
+        let name = format!("微信用户 {}", visitor_id[1..5].to_uppercase());
+        let profile = StoredProfile {
+            channel: Channel::MiniProgram,
+            custom_fields: [("mini_program".to_string(), program.name.clone())].into(),
+            ..StoredProfile::default()
+        };
+        let conversation_id = format!("c{}", secrets::random_hex(8)?);
+        let visitor = NewVisitor {
+            id: &visitor_id,
+            name: &name,
+            match_key: Some(&match_key),
+            verified: false,
+            profile: &profile.to_text(),
+            contact_id: None,
+        };
+        // No browser holds a token for this visitor: its session row is a random one nobody has.
+        store.create_visitor(&visitor, &secrets::token_hash(&secrets::new_token("wx_")?), &conversation_id, now)?;
+        Ok(conversation_id)
+    }
+
+    /// The user entered the session: the button's `session-from` names them (and maybe an entry),
+    /// and the reply quota starts again.
+    fn entered(&self, conversation_id: &str, session_from: &str) -> EdgeResult<()> {
+        let store = self.store()?;
+        let from = SessionFrom::parse(session_from);
+        if let Some(row) = store.profile_of(conversation_id)? {
+            let mut profile = StoredProfile::read(&row.profile);
+            profile.custom_fields.extend(from.fields.clone());
+            for (k, v) in [("source", &from.source), ("avatar", &from.avatar_url)] {
+                if let Some(v) = v {
+                    profile.custom_fields.insert(k.to_string(), v.clone());
+                }
+            }
+            let name = from.nickname.clone().unwrap_or(row.name.clone());
+            store.update_visitor(&row.visitor_id, &name, &profile.to_text(), None)?;
+        }
+        let config = self.config()?;
+        // An entry that is not the site's is left out: the message still arrives.
+        if let Some(entry) = from.entry.filter(|e| config.routing.entries.iter().any(|x| &x.id == e)) {
+            store.set_conversation_entry(conversation_id, &entry)?;
+        }
+        let conv = ConvId(conversation_id.to_string());
+        if self.with_core(|core| core.conversation(&conv).is_some())? {
+            refusal(&self.route(Event::VisitorEntered { conv })?)?;
+        }
+        self.push_profile(conversation_id)?;
+        Ok(())
+    }
+}
+
+/// The push's fields, checked: in plain mode (and a compat push sent plain) the `signature`; in
+/// 安全模式 (and a compat push with `encrypt_type=aes`) the `msg_signature` over the `Encrypt`
+/// field, which is then decrypted for this AppID.
+fn open(program: &MiniProgramConfig, call: &WechatCall, timestamp: &str, nonce: &str) -> EdgeResult<wechat::Fields> {
+    let q = |k: &str| call.query.get(k).map(String::as_str).unwrap_or_default();
+    let format = match program.format {
+        PushFormat::Json => wechat::Format::Json,
+        PushFormat::Xml => wechat::Format::Xml,
+    };
+    let fields = wechat::fields(&call.body, format)?;
+    let encrypted = q("encrypt_type") == "aes";
+    if !encrypted {
+        if program.mode == PushMode::Safe {
+            return Err(WechatError::BadSignature.into());
+        }
+        if !wechat::verify(q("signature"), &[&program.token, timestamp, nonce]) {
+            return Err(WechatError::BadSignature.into());
+        }
+        return Ok(fields);
+    }
+    let envelope = fields.get("Encrypt").ok_or_else(|| WechatError::Malformed("no Encrypt".into()))?;
+    if !wechat::verify(q("msg_signature"), &[&program.token, timestamp, nonce, envelope]) {
+        return Err(WechatError::BadSignature.into());
+    }
+    let cipher = wechat::Cipher::new(&program.encoding_aes_key)?;
+    let inner = cipher.decrypt(envelope, &program.app_id)?;
+    Ok(wechat::fields(&inner, format)?)
+}

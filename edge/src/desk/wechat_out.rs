@@ -1,0 +1,163 @@
+//! The WeChat mini-program channel in the Desk, outbound: what agents (and the Desk's own
+//! prompts) write to a mini-program user goes out through WeChat's customer-service API
+//! (`cgi-bin/message/custom/send`) at the end of the callback that stored it. The access token
+//! comes from `cgi-bin/stable_token`, once per mini-program while it is valid (refreshed five
+//! minutes before it expires, and once when WeChat says it expired: 40001 / 42001); never per
+//! message. A network failure or WeChat's "system busy" (-1) is tried once more; WeChat's refusals
+//! (45015: the reply window closed, 45047: its replies used) are shown to the agents, never
+//! retried. The API's base URL is the Worker variable `WECHAT_API_BASE` (WeChat's own by default;
+//! the tests' simulator otherwise).
+
+use protocol::mini_program::MiniProgramConfig;
+use protocol::{ChatMessage, MessageBody, ServerFrame};
+use serde_json::{json, Value};
+use worker::{Fetch, Headers, Method, Request, RequestInit};
+
+use super::{now_ms, Desk};
+use crate::error::{EdgeError, EdgeResult};
+
+/// WeChat's API, unless the Worker's `WECHAT_API_BASE` says otherwise.
+const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// A token is renewed this long before WeChat says it expires.
+const TOKEN_MARGIN_MS: u64 = 5 * 60 * 1000;
+
+/// A mini-program's access token and when it stops being used.
+#[derive(Debug, Clone)]
+pub struct CachedToken {
+    /// The mini-program.
+    pub app_id: String,
+    /// The token.
+    pub token: String,
+    /// When to fetch a new one, unix ms.
+    pub renew_at_ms: u64,
+}
+
+/// What one send attempt came back with.
+enum Sent {
+    Ok,
+    /// The token expired or was replaced: fetch a new one and send again.
+    TokenExpired,
+    /// Worth one more try (network, -1).
+    Transient(String),
+    /// WeChat refused it for good (code, message).
+    Refused(i64, String),
+}
+
+impl Desk {
+    /// Sends what the callback stored for mini-program users.
+    pub(super) async fn send_outbox(&self) {
+        let messages: Vec<ChatMessage> = self.outbox.borrow_mut().drain(..).collect();
+        for message in messages {
+            if let Err(err) = self.send_to_wechat(&message).await {
+                worker::console_error!("wechat send failed: {err:?}");
+                let frame = ServerFrame::Error {
+                    code: err.code().to_string(),
+                    message: format!("微信发送失败（第 {} 条）：{}", message.seq, err.message()),
+                };
+                if let Ok(Some(agent)) = self.holder(&message.conversation_id) {
+                    self.with_sockets(|s| s.to_agent(&agent, &frame));
+                }
+            }
+        }
+    }
+
+    async fn send_to_wechat(&self, message: &ChatMessage) -> EdgeResult<()> {
+        let Some((app_id, openid)) = self.store()?.wechat_user_of(&message.conversation_id)? else {
+            return Ok(()); // not a mini-program user's conversation
+        };
+        let config = self.config()?;
+        let program = config.mini_programs.iter().find(|m| m.app_id == app_id).ok_or(EdgeError::UnknownMiniProgram)?;
+        let payload = match &message.body {
+            MessageBody::Text { text } => json!({ "touser": openid, "msgtype": "text", "text": { "content": text } }),
+            MessageBody::Card { title, url, .. } => {
+                let line = if url.is_empty() { title.clone() } else { format!("{title} {url}") };
+                json!({ "touser": openid, "msgtype": "text", "text": { "content": line } })
+            }
+            MessageBody::Image { name, .. } | MessageBody::File { name, .. } => {
+                json!({ "touser": openid, "msgtype": "text", "text": { "content": format!("[文件] {name}") } })
+            }
+        };
+        let mut refreshed = false;
+        let mut retried = false;
+        loop {
+            let token = self.wechat_token(program, refreshed).await?;
+            match self.custom_send(&token, &payload).await {
+                Sent::Ok => return Ok(()),
+                Sent::TokenExpired if !refreshed => refreshed = true,
+                Sent::Transient(_) if !retried => retried = true,
+                Sent::TokenExpired => return Err(EdgeError::BadRequest("WeChat refused a fresh access token".into())),
+                Sent::Transient(why) => return Err(EdgeError::BadRequest(format!("WeChat did not answer: {why}"))),
+                Sent::Refused(code, why) => return Err(EdgeError::BadRequest(format!("WeChat {code}: {why}"))),
+            }
+        }
+    }
+
+    async fn custom_send(&self, token: &str, payload: &Value) -> Sent {
+        let url = format!("{}/cgi-bin/message/custom/send?access_token={token}", self.wechat_base());
+        match post_json(&url, payload).await {
+            Err(err) => Sent::Transient(format!("{err:?}")),
+            Ok(answer) => match answer.get("errcode").and_then(Value::as_i64).unwrap_or(0) {
+                0 => Sent::Ok,
+                40001 | 42001 | 40014 => Sent::TokenExpired,
+                -1 => Sent::Transient("system busy".into()),
+                code => Sent::Refused(code, answer.get("errmsg").and_then(Value::as_str).unwrap_or_default().into()),
+            },
+        }
+    }
+
+    /// The mini-program's access token: the cached one while it is valid, else a new one from
+    /// `stable_token` (`force` asks WeChat for a fresh one after it refused the cached one).
+    async fn wechat_token(&self, program: &MiniProgramConfig, force: bool) -> EdgeResult<String> {
+        let now = now_ms();
+        if !force {
+            let cached = self.wechat_tokens.borrow().iter().find(|t| t.app_id == program.app_id).cloned();
+            if let Some(t) = cached.filter(|t| t.renew_at_ms > now) {
+                return Ok(t.token);
+            }
+        }
+        let url = format!("{}/cgi-bin/stable_token", self.wechat_base());
+        let body = json!({
+            "grant_type": "client_credential",
+            "appid": program.app_id,
+            "secret": program.app_secret,
+            "force_refresh": force,
+        });
+        let answer = post_json(&url, &body).await?;
+        let token = answer.get("access_token").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| {
+            let code = answer.get("errcode").and_then(Value::as_i64).unwrap_or_default();
+            EdgeError::BadRequest(format!("WeChat gave no access token ({code})"))
+        })?;
+        let expires_ms = answer.get("expires_in").and_then(Value::as_u64).unwrap_or(7200) * 1000;
+        let fresh = CachedToken {
+            app_id: program.app_id.clone(),
+            token: token.to_string(),
+            renew_at_ms: now + expires_ms.saturating_sub(TOKEN_MARGIN_MS),
+        };
+        let mut tokens = self.wechat_tokens.borrow_mut();
+        tokens.retain(|t| t.app_id != program.app_id);
+        tokens.push(fresh);
+        Ok(token.to_string())
+    }
+
+    fn wechat_base(&self) -> String {
+        self.env
+            .var("WECHAT_API_BASE")
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| DEFAULT_API_BASE.to_string())
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+/// POSTs JSON and reads JSON back (bounded: WeChat answers within seconds or not at all).
+async fn post_json(url: &str, body: &Value) -> EdgeResult<Value> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.to_string().into()));
+    let request = Request::new_with_init(url, &init)?;
+    let mut response = Fetch::Request(request).send().await?;
+    let text = response.text().await?;
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}

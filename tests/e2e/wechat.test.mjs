@@ -1,0 +1,185 @@
+// The WeChat mini-program channel against real workerd: WeChat's URL check and message pushes
+// (encrypted JSON in 安全模式 and plain XML, built and encrypted by @wecom/crypto, a library this
+// project did not write), refused when forged or replayed, each user one visitor whose messages
+// reach the site's agents; an entry in the button's session-from reaches the VIP agent with the
+// user's nickname and fields; agents' replies go out through a WeChat API simulator with one
+// cached access token, renewed when WeChat stops accepting it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { encrypt, getSignature } from '@wecom/crypto';
+import { agentSocket } from './agent-socket.mjs';
+import { launchBrowser, seedDemo, startEdge } from './harness.mjs';
+import { startWechatSim } from './wechat-sim.mjs';
+
+const SITE = 'wxshop';
+const SAFE = { app_id: 'wx0123456789abcdef', secret: '0123456789abcdef0123456789abcdef', token: 'AAAAA', key: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
+const PLAIN = { app_id: 'wxfedcba9876543210', secret: 'fedcba9876543210fedcba9876543210', token: 'plainTok' };
+
+let edge;
+let browser;
+let sim;
+
+const config = {
+  name: 'WeChat shop',
+  agents: [
+    { id: 'kf', name: '客服小李', password: 'kf-password-1', max_sessions: 5 },
+    { id: 'vip1', name: 'VIP 专员', password: 'vip1-password', max_sessions: 5 },
+  ],
+  groups: [
+    { id: 'general', name: '普通', agents: ['kf'], strategy: 'load' },
+    { id: 'vip', name: 'VIP', agents: ['vip1'], strategy: 'load' },
+  ],
+  routing: { fallback_group: 'general', entries: [{ id: 'vip', group: 'vip' }] },
+  mini_programs: [
+    { app_id: SAFE.app_id, name: '商城小程序', app_secret: SAFE.secret, token: SAFE.token, encoding_aes_key: SAFE.key, format: 'json', mode: 'safe' },
+    { app_id: PLAIN.app_id, name: '会员小程序', app_secret: PLAIN.secret, token: PLAIN.token, format: 'xml', mode: 'plain' },
+  ],
+};
+
+before(async () => {
+  sim = await startWechatSim({ [SAFE.app_id]: SAFE.secret, [PLAIN.app_id]: PLAIN.secret });
+  edge = await startEdge({ vars: { WECHAT_API_BASE: sim.base } });
+  await seedDemo(edge, SITE, config);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await edge?.stop();
+  await sim?.stop();
+});
+
+const url = (appId, query) => `${edge.base}/api/v1/sites/${SITE}/wechat/${appId}?${new URLSearchParams(query)}`;
+let clock = 1_764_000_000;
+
+/** A push as WeChat sends it in 安全模式: the JSON message encrypted for the AppID, signed. */
+function safePush(message, { appId = SAFE.app_id, timestamp = String(clock += 1), nonce = String(crypto.randomInt(1e9)) } = {}) {
+  const ciphered = encrypt(SAFE.key, message, appId);
+  const query = {
+    signature: getSignature(SAFE.token, timestamp, nonce, ''),
+    timestamp,
+    nonce,
+    openid: JSON.parse(message).FromUserName,
+    encrypt_type: 'aes',
+    msg_signature: getSignature(SAFE.token, timestamp, nonce, ciphered),
+  };
+  return { query, body: JSON.stringify({ ToUserName: 'gh_shop', Encrypt: ciphered }) };
+}
+
+async function post(appId, { query, body }) {
+  const res = await fetch(url(appId, query), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: res.status, text: await res.text() };
+}
+
+// MsgId is a 64-bit integer, past a JS number's precision: written as WeChat writes it, digits.
+const text = (from, content, msgId) =>
+  JSON.stringify({ ToUserName: 'gh_shop', FromUserName: from, CreateTime: clock, MsgType: 'text', Content: content }).replace(/}$/, `,"MsgId":${msgId}}`);
+const frame = (src) => ({ toString: () => src });
+
+test('the URL check answers echostr for the Token, and refuses a wrong signature', async () => {
+  const timestamp = '1714036504';
+  const nonce = '1514711492';
+  const good = await fetch(url(SAFE.app_id, { signature: getSignature(SAFE.token, timestamp, nonce, ''), timestamp, nonce, echostr: '4375120948345356249' }));
+  assert.equal(good.status, 200);
+  assert.equal(await good.text(), '4375120948345356249');
+  const bad = await fetch(url(SAFE.app_id, { signature: 'f464b24fc39322e44b38aa78f5edd27bd1441697', timestamp, nonce, echostr: 'x' }));
+  assert.equal(bad.status, 401);
+  assert.equal((await bad.json()).error.code, 'wechat_bad_signature');
+  const unknown = await fetch(url('wx9999999999999999', { signature: 'x', timestamp, nonce, echostr: 'x' }));
+  assert.equal((await unknown.json()).error.code, 'unknown_mini_program');
+});
+
+test('an encrypted push reaches an agent once, however often WeChat retries it; forged ones store nothing', async () => {
+  const kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
+  const push = safePush(text('oUser1', '小程序里的第一条消息', '24675823920456789123'));
+  assert.deepEqual(await post(SAFE.app_id, push), { status: 200, text: 'success' });
+  const first = await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '小程序里的第一条消息');
+  // WeChat retries a push it thinks was lost: answered `success`, stored once.
+  assert.deepEqual(await post(SAFE.app_id, push), { status: 200, text: 'success' });
+  assert.deepEqual(await post(SAFE.app_id, push), { status: 200, text: 'success' });
+
+  // Forged: a msg_signature that is not the Token's; a message encrypted for another AppID; a
+  // plain push to a mini-program in 安全模式.
+  const forged = safePush(text('oUser1', '伪造的消息', '2'));
+  forged.query.msg_signature = '0'.repeat(40);
+  const forgedAnswer = await post(SAFE.app_id, forged);
+  assert.equal(forgedAnswer.status, 401);
+  assert.equal(JSON.parse(forgedAnswer.text).error.code, 'wechat_bad_signature');
+  const other = safePush(text('oUser1', '别的小程序的消息', '3'), { appId: 'wx1111111111111111' });
+  const otherAnswer = await post(SAFE.app_id, other);
+  assert.equal(otherAnswer.status, 400);
+  assert.equal(JSON.parse(otherAnswer.text).error.code, 'wechat_undecryptable');
+  const timestamp = String(clock += 1);
+  const plain = { query: { signature: getSignature(SAFE.token, timestamp, '1', ''), timestamp, nonce: '1' }, body: text('oUser1', '明文', '4') };
+  assert.equal((await post(SAFE.app_id, plain)).status, 401, 'a 安全模式 mini-program takes encrypted pushes only');
+
+  const later = safePush(text('oUser1', '第二条', '24675823920456789124'));
+  assert.equal((await post(SAFE.app_id, later)).status, 200);
+  await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '第二条');
+  const texts = (await kf.messages()).filter((m) => m.conversation_id === first.message.conversation_id).map((m) => m.body.text);
+  assert.deepEqual(texts, ['小程序里的第一条消息', '第二条'], 'each once, nothing forged');
+  const conversations = await kf.frames();
+  const summary = conversations.flatMap((f) => f.type === 'conversation_updated' ? [f.conversation] : f.type === 'conversations' ? f.conversations : [])
+    .find((c) => c.conversation_id === first.message.conversation_id);
+  assert.equal(summary?.visitor_name.startsWith('微信用户'), true, JSON.stringify(summary));
+  await kf.close();
+});
+
+test('a plain XML push; the entry in session-from reaches the VIP agent, with the nickname and fields', async () => {
+  const vip = await agentSocket(browser, edge, SITE, 'vip1', 'vip1-password');
+  const signed = (timestamp, nonce) => ({ signature: getSignature(PLAIN.token, timestamp, nonce, ''), timestamp, nonce });
+  const xml = (fields) => `<xml>${Object.entries(fields).map(([k, v]) => `<${k}><![CDATA[${v}]]></${k}>`).join('')}</xml>`;
+  const t1 = String(clock += 1);
+  const enter = xml({ ToUserName: 'gh_member', FromUserName: 'oVip', CreateTime: t1, MsgType: 'event', Event: 'user_enter_tempsession', SessionFrom: 'miniprogram|黄景霖|https://thirdwx.qlogo.cn/a/132|{"vipNo":"vip12138","vipName":"黄景霖"}|entry=vip' });
+  const res = await fetch(url(PLAIN.app_id, signed(t1, '11')), { method: 'POST', body: enter });
+  assert.equal(await res.text(), 'success');
+  const t2 = String(clock += 1);
+  const message = xml({ ToUserName: 'gh_member', FromUserName: 'oVip', CreateTime: t2, MsgType: 'text', Content: '我是 VIP 会员', MsgId: '5001' });
+  assert.equal(await (await fetch(url(PLAIN.app_id, signed(t2, '12')), { method: 'POST', body: message })).text(), 'success');
+  const got = await vip.waitFor((f) => f.type === 'message' && f.message.body.text === '我是 VIP 会员');
+  // The sidebar: the nickname, the channel, the custom fields of session-from.
+  await vip.send({ type: 'profile', conversation_id: got.message.conversation_id });
+  const { profile } = await vip.waitFor((f) => f.type === 'profile');
+  assert.equal(profile.name, '黄景霖');
+  assert.equal(profile.channel, 'mini_program');
+  assert.equal(profile.custom_fields.vipNo, 'vip12138');
+  assert.equal(profile.custom_fields.mini_program, '会员小程序');
+  assert.equal(profile.entry, 'vip');
+  assert.equal(profile.verified, false, 'session-from is display data, never identity');
+  await vip.close();
+});
+
+test('agents\' replies go out through WeChat with one cached token, renewed when WeChat stops accepting it', async () => {
+  const kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
+  assert.equal((await post(SAFE.app_id, safePush(text('oUser2', '请问有货吗', '7001')))).status, 200);
+  const got = await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '请问有货吗');
+  const conversation = got.message.conversation_id;
+  const reply = async (words, id) => {
+    await kf.send({ type: 'send', conversation_id: conversation, client_id: id, body: { kind: 'text', text: words } });
+    await kf.waitFor(frame(`(f) => f.type === 'ack' && f.client_id === ${JSON.stringify(id)}`));
+  };
+  const delivered = async (words) => {
+    for (let i = 0; i < 100 && !sim.state.sent.some((s) => s.body.text?.content === words); i += 1) await new Promise((r) => setTimeout(r, 100));
+    return sim.state.sent.find((s) => s.body.text?.content === words);
+  };
+  const callsBefore = sim.state.tokenCalls.length;
+  await reply('有货的，今天下单明天发', 'r1');
+  await reply('还有别的问题吗？', 'r2');
+  assert.deepEqual((await delivered('有货的，今天下单明天发'))?.body, { touser: 'oUser2', msgtype: 'text', text: { content: '有货的，今天下单明天发' } });
+  assert.ok(await delivered('还有别的问题吗？'));
+  assert.equal(sim.state.tokenCalls.length - callsBefore, 1, 'one access token for both replies');
+  // WeChat stops accepting the token (another server fetched one): 40001, a fresh token, sent.
+  sim.expireTokens();
+  await reply('稍等我查一下', 'r3');
+  assert.ok(await delivered('稍等我查一下'), 'sent with a renewed token');
+  assert.equal(sim.state.tokenCalls.at(-1).force_refresh, true);
+  // WeChat refuses for good (the reply window closed): the agent is told, nothing is retried.
+  sim.state.closedWindows.add('oUser2');
+  const sentBefore = sim.state.sent.length;
+  await reply('窗口已关闭的回复', 'r4');
+  const error = await kf.waitFor((f) => f.type === 'error' && /微信发送失败/.test(f.message));
+  assert.match(error.message, /45015/);
+  assert.equal(sim.state.sent.length, sentBefore);
+  await kf.close();
+});

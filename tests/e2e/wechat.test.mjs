@@ -92,7 +92,7 @@ test('the URL check answers echostr for the Token, and refuses a wrong signature
 
 test('an encrypted push reaches an agent once, however often WeChat retries it; forged ones store nothing', async () => {
   const kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
-  const push = safePush(text('oUser1', '小程序里的第一条消息', '24675823920456789123'));
+  const push = safePush(text('oUser1', '小程序里的第一条消息', '6988312519123456789'));
   assert.deepEqual(await post(SAFE.app_id, push), { status: 200, text: 'success' });
   const first = await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '小程序里的第一条消息');
   // WeChat retries a push it thinks was lost: answered `success`, stored once.
@@ -114,7 +114,7 @@ test('an encrypted push reaches an agent once, however often WeChat retries it; 
   const plain = { query: { signature: getSignature(SAFE.token, timestamp, '1', ''), timestamp, nonce: '1' }, body: text('oUser1', '明文', '4') };
   assert.equal((await post(SAFE.app_id, plain)).status, 401, 'a 安全模式 mini-program takes encrypted pushes only');
 
-  const later = safePush(text('oUser1', '第二条', '24675823920456789124'));
+  const later = safePush(text('oUser1', '第二条', '6988312519123456790'));
   assert.equal((await post(SAFE.app_id, later)).status, 200);
   await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '第二条');
   const texts = (await kf.messages()).filter((m) => m.conversation_id === first.message.conversation_id).map((m) => m.body.text);
@@ -174,7 +174,15 @@ test('agents\' replies go out through WeChat with one cached token, renewed when
   await reply('稍等我查一下', 'r3');
   assert.ok(await delivered('稍等我查一下'), 'sent with a renewed token');
   assert.equal(sim.state.tokenCalls.at(-1).force_refresh, true);
-  // WeChat refuses for good (the reply window closed): the agent is told, nothing is retried.
+  // Three replies used the quota the user's message opened: the Desk sends nothing more.
+  await kf.send({ type: 'send', conversation_id: conversation, client_id: 'r-over', body: { kind: 'text', text: '第四条回复' } });
+  const over = await kf.waitFor((f) => f.type === 'rejected' && f.client_id === 'r-over');
+  assert.equal(over.code, 'quota_exceeded');
+  assert.ok(!sim.state.sent.some((s) => s.body.text?.content === '第四条回复'));
+  // The user writes again (a new quota); WeChat refuses for good (its window closed on its side):
+  // the agent is told, nothing is retried.
+  assert.equal((await post(SAFE.app_id, safePush(text('oUser2', '在吗', '7002')))).status, 200);
+  await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '在吗');
   sim.state.closedWindows.add('oUser2');
   const sentBefore = sim.state.sent.length;
   await reply('窗口已关闭的回复', 'r4');

@@ -34,7 +34,7 @@ pub fn run() -> Result<()> {
     for figure in sizes()? {
         println!("{figure}");
     }
-    for (package, bench) in [("routing", "assign"), ("identity", "check")] {
+    for (package, bench) in [("routing", "assign"), ("identity", "check"), ("wechat", "decrypt")] {
         forward_bench_lines(package, bench)?;
     }
     step("bench: launcher visible after the page's load event (median of 10, headless Chromium)");

@@ -47,6 +47,9 @@ pub fn Conversation() -> impl IntoView {
     let held = move || {
         summary().is_some_and(|s| s.state == ConvStatus::Active && s.agent_id.as_deref() == Some(me().as_str()))
     };
+    // A mini-program conversation: the replies WeChat still allows, and none once they are used.
+    let quota = move || summary().and_then(|s| s.quota);
+    let quota_left = move || quota().map(|q| if q.until_ms > js_sys::Date::now() as u64 { q.remaining } else { 0 });
     let read_seq =
         move || desk.selected.get().and_then(|id| desk.visitor_read.with(|r| r.get(&id).copied())).unwrap_or(0);
     let transfer_open = RwSignal::new(false);
@@ -70,6 +73,15 @@ pub fn Conversation() -> impl IntoView {
                             <span class="presence-note" class:on=on>{if on { strings.visitor_online } else { strings.visitor_left }}</span>
                         })
                     }}
+                    {move || quota().map(|q| {
+                        let left = quota_left().unwrap_or(0);
+                        let text = if left == 0 {
+                            strings.quota_none.to_string()
+                        } else {
+                            strings.quota_left.replacen("{}", &left.to_string(), 1).replacen("{}", &client::clock(q.until_ms), 1)
+                        };
+                        view! { <span class="quota" class:none={left == 0} data-testid="quota" data-left=left>{text}</span> }
+                    })}
                     <span class="spacer"></span>
                     <Actions transfer_open=transfer_open />
                 </header>
@@ -85,7 +97,9 @@ pub fn Conversation() -> impl IntoView {
                 <p class="typing" data-testid="visitor-typing" class:hidden=move || {
                     !desk.selected.get().is_some_and(|id| desk.typing.with(|t| t.contains(&id)))
                 }>{strings.visitor_typing}</p>
-                <Show when=held fallback=move || view! { <p class="readonly">{strings.read_only}</p> }>
+                <Show when=move || held() && quota_left() != Some(0) fallback=move || view! {
+                    <p class="readonly">{if held() { strings.quota_none } else { strings.read_only }}</p>
+                }>
                     <Composer />
                 </Show>
             </Show>

@@ -40,6 +40,8 @@ strings! {
     left_messages: "留言", "Left messages";
     closed_today: "今日已结束", "Closed today";
     session_groups: "会话分组", "Session groups";
+    quota_left: "可回复 {} 条 · {} 前有效", "{} replies left · until {}";
+    quota_none: "微信回复次数已用完，等用户再发消息", "No WeChat replies left until the user writes again";
     all: "全部", "All";
     accept: "接入", "Accept";
     reactivate: "重新激活", "Re-activate";

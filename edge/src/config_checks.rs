@@ -14,6 +14,7 @@ pub fn validate_config(config: &SiteConfig) -> EdgeResult<()> {
     protocol::checks::check_rules(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::mini_program::check_mini_programs(&config.mini_programs)
         .map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
+    config.reply_quotas.check().map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_workbench(config)
         .map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;
     protocol::checks::check_forms(config).map_err(|(field, why)| EdgeError::BadRequest(format!("{field}: {why}")))?;

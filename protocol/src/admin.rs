@@ -49,6 +49,9 @@ pub struct SiteConfig {
     /// The site's WeChat mini-programs, whose customer-service messages reach its agents.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mini_programs: Vec<crate::mini_program::MiniProgramConfig>,
+    /// The replies WeChat allows mini-programs after each user action.
+    #[serde(skip_serializing_if = "crate::mini_program::ReplyQuotaSettings::is_default")]
+    pub reply_quotas: crate::mini_program::ReplyQuotaSettings,
     /// The workbench: session groups (filters over the agents' lists) and the sidebar's layout.
     #[serde(skip_serializing_if = "crate::workbench::WorkbenchSettings::is_empty")]
     pub workbench: crate::workbench::WorkbenchSettings,

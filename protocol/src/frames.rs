@@ -123,6 +123,18 @@ pub struct ConversationSummary {
     /// The session groups (ids) it is in, for the console's filters.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub session_groups: Vec<String>,
+    /// A mini-program conversation's reply quota: what WeChat still allows, until when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<ReplyQuota>,
+}
+
+/// The replies WeChat still allows in a mini-program conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyQuota {
+    /// Replies left.
+    pub remaining: u8,
+    /// When the window closes, unix milliseconds.
+    pub until_ms: u64,
 }
 
 /// A field of the leave-message form.

@@ -77,7 +77,7 @@ pub use console::{
 };
 pub use frames::{
     AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LeftMessage, MessageBody, Presence,
-    ServerFrame, VisitorFrame,
+    ReplyQuota, ServerFrame, VisitorFrame,
 };
 pub use http::{
     AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, ApiError, ErrorBody, GroupChoice, SessionRequest,

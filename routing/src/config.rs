@@ -30,6 +30,8 @@ pub struct SiteConfig {
     pub bot: BotSettings,
     /// Idle and expiry durations.
     pub timeouts: Timeouts,
+    /// The mini-program reply quotas WeChat allows.
+    pub quotas: ReplyQuotas,
 }
 
 impl SiteConfig {
@@ -48,6 +50,7 @@ impl SiteConfig {
             leave_message: LeaveMessageForm::default(),
             bot: BotSettings::default(),
             timeouts: Timeouts::default(),
+            quotas: ReplyQuotas::default(),
         }
     }
 
@@ -512,11 +515,38 @@ impl Default for Timeouts {
     }
 }
 
-/// The mini-program reply quota after the user enters: this many messages...
-pub const ENTER_QUOTA: u8 = 1;
+/// The mini-program reply quota after the user enters, as WeChat documents it today: this many
+/// messages (older rules said 1)...
+pub const ENTER_QUOTA: u8 = 2;
 /// ...within this long.
 pub const ENTER_WINDOW_MS: u64 = MINUTE;
-/// The mini-program reply quota after a user message: this many messages...
-pub const MESSAGE_QUOTA: u8 = 3;
+/// The mini-program reply quota after a user message, as WeChat documents it today: this many
+/// messages (older rules said 3)...
+pub const MESSAGE_QUOTA: u8 = 5;
 /// ...within this long.
 pub const MESSAGE_WINDOW_MS: u64 = 48 * HOUR;
+
+/// The replies WeChat allows a mini-program after each user action (a site setting: WeChat has
+/// changed them before). They do not add up: each action resets the quota to its own maximum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyQuotas {
+    /// Replies after the user enters the session...
+    pub enter: u8,
+    /// ...within this long.
+    pub enter_window_ms: u64,
+    /// Replies after a user message...
+    pub message: u8,
+    /// ...within this long.
+    pub message_window_ms: u64,
+}
+
+impl Default for ReplyQuotas {
+    fn default() -> Self {
+        ReplyQuotas {
+            enter: ENTER_QUOTA,
+            enter_window_ms: ENTER_WINDOW_MS,
+            message: MESSAGE_QUOTA,
+            message_window_ms: MESSAGE_WINDOW_MS,
+        }
+    }
+}

@@ -22,9 +22,9 @@ pub use command::{
 };
 pub use config::{
     session_groups_of, AcceptMode, AgentConfig, AutoReply, BaseStrategy, BotSettings, Channel, Condition, EntryConfig,
-    FieldFilter, FieldTest, FormField, GroupConfig, LeaveMessageForm, Prompts, RoutingMode, Rule, SessionGroup,
-    SiteConfig, Strategy, Target, Timeouts, DEFAULT_TRANSFER_KEYWORDS, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA,
-    MESSAGE_WINDOW_MS,
+    FieldFilter, FieldTest, FormField, GroupConfig, LeaveMessageForm, Prompts, ReplyQuotas, RoutingMode, Rule,
+    SessionGroup, SiteConfig, Strategy, Target, Timeouts, DEFAULT_TRANSFER_KEYWORDS, ENTER_QUOTA, ENTER_WINDOW_MS,
+    MESSAGE_QUOTA, MESSAGE_WINDOW_MS,
 };
 pub use desk::{ConfigImpact, Desk};
 pub use error::Rejection;

@@ -411,6 +411,14 @@ fn build_config(directives: &[Vec<String>]) -> Result<Built, String> {
             }
             "idle" => c.timeouts.idle_ms = parse_duration(&args[0])?,
             "expiry" => c.timeouts.bot_expiry_ms = parse_duration(&args[0])?,
+            "quota" => {
+                if let Some(n) = opts.get("enter") {
+                    c.quotas.enter = n.parse().map_err(|_| "bad enter quota")?;
+                }
+                if let Some(n) = opts.get("message") {
+                    c.quotas.message = n.parse().map_err(|_| "bad message quota")?;
+                }
+            }
             "show" => match args[0].as_str() {
                 "persist" => built.show_persist = true,
                 "alarms" => built.show_alarms = true,

@@ -174,11 +174,14 @@ test('agents\' replies go out through WeChat with one cached token, renewed when
   await reply('稍等我查一下', 'r3');
   assert.ok(await delivered('稍等我查一下'), 'sent with a renewed token');
   assert.equal(sim.state.tokenCalls.at(-1).force_refresh, true);
-  // Three replies used the quota the user's message opened: the Desk sends nothing more.
-  await kf.send({ type: 'send', conversation_id: conversation, client_id: 'r-over', body: { kind: 'text', text: '第四条回复' } });
+  // Five replies (WeChat's quota after a user message) use it up: the Desk sends nothing more.
+  await reply('第四条', 'r3b');
+  await reply('第五条', 'r3c');
+  await kf.send({ type: 'send', conversation_id: conversation, client_id: 'r-over', body: { kind: 'text', text: '第六条回复' } });
   const over = await kf.waitFor((f) => f.type === 'rejected' && f.client_id === 'r-over');
   assert.equal(over.code, 'quota_exceeded');
-  assert.ok(!sim.state.sent.some((s) => s.body.text?.content === '第四条回复'));
+  assert.ok(await delivered('第五条'));
+  assert.ok(!sim.state.sent.some((s) => s.body.text?.content === '第六条回复'));
   // The user writes again (a new quota); WeChat refuses for good (its window closed on its side):
   // the agent is told, nothing is retried.
   assert.equal((await post(SAFE.app_id, safePush(text('oUser2', '在吗', '7002')))).status, 200);
@@ -190,4 +193,39 @@ test('agents\' replies go out through WeChat with one cached token, renewed when
   assert.match(error.message, /45015/);
   assert.equal(sim.state.sent.length, sentBefore);
   await kf.close();
+});
+
+test('the workbench shows a mini-program chat\'s reply quota, and stops the composer once it is used', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' })).newPage();
+  await page.goto(`${edge.base}/console/?site=${SITE}`);
+  await page.getByTestId('login-agent').fill('kf');
+  await page.getByTestId('login-password').fill('kf-password-1');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('me').waitFor();
+  // The user enters from a button that names them, then writes.
+  const t = String(clock += 1);
+  const enter = JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oUser3', CreateTime: Number(t), MsgType: 'event', Event: 'user_enter_tempsession', SessionFrom: 'miniprogram|王小明||{"orderNo":"A-1001"}' });
+  assert.equal((await post(SAFE.app_id, safePush(enter, { timestamp: t }))).text, 'success');
+  assert.equal((await post(SAFE.app_id, safePush(text('oUser3', '能开发票吗？', '8001')))).text, 'success');
+  const chat = page.locator('[data-testid=list-mine] [data-testid=conversation]', { hasText: '王小明' });
+  await chat.click();
+  await page.locator('[data-testid=message][data-author=visitor]', { hasText: '能开发票吗？' }).waitFor();
+  const quota = page.getByTestId('quota');
+  await page.locator('[data-testid=quota][data-left="5"]').waitFor();
+  assert.match(await quota.textContent(), /可回复 5 条/);
+  assert.equal(await page.locator('[data-testid=profile-custom] [data-field=orderNo] dd').textContent(), 'A-1001');
+  for (let i = 1; i <= 5; i += 1) {
+    await page.getByTestId('reply-input').fill(`第 ${i} 条回复`);
+    await page.getByTestId('reply-input').press('Enter');
+    await page.locator(`[data-testid=quota][data-left="${5 - i}"]`).waitFor();
+  }
+  assert.match(await quota.textContent(), /回复次数已用完/);
+  assert.equal(await page.getByTestId('reply-input').count(), 0, 'nothing more can be sent');
+  await page.screenshot({ path: new URL('../artifacts/console-mini-program-desktop.png', import.meta.url).pathname });
+  for (let i = 1; i <= 5; i += 1) assert.ok(sim.state.sent.some((s) => s.body.touser === 'oUser3' && s.body.text?.content === `第 ${i} 条回复`));
+  // The user writes again: five more.
+  assert.equal((await post(SAFE.app_id, safePush(text('oUser3', '好的，谢谢', '8002')))).text, 'success');
+  await page.locator('[data-testid=quota][data-left="5"]').waitFor();
+  await page.getByTestId('reply-input').waitFor();
+  await page.context().close();
 });

@@ -230,6 +230,9 @@ impl Desk {
         })?;
         summary.state = state;
         summary.agent_id = agent;
+        summary.quota = self
+            .with_core(|core| core.conversation(&conv).and_then(|c| c.quota))?
+            .map(|q| protocol::ReplyQuota { remaining: q.remaining, until_ms: q.until.0 });
         summary.plugin = self.plugin_name(summary.plugin.as_deref())?;
         if let Some(profile) = profile {
             let mut facts = StoredProfile::read(&profile).facts(conversation_id);

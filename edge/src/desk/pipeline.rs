@@ -153,10 +153,18 @@ impl Desk {
                 }
             }
         });
-        if delivery == Delivery::WeChat && to_visitor {
-            // The WeChat send is an outbound call: it runs at the end of the callback.
-            if let ServerFrame::Message { message } = frame {
-                self.outbox.borrow_mut().push(message);
+        if delivery == Delivery::WeChat {
+            if to_visitor {
+                // The WeChat send is an outbound call: it runs at the end of the callback.
+                if let ServerFrame::Message { message } = frame {
+                    self.outbox.borrow_mut().push(message);
+                }
+            }
+            // The reply quota moved (a reply spent one, a user message renewed it): the holder
+            // sees what is left.
+            if let (Some(agent), Some(conversation)) = (self.holder(conversation_id)?, self.summary(conversation_id)?) {
+                let update = ServerFrame::ConversationUpdated { conversation };
+                self.with_sockets(|index| index.to_agent(&agent, &update));
             }
         }
         Ok(true)

@@ -91,6 +91,13 @@ pub fn to_routing(config: &SiteConfig) -> EdgeResult<routing::SiteConfig> {
             }
         })
         .collect();
+    let q = config.reply_quotas;
+    out.quotas = routing::ReplyQuotas {
+        enter: q.enter_replies,
+        enter_window_ms: q.enter_window_secs * 1000,
+        message: q.message_replies,
+        message_window_ms: q.message_window_secs * 1000,
+    };
     if let Some(hours) = &settings.service_hours {
         out.service_hours = service_hours(hours)?;
     }

@@ -895,6 +895,7 @@ impl Store {
                 // The plugin's id; the Desk turns it into the plugin's name.
                 plugin: r.plugin,
                 session_groups: Vec::new(),
+                quota: None,
             };
             (summary, r.profile)
         }))

@@ -9,7 +9,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::command::{Command, ConvState, ConversationRecord, DayStats, DormantReason, Party, PromptKind, Quota, Via};
-use crate::config::{Channel, SiteConfig, Target, ENTER_QUOTA, ENTER_WINDOW_MS, MESSAGE_QUOTA, MESSAGE_WINDOW_MS};
+use crate::config::{Channel, SiteConfig, Target};
 use crate::error::Rejection;
 use crate::event::{AgentStatus, Closer, Event, NewConversation};
 use crate::ids::{AgentId, ConvId, EntryId, GroupId, Millis};
@@ -403,8 +403,9 @@ impl Desk {
         self.hours_of(g).is_open(now)
     }
 
-    /// Takes one mini-program reply from the quota; true when the message may be sent.
-    fn take_quota(&mut self, id: &ConvId, now: Millis) -> bool {
+    /// Takes one mini-program reply from the quota, when more than `reserve` are left; true when
+    /// the message may be sent.
+    fn take_quota(&mut self, id: &ConvId, reserve: u8, now: Millis) -> bool {
         let Some(conv) = self.convs.get_mut(id) else {
             return false;
         };
@@ -412,7 +413,7 @@ impl Desk {
             return true;
         }
         match &mut conv.quota {
-            Some(q) if q.remaining > 0 && now < q.until => {
+            Some(q) if q.remaining > reserve && now < q.until => {
                 q.remaining -= 1;
                 self.touch_conv(id);
                 true
@@ -421,9 +422,10 @@ impl Desk {
         }
     }
 
-    /// Sends an automatic visitor-facing message, unless the reply quota forbids it.
+    /// Sends an automatic visitor-facing message, unless the reply quota forbids it: automatic
+    /// messages spend the quota too, but never its last reply, which is kept for an agent.
     fn say(&mut self, id: &ConvId, command: Command, now: Millis) {
-        if self.take_quota(id, now) {
+        if self.take_quota(id, 1, now) {
             self.emit(command);
         } else {
             self.reject(Party::Site, Rejection::QuotaExceeded(id.clone()));
@@ -479,8 +481,9 @@ impl Desk {
                 return;
             }
         };
+        let quotas = self.site.cfg.quotas;
         let quota = (req.channel == Channel::MiniProgram)
-            .then(|| Quota { remaining: ENTER_QUOTA, until: now.plus(ENTER_WINDOW_MS) });
+            .then(|| Quota { remaining: quotas.enter, until: now.plus(quotas.enter_window_ms) });
         let record = ConversationRecord {
             id: id.clone(),
             channel: req.channel,
@@ -562,8 +565,9 @@ impl Desk {
             self.reject(Party::Visitor(id.clone()), Rejection::UnknownConversation(id));
             return;
         };
+        let quotas = self.site.cfg.quotas;
         if conv.channel == Channel::MiniProgram {
-            conv.quota = Some(Quota { remaining: ENTER_QUOTA, until: now.plus(ENTER_WINDOW_MS) });
+            conv.quota = Some(Quota { remaining: quotas.enter, until: now.plus(quotas.enter_window_ms) });
             self.touch_conv(&id);
         }
     }
@@ -574,8 +578,9 @@ impl Desk {
             return;
         };
         conv.last_activity = now;
+        let quotas = self.site.cfg.quotas;
         if conv.channel == Channel::MiniProgram {
-            conv.quota = Some(Quota { remaining: MESSAGE_QUOTA, until: now.plus(MESSAGE_WINDOW_MS) });
+            conv.quota = Some(Quota { remaining: quotas.message, until: now.plus(quotas.message_window_ms) });
         }
         let state = conv.state.clone();
         self.touch_conv(&id);
@@ -620,7 +625,7 @@ impl Desk {
             self.reject(Party::Agent(agent.clone()), Rejection::NotAssignedToYou { conv: id, agent });
             return;
         }
-        if !self.take_quota(&id, now) {
+        if !self.take_quota(&id, 0, now) {
             self.reject(Party::Agent(agent), Rejection::QuotaExceeded(id));
             return;
         }

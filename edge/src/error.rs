@@ -120,6 +120,7 @@ impl EdgeError {
             // One code for every decryption failure: a wrong key, padding or AppID look alike.
             Self::Wechat(err) => match err {
                 wechat::WechatError::BadSignature => "wechat_bad_signature",
+                wechat::WechatError::Replayed => "wechat_replayed",
                 wechat::WechatError::Malformed(_) => "wechat_malformed",
                 _ => "wechat_undecryptable",
             },
@@ -145,7 +146,7 @@ impl EdgeError {
             Self::UnknownEntry => 404,
             Self::Routing { .. } | Self::VersionConflict(_) | Self::SiteExists => 409,
             Self::UnknownMiniProgram => 404,
-            Self::Wechat(wechat::WechatError::BadSignature) => 401,
+            Self::Wechat(wechat::WechatError::BadSignature | wechat::WechatError::Replayed) => 401,
             Self::Wechat(_) => 400,
             Self::Internal(_) => 500,
         }
@@ -192,6 +193,9 @@ impl EdgeError {
             Self::UnknownMiniProgram => "this site has no such mini-program".into(),
             Self::Wechat(wechat::WechatError::Malformed(why)) => format!("not a WeChat push: {why}"),
             Self::Wechat(wechat::WechatError::BadSignature) => "the push's signature does not match".into(),
+            Self::Wechat(wechat::WechatError::Replayed) => {
+                "the push is more than five minutes old, or its nonce came before with another body".into()
+            }
             Self::Wechat(_) => "the push cannot be decrypted".into(),
             Self::Internal(_) => "internal error".into(),
         }

@@ -51,7 +51,8 @@ after(async () => {
 });
 
 const url = (appId, query) => `${edge.base}/api/v1/sites/${SITE}/wechat/${appId}?${new URLSearchParams(query)}`;
-let clock = 1_764_000_000;
+// Pushes are stamped with the time (a push more than five minutes off is refused as a replay).
+let clock = Math.floor(Date.now() / 1000);
 
 /** A push as WeChat sends it in 安全模式: the JSON message encrypted for the AppID, signed. */
 function safePush(message, { appId = SAFE.app_id, timestamp = String(clock += 1), nonce = String(crypto.randomInt(1e9)) } = {}) {
@@ -77,8 +78,15 @@ const text = (from, content, msgId) =>
   JSON.stringify({ ToUserName: 'gh_shop', FromUserName: from, CreateTime: clock, MsgType: 'text', Content: content }).replace(/}$/, `,"MsgId":${msgId}}`);
 const frame = (src) => ({ toString: () => src });
 
-test('the URL check answers echostr for the Token, and refuses a wrong signature', async () => {
-  const timestamp = '1714036504';
+/** What the simulator received with this text, waiting up to 10 s for it. */
+async function delivered(words, touser) {
+  const match = (s) => s.body.text?.content === words && (!touser || s.body.touser === touser);
+  for (let i = 0; i < 100 && !sim.state.sent.some(match); i += 1) await new Promise((r) => setTimeout(r, 100));
+  return sim.state.sent.find(match);
+}
+
+test('the URL check answers echostr for the Token, and refuses a wrong signature or a stale one', async () => {
+  const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = '1514711492';
   const good = await fetch(url(SAFE.app_id, { signature: getSignature(SAFE.token, timestamp, nonce, ''), timestamp, nonce, echostr: '4375120948345356249' }));
   assert.equal(good.status, 200);
@@ -86,6 +94,10 @@ test('the URL check answers echostr for the Token, and refuses a wrong signature
   const bad = await fetch(url(SAFE.app_id, { signature: 'f464b24fc39322e44b38aa78f5edd27bd1441697', timestamp, nonce, echostr: 'x' }));
   assert.equal(bad.status, 401);
   assert.equal((await bad.json()).error.code, 'wechat_bad_signature');
+  // A check captured an hour ago (here: WeChat's own documented example, of 2024) is refused.
+  const stale = await fetch(url(SAFE.app_id, { signature: 'f464b24fc39322e44b38aa78f5edd27bd1441696', timestamp: '1714036504', nonce, echostr: 'x' }));
+  assert.equal(stale.status, 401);
+  assert.equal((await stale.json()).error.code, 'wechat_replayed');
   const unknown = await fetch(url('wx9999999999999999', { signature: 'x', timestamp, nonce, echostr: 'x' }));
   assert.equal((await unknown.json()).error.code, 'unknown_mini_program');
 });
@@ -138,7 +150,22 @@ test('a plain XML push; the entry in session-from reaches the VIP agent, with th
   const message = xml({ ToUserName: 'gh_member', FromUserName: 'oVip', CreateTime: t2, MsgType: 'text', Content: '我是 VIP 会员', MsgId: '5001' });
   assert.equal(await (await fetch(url(PLAIN.app_id, signed(t2, '12')), { method: 'POST', body: message })).text(), 'success');
   const got = await vip.waitFor((f) => f.type === 'message' && f.message.body.text === '我是 VIP 会员');
+  // A plain push's signature does not cover its body: replaying its timestamp and nonce with a
+  // body of one's own (another user's message) is refused.
+  const forgedBody = message.replace('我是 VIP 会员', '伪造的内容').replace('5001', '5002');
+  const replayed = await fetch(url(PLAIN.app_id, signed(t2, '12')), { method: 'POST', body: forgedBody });
+  assert.equal(replayed.status, 401);
+  assert.equal((await replayed.json()).error.code, 'wechat_replayed');
+  // A user's text that closes <Content> inside its CDATA and opens someone else's <FromUserName>
+  // stays the text of its own writer.
+  const t3 = String(clock += 1);
+  const sneaky = 'x</Content><FromUserName>oVip</FromUserName><Content>冒充 VIP';
+  const injected = xml({ ToUserName: 'gh_member', FromUserName: 'oIntruder', CreateTime: t3, MsgType: 'text', Content: sneaky, MsgId: '5003' });
+  assert.equal(await (await fetch(url(PLAIN.app_id, signed(t3, '13')), { method: 'POST', body: injected })).text(), 'success');
   // The sidebar: the nickname, the channel, the custom fields of session-from.
+  // The VIP agent got nothing from the intruder (his chat went to the general group).
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(!(await vip.messages()).some((m) => m.body.text?.includes('冒充')), 'no message entered the VIP user\'s chat');
   await vip.send({ type: 'profile', conversation_id: got.message.conversation_id });
   const { profile } = await vip.waitFor((f) => f.type === 'profile');
   assert.equal(profile.name, '黄景霖');
@@ -159,16 +186,12 @@ test('agents\' replies go out through WeChat with one cached token, renewed when
     await kf.send({ type: 'send', conversation_id: conversation, client_id: id, body: { kind: 'text', text: words } });
     await kf.waitFor(frame(`(f) => f.type === 'ack' && f.client_id === ${JSON.stringify(id)}`));
   };
-  const delivered = async (words) => {
-    for (let i = 0; i < 100 && !sim.state.sent.some((s) => s.body.text?.content === words); i += 1) await new Promise((r) => setTimeout(r, 100));
-    return sim.state.sent.find((s) => s.body.text?.content === words);
-  };
   const callsBefore = sim.state.tokenCalls.length;
   await reply('有货的，今天下单明天发', 'r1');
   await reply('还有别的问题吗？', 'r2');
   assert.deepEqual((await delivered('有货的，今天下单明天发'))?.body, { touser: 'oUser2', msgtype: 'text', text: { content: '有货的，今天下单明天发' } });
   assert.ok(await delivered('还有别的问题吗？'));
-  assert.equal(sim.state.tokenCalls.length - callsBefore, 1, 'one access token for both replies');
+  assert.equal(sim.state.tokenCalls.length - callsBefore, 1, 'one access token for both replies (both were delivered: no call is pending)');
   // WeChat stops accepting the token (another server fetched one): 40001, a fresh token, sent.
   sim.expireTokens();
   await reply('稍等我查一下', 'r3');
@@ -222,7 +245,7 @@ test('the workbench shows a mini-program chat\'s reply quota, and stops the comp
   assert.match(await quota.textContent(), /回复次数已用完/);
   assert.equal(await page.getByTestId('reply-input').count(), 0, 'nothing more can be sent');
   await page.screenshot({ path: new URL('../artifacts/console-mini-program-desktop.png', import.meta.url).pathname });
-  for (let i = 1; i <= 5; i += 1) assert.ok(sim.state.sent.some((s) => s.body.touser === 'oUser3' && s.body.text?.content === `第 ${i} 条回复`));
+  for (let i = 1; i <= 5; i += 1) assert.ok(await delivered(`第 ${i} 条回复`, 'oUser3'), `reply ${i} reached WeChat`);
   // The user writes again: five more.
   assert.equal((await post(SAFE.app_id, safePush(text('oUser3', '好的，谢谢', '8002')))).text, 'success');
   await page.locator('[data-testid=quota][data-left="5"]').waitFor();

@@ -35,6 +35,17 @@ pub fn verify(given: &str, parts: &[&str]) -> bool {
     expected.len() == given.len() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }
 
+/// How far a push's `timestamp` may be from the Desk's clock, in seconds: a captured push (or a
+/// leaked URL check) is worth nothing after this.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
+
+/// Whether `timestamp` (unix seconds, as WeChat writes it) is within [`MAX_CLOCK_SKEW_SECS`] of
+/// `now_secs`.
+#[must_use]
+pub fn fresh(timestamp: &str, now_secs: u64) -> bool {
+    timestamp.parse::<u64>().is_ok_and(|t| t.abs_diff(now_secs) <= MAX_CLOCK_SKEW_SECS)
+}
+
 /// A mini-program's message key (EncodingAESKey), ready to decrypt and encrypt.
 pub struct Cipher {
     aes: Aes256,
@@ -175,6 +186,14 @@ mod tests {
             "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg=="
         );
         assert_eq!(cipher.decrypt(&encrypted, "wxb11529c136998cb6").as_deref(), Ok("我是中文abcd123"));
+    }
+
+    #[test]
+    fn a_push_is_fresh_within_five_minutes_of_the_clock() {
+        let now = 1_764_000_000;
+        assert!(fresh("1764000000", now) && fresh("1763999700", now) && fresh("1764000300", now));
+        assert!(!fresh("1763999699", now), "a captured push replayed later");
+        assert!(!fresh("1764000301", now) && !fresh("", now) && !fresh("-5", now) && !fresh("1e9", now));
     }
 
     #[test]

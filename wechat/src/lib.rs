@@ -5,7 +5,7 @@
 pub mod crypto;
 pub mod push;
 
-pub use crypto::{signature, verify, Cipher};
+pub use crypto::{fresh, signature, verify, Cipher, MAX_CLOCK_SKEW_SECS};
 pub use push::{fields, Fields, Format, Push, PushKind};
 
 /// Why a push is refused. Each is logged once and stores nothing.
@@ -26,6 +26,10 @@ pub enum WechatError {
     /// The message was encrypted for another AppID.
     #[error("the message is for another AppID")]
     WrongAppId,
+    /// The push's `timestamp` is more than five minutes from the clock (a replay), or its
+    /// `timestamp` and `nonce` came before with another body.
+    #[error("the push is stale or replayed")]
+    Replayed,
     /// The body is not a push.
     #[error("malformed push: {0}")]
     Malformed(String),

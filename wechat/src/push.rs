@@ -43,7 +43,10 @@ fn json_fields(body: &str) -> Result<Fields, WechatError> {
         .collect())
 }
 
-/// WeChat's XML: one `<xml>` element of flat children, each text or CDATA.
+/// WeChat's XML: one `<xml>` element of flat children, each text, CDATA sections (a CDATA section
+/// is read to its own `]]>` before anything else, so no text inside it can close its element or
+/// open another) or both. A field given twice is refused; a nested element (none of the fields
+/// read here) is skipped.
 fn xml_fields(body: &str) -> Result<Fields, WechatError> {
     let malformed = |why: &str| WechatError::Malformed(format!("XML: {why}"));
     let inner = body
@@ -55,26 +58,59 @@ fn xml_fields(body: &str) -> Result<Fields, WechatError> {
     let mut out = Fields::new();
     let mut rest = inner.trim_start();
     while !rest.is_empty() {
-        let open_end = rest.find('>').ok_or_else(|| malformed("an element is not closed"))?;
-        let name = rest
-            .get(1..open_end)
-            .filter(|n| rest.starts_with('<') && is_name(n))
-            .ok_or_else(|| malformed("bad element"))?;
-        let after = &rest[open_end + 1..];
-        let close = format!("</{name}>");
-        let end = after.find(&close).ok_or_else(|| malformed("an element is not closed"))?;
-        let raw = &after[..end];
-        let value = match raw.trim().strip_prefix("<![CDATA[").and_then(|v| v.strip_suffix("]]>")) {
-            Some(cdata) => cdata.to_string(),
-            None if raw.contains('<') => {
-                // A nested element: not a field of ours.
-                rest = after[end + close.len()..].trim_start();
-                continue;
+        let open = rest.strip_prefix('<').ok_or_else(|| malformed("text outside an element"))?;
+        let end = open.find('>').ok_or_else(|| malformed("an element is not closed"))?;
+        let tag = &open[..end];
+        if let Some(name) = tag.strip_suffix('/') {
+            // `<Name/>`: an empty field.
+            let name = name.trim_end();
+            if !is_name(name) {
+                return Err(malformed("bad element"));
             }
-            None => unescape(raw),
-        };
-        out.insert(name.to_string(), value);
-        rest = after[end + close.len()..].trim_start();
+            if out.insert(name.to_string(), String::new()).is_some() {
+                return Err(malformed("a field is given twice"));
+            }
+            rest = open[end + 1..].trim_start();
+            continue;
+        }
+        if !is_name(tag) {
+            return Err(malformed("bad element"));
+        }
+        let close = format!("</{tag}>");
+        let mut body = &open[end + 1..];
+        // The value's parts in order: CDATA sections (`true`) and text (`false`).
+        let mut parts: Vec<(bool, String)> = Vec::new();
+        let mut nested = false;
+        loop {
+            if let Some(section) = body.strip_prefix("<![CDATA[") {
+                let stop = section.find("]]>").ok_or_else(|| malformed("a CDATA section is not closed"))?;
+                parts.push((true, section[..stop].to_string()));
+                body = &section[stop + 3..];
+            } else if let Some(after) = body.strip_prefix(close.as_str()) {
+                body = after;
+                break;
+            } else if body.starts_with('<') {
+                // A nested element: not a field of ours; skip to this element's end.
+                let stop = body.find(close.as_str()).ok_or_else(|| malformed("an element is not closed"))?;
+                nested = true;
+                body = &body[stop + close.len()..];
+                break;
+            } else {
+                let stop = body.find('<').ok_or_else(|| malformed("an element is not closed"))?;
+                parts.push((false, unescape(&body[..stop])));
+                body = &body[stop..];
+            }
+        }
+        if !nested {
+            // Whitespace around CDATA sections is layout, not value.
+            let has_cdata = parts.iter().any(|(c, _)| *c);
+            let value: String =
+                parts.into_iter().filter(|(c, t)| *c || !has_cdata || !t.trim().is_empty()).map(|(_, t)| t).collect();
+            if out.insert(tag.to_string(), value).is_some() {
+                return Err(malformed("a field is given twice"));
+            }
+        }
+        rest = body.trim_start();
     }
     Ok(out)
 }
@@ -239,6 +275,30 @@ mod tests {
                 media_id: "m1".into()
             }
         );
+    }
+
+    #[test]
+    fn a_user_s_text_cannot_rewrite_the_push_s_other_fields() {
+        // The attack: a user writes text that closes <Content> inside its CDATA and opens a
+        // <FromUserName> of someone else, so that his message (and the agents' replies) would
+        // belong to the victim.
+        let text = "x</Content><FromUserName>oVictim</FromUserName><Content>hi";
+        let xml = format!(
+            "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oAttacker]]></FromUserName>\
+             <CreateTime>1</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>\
+             <MsgId>9</MsgId></xml>"
+        );
+        let push = Push::from_fields(&fields(&xml, Format::Xml).expect("xml")).expect("a push");
+        assert_eq!(push.from, "oAttacker");
+        assert_eq!(push.kind, PushKind::Text { msg_id: "9".into(), content: text.into() });
+        // A text with "]]>" in it comes split over two CDATA sections, as XML writers do.
+        let split = "<xml><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType>\
+                     <Content><![CDATA[a]]]]><![CDATA[>b]]></Content><MsgId>1</MsgId></xml>";
+        let push = Push::from_fields(&fields(split, Format::Xml).expect("xml")).expect("a push");
+        assert_eq!(push.kind, PushKind::Text { msg_id: "1".into(), content: "a]]>b".into() });
+        // A field given twice is refused rather than guessed at.
+        let twice = "<xml><FromUserName>o1</FromUserName><FromUserName>o2</FromUserName></xml>";
+        assert!(fields(twice, Format::Xml).is_err());
     }
 
     #[test]

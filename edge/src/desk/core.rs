@@ -140,6 +140,11 @@ impl Desk {
                     self.to_visitor(&conv, status(&conv, ConvStatus::Closed, None, None, None));
                     self.with_sockets(|s| s.to_agents(&removed(&conv)));
                 }
+                // The site's own automatic message left out (a mini-program's reply quota): a note,
+                // not a refusal of the event that caused it.
+                Command::Reject { to: Party::Site, reason: reason @ Rejection::QuotaExceeded(_) } => {
+                    worker::console_log!("routing left an automatic message out: {reason}");
+                }
                 Command::Reject { reason, .. } => out.rejected = Some(reason),
                 Command::EnteredBotList { .. } | Command::Expired { .. } => {}
             }

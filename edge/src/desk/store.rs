@@ -697,6 +697,43 @@ impl Store {
         Ok(cursor.rows_written() > 0)
     }
 
+    /// Whether a WeChat event was handled already.
+    pub fn wechat_event_seen(&self, app_id: &str, openid: &str, key: &str) -> EdgeResult<bool> {
+        let rows: Vec<serde_json::Value> = self
+            .sql
+            .exec(
+                "SELECT 1 AS seen FROM wechat_events WHERE app_id = ? AND openid = ? AND key = ?",
+                vec![app_id.into(), openid.into(), key.into()],
+            )?
+            .to_array()?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Whether a push's `timestamp` and `nonce` came before with another body (`body_hash`): a
+    /// replay with a body of someone's choosing. The same body again (WeChat's own retry) is not.
+    /// Notes them otherwise, and forgets what is older than a day.
+    pub fn wechat_nonce_reused(&self, app_id: &str, nonce_key: &str, body_hash: &str, now_ms: u64) -> EdgeResult<bool> {
+        self.sql
+            .exec("DELETE FROM wechat_events WHERE at_ms < ?", vec![int(now_ms.saturating_sub(24 * 3600 * 1000))])?;
+        #[derive(Deserialize)]
+        struct Row {
+            openid: String,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "SELECT openid FROM wechat_events WHERE app_id = ? AND key = ?",
+                vec![app_id.into(), nonce_key.into()],
+            )?
+            .to_array()?;
+        if rows.iter().any(|r| r.openid != body_hash) {
+            return Ok(true);
+        }
+        // The body's hash stands in the openid column of a nonce's row.
+        self.first_wechat_event(app_id, body_hash, nonce_key, now_ms)?;
+        Ok(false)
+    }
+
     /// Creates a visitor, its first session token (by hash) and its first conversation.
     pub fn create_visitor(
         &self,

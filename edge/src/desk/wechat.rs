@@ -33,6 +33,10 @@ impl Desk {
             config.mini_programs.iter().find(|m| m.app_id == call.app_id).ok_or(EdgeError::UnknownMiniProgram)?;
         let q = |k: &str| call.query.get(k).map(String::as_str).unwrap_or_default();
         let (timestamp, nonce) = (q("timestamp"), q("nonce"));
+        // A captured push or URL check is worth nothing five minutes later.
+        if !wechat::fresh(timestamp, now_ms() / 1000) {
+            return Err(WechatError::Replayed.into());
+        }
         if call.method == "GET" {
             if !wechat::verify(q("signature"), &[&program.token, timestamp, nonce]) {
                 return Err(WechatError::BadSignature.into());
@@ -40,6 +44,12 @@ impl Desk {
             return Ok(Response::ok(q("echostr"))?);
         }
         let fields = open(program, &call, timestamp, nonce)?;
+        // Within those minutes, a plain push's signature (which does not cover its body) could
+        // carry another body: its timestamp and nonce are kept with the body they came with.
+        let nonce_key = format!("n{timestamp}:{nonce}");
+        if self.store()?.wechat_nonce_reused(&program.app_id, &nonce_key, &secrets::token_hash(&call.body), now_ms())? {
+            return Err(WechatError::Replayed.into());
+        }
         let push = Push::from_fields(&fields)?;
         self.take_push(program, push)?;
         Ok(Response::ok("success")?)
@@ -49,6 +59,10 @@ impl Desk {
         let now = now_ms();
         let store = self.store()?;
         let key = push.dedupe_key();
+        if let PushKind::Other { what } = &push.kind {
+            worker::console_log!("wechat push of another kind left out: {what}");
+            return Ok(());
+        }
         let conversation_id = self.mini_program_conversation(program, &push)?;
         let body = match push.kind {
             PushKind::Text { content, .. } => MessageBody::Text { text: content },
@@ -63,16 +77,15 @@ impl Desk {
             },
             PushKind::Image { pic_url, .. } => MessageBody::Text { text: format!("[图片] {pic_url}") },
             PushKind::EnterSession { session_from } => {
-                if !store.first_wechat_event(&program.app_id, &push.from, &key, now)? {
+                if store.wechat_event_seen(&program.app_id, &push.from, &key)? {
                     return Ok(()); // a retried push
                 }
                 self.entered(&conversation_id, &session_from)?;
+                // Noted once handled, so a retry of a push that failed is handled again.
+                store.first_wechat_event(&program.app_id, &push.from, &key, now)?;
                 return Ok(());
             }
-            PushKind::Other { what } => {
-                worker::console_log!("wechat push of another kind left out: {what}");
-                return Ok(());
-            }
+            PushKind::Other { .. } => return Ok(()),
         };
         let visitor_id = store.conversation(&conversation_id, false)?.map(|(c, _)| c.visitor_id).unwrap_or_default();
         self.pipeline(Source::MiniProgram { visitor_id: &visitor_id }, &conversation_id, &key, body)?;
@@ -138,9 +151,9 @@ impl Desk {
     }
 }
 
-/// The push's fields, checked: in plain mode (and a compat push sent plain) the `signature`; in
-/// 安全模式 (and a compat push with `encrypt_type=aes`) the `msg_signature` over the `Encrypt`
-/// field, which is then decrypted for this AppID.
+/// The push's fields, checked: in 明文模式 the `signature`; in 安全模式 and 兼容模式 (whose pushes
+/// come encrypted too, `encrypt_type=aes`) the `msg_signature` over the `Encrypt` field, which is
+/// then decrypted for this AppID.
 fn open(program: &MiniProgramConfig, call: &WechatCall, timestamp: &str, nonce: &str) -> EdgeResult<wechat::Fields> {
     let q = |k: &str| call.query.get(k).map(String::as_str).unwrap_or_default();
     let format = match program.format {
@@ -150,7 +163,8 @@ fn open(program: &MiniProgramConfig, call: &WechatCall, timestamp: &str, nonce: 
     let fields = wechat::fields(&call.body, format)?;
     let encrypted = q("encrypt_type") == "aes";
     if !encrypted {
-        if program.mode == PushMode::Safe {
+        // 兼容模式 sends every push encrypted too (`encrypt_type=aes`): only 明文模式 takes a plain one.
+        if program.mode != PushMode::Plain {
             return Err(WechatError::BadSignature.into());
         }
         if !wechat::verify(q("signature"), &[&program.token, timestamp, nonce]) {

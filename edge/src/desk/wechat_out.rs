@@ -5,13 +5,16 @@
 //! minutes before it expires, and once when WeChat says it expired: 40001 / 42001); never per
 //! message. A network failure or WeChat's "system busy" (-1) is tried once more; WeChat's refusals
 //! (45015: the reply window closed, 45047: its replies used) are shown to the agents, never
-//! retried. The API's base URL is the Worker variable `WECHAT_API_BASE` (WeChat's own by default;
+//! retried. Each call waits at most 5 s. The API's base URL is the Worker variable `WECHAT_API_BASE` (WeChat's own by default;
 //! the tests' simulator otherwise).
 
 use protocol::mini_program::MiniProgramConfig;
 use protocol::{ChatMessage, MessageBody, ServerFrame};
+use std::time::Duration;
+
+use futures_util::future::Either;
 use serde_json::{json, Value};
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
 
 use super::{now_ms, Desk};
 use crate::error::{EdgeError, EdgeResult};
@@ -97,10 +100,11 @@ impl Desk {
         let url = format!("{}/cgi-bin/message/custom/send?access_token={token}", self.wechat_base());
         match post_json(&url, payload).await {
             Err(err) => Sent::Transient(format!("{err:?}")),
-            Ok(answer) => match answer.get("errcode").and_then(Value::as_i64).unwrap_or(0) {
+            // An answer without `errcode` is no success.
+            Ok(answer) => match answer.get("errcode").and_then(Value::as_i64).unwrap_or(i64::MIN) {
                 0 => Sent::Ok,
                 40001 | 42001 | 40014 => Sent::TokenExpired,
-                -1 => Sent::Transient("system busy".into()),
+                -1 | i64::MIN => Sent::Transient("system busy, or no errcode".into()),
                 code => Sent::Refused(code, answer.get("errmsg").and_then(Value::as_str).unwrap_or_default().into()),
             },
         }
@@ -150,14 +154,31 @@ impl Desk {
     }
 }
 
-/// POSTs JSON and reads JSON back (bounded: WeChat answers within seconds or not at all).
+/// How long one call to WeChat may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// POSTs JSON and reads a JSON object back within [`CALL_TIMEOUT`]; an HTTP error, no answer in
+/// time or an answer that is not a JSON object is an error (never taken for a success).
 async fn post_json(url: &str, body: &Value) -> EdgeResult<Value> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.to_string().into()));
     let request = Request::new_with_init(url, &init)?;
-    let mut response = Fetch::Request(request).send().await?;
+    let fetch = Fetch::Request(request);
+    let send = Box::pin(fetch.send());
+    let mut response = match futures_util::future::select(send, Box::pin(Delay::from(CALL_TIMEOUT))).await {
+        Either::Left((response, _)) => response?,
+        Either::Right(_) => {
+            return Err(EdgeError::BadRequest(format!("WeChat did not answer within {CALL_TIMEOUT:?}")))
+        }
+    };
+    if !(200..300).contains(&response.status_code()) {
+        return Err(EdgeError::BadRequest(format!("WeChat answered HTTP {}", response.status_code())));
+    }
     let text = response.text().await?;
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    match serde_json::from_str::<Value>(&text) {
+        Ok(answer @ Value::Object(_)) => Ok(answer),
+        _ => Err(EdgeError::BadRequest("WeChat's answer is not JSON".into())),
+    }
 }

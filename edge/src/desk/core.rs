@@ -224,20 +224,23 @@ impl Desk {
             return Ok(None);
         };
         let conv = ConvId(conversation_id.to_string());
-        let (state, agent) = self.with_core(|core| match core.conversation(&conv).map(|c| &c.state) {
-            None => (ConvStatus::New, None),
-            Some(ConvState::Bot) => (ConvStatus::Bot, None),
-            Some(ConvState::Expired) => (ConvStatus::Expired, None),
-            Some(ConvState::Queued { .. }) => (ConvStatus::Queued, None),
-            Some(ConvState::Offered { agent }) => (ConvStatus::Offered, Some(agent.0.clone())),
-            Some(ConvState::Active { agent }) => (ConvStatus::Active, Some(agent.0.clone())),
-            Some(ConvState::Dormant { previous, .. }) => (ConvStatus::Dormant, Some(previous.0.clone())),
+        // One look at the core: the state, the agent and (mini-programs) the reply quota.
+        let (state, agent, quota) = self.with_core(|core| {
+            let found = core.conversation(&conv);
+            let (state, agent) = match found.map(|c| &c.state) {
+                None => (ConvStatus::New, None),
+                Some(ConvState::Bot) => (ConvStatus::Bot, None),
+                Some(ConvState::Expired) => (ConvStatus::Expired, None),
+                Some(ConvState::Queued { .. }) => (ConvStatus::Queued, None),
+                Some(ConvState::Offered { agent }) => (ConvStatus::Offered, Some(agent.0.clone())),
+                Some(ConvState::Active { agent }) => (ConvStatus::Active, Some(agent.0.clone())),
+                Some(ConvState::Dormant { previous, .. }) => (ConvStatus::Dormant, Some(previous.0.clone())),
+            };
+            (state, agent, found.and_then(|c| c.quota))
         })?;
         summary.state = state;
         summary.agent_id = agent;
-        summary.quota = self
-            .with_core(|core| core.conversation(&conv).and_then(|c| c.quota))?
-            .map(|q| protocol::ReplyQuota { remaining: q.remaining, until_ms: q.until.0 });
+        summary.quota = quota.map(|q| protocol::ReplyQuota { remaining: q.remaining, until_ms: q.until.0 });
         summary.plugin = self.plugin_name(summary.plugin.as_deref())?;
         if let Some(profile) = profile {
             let mut facts = StoredProfile::read(&profile).facts(conversation_id);

@@ -99,6 +99,10 @@ const MIGRATIONS: &[&str] = &[
     // handled, by mini-program, user and push key; messages are deduplicated as any message is,
     // by their client id (`wx` and the MsgId).
     "CREATE TABLE IF NOT EXISTS wechat_events (app_id TEXT NOT NULL, openid TEXT NOT NULL, key TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (app_id, openid, key))",
+    // v15: every push forgets what is older than a day and looks its nonce up: by index, not by
+    // scanning the table.
+    "CREATE INDEX IF NOT EXISTS wechat_events_at ON wechat_events (at_ms);
+     CREATE INDEX IF NOT EXISTS wechat_events_key ON wechat_events (app_id, key)",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.

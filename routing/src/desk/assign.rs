@@ -296,6 +296,15 @@ impl Desk {
         self.drain(&groups, now);
     }
 
+    /// Serves the queues that lost a conversation during this event: a head held back by its
+    /// rule's cap (see [`Self::pick`]) no longer blocks the ones behind it once it leaves.
+    pub(super) fn drain_moved(&mut self, now: Millis) {
+        let groups: Vec<usize> = self.moved_queues.iter().filter_map(|g| self.site.group_ix.get(g).copied()).collect();
+        if !groups.is_empty() {
+            self.drain(&groups, now);
+        }
+    }
+
     /// Assigns queue heads of `groups`, oldest ticket first, while someone eligible can take one.
     fn drain(&mut self, groups: &[usize], now: Millis) {
         let open: Vec<usize> = groups.iter().copied().filter(|&g| self.hours_open(g, now)).collect();

@@ -252,6 +252,7 @@ impl Desk {
             Event::ConfigUpdate(cfg) => self.apply_config(*cfg, now),
             Event::TimerFired => {}
         }
+        self.drain_moved(now);
         self.finish(now)
     }
 

@@ -1,6 +1,6 @@
 //! Every string the console shows, in zh-CN and en (one table, one row per string).
 
-use protocol::ConvStatus;
+use protocol::{Channel, ConvStatus};
 
 macro_rules! strings {
     ($($key:ident: $zh:expr, $en:expr;)*) => {
@@ -117,6 +117,10 @@ strings! {
     state_expired: "已过期", "expired";
     state_closed: "已结束", "closed";
     read_only: "只读：接入后才能回复", "Read only: accept or pick up to reply";
+    channel_web: "网页", "Web";
+    channel_mobile_web: "手机网页", "Mobile web";
+    channel_app: "App", "App";
+    channel_mini_program: "小程序", "Mini program";
 }
 
 impl Strings {
@@ -131,6 +135,18 @@ impl Strings {
             ConvStatus::Bot => self.state_bot,
             ConvStatus::Expired => self.state_expired,
             ConvStatus::Closed => self.state_closed,
+        }
+    }
+}
+
+impl Strings {
+    /// A channel (`ConversationSummary::channel`, the profile's) in words.
+    pub fn channel_name(&self, channel: Channel) -> &'static str {
+        match channel {
+            Channel::Web => self.channel_web,
+            Channel::MobileWeb => self.channel_mobile_web,
+            Channel::App => self.channel_app,
+            Channel::MiniProgram => self.channel_mini_program,
         }
     }
 }

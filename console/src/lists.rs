@@ -2,7 +2,7 @@
 //! queued, bot, expired, left messages, closed today), each with its count.
 
 use leptos::prelude::*;
-use protocol::{ConvStatus, ConversationSummary};
+use protocol::{Channel, ConvStatus, ConversationSummary};
 
 use crate::api::Desk;
 use crate::i18n::Strings;
@@ -109,6 +109,7 @@ fn Filters(filter: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 fn Section(name: &'static str, title: &'static str, items: Signal<Vec<ConversationSummary>>) -> impl IntoView {
     let desk = expect_context::<Desk>();
+    let strings = expect_context::<&'static Strings>();
     let count = move || items.with(Vec::len);
     view! {
         <section class="list" data-list=name data-testid=format!("list-{name}")>
@@ -142,6 +143,9 @@ fn Section(name: &'static str, title: &'static str, items: Signal<Vec<Conversati
                                     {conv.visitor_name.clone()}
                                     {conv.verified.then(|| view! { <span class="tick" title="verified">"✓"</span> })}
                                 </span>
+                                {(conv.channel != Channel::Web).then(|| view! {
+                                    <small class="channel" data-testid="channel" data-channel=conv.channel.as_str()>{strings.channel_name(conv.channel)}</small>
+                                })}
                                 {conv.plugin.clone().map(|p| view! { <small class="plugin" data-testid="plugin">{p}</small> })}
                                 {move || desk.typing.with(|t| t.contains(&id_typing)).then(|| view! { <span class="typing-dot">"…"</span> })}
                                 {move || desk.unread.with(|u| u.get(&id_unread).copied()).map(|n| view! { <span class="badge" data-testid="unread">{n}</span> })}

@@ -129,7 +129,7 @@ fn Builtin(p: VisitorProfile) -> impl IntoView {
             {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
             {row(strings.phone, "profile-phone", p.phone.clone())}
             {row(strings.source, "profile-source", Some(source))}
-            {row(strings.channel, "profile-channel", Some(p.channel.as_str().to_string()))}
+            {row(strings.channel, "profile-channel", Some(strings.channel_name(p.channel).to_string()))}
             {row(strings.plugin, "profile-plugin", p.plugin.clone())}
             {row(strings.place, "profile-place", p.place.clone())}
             {row(strings.device, "profile-device", Some(protocol::workbench::device(&p.user_agent)))}

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ConvStatus, Side, WaitReason};
+use crate::{Channel, ConvStatus, Side, WaitReason};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +117,9 @@ pub struct ConversationSummary {
     /// The agent holding or offered it.
     #[serde(default)]
     pub agent_id: Option<String>,
+    /// The channel the visitor came through (web, mobile web, app, mini-program).
+    #[serde(default)]
+    pub channel: Channel,
     /// The name of the web plugin the visitor came through (sites with several).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plugin: Option<String>,

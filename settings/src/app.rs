@@ -14,6 +14,7 @@ use crate::groups::Groups;
 use crate::history::History;
 use crate::hours::Hours;
 use crate::identity::Identity;
+use crate::mini_programs::MiniPrograms;
 use crate::plugins::Plugins;
 use crate::prompts::Prompts;
 use crate::rules::Rules;
@@ -56,6 +57,7 @@ enum Page {
     Bot,
     Window,
     Workbench,
+    MiniPrograms,
     Contacts,
     History,
 }
@@ -120,6 +122,7 @@ pub fn App() -> impl IntoView {
                         {tab(Page::Groups, "客服分组", "Groups", "tab-groups")}
                         {tab(Page::Rules, "分配规则", "Rules", "tab-rules")}
                         {tab(Page::Entries, "指定客服入口", "Entries", "tab-entries")}
+                        {tab(Page::MiniPrograms, "小程序", "Mini-programs", "tab-mini-programs")}
                         {tab(Page::Bot, "机器人", "Bot", "tab-bot")}
                         {tab(Page::Window, "聊天窗口", "Chat window", "tab-window")}
                         {tab(Page::Workbench, "工作台", "Workbench", "tab-workbench")}
@@ -140,6 +143,7 @@ pub fn App() -> impl IntoView {
                         Page::Bot => view! { <Bot /> }.into_any(),
                         Page::Window => view! { <ChatWindow /> }.into_any(),
                         Page::Workbench => view! { <Workbench /> }.into_any(),
+                        Page::MiniPrograms => view! { <MiniPrograms /> }.into_any(),
                         Page::Contacts => view! { <Contacts /> }.into_any(),
                         Page::History => view! { <History /> }.into_any(),
                     }}

@@ -23,6 +23,23 @@ pub fn new_site_key() -> Option<String> {
     window.btoa(&binary).ok()
 }
 
+/// `length` letters and digits from the browser's CSPRNG (a mini-program's Token and
+/// EncodingAESKey); empty when the browser has none.
+pub fn random_alphanumeric(length: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = vec![0u8; length * 2];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    // 248 = 4 * 62: bytes above it are dropped, so every character is equally likely.
+    let chars = bytes.iter().filter(|&&b| b < 248).map(|&b| char::from(ALPHABET[usize::from(b % 62)]));
+    if filled {
+        chars.take(length).collect()
+    } else {
+        String::new()
+    }
+}
+
 /// Now, unix ms.
 pub fn now_ms() -> u64 {
     js_sys::Date::now() as u64

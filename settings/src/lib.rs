@@ -4,7 +4,7 @@
 //!
 //! `api` holds the session (the console's, from `sessionStorage`) and every network call; `app`
 //! is the shell (navigation, save bar, the version conflict); `plugins`, `prompts`, `hours`,
-//! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `bot`, `window` (with `forms`), `contacts` (with `contact_search`) and `history` are the
+//! `identity`, `agents`, `groups`, `rules` (with `conditions`), `entries`, `mini_programs`, `bot`, `window` (with `forms`), `workbench`, `contacts` (with `contact_search`) and `history` are the
 //! pages; `browser` wraps the clipboard, random bytes and dates; `controls` holds shared form controls.
 
 mod agents;
@@ -22,6 +22,7 @@ mod groups;
 mod history;
 mod hours;
 mod identity;
+mod mini_programs;
 mod plugins;
 mod prompts;
 mod rules;

@@ -5,6 +5,7 @@
 // (including the burst), messages lost (acknowledged to the visitor, never at the agent holding the
 // conversation) and duplicated (at an agent twice), and the bytes each agent received in board
 // frames per new conversation.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { startEdge, seedDemo } from '../e2e/harness.mjs';
 
@@ -33,7 +34,42 @@ const openSocket = (url, auth, onFrame) => new Promise((resolve, reject) => {
   ws.on('error', reject);
 });
 
-async function run(n) {
+// With LOAD_PROFILE=FILE, the Worker's CPU profile over the last size's run (the Chrome DevTools
+// protocol through wrangler's inspector), from the opening burst to the end (the site's seeding and
+// the agents' logins left out), is written to FILE (.cpuprofile) and its top functions by self
+// time are printed: where the Worker and the Desk spend their time under the load.
+async function inspector() {
+  const [target] = await (await fetch(`http://127.0.0.1:${edge.inspector}/json/list`)).json();
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  let id = 0;
+  const pending = new Map();
+  ws.on('message', (data) => {
+    const m = JSON.parse(String(data));
+    if (m.id && pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); }
+  });
+  const call = (method, params = {}) => new Promise((resolve) => {
+    id += 1; pending.set(id, resolve); ws.send(JSON.stringify({ id, method, params }));
+  });
+  return { call, close: () => ws.close() };
+}
+
+function topSelfTime(profile, count) {
+  const self = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const dt = new Map();
+  profile.samples.forEach((sample, i) => dt.set(sample, (dt.get(sample) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let total = 0;
+  for (const [nodeId, us] of dt) {
+    const f = byId.get(nodeId).callFrame;
+    const name = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
+    self.set(name, (self.get(name) ?? 0) + us);
+    total += us;
+  }
+  return { total, top: [...self].sort((a, b) => b[1] - a[1]).slice(0, count) };
+}
+
+async function run(n, profiling) {
   const site = `load${n}`;
   const agents = Array.from({ length: AGENTS }, (_, i) => ({ id: `a${i}`, name: `Agent ${i}`, password: `load-agent-pass-${i}`, max_sessions: Math.ceil(n / AGENTS) + 5 }));
   await seedDemo(edge, site, {
@@ -42,6 +78,9 @@ async function run(n) {
   });
   const sentAt = new Map(); // client_id -> performance.now() at send
   const latencies = [];
+  const firsts = []; // the first message of each visitor (the opening burst)
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   const seenAtAgent = new Map(); // client_id -> count
   let boardBytes = 0;
   const agentSockets = [];
@@ -55,7 +94,10 @@ async function run(n) {
         const id = f.message.client_id;
         seenAtAgent.set(id, (seenAtAgent.get(id) ?? 0) + 1);
         const t0 = sentAt.get(id);
-        if (t0 !== undefined && seenAtAgent.get(id) === 1) latencies.push(performance.now() - t0);
+        if (t0 !== undefined && seenAtAgent.get(id) === 1) {
+          latencies.push(performance.now() - t0);
+          if (id.endsWith('-m0')) firsts.push(performance.now() - t0);
+        }
         ws.send(JSON.stringify({ type: 'send', conversation_id: f.message.conversation_id, client_id: `re-${id}`, body: { kind: 'text', text: '收到' } }));
       }
     });
@@ -65,6 +107,11 @@ async function run(n) {
   await wait(300);
   const boardBytesBefore = boardBytes;
 
+  if (profiling) {
+    await profiling.call('Profiler.enable');
+    await profiling.call('Profiler.setSamplingInterval', { interval: 200 });
+    await profiling.call('Profiler.start');
+  }
   // The opening burst: every visitor within about two seconds, each sending its first message.
   const acked = new Set();
   const visitors = [];
@@ -95,11 +142,67 @@ async function run(n) {
   console.log(`bench: load_lost_${n} ${lost} msgs`);
   console.log(`bench: load_duplicated_${n} ${duplicated} msgs`);
   console.log(`bench: load_agent_bytes_per_conv_${n} ${Math.round(newConversationBytes)} bytes`);
-  console.error(`load ${n}: ${acked.size} messages acknowledged, ${latencies.length} timed at agents`);
+  console.error(`load ${n}: ${acked.size} messages acknowledged, ${latencies.length} timed at agents; first messages p50/p99 ${pct(firsts, 0.5).toFixed(1)}/${pct(firsts, 0.99).toFixed(1)} ms; this process's event loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(1)} ms`);
+}
+
+// The floor under the same burst: N clients each open a socket to the Desk's durable echo (one
+// SQLite write, the frame sent back) within two seconds, then write every 2-4 s; the round trip of
+// each frame. Twice: with each client first opening a visitor session (the HTTP call a visitor's
+// opening takes, `load_echo_p99_ms_N`), and with the socket alone (`load_socket_echo_p99_ms_N`).
+// Next to the relay's `load_p99_ms_N`, they say what this machine's workerd allows, and how much
+// of the tail the sessions' opening alone makes.
+async function echoBaseline(n, sessions) {
+  const site = `echo${sessions ? 's' : ''}${n}`;
+  await seedDemo(edge, site, {
+    name: `Echo ${n}`, greeting: '', groups: [], agents: [{ id: 'a0', name: 'A', password: 'echo-agent-pass-0', max_sessions: 5 }],
+    rate_limits: { sessions_per_ip: 1_000_000, logins_per_ip: 1000, messages_per_visitor: 1000, sockets_per_ip: 100_000, frames_per_visitor: 100_000 },
+  });
+  const times = [];
+  const sockets = [];
+  const started = performance.now();
+  await Promise.all(Array.from({ length: n }, async (_, v) => {
+    await wait((v / n) * 2000);
+    if (sessions) await post(site, '/sessions', {});
+    const ws = new WebSocket(`${wsBase(site)}/echo-durable`);
+    sockets.push(ws);
+    await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+    const sent = new Map();
+    ws.on('message', (data) => {
+      const id = JSON.parse(String(data)).client_id;
+      if (sent.has(id)) times.push(performance.now() - sent.get(id));
+    });
+    const say = (k) => { const id = `e${v}-${k}`; sent.set(id, performance.now()); ws.send(JSON.stringify({ type: 'send', client_id: id, body: { kind: 'text', text: `问题 ${k}` } })); };
+    say(0);
+    for (let k = 1; performance.now() - started < 2000 + WRITE_SECONDS * 1000; k += 1) {
+      await wait(2000 + ((v * 7919 + k * 104729) % 2000));
+      say(k);
+    }
+  }));
+  await wait(1000);
+  sockets.forEach((ws) => ws.terminate());
+  const name = sessions ? 'echo' : 'socket_echo';
+  console.log(`bench: load_${name}_p50_ms_${n} ${pct(times, 0.5).toFixed(1)} ms`);
+  console.log(`bench: load_${name}_p99_ms_${n} ${pct(times, 0.99).toFixed(1)} ms`);
 }
 
 try {
-  for (const n of SIZES) await run(n);
+  for (const n of SIZES) {
+    await echoBaseline(n, false);
+    await echoBaseline(n, true);
+  }
+  for (const [i, n] of SIZES.entries()) {
+    const profiling = process.env.LOAD_PROFILE && i === SIZES.length - 1 ? await inspector() : null;
+    await run(n, profiling);
+    if (profiling) {
+      const { result } = await profiling.call('Profiler.stop');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(process.env.LOAD_PROFILE, JSON.stringify(result.profile));
+      const { total, top } = topSelfTime(result.profile, 30);
+      console.error(`profile of ${n} visitors: ${(total / 1000).toFixed(0)} ms sampled; top self time:`);
+      for (const [name, us] of top) console.error(`  ${(us / 1000).toFixed(1).padStart(8)} ms  ${(100 * us / total).toFixed(1).padStart(5)} %  ${name}`);
+      profiling.close();
+    }
+  }
 } finally {
   await edge.stop();
 }

@@ -1055,7 +1055,7 @@ test('screenshots of every settings page: desktop, 390 px phone, dark', async ()
   ];
   for (const [name, options] of shots) {
     const page = await openSettings(await consolePage('boss', owner.password, options));
-    for (const tab of ['plugins', 'prompts', 'hours', 'identity', 'agents', 'groups', 'rules', 'entries', 'bot', 'window', 'workbench', 'contacts', 'history']) {
+    for (const tab of ['plugins', 'prompts', 'hours', 'identity', 'agents', 'groups', 'rules', 'entries', 'mini-programs', 'bot', 'window', 'workbench', 'contacts', 'history']) {
       await page.getByTestId(`tab-${tab}`).click();
       if (tab === 'history') await page.getByTestId('history-entry').first().waitFor();
       if (tab === 'plugins') {

@@ -25,6 +25,7 @@ const config = {
   agents: [
     { id: 'kf', name: '客服小李', password: 'kf-password-1', max_sessions: 5 },
     { id: 'vip1', name: 'VIP 专员', password: 'vip1-password', max_sessions: 5 },
+    { id: 'boss', name: '店长', password: 'boss-password-1', max_sessions: 5, role: 'owner' },
   ],
   groups: [
     { id: 'general', name: '普通', agents: ['kf'], strategy: 'load' },
@@ -231,8 +232,12 @@ test('the workbench shows a mini-program chat\'s reply quota, and stops the comp
   assert.equal((await post(SAFE.app_id, safePush(enter, { timestamp: t }))).text, 'success');
   assert.equal((await post(SAFE.app_id, safePush(text('oUser3', '能开发票吗？', '8001')))).text, 'success');
   const chat = page.locator('[data-testid=list-mine] [data-testid=conversation]', { hasText: '王小明' });
+  // The list marks the channel: a mini-program badge (web conversations carry none).
+  assert.equal(await chat.locator('[data-testid=channel]').getAttribute('data-channel'), 'mini_program');
+  assert.equal(await chat.locator('[data-testid=channel]').textContent(), '小程序');
   await chat.click();
   await page.locator('[data-testid=message][data-author=visitor]', { hasText: '能开发票吗？' }).waitFor();
+  assert.equal(await page.getByTestId('profile-channel').locator('dd').textContent(), '小程序');
   const quota = page.getByTestId('quota');
   await page.locator('[data-testid=quota][data-left="5"]').waitFor();
   assert.match(await quota.textContent(), /可回复 5 条/);
@@ -250,5 +255,65 @@ test('the workbench shows a mini-program chat\'s reply quota, and stops the comp
   assert.equal((await post(SAFE.app_id, safePush(text('oUser3', '好的，谢谢', '8002')))).text, 'success');
   await page.locator('[data-testid=quota][data-left="5"]').waitFor();
   await page.getByTestId('reply-input').waitFor();
+  await page.context().close();
+});
+
+test('an owner connects a mini-program in Settings: WeChat\'s URL check and an encrypted push work with what the page made', async () => {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' })).newPage();
+  await page.goto(`${edge.base}/console/?site=${SITE}`);
+  await page.getByTestId('login-agent').fill('boss');
+  await page.getByTestId('login-password').fill('boss-password-1');
+  await page.getByTestId('login-submit').click();
+  const [settings] = await Promise.all([page.waitForEvent('popup'), page.getByTestId('open-settings').click()]);
+  await settings.getByTestId('tab-mini-programs').click();
+  // The two seeded mini-programs are listed with their secrets masked.
+  assert.match(await settings.getByTestId('mini-program-0-app-secret').inputValue(), /^masked:/);
+  // A malformed AppID is refused on the spot, naming the field.
+  await settings.getByTestId('new-mini-program-app-id').fill('wx12');
+  await settings.getByTestId('new-mini-program-name').fill('门店小程序');
+  await settings.getByTestId('new-mini-program-add').click();
+  assert.match(await settings.getByTestId('new-mini-program-error').textContent(), /app_id/);
+  const appId = 'wx00112233445566ff';
+  await settings.getByTestId('new-mini-program-app-id').fill(appId);
+  await settings.getByTestId('new-mini-program-add').click();
+  const card = settings.getByTestId('mini-program-2-card');
+  await card.waitFor();
+  // Until its AppSecret is in, the page says what is missing; then it saves.
+  assert.match(await settings.getByTestId('mini-programs-error').textContent(), /mini_programs\[2\]\.app_secret/);
+  await settings.getByTestId('mini-program-2-app-secret').fill('00112233445566778899aabbccddeeff');
+  await settings.getByTestId('mini-program-2-app-secret').blur();
+  await settings.getByTestId('mini-program-2-format').selectOption('json');
+  const token = await settings.getByTestId('mini-program-2-token').inputValue();
+  const key = await settings.getByTestId('mini-program-2-aes-key').inputValue();
+  assert.match(token, /^[A-Za-z0-9]{32}$/);
+  assert.match(key, /^[A-Za-z0-9]{43}$/);
+  const pushUrl = await settings.getByTestId('mini-program-2-push-url').inputValue();
+  assert.equal(pushUrl, `${edge.base}/api/v1/sites/${SITE}/wechat/${appId}`);
+  await settings.screenshot({ path: new URL('../artifacts/settings-mini-programs-desktop.png', import.meta.url).pathname, fullPage: true });
+  await settings.getByTestId('settings-save').click();
+  await settings.getByTestId('settings-saved').waitFor();
+  // WeChat's URL check with the Token the page made.
+  const timestamp = String(clock += 1);
+  const nonce = '20261130';
+  const check = await fetch(`${pushUrl}?${new URLSearchParams({ signature: getSignature(token, timestamp, nonce, ''), timestamp, nonce, echostr: '8203746' })}`);
+  assert.equal(await check.text(), '8203746');
+  // Pushes encrypted with the page's EncodingAESKey reach the workbench (through the VIP entry of a
+  // button, to the VIP agent).
+  const vip = await agentSocket(browser, edge, SITE, 'vip1', 'vip1-password');
+  const push = async (message) => {
+    const ciphered = encrypt(key, message, appId);
+    const [ts, once] = [String(clock += 1), String(crypto.randomInt(1e9))];
+    const query = { signature: getSignature(token, ts, once, ''), timestamp: ts, nonce: once, openid: 'oStore1', encrypt_type: 'aes', msg_signature: getSignature(token, ts, once, ciphered) };
+    const res = await fetch(`${pushUrl}?${new URLSearchParams(query)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ToUserName: 'gh_store', Encrypt: ciphered }) });
+    return res.text();
+  };
+  assert.equal(await push(JSON.stringify({ ToUserName: 'gh_store', FromUserName: 'oStore1', CreateTime: clock, MsgType: 'event', Event: 'user_enter_tempsession', SessionFrom: 'miniprogram|门店顾客||{}|entry=vip' })), 'success');
+  assert.equal(await push(JSON.stringify({ ToUserName: 'gh_store', FromUserName: 'oStore1', CreateTime: clock, MsgType: 'text', Content: '门店几点开门？', MsgId: 9001 })), 'success');
+  await vip.waitFor((f) => f.type === 'message' && f.message.body.text === '门店几点开门？');
+  await vip.page.context().close();
+  // After a reload the secrets are masked again, and saving keeps them working.
+  await settings.reload();
+  await settings.getByTestId('tab-mini-programs').click();
+  assert.match(await settings.getByTestId('mini-program-2-token').inputValue(), /^masked:/);
   await page.context().close();
 });

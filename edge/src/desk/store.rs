@@ -916,11 +916,12 @@ impl Store {
             verified: f64,
             contact_id: Option<String>,
             plugin: Option<String>,
+            channel: Option<String>,
             profile: Option<String>,
         }
         let whole = if profile { "v.profile" } else { "NULL" };
         let query = format!(
-            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id, json_extract(v.profile, '$.plugin') AS plugin, {whole} AS profile FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?"
+            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id, json_extract(v.profile, '$.plugin') AS plugin, json_extract(v.profile, '$.channel') AS channel, {whole} AS profile FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?"
         );
         let rows: Vec<Row> = self.sql.exec(&query, vec![conversation_id.into()])?.to_array()?;
         Ok(rows.into_iter().next().map(|r| {
@@ -935,6 +936,7 @@ impl Store {
                 agent_id: None,
                 // The plugin's id; the Desk turns it into the plugin's name.
                 plugin: r.plugin,
+                channel: r.channel.as_deref().and_then(protocol::Channel::parse).unwrap_or_default(),
                 session_groups: Vec::new(),
                 quota: None,
             };

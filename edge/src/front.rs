@@ -2,11 +2,11 @@
 //! forwards each request to the site's Desk Durable Object under an internal path.
 
 use futures_util::StreamExt;
-use worker::{Env, Method, Request, Response};
+use worker::{Context, Env, Method, Request, Response};
 
 use crate::demo;
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::bodies::WechatCall;
+use crate::internal::bodies::{WechatAnswer, WechatCall};
 use crate::internal::{self, Call, Caller, Route};
 use crate::login;
 use crate::pages;
@@ -73,7 +73,7 @@ enum Endpoint {
 
 /// Handles one request that static assets did not answer (and the apps' own files, which the
 /// Worker serves from the assets with their headers).
-pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
+pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> EdgeResult<Response> {
     let path = req.path();
     if path == "/api/v1/health" {
         return Ok(Response::from_json(&serde_json::json!({"ok": true}))?);
@@ -189,7 +189,16 @@ pub async fn handle(mut req: Request, env: &Env) -> EdgeResult<Response> {
                 query,
                 body: String::from_utf8(body).map_err(|_| EdgeError::BadRequest("the push is not UTF-8".into()))?,
             };
-            internal::call(env, &site, Route::Wechat, Call::from(&caller).json(&call)?).await
+            let mut answer = internal::call(env, &site, Route::Wechat, Call::from(&caller).json(&call)?).await?;
+            if answer.status_code() != 200 {
+                return Ok(answer); // a refusal, as the Desk wrote it
+            }
+            // WeChat gets its answer now; a user's image is fetched after (WeChat waits 5 s at most).
+            let answer: WechatAnswer = answer.json().await?;
+            if let Some(job) = answer.media {
+                ctx.wait_until(crate::wechat_media::fetch_image(env.clone(), site.clone(), job));
+            }
+            Ok(Response::ok(answer.text)?)
         }
         (Endpoint::Upload(id), Method::Get) => upload::get(&req, env, &site, &caller, &id).await,
         (Endpoint::UploadMeta(id), Method::Get) => upload::meta(&req, env, &site, &caller, &id).await,

@@ -80,10 +80,12 @@ pub enum Route {
     RevealFinish,
     /// `POST /wechat`: a mini-program's message push (or URL check), as WeChat sent it.
     Wechat,
+    /// `POST /wechat/media`: a user's image, fetched by the Worker after WeChat had its answer.
+    WechatMedia,
 }
 
 /// Every route.
-const ROUTES: [Route; 28] = [
+const ROUTES: [Route; 29] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -112,6 +114,7 @@ const ROUTES: [Route; 28] = [
     Route::SettingsImpact,
     Route::SearchContacts,
     Route::Wechat,
+    Route::WechatMedia,
 ];
 
 impl Route {
@@ -147,6 +150,7 @@ impl Route {
             Self::SearchContacts => (Post, "/settings/contacts/search"),
             Self::RevealFinish => (Post, "/settings/reveal/finish"),
             Self::Wechat => (Post, "/wechat"),
+            Self::WechatMedia => (Post, "/wechat/media"),
         }
     }
 

@@ -22,6 +22,7 @@ mod secrets;
 mod settings;
 mod sites;
 mod upload;
+mod wechat_media;
 
 pub use desk::Desk;
 
@@ -30,8 +31,8 @@ use worker::{event, Context, Env, Request, Response, Result};
 /// The Worker's entry point: everything not served as a static asset arrives here (and
 /// `/widget/*`, `/console/*`: wrangler.toml `run_worker_first`).
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    match front::handle(req, &env).await {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    match front::handle(req, &env, &ctx).await {
         Ok(response) => Ok(response),
         Err(err) => err.into_response(),
     }

@@ -1,7 +1,8 @@
 // A WeChat API simulator for the mini-program channel's tests (WeChat is not reachable from
 // here): the documented endpoints the Desk calls, `cgi-bin/stable_token` and
 // `cgi-bin/message/custom/send`, with WeChat's error codes (40001 for a token it no longer
-// accepts, 45015 outside the reply window), and a record of everything it received.
+// accepts, 45015 outside the reply window), and a record of everything it received; and the
+// links of users' images (PicUrl), which expire.
 import http from 'node:http';
 import crypto from 'node:crypto';
 
@@ -12,6 +13,7 @@ export async function startWechatSim(apps) {
     tokenCalls: [], // { appid, force_refresh }
     sent: [], // { appid, body }
     closedWindows: new Set(), // openids WeChat refuses (45015)
+    pictures: new Map(), // name -> bytes served at /pic/{name} (a user's image, as PicUrl links it)
   };
   const json = (res, body) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -19,6 +21,11 @@ export async function startWechatSim(apps) {
   };
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://sim');
+    if (req.method === 'GET' && url.pathname.startsWith('/pic/')) {
+      const bytes = state.pictures.get(url.pathname.slice('/pic/'.length));
+      res.writeHead(bytes ? 200 : 404, { 'content-type': 'image/png' });
+      return res.end(bytes ?? '');
+    }
     let raw = '';
     for await (const chunk of req) raw += chunk;
     let body = {};

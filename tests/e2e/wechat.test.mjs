@@ -139,6 +139,32 @@ test('an encrypted push reaches an agent once, however often WeChat retries it; 
   await kf.close();
 });
 
+test('a user\'s image reaches the agent from R2, after WeChat had its answer and after its link expired; a link that fails leaves the link', async () => {
+  const kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
+  // A 1x1 PNG, as WeChat would serve it at PicUrl.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  sim.state.pictures.set('u6.png', png);
+  const image = (picUrl, msgId) => JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oUser6', CreateTime: clock, MsgType: 'image', PicUrl: picUrl, MediaId: `media-${msgId}` }).replace(/}$/, `,"MsgId":${msgId}}`);
+  const push = safePush(image(`${sim.base}/pic/u6.png`, '6001000000000000001'));
+  assert.equal((await post(SAFE.app_id, push)).text, 'success');
+  // WeChat retries (it did not see the answer): nothing is fetched or shown twice.
+  assert.equal((await post(SAFE.app_id, safePush(image(`${sim.base}/pic/u6.png`, '6001000000000000001')))).text, 'success');
+  const got = await kf.waitFor((f) => f.type === 'message' && f.message.body.kind === 'image' && f.message.client_id === 'wx6001000000000000001');
+  assert.equal(got.message.author.role, 'visitor');
+  assert.equal(got.message.body.content_type, 'image/png');
+  assert.equal(got.message.body.size, png.length);
+  // WeChat's link expires; the agent still gets the image, from R2.
+  sim.state.pictures.delete('u6.png');
+  const fetched = await kf.download(got.message.body.upload_id);
+  assert.deepEqual(fetched, { status: 200, type: 'image/png', size: png.length });
+  // A link that does not answer with an image: the message carries the link, nothing is lost.
+  assert.equal((await post(SAFE.app_id, safePush(image(`${sim.base}/pic/gone.png`, '6001000000000000002')))).text, 'success');
+  const fallback = await kf.waitFor((f) => f.type === 'message' && f.message.client_id === 'wx6001000000000000002');
+  assert.deepEqual(fallback.message.body, { kind: 'text', text: `[图片] ${sim.base}/pic/gone.png` });
+  assert.equal((await kf.messages()).filter((m) => m.client_id === 'wx6001000000000000001').length, 1, 'the retried image is shown once');
+  await kf.page.context().close();
+});
+
 test('a plain XML push; the entry in session-from reaches the VIP agent, with the nickname and fields', async () => {
   const vip = await agentSocket(browser, edge, SITE, 'vip1', 'vip1-password');
   const signed = (timestamp, nonce) => ({ signature: getSignature(PLAIN.token, timestamp, nonce, ''), timestamp, nonce });

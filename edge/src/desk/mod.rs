@@ -161,7 +161,8 @@ impl DurableObject for Desk {
             Some(Route::SettingsImpact) => self.settings_impact(internal::token_of(&req), &body),
             Some(Route::RevealBegin) => self.reveal_begin(&caller, internal::token_of(&req)),
             Some(Route::RevealFinish) => self.reveal_finish(internal::token_of(&req), &body),
-            Some(Route::Wechat) => self.wechat_push(&body),
+            Some(Route::Wechat) => self.wechat_push(&site, &body),
+            Some(Route::WechatMedia) => self.wechat_media(&body),
             // The stored hashes, so the Worker can tell a resent password from a new one.
             Some(Route::Passwords) => match self.store.get() {
                 Some(store) => store.passwords().and_then(|p| Ok(Response::from_json(&p)?)),

@@ -16,17 +16,17 @@ use worker::Response;
 use super::pipeline::{refusal, Source};
 use super::profile::StoredProfile;
 use super::sessions::with_open_conversation;
-use super::store::NewVisitor;
+use super::store::{NewVisitor, UploadRow};
 use super::{now_ms, Desk};
 use crate::error::{EdgeError, EdgeResult};
-use crate::internal::bodies::WechatCall;
+use crate::internal::bodies::{MediaDone, MediaJob, WechatAnswer, WechatCall};
 use crate::secrets;
 
 impl Desk {
     /// Answers WeChat: the URL check's `echostr`, or `success` for a push it may stop retrying
     /// (handled now, or handled before). A push that fails a check is refused, stores nothing,
     /// and is logged once by the Worker's error mapping.
-    pub(super) fn wechat_push(&self, body: &[u8]) -> EdgeResult<Response> {
+    pub(super) fn wechat_push(&self, site: &str, body: &[u8]) -> EdgeResult<Response> {
         let call: WechatCall = serde_json::from_slice(body)?;
         let config = self.config()?;
         let program =
@@ -41,7 +41,7 @@ impl Desk {
             if !wechat::verify(q("signature"), &[&program.token, timestamp, nonce]) {
                 return Err(WechatError::BadSignature.into());
             }
-            return Ok(Response::ok(q("echostr"))?);
+            return answer(q("echostr"), None);
         }
         let fields = open(program, &call, timestamp, nonce)?;
         // Within those minutes, a plain push's signature (which does not cover its body) could
@@ -51,17 +51,19 @@ impl Desk {
             return Err(WechatError::Replayed.into());
         }
         let push = Push::from_fields(&fields)?;
-        self.take_push(program, push)?;
-        Ok(Response::ok("success")?)
+        let media = self.take_push(site, program, push)?;
+        answer("success", media)
     }
 
-    fn take_push(&self, program: &MiniProgramConfig, push: Push) -> EdgeResult<()> {
+    /// Takes a push in; an image comes back as the job of fetching it (its message is stored
+    /// once the Worker has it in R2: [`Self::wechat_media`]).
+    fn take_push(&self, site: &str, program: &MiniProgramConfig, push: Push) -> EdgeResult<Option<MediaJob>> {
         let now = now_ms();
         let store = self.store()?;
         let key = push.dedupe_key();
         if let PushKind::Other { what } = &push.kind {
             worker::console_log!("wechat push of another kind left out: {what}");
-            return Ok(());
+            return Ok(None);
         }
         let conversation_id = self.mini_program_conversation(program, &push)?;
         let body = match push.kind {
@@ -75,21 +77,78 @@ impl Desk {
                 status: "小程序页面".into(),
                 url: String::new(),
             },
-            PushKind::Image { pic_url, .. } => MessageBody::Text { text: format!("[图片] {pic_url}") },
+            PushKind::Image { pic_url, .. } => {
+                // Handed out once: a retry while the image is on its way is not fetched again.
+                if store.find_message(&conversation_id, &key)?.is_some()
+                    || store.wechat_event_seen(&program.app_id, &push.from, &key)?
+                {
+                    return Ok(None);
+                }
+                store.first_wechat_event(&program.app_id, &push.from, &key, now)?;
+                let visitor_id = self.visitor_of(&conversation_id)?;
+                let upload_id = format!("u_{}", secrets::random_hex(16)?);
+                return Ok(Some(MediaJob {
+                    r2_key: format!("{site}/{conversation_id}/{upload_id}"),
+                    conversation_id,
+                    visitor_id,
+                    client_id: key,
+                    pic_url,
+                    upload_id,
+                    max_bytes: self.config()?.uploads.max_image_bytes,
+                }));
+            }
             PushKind::EnterSession { session_from } => {
                 if store.wechat_event_seen(&program.app_id, &push.from, &key)? {
-                    return Ok(()); // a retried push
+                    return Ok(None); // a retried push
                 }
                 self.entered(&conversation_id, &session_from)?;
                 // Noted once handled, so a retry of a push that failed is handled again.
                 store.first_wechat_event(&program.app_id, &push.from, &key, now)?;
-                return Ok(());
+                return Ok(None);
             }
-            PushKind::Other { .. } => return Ok(()),
+            PushKind::Other { .. } => return Ok(None),
         };
-        let visitor_id = store.conversation(&conversation_id, false)?.map(|(c, _)| c.visitor_id).unwrap_or_default();
+        let visitor_id = self.visitor_of(&conversation_id)?;
         self.pipeline(Source::MiniProgram { visitor_id: &visitor_id }, &conversation_id, &key, body)?;
-        Ok(())
+        Ok(None)
+    }
+
+    /// `POST /wechat/media`: a user's image is in R2 (or could not be fetched): its upload is
+    /// recorded and the user's message goes through the pipeline, as an image, or as WeChat's link
+    /// when the image could not be had.
+    pub(super) fn wechat_media(&self, body: &[u8]) -> EdgeResult<Response> {
+        let done: MediaDone = serde_json::from_slice(body)?;
+        let job = done.job;
+        let body = match done.stored {
+            Some((size, content_type)) => {
+                let extension = content_type.strip_prefix("image/").unwrap_or("img").replace("jpeg", "jpg");
+                self.store()?.insert_upload(&UploadRow {
+                    id: job.upload_id.clone(),
+                    conversation_id: job.conversation_id.clone(),
+                    uploader: format!("visitor:{}", job.visitor_id),
+                    kind: "image".into(),
+                    name: format!("wechat-{}.{extension}", job.client_id.trim_start_matches("wx")),
+                    size: size as f64,
+                    content_type,
+                    r2_key: job.r2_key.clone(),
+                    created_ms: now_ms() as f64,
+                })?;
+                MessageBody::Image {
+                    upload_id: job.upload_id,
+                    name: String::new(),
+                    size: 0,
+                    content_type: String::new(),
+                }
+            }
+            None => MessageBody::Text { text: format!("[图片] {}", job.pic_url) },
+        };
+        let source = Source::MiniProgram { visitor_id: &job.visitor_id };
+        self.pipeline(source, &job.conversation_id, &job.client_id, body)?;
+        Ok(Response::empty()?)
+    }
+
+    fn visitor_of(&self, conversation_id: &str) -> EdgeResult<String> {
+        Ok(self.store()?.conversation(conversation_id, false)?.map(|(c, _)| c.visitor_id).unwrap_or_default())
     }
 
     /// The user's open conversation with the site (a new visitor and conversation the first time).
@@ -179,4 +238,9 @@ fn open(program: &MiniProgramConfig, call: &WechatCall, timestamp: &str, nonce: 
     let cipher = wechat::Cipher::new(&program.encoding_aes_key)?;
     let inner = cipher.decrypt(envelope, &program.app_id)?;
     Ok(wechat::fields(&inner, format)?)
+}
+
+/// The Desk's answer to the Worker: what WeChat gets, and an image to fetch after.
+fn answer(text: &str, media: Option<MediaJob>) -> EdgeResult<Response> {
+    Ok(Response::from_json(&WechatAnswer { text: text.to_string(), media })?)
 }

@@ -156,3 +156,43 @@ pub struct WechatCall {
     /// The body, as text.
     pub body: String,
 }
+
+/// The Desk's answer to a [`WechatCall`]: the text WeChat gets (`echostr`, or `success`), and a
+/// user's image for the Worker to fetch once WeChat has it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WechatAnswer {
+    /// What WeChat gets.
+    pub text: String,
+    /// An image to fetch after answering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaJob>,
+}
+
+/// A mini-program user's image: where WeChat serves it and where it goes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MediaJob {
+    /// The user's conversation.
+    pub conversation_id: String,
+    /// The visitor the user is.
+    pub visitor_id: String,
+    /// The message's client id (`wx{MsgId}`).
+    pub client_id: String,
+    /// WeChat's link to the image.
+    pub pic_url: String,
+    /// The upload the image becomes.
+    pub upload_id: String,
+    /// Its key in R2.
+    pub r2_key: String,
+    /// The site's largest image, in bytes.
+    pub max_bytes: u64,
+}
+
+/// What the Worker hands the Desk after fetching a [`MediaJob`]'s image.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MediaDone {
+    /// The job.
+    pub job: MediaJob,
+    /// The image as stored in R2 (size, content type), or `None`: it could not be fetched as an
+    /// image (the message then carries WeChat's link).
+    pub stored: Option<(u64, String)>,
+}

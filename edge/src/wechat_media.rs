@@ -1,0 +1,93 @@
+//! The mini-program channel's images, in the Worker: WeChat's link to a user's image (`PicUrl`)
+//! expires, so once WeChat has its `success` the Worker fetches the image (at most 10 s, at most
+//! the site's image size, recognised as an image from its bytes), puts it in R2 under the upload
+//! the Desk named, and hands it to the Desk, which stores the user's message then. An image that
+//! cannot be fetched is handed over as a failure: the message then carries WeChat's link, so
+//! nothing the user sent is lost.
+
+use std::time::Duration;
+
+use futures_util::future::Either;
+use futures_util::StreamExt;
+use protocol::UploadKind;
+use worker::{Delay, Env, Fetch, HttpMetadata, Method, Request, RequestInit};
+
+use crate::error::{EdgeError, EdgeResult};
+use crate::internal::bodies::{MediaDone, MediaJob};
+use crate::internal::{self, Call, Route};
+use crate::upload::{sniff, BUCKET_BINDING};
+
+/// How long fetching one image may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Fetches the job's image into R2 and tells the Desk (run after WeChat has its answer).
+pub async fn fetch_image(env: Env, site: String, job: MediaJob) {
+    let stored = match store_image(&env, &job).await {
+        Ok(stored) => Some(stored),
+        Err(err) => {
+            worker::console_error!("wechat image {} not fetched: {err:?}", job.client_id);
+            None
+        }
+    };
+    let done = MediaDone { job, stored };
+    let call = match Call::default().json(&done) {
+        Ok(call) => call,
+        Err(err) => return worker::console_error!("wechat image: {err:?}"),
+    };
+    match internal::call(&env, &site, Route::WechatMedia, call).await {
+        Ok(response) if response.status_code() == 200 => {}
+        Ok(response) => worker::console_error!("wechat image refused by the Desk: HTTP {}", response.status_code()),
+        Err(err) => worker::console_error!("wechat image not handed to the Desk: {err:?}"),
+    }
+}
+
+/// The image's size and type once it is in R2.
+async fn store_image(env: &Env, job: &MediaJob) -> EdgeResult<(u64, String)> {
+    if !protocol::checks::is_web_url(&job.pic_url) {
+        return Err(EdgeError::BadRequest("PicUrl is not an http(s) link".into()));
+    }
+    let bytes = fetch(&job.pic_url, job.max_bytes).await?;
+    let sniffed = sniff(&bytes, "", true).filter(|s| s.kind == UploadKind::Image).ok_or(EdgeError::UnsupportedType)?;
+    let size = bytes.len() as u64;
+    let metadata = HttpMetadata { content_type: Some(sniffed.content_type.to_string()), ..Default::default() };
+    env.bucket(BUCKET_BINDING)?
+        .put(job.r2_key.clone(), bytes)
+        .http_metadata(metadata)
+        .custom_metadata([
+            ("conversation".to_string(), job.conversation_id.clone()),
+            ("uploader".to_string(), format!("visitor:{}", job.visitor_id)),
+        ])
+        .execute()
+        .await?;
+    Ok((size, sniffed.content_type.to_string()))
+}
+
+/// GETs `url` within [`FETCH_TIMEOUT`]; more than `max_bytes` is refused.
+async fn fetch(url: &str, max_bytes: u64) -> EdgeResult<Vec<u8>> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get);
+    let request = Request::new_with_init(url, &init)?;
+    let fetch = Fetch::Request(request);
+    let send = Box::pin(fetch.send());
+    let mut response = match futures_util::future::select(send, Box::pin(Delay::from(FETCH_TIMEOUT))).await {
+        Either::Left((response, _)) => response?,
+        Either::Right(_) => return Err(EdgeError::BadRequest(format!("no image within {FETCH_TIMEOUT:?}"))),
+    };
+    if !(200..300).contains(&response.status_code()) {
+        return Err(EdgeError::BadRequest(format!("the image link answered HTTP {}", response.status_code())));
+    }
+    let declared = response.headers().get("content-length").ok().flatten().and_then(|l| l.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_bytes) {
+        return Err(EdgeError::UploadTooLarge(max_bytes));
+    }
+    // Read only until the cap, whatever the link declares.
+    let mut stream = response.stream()?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        bytes.extend_from_slice(&chunk?);
+        if bytes.len() as u64 > max_bytes {
+            return Err(EdgeError::UploadTooLarge(max_bytes));
+        }
+    }
+    Ok(bytes)
+}

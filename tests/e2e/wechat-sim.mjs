@@ -1,6 +1,7 @@
 // A WeChat API simulator for the mini-program channel's tests (WeChat is not reachable from
-// here): the documented endpoints the Desk calls, `cgi-bin/stable_token` and
-// `cgi-bin/message/custom/send`, with WeChat's error codes (40001 for a token it no longer
+// here): the documented endpoints the Desk calls, `cgi-bin/stable_token`, `cgi-bin/media/upload`
+// (multipart, temporary media) and `cgi-bin/message/custom/send` (an image only by a media id it
+// handed out), with WeChat's error codes (40001 for a token it no longer
 // accepts, 45015 outside the reply window), and a record of everything it received; and the
 // links of users' images (PicUrl), which expire.
 import http from 'node:http';
@@ -14,6 +15,7 @@ export async function startWechatSim(apps) {
     sent: [], // { appid, body }
     closedWindows: new Set(), // openids WeChat refuses (45015)
     pictures: new Map(), // name -> bytes served at /pic/{name} (a user's image, as PicUrl links it)
+    media: new Map(), // media_id -> { appid, bytes, type }: what media/upload received
   };
   const json = (res, body) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -26,8 +28,25 @@ export async function startWechatSim(apps) {
       res.writeHead(bytes ? 200 : 404, { 'content-type': 'image/png' });
       return res.end(bytes ?? '');
     }
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    if (req.method === 'POST' && url.pathname === '/cgi-bin/media/upload') {
+      const appid = state.tokens.get(url.searchParams.get('access_token'));
+      if (!appid) return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+      // multipart/form-data with the file in the field `media`, as WeChat documents it.
+      const boundary = /boundary=([^;]+)/.exec(req.headers['content-type'] ?? '')?.[1];
+      const head = bytes.indexOf('\r\n\r\n');
+      const end = boundary ? bytes.lastIndexOf(`\r\n--${boundary}--`) : -1;
+      const part = head >= 0 ? bytes.subarray(0, head).toString() : '';
+      if (url.searchParams.get('type') !== 'image' || end < head || !/name="media"/.test(part)) {
+        return json(res, { errcode: 40004, errmsg: 'invalid media type' });
+      }
+      const mediaId = `media-${crypto.randomBytes(6).toString('hex')}`;
+      state.media.set(mediaId, { appid, bytes: bytes.subarray(head + 4, end), type: /Content-Type: (\S+)/i.exec(part)?.[1] });
+      return json(res, { type: 'image', media_id: mediaId, created_at: Math.floor(Date.now() / 1000) });
+    }
+    const raw = bytes.toString();
     let body = {};
     try { body = raw ? JSON.parse(raw) : {}; } catch { return json(res, { errcode: 47001, errmsg: 'data format error' }); }
     if (req.method === 'POST' && url.pathname === '/cgi-bin/stable_token') {
@@ -44,6 +63,9 @@ export async function startWechatSim(apps) {
       if (!appid) return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
       if (state.closedWindows.has(body.touser)) {
         return json(res, { errcode: 45015, errmsg: 'response out of time limit or subscription is canceled' });
+      }
+      if (body.msgtype === 'image' && state.media.get(body.image?.media_id)?.appid !== appid) {
+        return json(res, { errcode: 40007, errmsg: 'invalid media_id' });
       }
       state.sent.push({ appid, body });
       return json(res, { errcode: 0, errmsg: 'ok' });

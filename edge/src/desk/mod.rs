@@ -71,6 +71,8 @@ pub struct Desk {
     outbox: RefCell<Vec<protocol::ChatMessage>>,
     /// Each mini-program's WeChat access token while it is valid.
     wechat_tokens: RefCell<Vec<wechat_out::CachedToken>>,
+    /// Uploads sent to WeChat as temporary media, by mini-program.
+    wechat_media: RefCell<Vec<wechat_out::CachedMedia>>,
     /// The set of sockets waiting for `auth` changed in this callback; the alarm is checked at its end.
     auth_alarm: Cell<bool>,
     /// When each agent session's last use was last stored (since the wake), by token hash.
@@ -116,6 +118,7 @@ impl DurableObject for Desk {
             records: RefCell::new(routing_store::Writer::default()),
             outbox: RefCell::new(Vec::new()),
             wechat_tokens: RefCell::new(Vec::new()),
+            wechat_media: RefCell::new(Vec::new()),
             auth_alarm: Cell::new(false),
             agent_touched: RefCell::new(HashMap::new()),
             env,

@@ -10,8 +10,8 @@ use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::{
     AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, Author, Board, ConsoleFrame,
-    ConvStatus, ConversationSummary, LeftMessage, MessageBody, Phrase, Presence, ServerFrame, Side, UploadResponse,
-    VisitorProfile,
+    ConvStatus, ConversationSummary, LeftMessage, MessageBody, Phrase, Presence, SendFailure, ServerFrame, Side,
+    UploadResponse, VisitorProfile,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -104,6 +104,8 @@ pub struct Desk {
     /// Conversations this agent handed to a colleague, with the colleague's name: they stay
     /// readable as "transferred to ...", not "closed".
     pub handed_over: RwSignal<HashMap<String, String>>,
+    /// Messages the user's channel (a mini-program user's WeChat) did not take, by conversation.
+    pub failures: RwSignal<Vec<(String, Vec<SendFailure>)>>,
 }
 
 thread_local! {
@@ -138,6 +140,7 @@ impl Desk {
             notice: RwSignal::new(None),
             alert: RwSignal::new(None),
             handed_over: RwSignal::new(HashMap::new()),
+            failures: RwSignal::new(Vec::new()),
         };
         if let Some(presence) =
             client::session_get(PRESENCE_KEY).and_then(|p| serde_json::from_str::<Presence>(&p).ok())
@@ -337,6 +340,11 @@ impl Desk {
         });
         save_outbox(&box_);
         send(&AgentFrame::Send { conversation_id, client_id, body });
+    }
+
+    /// Sends a message the user's channel did not take again.
+    pub fn retry_send(self, conversation_id: String, seq: u64) {
+        send(&AgentFrame::Retry { conversation_id, seq });
     }
 
     /// Accepts an offered conversation, or re-activates a dormant one.
@@ -723,6 +731,10 @@ impl SocketEvents for Events {
             }
             ConsoleFrame::Stats { agents } => desk.stats.set(agents),
             ConsoleFrame::Phrases { items } => desk.phrases.set(items),
+            ConsoleFrame::SendFailures { conversation_id, failures } => desk.failures.update(|all| {
+                all.retain(|(id, _)| *id != conversation_id);
+                all.push((conversation_id, failures));
+            }),
         }
     }
 }

@@ -117,6 +117,8 @@ strings! {
     state_expired: "已过期", "expired";
     state_closed: "已结束", "closed";
     read_only: "只读：接入后才能回复", "Read only: accept or pick up to reply";
+    not_delivered: "微信未送达：", "Not delivered to WeChat:";
+    retry: "重试", "Retry";
     channel_web: "网页", "Web";
     channel_mobile_web: "手机网页", "Mobile web";
     channel_app: "App", "App";

@@ -23,6 +23,14 @@ pub fn Bubble(line: Line, read_seq: Signal<u64>) -> impl IntoView {
     let who = line.role();
     let sending = line.status == Status::Sending;
     let seq = line.seq;
+    // Whether the user's channel (WeChat) did not take this message.
+    let failure = move || {
+        let conversation = desk.selected.get()?;
+        desk.failures.with(|all| {
+            let (_, list) = all.iter().find(|(id, _)| *id == conversation)?;
+            list.iter().find(|f| Some(f.seq) == seq).cloned()
+        })
+    };
     let author_name = match &line.author {
         Author::Agent { name, .. } => Some(name.clone()),
         _ => None,
@@ -76,6 +84,18 @@ pub fn Bubble(line: Line, read_seq: Signal<u64>) -> impl IntoView {
         <div class=format!("msg msg-{who}") data-testid="message" data-author=who data-kind=kind>
             {author_name.map(|n| view! { <small class="author">{n}</small> })}
             {body}
+            {move || failure().map(|f| {
+                let conversation = desk.selected.get_untracked().unwrap_or_default();
+                view! {
+                    <div class="failed" role="alert" data-testid="send-failed">
+                        {strings.not_delivered}" "{f.reason}
+                        {f.retry.then(|| view! {
+                            <button type="button" class="link" data-testid="send-retry"
+                                on:click=move |_| desk.retry_send(conversation.clone(), f.seq)>{strings.retry}</button>
+                        })}
+                    </div>
+                }
+            })}
             <small class="meta">
                 {client::clock(line.at_ms)}
                 {sending.then(|| format!(" · {}", strings.sending))}

@@ -39,6 +39,26 @@ pub enum ConsoleFrame {
         /// Shared phrases first, then the agent's own.
         items: Vec<Phrase>,
     },
+    /// The messages of a conversation that did not reach the user's channel (a mini-program
+    /// user's WeChat), all of them: after a `sync`, and whenever one fails or is retried.
+    SendFailures {
+        /// Conversation id.
+        conversation_id: String,
+        /// Each failed message, by `seq` (empty: every message went out).
+        failures: Vec<SendFailure>,
+    },
+}
+
+/// A stored message that its channel did not take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendFailure {
+    /// The message.
+    pub seq: u64,
+    /// Why, as the channel said it.
+    pub reason: String,
+    /// Whether sending it again may work (`false`: the channel refused it for good, e.g. WeChat's
+    /// reply window closed).
+    pub retry: bool,
 }
 
 /// The site-wide lists every agent of a site sees, pushed whenever one of them changes.

@@ -234,6 +234,13 @@ pub enum AgentFrame {
         /// Token from `POST .../agents/login`.
         token: String,
     },
+    /// Send a message that did not reach the user's channel again (see `send_failures`).
+    Retry {
+        /// Conversation id.
+        conversation_id: String,
+        /// The message.
+        seq: u64,
+    },
     /// Ask for a conversation's messages after `after_seq`.
     Sync {
         /// Conversation id.

@@ -73,7 +73,7 @@ pub use admin::{
 };
 pub use console::{
     AgentDayStats, Board, ClosedConversation, ConsoleFrame, ContactInfo, GroupAvailability, PastConversation, Phrase,
-    TeamMember, VisitorProfile,
+    SendFailure, TeamMember, VisitorProfile,
 };
 pub use frames::{
     AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LeftMessage, MessageBody, Presence,

@@ -1,6 +1,6 @@
 // A WeChat API simulator for the mini-program channel's tests (WeChat is not reachable from
 // here): the documented endpoints the Desk calls, `cgi-bin/stable_token`, `cgi-bin/media/upload`
-// (multipart, temporary media) and `cgi-bin/message/custom/send` (an image only by a media id it
+// (multipart, temporary media), `cgi-bin/message/custom/typing` and `cgi-bin/message/custom/send` (an image only by a media id it
 // handed out), with WeChat's error codes (40001 for a token it no longer
 // accepts, 45015 outside the reply window), and a record of everything it received; and the
 // links of users' images (PicUrl), which expire.
@@ -16,6 +16,8 @@ export async function startWechatSim(apps) {
     closedWindows: new Set(), // openids WeChat refuses (45015)
     pictures: new Map(), // name -> bytes served at /pic/{name} (a user's image, as PicUrl links it)
     media: new Map(), // media_id -> { appid, bytes, type }: what media/upload received
+    busy: 0, // how many custom/send calls answer -1 (system busy) next
+    typing: [], // { appid, touser, command }: what custom/typing received
   };
   const json = (res, body) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -58,9 +60,20 @@ export async function startWechatSim(apps) {
       state.tokens.set(token, body.appid);
       return json(res, { access_token: token, expires_in: 7200 });
     }
+    if (req.method === 'POST' && url.pathname === '/cgi-bin/message/custom/typing') {
+      const appid = state.tokens.get(url.searchParams.get('access_token'));
+      if (!appid) return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+      if (!['Typing', 'CancelTyping'].includes(body.command)) return json(res, { errcode: 40001, errmsg: 'invalid command' });
+      state.typing.push({ appid, touser: body.touser, command: body.command });
+      return json(res, { errcode: 0, errmsg: 'ok' });
+    }
     if (req.method === 'POST' && url.pathname === '/cgi-bin/message/custom/send') {
       const appid = state.tokens.get(url.searchParams.get('access_token'));
       if (!appid) return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+      if (state.busy > 0) {
+        state.busy -= 1;
+        return json(res, { errcode: -1, errmsg: 'system error' });
+      }
       if (state.closedWindows.has(body.touser)) {
         return json(res, { errcode: 45015, errmsg: 'response out of time limit or subscription is canceled' });
       }

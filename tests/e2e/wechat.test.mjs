@@ -232,6 +232,15 @@ test('agents\' replies go out through WeChat with one cached token, renewed when
     await kf.send({ type: 'send', conversation_id: conversation, client_id: id, body: { kind: 'text', text: words } });
     await kf.waitFor(frame(`(f) => f.type === 'ack' && f.client_id === ${JSON.stringify(id)}`));
   };
+  // The agent types: WeChat shows it once (not again while it shows), and stops it.
+  const typingOf = () => sim.state.typing.filter((t) => t.touser === 'oUser2').map((t) => t.command);
+  const typingSeen = async (n) => { for (let i = 0; i < 100 && typingOf().length < n; i += 1) await new Promise((r) => setTimeout(r, 50)); };
+  await kf.send({ type: 'typing', conversation_id: conversation, typing: true });
+  await typingSeen(1);
+  await kf.send({ type: 'typing', conversation_id: conversation, typing: true });
+  await kf.send({ type: 'typing', conversation_id: conversation, typing: false });
+  await typingSeen(2);
+  assert.deepEqual(typingOf(), ['Typing', 'CancelTyping']);
   const callsBefore = sim.state.tokenCalls.length;
   await reply('有货的，今天下单明天发', 'r1');
   await reply('还有别的问题吗？', 'r2');
@@ -259,8 +268,14 @@ test('agents\' replies go out through WeChat with one cached token, renewed when
   sim.state.closedWindows.add('oUser2');
   const sentBefore = sim.state.sent.length;
   await reply('窗口已关闭的回复', 'r4');
-  const error = await kf.waitFor((f) => f.type === 'error' && /微信发送失败/.test(f.message));
-  assert.match(error.message, /45015/);
+  const failed = await kf.waitFor((f) => f.type === 'send_failures' && f.failures.length > 0);
+  assert.equal(failed.failures.length, 1);
+  assert.match(failed.failures[0].reason, /45015/);
+  assert.equal(failed.failures[0].retry, false, 'a closed window is final');
+  assert.equal(sim.state.sent.length, sentBefore);
+  // Asking to send it again anyway is refused, and WeChat gets nothing.
+  await kf.send({ type: 'retry', conversation_id: conversation, seq: failed.failures[0].seq });
+  await kf.waitFor((f) => f.type === 'error' && /for good/.test(f.message));
   assert.equal(sim.state.sent.length, sentBefore);
   await kf.close();
 });
@@ -288,10 +303,21 @@ test('the workbench shows a mini-program chat\'s reply quota, and stops the comp
   await page.locator('[data-testid=quota][data-left="5"]').waitFor();
   assert.match(await quota.textContent(), /可回复 5 条/);
   assert.equal(await page.locator('[data-testid=profile-custom] [data-field=orderNo] dd').textContent(), 'A-1001');
+  // WeChat is busy (-1) for the first reply, twice: it is tried once more, then shown as not
+  // delivered with a retry button, which sends it.
+  sim.state.busy = 2;
   for (let i = 1; i <= 5; i += 1) {
     await page.getByTestId('reply-input').fill(`第 ${i} 条回复`);
     await page.getByTestId('reply-input').press('Enter');
     await page.locator(`[data-testid=quota][data-left="${5 - i}"]`).waitFor();
+    if (i === 1) {
+      const failed = page.locator('[data-testid=message]', { hasText: '第 1 条回复' }).getByTestId('send-failed');
+      await failed.waitFor();
+      assert.match(await failed.textContent(), /微信未送达/);
+      await page.screenshot({ path: new URL('../artifacts/console-mini-program-failed-send.png', import.meta.url).pathname });
+      await failed.getByTestId('send-retry').click();
+      await failed.waitFor({ state: 'detached' });
+    }
   }
   assert.match(await quota.textContent(), /回复次数已用完/);
   assert.equal(await page.getByTestId('reply-input').count(), 0, 'nothing more can be sent');

@@ -30,6 +30,8 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// layout +0.3 KB, the wire fields they need in the board, the summaries and the profile);
 /// 297 KiB (303,877 bytes) with a mini-program chat's reply quota in its header (+2.4 KB); 298 KiB
 /// (304,251 bytes) with the channel's badge in the lists and its name in the sidebar (+0.4 KB).
+/// 298 -> 302 KiB (308,135 bytes) for messages WeChat did not take: the `send_failures` frame, the
+/// reason on the message and its retry button (+3.9 KB).
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
@@ -51,7 +53,7 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
-    ("console_gzip", 298 * 1024),
+    ("console_gzip", 302 * 1024),
     ("settings_gzip", 330 * 1024),
 ];
 

@@ -3,11 +3,11 @@
 //! (`pipeline.rs`); the other frames are small: typing and read receipts relayed, left messages
 //! and ratings checked (`protocol::checks`) and handed on, history pages read back.
 
-use protocol::{AgentFrame, Presence, ServerFrame, Side, VisitorFrame};
+use protocol::{AgentFrame, ConsoleFrame, Presence, ServerFrame, Side, VisitorFrame};
 use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use worker::WebSocket;
 
-use super::pipeline::{refusal, refused, Source};
+use super::pipeline::{refusal, refused, Delivery, Source};
 use super::sockets::{self, Role, Who};
 use super::{now_ms, parse_frame, Desk};
 use crate::error::{EdgeError, EdgeResult};
@@ -137,7 +137,18 @@ impl Desk {
                 for message in self.store()?.messages_after(&conversation_id, after_seq)? {
                     sockets::send(ws, &ServerFrame::Message { message });
                 }
+                let failures = self.store()?.send_failures(&conversation_id)?;
+                if !failures.is_empty() {
+                    sockets::send(ws, &ConsoleFrame::SendFailures { conversation_id, failures });
+                }
                 Ok(())
+            }
+            AgentFrame::Retry { conversation_id, seq } => {
+                // Only the agent holding the conversation sends into it.
+                if self.holder(&conversation_id)?.as_deref() != Some(agent_id.as_str()) {
+                    return Err(EdgeError::Forbidden);
+                }
+                self.retry_send(&conversation_id, seq)
             }
             AgentFrame::Accept { conversation_id } => {
                 refusal(&self.route(Event::Accept { conv: ConvId(conversation_id), agent: AgentId(agent_id) })?)
@@ -172,6 +183,10 @@ impl Desk {
                 Ok(())
             }
             AgentFrame::Typing { conversation_id, typing } => {
+                if self.delivery(&conversation_id) == Delivery::WeChat {
+                    self.agent_typing(&conversation_id, typing);
+                    return Ok(());
+                }
                 let frame = ServerFrame::Typing { conversation_id: conversation_id.clone(), from: Side::Agent, typing };
                 self.with_sockets(|s| s.to_conversation(&conversation_id, &frame));
                 Ok(())

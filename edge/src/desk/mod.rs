@@ -69,6 +69,11 @@ pub struct Desk {
     records: RefCell<routing_store::Writer>,
     /// Messages for mini-program users, sent to WeChat at the end of the callback.
     outbox: RefCell<Vec<protocol::ChatMessage>>,
+    /// Whether a callback is sending the outbox (one sender at a time, in order).
+    outbox_sending: Cell<bool>,
+    /// Mini-program conversations' typing state, and typing commands for WeChat's typing API.
+    wechat_typing: RefCell<HashMap<String, wechat_out::Typing>>,
+    typing_out: RefCell<Vec<(String, &'static str)>>,
     /// Each mini-program's WeChat access token while it is valid.
     wechat_tokens: RefCell<Vec<wechat_out::CachedToken>>,
     /// Uploads sent to WeChat as temporary media, by mini-program.
@@ -117,6 +122,9 @@ impl DurableObject for Desk {
             board_seq: Cell::new(0),
             records: RefCell::new(routing_store::Writer::default()),
             outbox: RefCell::new(Vec::new()),
+            outbox_sending: Cell::new(false),
+            wechat_typing: RefCell::new(HashMap::new()),
+            typing_out: RefCell::new(Vec::new()),
             wechat_tokens: RefCell::new(Vec::new()),
             wechat_media: RefCell::new(Vec::new()),
             auth_alarm: Cell::new(false),

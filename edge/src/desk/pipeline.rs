@@ -154,6 +154,7 @@ impl Desk {
             }
         });
         if delivery == Delivery::WeChat {
+            self.note_wechat_message(conversation_id, !to_visitor);
             if to_visitor {
                 // The WeChat send is an outbound call: it runs at the end of the callback.
                 if let ServerFrame::Message { message } = frame {
@@ -206,7 +207,7 @@ impl Desk {
     }
 
     /// The channel a conversation's visitor is reached through.
-    fn delivery(&self, conversation_id: &str) -> Delivery {
+    pub(super) fn delivery(&self, conversation_id: &str) -> Delivery {
         let conv = ConvId(conversation_id.to_string());
         let channel = self.with_core(|core| core.conversation(&conv).map(|c| c.channel)).ok().flatten();
         match channel {

@@ -1,6 +1,6 @@
 //! The Desk's SQLite storage: versioned schema and every query. The only code that touches `sql()`.
 
-use protocol::{Author, ChatMessage, ConversationSummary, MessageBody, SiteConfig};
+use protocol::{Author, ChatMessage, ConversationSummary, MessageBody, SendFailure, SiteConfig};
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -103,6 +103,8 @@ const MIGRATIONS: &[&str] = &[
     // scanning the table.
     "CREATE INDEX IF NOT EXISTS wechat_events_at ON wechat_events (at_ms);
      CREATE INDEX IF NOT EXISTS wechat_events_key ON wechat_events (app_id, key)",
+    // v16: messages a mini-program user's WeChat did not take, until they are sent again.
+    "CREATE TABLE IF NOT EXISTS send_failures (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, reason TEXT NOT NULL, retry INTEGER NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (conversation_id, seq))",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -690,6 +692,63 @@ impl Store {
             let (app_id, openid) = key.strip_prefix("wx:")?.split_once(':')?;
             Some((app_id.to_string(), openid.to_string()))
         }))
+    }
+
+    /// Notes that a message did not reach the user's channel (replacing an earlier failure of it).
+    pub fn note_send_failure(&self, conversation_id: &str, failure: &SendFailure, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO send_failures (conversation_id, seq, reason, retry, at_ms) VALUES (?, ?, ?, ?, ?)",
+            vec![
+                conversation_id.into(),
+                int(failure.seq),
+                failure.reason.as_str().into(),
+                int(u64::from(failure.retry)),
+                int(now_ms),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a message's failure (it is being sent again); `false` when it had none.
+    pub fn clear_send_failure(&self, conversation_id: &str, seq: u64) -> EdgeResult<bool> {
+        let cursor = self.sql.exec(
+            "DELETE FROM send_failures WHERE conversation_id = ? AND seq = ?",
+            vec![conversation_id.into(), int(seq)],
+        )?;
+        Ok(cursor.rows_written() > 0)
+    }
+
+    /// A conversation's messages that did not reach the user's channel, by `seq`.
+    pub fn send_failures(&self, conversation_id: &str) -> EdgeResult<Vec<SendFailure>> {
+        #[derive(Deserialize)]
+        struct Row {
+            seq: f64,
+            reason: String,
+            retry: f64,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "SELECT seq, reason, retry FROM send_failures WHERE conversation_id = ? ORDER BY seq",
+                vec![conversation_id.into()],
+            )?
+            .to_array()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| SendFailure { seq: r.seq as u64, reason: r.reason, retry: r.retry != 0.0 })
+            .collect())
+    }
+
+    /// One stored message by its `seq`.
+    pub fn message_at(&self, conversation_id: &str, seq: u64) -> EdgeResult<Option<ChatMessage>> {
+        let rows: Vec<MessageRow> = self
+            .sql
+            .exec(
+                "SELECT conversation_id, seq, client_id, author, body, at_ms FROM messages WHERE conversation_id = ? AND seq = ?",
+                vec![conversation_id.into(), int(seq)],
+            )?
+            .to_array()?;
+        rows.into_iter().next().map(Self::decode).transpose()
     }
 
     /// Notes a WeChat event as handled; `false` when it was already (a retried push).

@@ -11,7 +11,7 @@
 //! the tests' simulator otherwise).
 
 use protocol::mini_program::MiniProgramConfig;
-use protocol::{ChatMessage, MessageBody, ServerFrame};
+use protocol::{ChatMessage, ConsoleFrame, MessageBody, SendFailure};
 use std::time::Duration;
 
 use futures_util::future::Either;
@@ -26,6 +26,51 @@ const DEFAULT_API_BASE: &str = "https://api.weixin.qq.com";
 
 /// A token is renewed this long before WeChat says it expires.
 const TOKEN_MARGIN_MS: u64 = 5 * 60 * 1000;
+
+/// WeChat shows an agent typing only within this long of the user's last message.
+const TYPING_WINDOW_MS: u64 = 30_000;
+
+/// How long a "Typing" shows on the user's side unless cancelled; another is not sent meanwhile.
+const TYPING_SHOWN_MS: u64 = 15_000;
+
+/// A mini-program conversation's typing state: when the user last wrote, and until when the
+/// user sees the agent typing (0: not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Typing {
+    /// The user's last message, unix ms.
+    pub user_at_ms: u64,
+    /// Until when "typing" shows, unix ms.
+    pub shown_until_ms: u64,
+}
+
+impl Typing {
+    /// The command for WeChat's typing API when the agent starts (`true`) or stops typing at
+    /// `now`, if any: `Typing` only within [`TYPING_WINDOW_MS`] of the user's last message and
+    /// not while it already shows; `CancelTyping` only while it shows.
+    pub fn command(&mut self, typing: bool, now: u64) -> Option<&'static str> {
+        let shown = now < self.shown_until_ms;
+        match typing {
+            true if !shown && now.saturating_sub(self.user_at_ms) <= TYPING_WINDOW_MS => {
+                self.shown_until_ms = now + TYPING_SHOWN_MS;
+                Some("Typing")
+            }
+            false if shown => {
+                self.shown_until_ms = 0;
+                Some("CancelTyping")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Marks the outbox's sender gone when it ends, however it ends.
+struct Sending<'a>(&'a std::cell::Cell<bool>);
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
 
 /// Temporary media stay on WeChat three days; an id is reused for two and a half.
 const MEDIA_REUSE_MS: u64 = 60 * 3600 * 1000;
@@ -68,33 +113,123 @@ enum Sent {
 }
 
 impl Desk {
-    /// Sends what the callback stored for mini-program users.
+    /// Sends what the callback stored for mini-program users. A message WeChat did not take is
+    /// noted as failed (`send_failures`: why, and whether sending it again may work) and its
+    /// conversation's failures go to the agent holding it, who sees them on the messages.
+    ///
+    /// One sender at a time: a callback that finds the outbox being sent (another callback's send
+    /// waits on WeChat) leaves its messages to that sender, which sends until the outbox is empty,
+    /// so a user gets messages in the order they were stored, and an image is uploaded once.
     pub(super) async fn send_outbox(&self) {
-        let messages: Vec<ChatMessage> = self.outbox.borrow_mut().drain(..).collect();
-        for message in messages {
-            if let Err(err) = self.send_to_wechat(&message).await {
-                worker::console_error!("wechat send failed: {err:?}");
-                let frame = ServerFrame::Error {
-                    code: err.code().to_string(),
-                    message: format!("微信发送失败（第 {} 条）：{}", message.seq, err.message()),
-                };
-                if let Ok(Some(agent)) = self.holder(&message.conversation_id) {
-                    self.with_sockets(|s| s.to_agent(&agent, &frame));
+        if self.outbox_sending.replace(true) {
+            return;
+        }
+        let _done = Sending(&self.outbox_sending);
+        loop {
+            let next = {
+                let mut outbox = self.outbox.borrow_mut();
+                (!outbox.is_empty()).then(|| outbox.remove(0))
+            };
+            let Some(message) = next else {
+                let typing: Vec<(String, &'static str)> = self.typing_out.borrow_mut().drain(..).collect();
+                if typing.is_empty() {
+                    break;
                 }
+                for (conversation_id, command) in typing {
+                    if let Err(err) = self.send_typing(&conversation_id, command).await {
+                        worker::console_log!("wechat typing for {conversation_id} not shown: {err:?}");
+                    }
+                }
+                continue;
+            };
+            let Err((reason, retry)) = self.send_to_wechat(&message).await else { continue };
+            worker::console_error!("wechat send of {} #{} failed: {reason}", message.conversation_id, message.seq);
+            let failure = SendFailure { seq: message.seq, reason, retry };
+            let noted = self.store().and_then(|s| s.note_send_failure(&message.conversation_id, &failure, now_ms()));
+            if let Err(err) = noted.and_then(|()| self.push_send_failures(&message.conversation_id)) {
+                worker::console_error!("wechat send failure not noted: {err:?}");
             }
         }
     }
 
-    async fn send_to_wechat(&self, message: &ChatMessage) -> EdgeResult<()> {
-        let Some((app_id, openid)) = self.store()?.wechat_user_of(&message.conversation_id)? else {
-            return Ok(()); // not a mini-program user's conversation
-        };
+    /// The agent holding a mini-program conversation started or stopped typing: WeChat's typing
+    /// API is told (after the callback, by the outbox's sender) within its rules ([`Typing`]).
+    pub(super) fn agent_typing(&self, conversation_id: &str, typing: bool) {
+        let mut all = self.wechat_typing.borrow_mut();
+        let state = all.entry(conversation_id.to_string()).or_default();
+        if let Some(command) = state.command(typing, now_ms()) {
+            self.typing_out.borrow_mut().push((conversation_id.to_string(), command));
+        }
+    }
+
+    /// Notes a mini-program user's message (typing may show for the next 30 s), or an agent's
+    /// reply (which ends the typing WeChat showed).
+    pub(super) fn note_wechat_message(&self, conversation_id: &str, from_user: bool) {
+        let mut all = self.wechat_typing.borrow_mut();
+        let state = all.entry(conversation_id.to_string()).or_default();
+        if from_user {
+            state.user_at_ms = now_ms();
+        } else {
+            state.shown_until_ms = 0;
+        }
+    }
+
+    async fn send_typing(&self, conversation_id: &str, command: &str) -> EdgeResult<()> {
+        let Some((app_id, openid)) = self.store()?.wechat_user_of(conversation_id)? else { return Ok(()) };
         let config = self.config()?;
         let program = config.mini_programs.iter().find(|m| m.app_id == app_id).ok_or(EdgeError::UnknownMiniProgram)?;
+        let token = self.wechat_token(program, false).await?;
+        let url = format!("{}/cgi-bin/message/custom/typing?access_token={token}", self.wechat_base());
+        let answer = post_json(&url, &json!({ "touser": openid, "command": command })).await?;
+        match errcode(&answer) {
+            0 => Ok(()),
+            code => Err(EdgeError::BadRequest(format!("WeChat {code}: {}", errmsg(&answer)))),
+        }
+    }
+
+    /// Tells the agent holding a conversation which of its messages did not reach WeChat.
+    pub(super) fn push_send_failures(&self, conversation_id: &str) -> EdgeResult<()> {
+        let Some(agent) = self.holder(conversation_id)? else { return Ok(()) };
+        let failures = self.store()?.send_failures(conversation_id)?;
+        let frame = ConsoleFrame::SendFailures { conversation_id: conversation_id.to_string(), failures };
+        self.with_sockets(|s| s.to_agent(&agent, &frame));
+        Ok(())
+    }
+
+    /// Sends a message again that WeChat did not take (an agent's `retry`); one WeChat refused
+    /// for good (its window closed, its replies used) is not.
+    pub(super) fn retry_send(&self, conversation_id: &str, seq: u64) -> EdgeResult<()> {
+        let store = self.store()?;
+        let failure = store.send_failures(conversation_id)?.into_iter().find(|f| f.seq == seq);
+        match failure {
+            None => return Err(EdgeError::BadRequest(format!("message {seq} did not fail"))),
+            Some(f) if !f.retry => return Err(EdgeError::BadRequest(format!("WeChat refused message {seq} for good"))),
+            Some(_) => {}
+        }
+        let message = store.message_at(conversation_id, seq)?.ok_or(EdgeError::ConversationNotFound)?;
+        store.clear_send_failure(conversation_id, seq)?;
+        self.outbox.borrow_mut().push(message);
+        self.push_send_failures(conversation_id)
+    }
+
+    /// One message to WeChat; on failure why, and whether sending it again may work.
+    async fn send_to_wechat(&self, message: &ChatMessage) -> Result<(), (String, bool)> {
+        let internal = |err: EdgeError| (err.message(), true);
+        let Some((app_id, openid)) =
+            self.store().and_then(|s| s.wechat_user_of(&message.conversation_id)).map_err(internal)?
+        else {
+            return Ok(()); // not a mini-program user's conversation
+        };
+        let config = self.config().map_err(internal)?;
+        let program = config
+            .mini_programs
+            .iter()
+            .find(|m| m.app_id == app_id)
+            .ok_or_else(|| (format!("mini-program {app_id} is no longer set up"), true))?;
         let mut refreshed = false;
         let mut retried = false;
         loop {
-            let token = self.wechat_token(program, refreshed).await?;
+            let token = self.wechat_token(program, refreshed).await.map_err(internal)?;
             let attempt = match self.payload(program, &token, &openid, &message.body).await {
                 Ok(payload) => self.custom_send(&token, &payload).await,
                 Err(failed) => failed,
@@ -103,10 +238,12 @@ impl Desk {
                 Sent::Ok => return Ok(()),
                 Sent::TokenExpired if !refreshed => refreshed = true,
                 Sent::Transient(_) if !retried => retried = true,
-                Sent::TokenExpired => return Err(EdgeError::BadRequest("WeChat refused a fresh access token".into())),
-                Sent::Transient(why) => return Err(EdgeError::BadRequest(format!("WeChat did not answer: {why}"))),
-                Sent::Refused(code, why) => return Err(EdgeError::BadRequest(format!("WeChat {code}: {why}"))),
-                Sent::Unsendable(why) => return Err(EdgeError::BadRequest(why)),
+                Sent::TokenExpired => return Err(("WeChat refused a fresh access token".into(), true)),
+                Sent::Transient(why) => return Err((format!("WeChat did not answer: {why}"), true)),
+                // The reply window closed, or its replies are used: final, never sent again.
+                Sent::Refused(code @ (45015 | 45047), why) => return Err((format!("WeChat {code}: {why}"), false)),
+                Sent::Refused(code, why) => return Err((format!("WeChat {code}: {why}"), true)),
+                Sent::Unsendable(why) => return Err((why, true)),
             }
         }
     }
@@ -286,5 +423,25 @@ async fn post(url: &str, content_type: &str, body: Vec<u8>) -> EdgeResult<Value>
     match serde_json::from_str::<Value>(&text) {
         Ok(answer @ Value::Object(_)) => Ok(answer),
         _ => Err(EdgeError::BadRequest("WeChat's answer is not JSON".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_shows_only_within_30_s_of_the_user_and_is_not_repeated_while_shown() {
+        let mut t = Typing { user_at_ms: 1_000, shown_until_ms: 0 };
+        assert_eq!(t.command(true, 2_000), Some("Typing"));
+        assert_eq!(t.command(true, 3_000), None, "not again while it shows");
+        assert_eq!(t.command(false, 4_000), Some("CancelTyping"));
+        assert_eq!(t.command(false, 5_000), None, "nothing to cancel");
+        assert_eq!(t.command(true, 31_000), Some("Typing"), "30 s after the user: still allowed");
+        assert_eq!(t.command(true, 31_000 + TYPING_SHOWN_MS), None, "past 30 s of the user's message");
+        let mut late = Typing { user_at_ms: 0, shown_until_ms: 0 };
+        assert_eq!(late.command(true, TYPING_WINDOW_MS + 1), None);
+        let mut lapsed = Typing { user_at_ms: 10_000, shown_until_ms: 12_000 };
+        assert_eq!(lapsed.command(true, 12_000), Some("Typing"), "a lapsed Typing may be sent again");
     }
 }

@@ -134,17 +134,20 @@ fn Builtin(p: VisitorProfile) -> impl IntoView {
             {row(strings.place, "profile-place", p.place.clone())}
             {row(strings.device, "profile-device", Some(protocol::workbench::device(&p.user_agent)))}
         </dl>
-        <h3>{strings.page}</h3>
-        <div class="page" data-testid="profile-page">
-            <div>{p.page_title.clone().unwrap_or_default()}</div>
-            {match page {
-                Some(url) => {
-                    let href = url.clone();
-                    view! { <a href=href target="_blank" rel="noopener noreferrer">{url}</a> }.into_any()
-                }
-                None => view! { <span>{p.page_url.clone().unwrap_or_default()}</span> }.into_any(),
-            }}
-        </div>
+        // A mini-program user has no page.
+        {(p.page_url.is_some() || p.page_title.is_some()).then(|| view! {
+            <h3>{strings.page}</h3>
+            <div class="page" data-testid="profile-page">
+                <div>{p.page_title.clone().unwrap_or_default()}</div>
+                {match page {
+                    Some(url) => {
+                        let href = url.clone();
+                        view! { <a href=href target="_blank" rel="noopener noreferrer">{url}</a> }.into_any()
+                    }
+                    None => view! { <span>{p.page_url.clone().unwrap_or_default()}</span> }.into_any(),
+                }}
+            </div>
+        })}
         {fields(strings.custom_fields, "profile-custom", p.custom_fields.clone())}
         {contact.map(|c| view! {
             <h3>{strings.crm_contact}</h3>

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { encrypt, getSignature } from '@wecom/crypto';
+import WebSocket from 'ws';
 import { agentSocket } from './agent-socket.mjs';
 import { launchBrowser, seedDemo, startEdge } from './harness.mjs';
 import { startWechatSim } from './wechat-sim.mjs';
@@ -23,7 +24,7 @@ let sim;
 const config = {
   name: 'WeChat shop',
   agents: [
-    { id: 'kf', name: '客服小李', password: 'kf-password-1', max_sessions: 5 },
+    { id: 'kf', name: '客服小李', password: 'kf-password-1', max_sessions: 8 },
     { id: 'vip1', name: 'VIP 专员', password: 'vip1-password', max_sessions: 5 },
     { id: 'boss', name: '店长', password: 'boss-password-1', max_sessions: 5, role: 'owner' },
   ],
@@ -321,6 +322,18 @@ test('the workbench shows a mini-program chat\'s reply quota, and stops the comp
   }
   assert.match(await quota.textContent(), /回复次数已用完/);
   assert.equal(await page.getByTestId('reply-input').count(), 0, 'nothing more can be sent');
+  // A web shopper writes too: the agent's web and mini-program chats side by side, the web one
+  // without a badge.
+  const session = await (await fetch(`${edge.base}/api/v1/sites/${SITE}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+  const shopper = new WebSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${SITE}/ws`);
+  await new Promise((resolve, reject) => { shopper.on('open', resolve); shopper.on('error', reject); });
+  shopper.send(JSON.stringify({ type: 'auth', token: session.token, last_seq: 0 }));
+  shopper.send(JSON.stringify({ type: 'send', client_id: 'web-1', body: { kind: 'text', text: '网页上的问题' } }));
+  const mine = page.locator('[data-testid=list-mine] [data-testid=conversation]');
+  await mine.filter({ hasText: '网页上的问题' }).or(mine.filter({ hasNot: page.getByTestId('channel') })).first().waitFor();
+  assert.equal(await mine.filter({ hasNot: page.getByTestId('channel') }).count(), 1, 'one web chat, no badge');
+  assert.ok(await mine.filter({ has: page.locator('[data-channel=mini_program]') }).count() >= 2, 'mini-program chats with their badge');
+  shopper.terminate();
   await page.screenshot({ path: new URL('../artifacts/console-mini-program-desktop.png', import.meta.url).pathname });
   for (let i = 1; i <= 5; i += 1) assert.ok(await delivered(`第 ${i} 条回复`, 'oUser3'), `reply ${i} reached WeChat`);
   // The user writes again: five more.

@@ -163,6 +163,13 @@ test('images both ways: a user\'s image reaches the agent from R2 (after WeChat 
   const fallback = await kf.waitFor((f) => f.type === 'message' && f.message.client_id === 'wx6001000000000000002');
   assert.deepEqual(fallback.message.body, { kind: 'text', text: `[图片] ${sim.base}/pic/gone.png` });
   assert.equal((await kf.messages()).filter((m) => m.client_id === 'wx6001000000000000001').length, 1, 'the retried image is shown once');
+  // A mini-program page the user shares arrives as a card.
+  const page = JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oUser6', CreateTime: clock, MsgType: 'miniprogrampage', Title: '春季新款运动鞋', AppId: SAFE.app_id, PagePath: 'pages/item/item?id=42', ThumbUrl: `${sim.base}/pic/thumb.png`, ThumbMediaId: 'thumb-1' }).replace(/}$/, ',"MsgId":6001000000000000003}');
+  assert.equal((await post(SAFE.app_id, safePush(page))).text, 'success');
+  const card = await kf.waitFor((f) => f.type === 'message' && f.message.client_id === 'wx6001000000000000003');
+  assert.equal(card.message.body.kind, 'card');
+  assert.equal(card.message.body.title, '春季新款运动鞋');
+  assert.equal(card.message.body.id, 'pages/item/item?id=42');
   // The agent answers with an image: it is uploaded to WeChat as temporary media (once, however
   // often it is sent) and sent by its media id.
   const upload = await kf.page.evaluate(async ({ site, conv, token, b64 }) => {

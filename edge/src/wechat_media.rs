@@ -62,17 +62,20 @@ async fn store_image(env: &Env, job: &MediaJob) -> EdgeResult<(u64, String)> {
     Ok((size, sniffed.content_type.to_string()))
 }
 
-/// GETs `url` within [`FETCH_TIMEOUT`]; more than `max_bytes` is refused.
+/// GETs `url`, the whole body within [`FETCH_TIMEOUT`]; more than `max_bytes` is refused.
 async fn fetch(url: &str, max_bytes: u64) -> EdgeResult<Vec<u8>> {
+    let read = Box::pin(read(url, max_bytes));
+    match futures_util::future::select(read, Box::pin(Delay::from(FETCH_TIMEOUT))).await {
+        Either::Left((bytes, _)) => bytes,
+        Either::Right(_) => Err(EdgeError::BadRequest(format!("no whole image within {FETCH_TIMEOUT:?}"))),
+    }
+}
+
+async fn read(url: &str, max_bytes: u64) -> EdgeResult<Vec<u8>> {
     let mut init = RequestInit::new();
     init.with_method(Method::Get);
     let request = Request::new_with_init(url, &init)?;
-    let fetch = Fetch::Request(request);
-    let send = Box::pin(fetch.send());
-    let mut response = match futures_util::future::select(send, Box::pin(Delay::from(FETCH_TIMEOUT))).await {
-        Either::Left((response, _)) => response?,
-        Either::Right(_) => return Err(EdgeError::BadRequest(format!("no image within {FETCH_TIMEOUT:?}"))),
-    };
+    let mut response = Fetch::Request(request).send().await?;
     if !(200..300).contains(&response.status_code()) {
         return Err(EdgeError::BadRequest(format!("the image link answered HTTP {}", response.status_code())));
     }

@@ -137,8 +137,9 @@ impl Desk {
                 for message in self.store()?.messages_after(&conversation_id, after_seq)? {
                     sockets::send(ws, &ServerFrame::Message { message });
                 }
-                let failures = self.store()?.send_failures(&conversation_id)?;
-                if !failures.is_empty() {
+                // A mini-program chat's failures, whole (none: those shown before were resent).
+                if self.delivery(&conversation_id) == Delivery::WeChat {
+                    let failures = self.store()?.send_failures(&conversation_id)?;
                     sockets::send(ws, &ConsoleFrame::SendFailures { conversation_id, failures });
                 }
                 Ok(())

@@ -69,8 +69,8 @@ pub struct Desk {
     records: RefCell<routing_store::Writer>,
     /// Messages for mini-program users, sent to WeChat at the end of the callback.
     outbox: RefCell<Vec<protocol::ChatMessage>>,
-    /// Whether a callback is sending the outbox (one sender at a time, in order).
-    outbox_sending: Cell<bool>,
+    /// When the callback sending the outbox began, unix ms (0: none; one sender at a time).
+    outbox_sending: Cell<u64>,
     /// Mini-program conversations' typing state, and typing commands for WeChat's typing API.
     wechat_typing: RefCell<HashMap<String, wechat_out::Typing>>,
     typing_out: RefCell<Vec<(String, &'static str)>>,
@@ -122,7 +122,7 @@ impl DurableObject for Desk {
             board_seq: Cell::new(0),
             records: RefCell::new(routing_store::Writer::default()),
             outbox: RefCell::new(Vec::new()),
-            outbox_sending: Cell::new(false),
+            outbox_sending: Cell::new(0),
             wechat_typing: RefCell::new(HashMap::new()),
             typing_out: RefCell::new(Vec::new()),
             wechat_tokens: RefCell::new(Vec::new()),

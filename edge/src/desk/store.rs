@@ -760,6 +760,31 @@ impl Store {
         Ok(cursor.rows_written() > 0)
     }
 
+    /// Notes a WeChat event at `now_ms`, again if it was noted before.
+    pub fn note_wechat_event(&self, app_id: &str, openid: &str, key: &str, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT OR REPLACE INTO wechat_events (app_id, openid, key, at_ms) VALUES (?, ?, ?, ?)",
+            vec![app_id.into(), openid.into(), key.into(), int(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// When a WeChat event was noted, if it was.
+    pub fn wechat_event_at(&self, app_id: &str, openid: &str, key: &str) -> EdgeResult<Option<u64>> {
+        #[derive(Deserialize)]
+        struct Row {
+            at_ms: f64,
+        }
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "SELECT at_ms FROM wechat_events WHERE app_id = ? AND openid = ? AND key = ?",
+                vec![app_id.into(), openid.into(), key.into()],
+            )?
+            .to_array()?;
+        Ok(rows.first().map(|r| r.at_ms as u64))
+    }
+
     /// Whether a WeChat event was handled already.
     pub fn wechat_event_seen(&self, app_id: &str, openid: &str, key: &str) -> EdgeResult<bool> {
         let rows: Vec<serde_json::Value> = self

@@ -22,6 +22,9 @@ use crate::error::{EdgeError, EdgeResult};
 use crate::internal::bodies::{MediaDone, MediaJob, WechatAnswer, WechatCall};
 use crate::secrets;
 
+/// An image's job is handed out again to a push retried this long after (the first fetch died).
+const MEDIA_JOB_MS: u64 = 30_000;
+
 impl Desk {
     /// Answers WeChat: the URL check's `echostr`, or `success` for a push it may stop retrying
     /// (handled now, or handled before). A push that fails a check is refused, stores nothing,
@@ -78,13 +81,16 @@ impl Desk {
                 url: String::new(),
             },
             PushKind::Image { pic_url, .. } => {
-                // Handed out once: a retry while the image is on its way is not fetched again.
+                // A retry while the image is on its way is not fetched again; one after
+                // MEDIA_JOB_MS (the Worker's fetch died) is: nothing the user sent is lost, and
+                // the pipeline stores the message once if both arrive.
+                let handed_out = store.wechat_event_at(&program.app_id, &push.from, &key)?;
                 if store.find_message(&conversation_id, &key)?.is_some()
-                    || store.wechat_event_seen(&program.app_id, &push.from, &key)?
+                    || handed_out.is_some_and(|at| now.saturating_sub(at) < MEDIA_JOB_MS)
                 {
                     return Ok(None);
                 }
-                store.first_wechat_event(&program.app_id, &push.from, &key, now)?;
+                store.note_wechat_event(&program.app_id, &push.from, &key, now)?;
                 let visitor_id = self.visitor_of(&conversation_id)?;
                 let upload_id = format!("u_{}", secrets::random_hex(16)?);
                 return Ok(Some(MediaJob {

@@ -63,12 +63,24 @@ impl Typing {
     }
 }
 
-/// Marks the outbox's sender gone when it ends, however it ends.
-struct Sending<'a>(&'a std::cell::Cell<bool>);
+/// Forgets the typing state of conversations whose user has been quiet past the typing window
+/// and where nothing shows: it would allow no command anyway (the map stays as small as the
+/// conversations of the last half minute).
+fn forget_quiet(all: &mut std::collections::HashMap<String, Typing>, now: u64) {
+    all.retain(|_, t| now < t.shown_until_ms || now.saturating_sub(t.user_at_ms) <= TYPING_WINDOW_MS);
+}
+
+/// A sender busy this long is taken to be stuck, and the next callback sends instead: longer than
+/// any one message can take (a token, an R2 read and an upload, a send, each retried once, at
+/// most 5 s per WeChat call).
+const SENDER_STALE_MS: u64 = 60_000;
+
+/// Marks the outbox's sender gone (0) when it ends, however it ends.
+struct Sending<'a>(&'a std::cell::Cell<u64>);
 
 impl Drop for Sending<'_> {
     fn drop(&mut self) {
-        self.0.set(false);
+        self.0.set(0);
     }
 }
 
@@ -121,9 +133,14 @@ impl Desk {
     /// waits on WeChat) leaves its messages to that sender, which sends until the outbox is empty,
     /// so a user gets messages in the order they were stored, and an image is uploaded once.
     pub(super) async fn send_outbox(&self) {
-        if self.outbox_sending.replace(true) {
+        // A sender that has not finished within SENDER_STALE_MS is taken to be stuck (a call that
+        // never settled): this callback takes over.
+        let now = now_ms();
+        let since = self.outbox_sending.get();
+        if since != 0 && now.saturating_sub(since) < SENDER_STALE_MS {
             return;
         }
+        self.outbox_sending.set(now);
         let _done = Sending(&self.outbox_sending);
         loop {
             let next = {
@@ -156,6 +173,7 @@ impl Desk {
     /// API is told (after the callback, by the outbox's sender) within its rules ([`Typing`]).
     pub(super) fn agent_typing(&self, conversation_id: &str, typing: bool) {
         let mut all = self.wechat_typing.borrow_mut();
+        forget_quiet(&mut all, now_ms());
         let state = all.entry(conversation_id.to_string()).or_default();
         if let Some(command) = state.command(typing, now_ms()) {
             self.typing_out.borrow_mut().push((conversation_id.to_string(), command));
@@ -166,6 +184,7 @@ impl Desk {
     /// reply (which ends the typing WeChat showed).
     pub(super) fn note_wechat_message(&self, conversation_id: &str, from_user: bool) {
         let mut all = self.wechat_typing.borrow_mut();
+        forget_quiet(&mut all, now_ms());
         let state = all.entry(conversation_id.to_string()).or_default();
         if from_user {
             state.user_at_ms = now_ms();
@@ -240,10 +259,10 @@ impl Desk {
                 Sent::Transient(_) if !retried => retried = true,
                 Sent::TokenExpired => return Err(("WeChat refused a fresh access token".into(), true)),
                 Sent::Transient(why) => return Err((format!("WeChat did not answer: {why}"), true)),
-                // The reply window closed, or its replies are used: final, never sent again.
-                Sent::Refused(code @ (45015 | 45047), why) => return Err((format!("WeChat {code}: {why}"), false)),
-                Sent::Refused(code, why) => return Err((format!("WeChat {code}: {why}"), true)),
-                Sent::Unsendable(why) => return Err((why, true)),
+                // WeChat refused it (its window closed, 45015; its replies used, 45047; a bad
+                // file or content): final, never sent again. So is an image no longer in R2.
+                Sent::Refused(code, why) => return Err((format!("WeChat {code}: {why}"), false)),
+                Sent::Unsendable(why) => return Err((why, false)),
             }
         }
     }
@@ -443,5 +462,17 @@ mod tests {
         assert_eq!(late.command(true, TYPING_WINDOW_MS + 1), None);
         let mut lapsed = Typing { user_at_ms: 10_000, shown_until_ms: 12_000 };
         assert_eq!(lapsed.command(true, 12_000), Some("Typing"), "a lapsed Typing may be sent again");
+    }
+
+    #[test]
+    fn typing_state_is_kept_only_while_it_can_matter() {
+        let mut all = std::collections::HashMap::new();
+        all.insert("quiet".to_string(), Typing { user_at_ms: 0, shown_until_ms: 0 });
+        all.insert("recent".to_string(), Typing { user_at_ms: 50_000, shown_until_ms: 0 });
+        all.insert("shown".to_string(), Typing { user_at_ms: 0, shown_until_ms: 70_000 });
+        forget_quiet(&mut all, 60_000);
+        let mut kept: Vec<&str> = all.keys().map(String::as_str).collect();
+        kept.sort_unstable();
+        assert_eq!(kept, ["recent", "shown"]);
     }
 }

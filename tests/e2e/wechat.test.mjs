@@ -192,6 +192,24 @@ test('images both ways: a user\'s image reaches the agent from R2 (after WeChat 
   await kf.page.context().close();
 });
 
+test('a push\'s automatic reply (the welcome) reaches WeChat after the push was answered', async () => {
+  const site = 'wxwelcome';
+  await seedDemo(edge, site, {
+    name: 'Welcome shop',
+    agents: [{ id: 'w1', name: '客服小王', password: 'w1-password-1', max_sessions: 5 }],
+    groups: [{ id: 'general', name: '普通', agents: ['w1'], strategy: 'load' }],
+    routing: { fallback_group: 'general', prompts: { welcome: '您好，欢迎光临！' } },
+    mini_programs: [config.mini_programs[0]],
+  });
+  const w1 = await agentSocket(browser, edge, site, 'w1', 'w1-password-1');
+  const push = safePush(JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oWelcome', CreateTime: clock, MsgType: 'text', Content: '你好' }).replace(/}$/, ',"MsgId":8101}'));
+  const res = await fetch(`${edge.base}/api/v1/sites/${site}/wechat/${SAFE.app_id}?${new URLSearchParams(push.query)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: push.body });
+  assert.equal(await res.text(), 'success');
+  await w1.waitFor((f) => f.type === 'message' && f.message.body.text === '你好');
+  assert.ok(await delivered('您好，欢迎光临！', 'oWelcome'), 'the welcome went out through WeChat');
+  await w1.close();
+});
+
 test('a plain XML push; the entry in session-from reaches the VIP agent, with the nickname and fields', async () => {
   const vip = await agentSocket(browser, edge, SITE, 'vip1', 'vip1-password');
   const signed = (timestamp, nonce) => ({ signature: getSignature(PLAIN.token, timestamp, nonce, ''), timestamp, nonce });

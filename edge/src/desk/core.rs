@@ -287,7 +287,10 @@ impl Desk {
     pub(super) async fn sync_alarm(&self) -> EdgeResult<()> {
         let core_wanted = self.wanted_alarm.take();
         let pending_changed = self.auth_alarm.replace(false);
-        if core_wanted.is_none() && !pending_changed {
+        // The outbox a WeChat push left: sent from an alarm for now (the alarm asks the core for
+        // its own deadline again when it fires).
+        let outbox_due = self.outbox_alarm.replace(false).then(now_ms);
+        if core_wanted.is_none() && !pending_changed && outbox_due.is_none() {
             return Ok(());
         }
         let auth = self.with_sockets(|index| index.auth_deadline()).map(|at| at.saturating_add(AUTH_SWEEP_SLACK_MS));
@@ -295,7 +298,12 @@ impl Desk {
             (Some(Some(core)), Some(auth)) => Some(core.min(auth)),
             (Some(core), None) => core,
             (Some(None) | None, Some(auth)) => Some(auth),
-            (None, None) => return Ok(()),
+            (None, None) if outbox_due.is_none() => return Ok(()),
+            (None, None) => None,
+        };
+        let wanted = match (wanted, outbox_due) {
+            (Some(at), Some(now)) => Some(at.min(now)),
+            (at, now) => at.or(now),
         };
         let storage = self.state.storage();
         let current = match self.alarm_at.get() {

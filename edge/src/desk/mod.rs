@@ -71,6 +71,10 @@ pub struct Desk {
     outbox: RefCell<Vec<protocol::ChatMessage>>,
     /// When the callback sending the outbox began, unix ms (0: none; one sender at a time).
     outbox_sending: Cell<u64>,
+    /// This callback answers WeChat: it leaves the outbox to an alarm (`outbox_alarm`).
+    send_later: Cell<bool>,
+    /// The outbox waits for an alarm set for now.
+    outbox_alarm: Cell<bool>,
     /// Mini-program conversations' typing state, and typing commands for WeChat's typing API.
     wechat_typing: RefCell<HashMap<String, wechat_out::Typing>>,
     typing_out: RefCell<Vec<(String, &'static str)>>,
@@ -123,6 +127,8 @@ impl DurableObject for Desk {
             records: RefCell::new(routing_store::Writer::default()),
             outbox: RefCell::new(Vec::new()),
             outbox_sending: Cell::new(0),
+            send_later: Cell::new(false),
+            outbox_alarm: Cell::new(false),
             wechat_typing: RefCell::new(HashMap::new()),
             typing_out: RefCell::new(Vec::new()),
             wechat_tokens: RefCell::new(Vec::new()),
@@ -190,6 +196,9 @@ impl DurableObject for Desk {
         if matches!(route, Some(Route::Sessions | Route::UploadAuthorize)) {
             self.sweep_unused_uploads().await;
         }
+        // WeChat waits 5 s for its answer: what a push leaves to send goes out from an alarm set
+        // for now, after the answer, not before it.
+        self.send_later.set(matches!(route, Some(Route::Wechat | Route::WechatMedia)));
         self.finish().await;
         result.or_else(EdgeError::into_response)
     }
@@ -309,7 +318,11 @@ impl Desk {
     /// Ends every callback: sets the alarm the core asked for.
     async fn finish(&self) {
         self.push_board();
-        self.send_outbox().await;
+        if !self.send_later.replace(false) {
+            self.send_outbox().await;
+        } else if !self.outbox.borrow().is_empty() || !self.typing_out.borrow().is_empty() {
+            self.outbox_alarm.set(true);
+        }
         if let Ok(store) = self.store() {
             if let Err(err) = self.records.borrow_mut().flush(store.sql(), now_ms(), false) {
                 worker::console_error!("writing routing records failed: {err:?}");

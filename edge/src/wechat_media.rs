@@ -62,13 +62,20 @@ async fn store_image(env: &Env, job: &MediaJob) -> EdgeResult<(u64, String)> {
     Ok((size, sniffed.content_type.to_string()))
 }
 
+/// Runs `work` for at most `limit`: `None` when it did not finish in time (every call to WeChat,
+/// here and in the Desk, is bounded this way).
+pub async fn within<T>(limit: Duration, work: impl std::future::Future<Output = T>) -> Option<T> {
+    match futures_util::future::select(Box::pin(work), Box::pin(Delay::from(limit))).await {
+        Either::Left((done, _)) => Some(done),
+        Either::Right(_) => None,
+    }
+}
+
 /// GETs `url`, the whole body within [`FETCH_TIMEOUT`]; more than `max_bytes` is refused.
 async fn fetch(url: &str, max_bytes: u64) -> EdgeResult<Vec<u8>> {
-    let read = Box::pin(read(url, max_bytes));
-    match futures_util::future::select(read, Box::pin(Delay::from(FETCH_TIMEOUT))).await {
-        Either::Left((bytes, _)) => bytes,
-        Either::Right(_) => Err(EdgeError::BadRequest(format!("no whole image within {FETCH_TIMEOUT:?}"))),
-    }
+    within(FETCH_TIMEOUT, read(url, max_bytes))
+        .await
+        .unwrap_or_else(|| Err(EdgeError::BadRequest(format!("no whole image within {FETCH_TIMEOUT:?}"))))
 }
 
 async fn read(url: &str, max_bytes: u64) -> EdgeResult<Vec<u8>> {

@@ -785,18 +785,6 @@ impl Store {
         Ok(rows.first().map(|r| r.at_ms as u64))
     }
 
-    /// Whether a WeChat event was handled already.
-    pub fn wechat_event_seen(&self, app_id: &str, openid: &str, key: &str) -> EdgeResult<bool> {
-        let rows: Vec<serde_json::Value> = self
-            .sql
-            .exec(
-                "SELECT 1 AS seen FROM wechat_events WHERE app_id = ? AND openid = ? AND key = ?",
-                vec![app_id.into(), openid.into(), key.into()],
-            )?
-            .to_array()?;
-        Ok(!rows.is_empty())
-    }
-
     /// Whether a push's `timestamp` and `nonce` came before with another body (`body_hash`): a
     /// replay with a body of someone's choosing. The same body again (WeChat's own retry) is not.
     /// Notes them otherwise, and forgets what is older than a day.

@@ -104,7 +104,7 @@ impl Desk {
                 }));
             }
             PushKind::EnterSession { session_from } => {
-                if store.wechat_event_seen(&program.app_id, &push.from, &key)? {
+                if store.wechat_event_at(&program.app_id, &push.from, &key)?.is_some() {
                     return Ok(None); // a retried push
                 }
                 self.entered(&conversation_id, &session_from)?;

@@ -14,9 +14,8 @@ use protocol::mini_program::MiniProgramConfig;
 use protocol::{ChatMessage, ConsoleFrame, MessageBody, SendFailure};
 use std::time::Duration;
 
-use futures_util::future::Either;
 use serde_json::{json, Value};
-use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
+use worker::{Fetch, Headers, Method, Request, RequestInit};
 
 use super::{now_ms, Desk};
 use crate::error::{EdgeError, EdgeResult};
@@ -418,23 +417,23 @@ async fn post_json(url: &str, body: &Value) -> EdgeResult<Value> {
     post(url, "application/json", body.to_string().into_bytes()).await
 }
 
-/// POSTs a body and reads a JSON object back within [`CALL_TIMEOUT`]; an HTTP error, no answer
-/// in time or an answer that is not a JSON object is an error (never taken for a success).
+/// POSTs a body and reads a JSON object back, the whole answer within [`CALL_TIMEOUT`]; an HTTP
+/// error, no answer in time or an answer that is not a JSON object is an error (never taken for a
+/// success).
 async fn post(url: &str, content_type: &str, body: Vec<u8>) -> EdgeResult<Value> {
+    crate::wechat_media::within(CALL_TIMEOUT, exchange(url, content_type, body))
+        .await
+        .unwrap_or_else(|| Err(EdgeError::BadRequest(format!("WeChat did not answer within {CALL_TIMEOUT:?}"))))
+}
+
+async fn exchange(url: &str, content_type: &str, body: Vec<u8>) -> EdgeResult<Value> {
     let headers = Headers::new();
     headers.set("content-type", content_type)?;
     let mut init = RequestInit::new();
     let body = js_sys::Uint8Array::from(body.as_slice());
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
     let request = Request::new_with_init(url, &init)?;
-    let fetch = Fetch::Request(request);
-    let send = Box::pin(fetch.send());
-    let mut response = match futures_util::future::select(send, Box::pin(Delay::from(CALL_TIMEOUT))).await {
-        Either::Left((response, _)) => response?,
-        Either::Right(_) => {
-            return Err(EdgeError::BadRequest(format!("WeChat did not answer within {CALL_TIMEOUT:?}")))
-        }
-    };
+    let mut response = Fetch::Request(request).send().await?;
     if !(200..300).contains(&response.status_code()) {
         return Err(EdgeError::BadRequest(format!("WeChat answered HTTP {}", response.status_code())));
     }

@@ -81,6 +81,7 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
     view! {
         <div class="profile" data-testid="profile" data-verified=p.verified.to_string()>
             <p class="name-line">
+                {p.avatar_url.clone().map(|src| view! { <Avatar src=src name=p.name.clone() /> })}
                 <strong data-testid="profile-name">{p.name.clone()}</strong>
                 <span class="pill" class:ok=p.verified data-testid="profile-verified">{badge}</span>
             </p>
@@ -104,6 +105,20 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
                 }}
             </ul>
         </div>
+    }
+}
+
+/// The visitor's picture; when it does not load (WeChat's link expired, no network), the first
+/// letter of the name in its place.
+#[component]
+fn Avatar(src: String, name: String) -> impl IntoView {
+    let broken = RwSignal::new(false);
+    let initial = name.chars().next().map(String::from).unwrap_or_default();
+    view! {
+        <Show when=move || !broken.get() fallback=move || view! { <span class="avatar initial" aria-hidden="true">{initial.clone()}</span> }>
+            <img class="avatar" data-testid="profile-avatar" src=src.clone() alt="" width="32" height="32"
+                referrerpolicy="no-referrer" on:error=move |_| broken.set(true) />
+        </Show>
     }
 }
 

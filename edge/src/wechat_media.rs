@@ -2,8 +2,9 @@
 //! expires, so once WeChat has its `success` the Worker fetches the image (at most 10 s, at most
 //! the site's image size, recognised as an image from its bytes), puts it in R2 under the upload
 //! the Desk named, and hands it to the Desk, which stores the user's message then. An image that
-//! cannot be fetched is handed over as a failure: the message then carries WeChat's link, so
-//! nothing the user sent is lost.
+//! cannot be fetched is handed over as a failure: the Desk then asks WeChat for its own copy
+//! (`cgi-bin/media/get` by the push's `MediaId`), and failing that the message carries WeChat's
+//! link, so nothing the user sent is lost.
 
 use std::time::Duration;
 
@@ -43,13 +44,30 @@ pub async fn fetch_image(env: Env, site: String, job: MediaJob) {
 
 /// The image's size and type once it is in R2.
 async fn store_image(env: &Env, job: &MediaJob) -> EdgeResult<(u64, String)> {
-    if !protocol::checks::is_web_url(&job.pic_url) {
-        return Err(EdgeError::BadRequest("PicUrl is not an http(s) link".into()));
+    let (bytes, content_type) = image_at(&job.pic_url, job.max_bytes).await?;
+    put_image(env, job, bytes, content_type).await
+}
+
+/// GETs an image from `url`: the whole body within [`FETCH_TIMEOUT`], at most `max_bytes`,
+/// recognised as an image from its bytes (its content type, from them).
+pub async fn image_at(url: &str, max_bytes: u64) -> EdgeResult<(Vec<u8>, String)> {
+    if !protocol::checks::is_web_url(url) {
+        return Err(EdgeError::BadRequest("the image link is not an http(s) link".into()));
     }
-    let bytes = fetch(&job.pic_url, job.max_bytes).await?;
-    let sniffed = sniff(&bytes, "", true).filter(|s| s.kind == UploadKind::Image).ok_or(EdgeError::UnsupportedType)?;
+    let bytes = fetch(url, max_bytes).await?;
+    let content_type = image_type(&bytes).ok_or(EdgeError::UnsupportedType)?;
+    Ok((bytes, content_type))
+}
+
+/// The content type of bytes that are an image (recognised from the bytes, whatever was said).
+pub fn image_type(bytes: &[u8]) -> Option<String> {
+    sniff(bytes, "", true).filter(|s| s.kind == UploadKind::Image).map(|s| s.content_type.to_string())
+}
+
+/// Puts a user's image in R2 under the job's key; its size and type.
+pub async fn put_image(env: &Env, job: &MediaJob, bytes: Vec<u8>, content_type: String) -> EdgeResult<(u64, String)> {
     let size = bytes.len() as u64;
-    let metadata = HttpMetadata { content_type: Some(sniffed.content_type.to_string()), ..Default::default() };
+    let metadata = HttpMetadata { content_type: Some(content_type.clone()), ..Default::default() };
     env.bucket(BUCKET_BINDING)?
         .put(job.r2_key.clone(), bytes)
         .http_metadata(metadata)
@@ -59,7 +77,7 @@ async fn store_image(env: &Env, job: &MediaJob) -> EdgeResult<(u64, String)> {
         ])
         .execute()
         .await?;
-    Ok((size, sniffed.content_type.to_string()))
+    Ok((size, content_type))
 }
 
 /// Runs `work` for at most `limit`: `None` when it did not finish in time (every call to WeChat,
@@ -72,7 +90,7 @@ pub async fn within<T>(limit: Duration, work: impl std::future::Future<Output = 
 }
 
 /// GETs `url`, the whole body within [`FETCH_TIMEOUT`]; more than `max_bytes` is refused.
-async fn fetch(url: &str, max_bytes: u64) -> EdgeResult<Vec<u8>> {
+pub async fn fetch(url: &str, max_bytes: u64) -> EdgeResult<Vec<u8>> {
     within(FETCH_TIMEOUT, read(url, max_bytes))
         .await
         .unwrap_or_else(|| Err(EdgeError::BadRequest(format!("no whole image within {FETCH_TIMEOUT:?}"))))

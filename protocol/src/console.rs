@@ -159,6 +159,10 @@ pub struct VisitorProfile {
     pub identity_refused: Option<crate::http::ApiError>,
     /// Phone from the identity, if any.
     pub phone: Option<String>,
+    /// The visitor's picture (a mini-program user's WeChat avatar, from the button's
+    /// `session-from`): an https link, display only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
     /// Fields the page set with `setCustomField` (display only, never trusted).
     pub custom_fields: BTreeMap<String, String>,
     /// The linked CRM contact.

@@ -24,7 +24,33 @@ pub struct MiniProgramConfig {
     pub format: PushFormat,
     /// The push's encryption mode.
     pub mode: PushMode,
+    /// The mini-program page an agent's product or order card opens, `{id}` standing for the
+    /// card's id (`pages/goods/detail?id={id}`): cards then reach the user as mini-program cards
+    /// (小程序卡片); empty, they go as a line of text.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub card_page: String,
 }
+
+impl MiniProgramConfig {
+    /// The page path a card with this id opens (`None` without a [`Self::card_page`]); the id is
+    /// percent-encoded, so it cannot add parameters of its own.
+    pub fn card_path(&self, id: &str) -> Option<String> {
+        if self.card_page.is_empty() {
+            return None;
+        }
+        let mut encoded = String::new();
+        for b in id.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => encoded.push(char::from(b)),
+                _ => encoded.push_str(&format!("%{b:02X}")),
+            }
+        }
+        Some(self.card_page.replace("{id}", &encoded))
+    }
+}
+
+/// The longest card page path, in bytes.
+pub const MAX_CARD_PAGE: usize = 200;
 
 /// The data format of a mini-program's message push (数据格式).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +159,17 @@ pub fn check_mini_programs(list: &[MiniProgramConfig]) -> Result<(), (String, St
         if m.mode != PushMode::Plain && !masked(&m.encoding_aes_key) && !key_ok {
             return Err((at("encoding_aes_key"), "an EncodingAESKey is 43 letters and digits".into()));
         }
+        let page = &m.card_page;
+        let page_ok = page.len() <= MAX_CARD_PAGE
+            && !page.starts_with('/')
+            && !page.contains("://")
+            && page.chars().all(|c| c.is_ascii_graphic() || (!c.is_ascii() && !c.is_control()));
+        if !page_ok {
+            return Err((
+                at("card_page"),
+                format!("a page path as in app.json (pages/goods/detail?id={{id}}), at most {MAX_CARD_PAGE} bytes"),
+            ));
+        }
     }
     Ok(())
 }
@@ -150,6 +187,22 @@ mod tests {
             encoding_aes_key: "A".repeat(43),
             format: PushFormat::Json,
             mode: PushMode::Safe,
+            card_page: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_card_opens_its_page_with_the_id_encoded() {
+        let m = MiniProgramConfig { card_page: "pages/goods/detail?id={id}&from=kf".into(), ..good() };
+        assert_eq!(m.card_path("SKU-42").as_deref(), Some("pages/goods/detail?id=SKU-42&from=kf"));
+        assert_eq!(m.card_path("1&admin=1").as_deref(), Some("pages/goods/detail?id=1%26admin%3D1&from=kf"));
+        assert_eq!(m.card_path("鞋").as_deref(), Some("pages/goods/detail?id=%E9%9E%8B&from=kf"));
+        assert_eq!(good().card_path("42"), None, "no card page: cards go as text");
+        let field = |page: &str| check_mini_programs(&[MiniProgramConfig { card_page: page.into(), ..good() }]).err();
+        assert_eq!(field("pages/goods/detail?id={id}"), None);
+        assert_eq!(field(""), None);
+        for bad in ["/pages/a", "https://shop.example/a", "pages/a b", &"p".repeat(201)] {
+            assert_eq!(field(bad).map(|(f, _)| f).as_deref(), Some("mini_programs[0].card_page"), "{bad}");
         }
     }
 

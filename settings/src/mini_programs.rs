@@ -160,6 +160,10 @@ fn ProgramCard(index: usize) -> impl IntoView {
                     <option value="plain" prop:selected=move || program().mode == PushMode::Plain>{lang.t("明文模式", "Plain")}</option>
                 </select>
             </label>
+            <label class="line">{lang.t("商品/订单卡片打开的页面（{id} 为卡片编号）", "Page a product or order card opens ({id}: the card's id)")}
+                <input data-testid=testid("card-page") prop:value=move || program().card_page maxlength="200"
+                    placeholder="pages/goods/detail?id={id}" on:change=set(|m, v| m.card_page = v.trim().to_string()) />
+            </label>
         </li>
     }
 }

@@ -1,9 +1,11 @@
 // A WeChat API simulator for the mini-program channel's tests (WeChat is not reachable from
 // here): the documented endpoints the Desk calls, `cgi-bin/stable_token`, `cgi-bin/media/upload`
-// (multipart, temporary media), `cgi-bin/message/custom/typing` and `cgi-bin/message/custom/send` (an image only by a media id it
-// handed out), with WeChat's error codes (40001 for a token it no longer
-// accepts, 45015 outside the reply window), and a record of everything it received; and the
-// links of users' images (PicUrl), which expire.
+// (multipart, temporary media), `cgi-bin/media/get` (a user's image by its MediaId),
+// `cgi-bin/message/custom/typing` and `cgi-bin/message/custom/send` (text, an image or a
+// mini-program card only by media ids it handed out), with WeChat's error codes (40001 for a token
+// it no longer accepts, 40007 for an unknown media id, 45015 outside the reply window, 45047 past
+// the replies a user's action allows: the test tells it of each action with `userAction`), and a
+// record of everything it received; and the links of users' images (PicUrl), which expire.
 import http from 'node:http';
 import crypto from 'node:crypto';
 
@@ -18,6 +20,20 @@ export async function startWechatSim(apps) {
     media: new Map(), // media_id -> { appid, bytes, type }: what media/upload received
     busy: 0, // how many custom/send calls answer -1 (system busy) next
     typing: [], // { appid, touser, command }: what custom/typing received
+    hold: 0, // how many custom/send calls are held unanswered next (as a send a crash cut short)
+    held: [], // { appid, body }: the calls held
+    userMedia: new Map(), // media_id -> bytes: users' images media/get hands out
+    actions: new Map(), // openid -> { kind: 'message' | 'enter', at, used }: the user's last action
+    quota: { message: { count: 5, ms: 48 * 3600 * 1000 }, enter: { count: 2, ms: 60 * 1000 } },
+  };
+  /** WeChat's reply rule for a user: 45015 past the window of the last action, 45047 past its count. */
+  const quotaRefusal = (touser) => {
+    const action = state.actions.get(touser);
+    if (!action) return null; // a user the test did not announce: not enforced
+    const rule = state.quota[action.kind];
+    if (Date.now() - action.at > rule.ms) return { errcode: 45015, errmsg: 'response out of time limit or subscription is canceled' };
+    if (action.used >= rule.count) return { errcode: 45047, errmsg: 'out of response count limit' };
+    return null;
   };
   const json = (res, body) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -29,6 +45,13 @@ export async function startWechatSim(apps) {
       const bytes = state.pictures.get(url.pathname.slice('/pic/'.length));
       res.writeHead(bytes ? 200 : 404, { 'content-type': 'image/png' });
       return res.end(bytes ?? '');
+    }
+    if (req.method === 'GET' && url.pathname === '/cgi-bin/media/get') {
+      if (!state.tokens.get(url.searchParams.get('access_token'))) return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+      const bytes = state.userMedia.get(url.searchParams.get('media_id'));
+      if (!bytes) return json(res, { errcode: 40007, errmsg: 'invalid media_id' });
+      res.writeHead(200, { 'content-type': 'image/png', 'content-disposition': 'attachment; filename="media.png"' });
+      return res.end(bytes);
     }
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
@@ -80,6 +103,19 @@ export async function startWechatSim(apps) {
       if (body.msgtype === 'image' && state.media.get(body.image?.media_id)?.appid !== appid) {
         return json(res, { errcode: 40007, errmsg: 'invalid media_id' });
       }
+      if (body.msgtype === 'miniprogrampage') {
+        const card = body.miniprogrampage ?? {};
+        if (state.media.get(card.thumb_media_id)?.appid !== appid) return json(res, { errcode: 40007, errmsg: 'invalid media_id' });
+        if (!card.title || !card.pagepath || card.appid !== appid) return json(res, { errcode: 40003, errmsg: 'invalid miniprogrampage' });
+      }
+      const refusal = quotaRefusal(body.touser);
+      if (refusal) return json(res, refusal);
+      if (state.hold > 0) {
+        state.hold -= 1;
+        state.held.push({ appid, body });
+        return; // never answered
+      }
+      if (state.actions.has(body.touser)) state.actions.get(body.touser).used += 1;
       state.sent.push({ appid, body });
       return json(res, { errcode: 0, errmsg: 'ok' });
     }
@@ -90,6 +126,8 @@ export async function startWechatSim(apps) {
   return {
     base: `http://127.0.0.1:${server.address().port}`,
     state,
+    /** A user's action (`message` or `enter`): WeChat's reply window and count start again. */
+    userAction(openid, kind) { state.actions.set(openid, { kind, at: Date.now(), used: 0 }); },
     /** Makes WeChat forget every token it handed out (as when another server fetched a new one). */
     expireTokens() { state.tokens.clear(); },
     stop() { return new Promise((resolve) => server.close(resolve)); },

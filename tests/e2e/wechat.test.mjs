@@ -34,7 +34,7 @@ const config = {
   ],
   routing: { fallback_group: 'general', entries: [{ id: 'vip', group: 'vip' }] },
   mini_programs: [
-    { app_id: SAFE.app_id, name: '商城小程序', app_secret: SAFE.secret, token: SAFE.token, encoding_aes_key: SAFE.key, format: 'json', mode: 'safe' },
+    { app_id: SAFE.app_id, name: '商城小程序', app_secret: SAFE.secret, token: SAFE.token, encoding_aes_key: SAFE.key, format: 'json', mode: 'safe', card_page: 'pages/goods/detail?id={id}' },
     { app_id: PLAIN.app_id, name: '会员小程序', app_secret: PLAIN.secret, token: PLAIN.token, format: 'xml', mode: 'plain' },
   ],
 };
@@ -67,18 +67,26 @@ function safePush(message, { appId = SAFE.app_id, timestamp = String(clock += 1)
     encrypt_type: 'aes',
     msg_signature: getSignature(SAFE.token, timestamp, nonce, ciphered),
   };
-  return { query, body: JSON.stringify({ ToUserName: 'gh_shop', Encrypt: ciphered }) };
+  return { query, body: JSON.stringify({ ToUserName: 'gh_shop', Encrypt: ciphered }), message };
 }
 
-async function post(appId, { query, body }) {
+/** Posts a push; one WeChat took (`success`) starts the user's reply window on the simulator too. */
+async function post(appId, { query, body, message }) {
   const res = await fetch(url(appId, query), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { status: res.status, text: await res.text() };
+  const answer = { status: res.status, text: await res.text() };
+  if (answer.text === 'success' && message) {
+    const m = JSON.parse(message);
+    sim.userAction(m.FromUserName, m.Event === 'user_enter_tempsession' ? 'enter' : 'message');
+  }
+  return answer;
 }
 
 // MsgId is a 64-bit integer, past a JS number's precision: written as WeChat writes it, digits.
 const text = (from, content, msgId) =>
   JSON.stringify({ ToUserName: 'gh_shop', FromUserName: from, CreateTime: clock, MsgType: 'text', Content: content }).replace(/}$/, `,"MsgId":${msgId}}`);
 const frame = (src) => ({ toString: () => src });
+// A 1x1 PNG, as WeChat would serve it at PicUrl.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 
 /** What the simulator received with this text, waiting up to 10 s for it. */
 async function delivered(words, touser) {
@@ -142,8 +150,7 @@ test('an encrypted push reaches an agent once, however often WeChat retries it; 
 
 test('images both ways: a user\'s image reaches the agent from R2 (after WeChat had its answer, and after its link expired; a link that fails leaves the link); an agent\'s image goes out as WeChat media, uploaded once', async () => {
   const kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
-  // A 1x1 PNG, as WeChat would serve it at PicUrl.
-  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  const png = PNG;
   sim.state.pictures.set('u6.png', png);
   const image = (picUrl, msgId) => JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oUser6', CreateTime: clock, MsgType: 'image', PicUrl: picUrl, MediaId: `media-${msgId}` }).replace(/}$/, `,"MsgId":${msgId}}`);
   const push = safePush(image(`${sim.base}/pic/u6.png`, '6001000000000000001'));
@@ -163,6 +170,12 @@ test('images both ways: a user\'s image reaches the agent from R2 (after WeChat 
   const fallback = await kf.waitFor((f) => f.type === 'message' && f.message.client_id === 'wx6001000000000000002');
   assert.deepEqual(fallback.message.body, { kind: 'text', text: `[图片] ${sim.base}/pic/gone.png` });
   assert.equal((await kf.messages()).filter((m) => m.client_id === 'wx6001000000000000001').length, 1, 'the retried image is shown once');
+  // A link that fails while WeChat still keeps the image under its MediaId: fetched with media/get.
+  sim.state.userMedia.set('media-6001000000000000004', png);
+  assert.equal((await post(SAFE.app_id, safePush(image(`${sim.base}/pic/expired.png`, '6001000000000000004')))).text, 'success');
+  const recovered = await kf.waitFor((f) => f.type === 'message' && f.message.client_id === 'wx6001000000000000004');
+  assert.equal(recovered.message.body.kind, 'image');
+  assert.deepEqual(await kf.download(recovered.message.body.upload_id), { status: 200, type: 'image/png', size: png.length });
   // A mini-program page the user shares arrives as a card.
   const page = JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oUser6', CreateTime: clock, MsgType: 'miniprogrampage', Title: '春季新款运动鞋', AppId: SAFE.app_id, PagePath: 'pages/item/item?id=42', ThumbUrl: `${sim.base}/pic/thumb.png`, ThumbMediaId: 'thumb-1' }).replace(/}$/, ',"MsgId":6001000000000000003}');
   assert.equal((await post(SAFE.app_id, safePush(page))).text, 'success');
@@ -243,6 +256,7 @@ test('a plain XML push; the entry in session-from reaches the VIP agent, with th
   assert.equal(profile.name, '黄景霖');
   assert.equal(profile.channel, 'mini_program');
   assert.equal(profile.custom_fields.vipNo, 'vip12138');
+  assert.equal(profile.avatar_url, 'https://thirdwx.qlogo.cn/a/132');
   assert.equal(profile.custom_fields.mini_program, '会员小程序');
   assert.equal(profile.entry, 'vip');
   assert.equal(profile.verified, false, 'session-from is display data, never identity');
@@ -315,7 +329,7 @@ test('the workbench shows a mini-program chat\'s reply quota, and stops the comp
   await page.getByTestId('me').waitFor();
   // The user enters from a button that names them, then writes.
   const t = String(clock += 1);
-  const enter = JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oUser3', CreateTime: Number(t), MsgType: 'event', Event: 'user_enter_tempsession', SessionFrom: 'miniprogram|王小明||{"orderNo":"A-1001"}' });
+  const enter = JSON.stringify({ ToUserName: 'gh_shop', FromUserName: 'oUser3', CreateTime: Number(t), MsgType: 'event', Event: 'user_enter_tempsession', SessionFrom: 'miniprogram|王小明|https://thirdwx.qlogo.cn/mmopen/vi_32/a.png|{"orderNo":"A-1001"}' });
   assert.equal((await post(SAFE.app_id, safePush(enter, { timestamp: t }))).text, 'success');
   assert.equal((await post(SAFE.app_id, safePush(text('oUser3', '能开发票吗？', '8001')))).text, 'success');
   const chat = page.locator('[data-testid=list-mine] [data-testid=conversation]', { hasText: '王小明' });
@@ -329,6 +343,9 @@ test('the workbench shows a mini-program chat\'s reply quota, and stops the comp
   await page.locator('[data-testid=quota][data-left="5"]').waitFor();
   assert.match(await quota.textContent(), /可回复 5 条/);
   assert.equal(await page.locator('[data-testid=profile-custom] [data-field=orderNo] dd').textContent(), 'A-1001');
+  // The user's WeChat avatar beside the name, loaded from WeChat by the agent's browser: WeChat is
+  // out of reach here, so the name's first letter takes its place.
+  await page.locator('.name-line .avatar.initial', { hasText: '王' }).waitFor();
   // WeChat is busy (-1) for the first reply, twice: it is tried once more, then shown as not
   // delivered with a retry button, which sends it.
   sim.state.busy = 2;
@@ -426,4 +443,46 @@ test('an owner connects a mini-program in Settings: WeChat\'s URL check and an e
   await settings.getByTestId('tab-mini-programs').click();
   assert.match(await settings.getByTestId('mini-program-2-token').inputValue(), /^masked:/);
   await page.context().close();
+});
+
+test('an agent\'s product card reaches the user as a mini-program card (its picture uploaded as WeChat media); one without a picture goes as text', async () => {
+  const kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
+  assert.equal((await post(SAFE.app_id, safePush(text('oCard', '有运动鞋吗', '9801')))).status, 200);
+  const got = await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '有运动鞋吗');
+  sim.state.pictures.set('shoe.png', PNG);
+  const card = { kind: 'card', list: 'agent', id: 'SKU 42', title: '春季新款运动鞋', image: `${sim.base}/pic/shoe.png`, price: '¥399' };
+  await kf.send({ type: 'send', conversation_id: got.message.conversation_id, client_id: 'card-1', body: card });
+  const pageCard = () => sim.state.sent.find((s) => s.body.touser === 'oCard' && s.body.msgtype === 'miniprogrampage');
+  for (let i = 0; i < 100 && !pageCard(); i += 1) await new Promise((r) => setTimeout(r, 100));
+  const { thumb_media_id: thumb, ...shown } = pageCard()?.body.miniprogrampage ?? {};
+  // The mini-program's card page with the card's id (encoded, so it cannot add parameters).
+  assert.deepEqual(shown, { title: '春季新款运动鞋 ¥399', appid: SAFE.app_id, pagepath: 'pages/goods/detail?id=SKU%2042' });
+  assert.ok(sim.state.media.get(thumb).bytes.equals(PNG), 'the card\'s picture, uploaded as media');
+  // Without a picture WeChat cannot show a mini-program card: the card goes as a line of text.
+  await kf.send({ type: 'send', conversation_id: got.message.conversation_id, client_id: 'card-2', body: { ...card, image: '' } });
+  assert.ok(await delivered('春季新款运动鞋 ¥399', 'oCard'), 'sent as text');
+  await kf.close();
+});
+
+test('a reply whose send a crash cut short reaches WeChat once the Desk runs again (the outbox is stored with the message)', async () => {
+  let kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
+  assert.equal((await post(SAFE.app_id, safePush(text('oCrash', '发货了吗', '9901')))).status, 200);
+  const got = await kf.waitFor((f) => f.type === 'message' && f.message.body.text === '发货了吗');
+  // WeChat takes the call and never answers; workerd dies meanwhile.
+  sim.state.hold = 1;
+  await kf.send({ type: 'send', conversation_id: got.message.conversation_id, client_id: 'crash-1', body: { kind: 'text', text: '今天下午发出' } });
+  await kf.waitFor((f) => f.type === 'ack' && f.client_id === 'crash-1');
+  for (let i = 0; i < 100 && sim.state.held.length === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(sim.state.held.length, 1, 'the send reached WeChat and hangs there');
+  await kf.page.context().close();
+  const { stateDir, port } = edge;
+  await edge.kill();
+  edge = await startEdge({ stateDir, port, vars: { WECHAT_API_BASE: sim.base } });
+  assert.equal(sim.state.sent.filter((s) => s.body.touser === 'oCrash').length, 0);
+  // The next thing the Desk does (an agent signs in again) sends what it had not finished.
+  kf = await agentSocket(browser, edge, SITE, 'kf', 'kf-password-1');
+  assert.ok(await delivered('今天下午发出', 'oCrash'), 'sent after the restart');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(sim.state.sent.filter((s) => s.body.touser === 'oCrash').length, 1, 'sent once');
+  await kf.close();
 });

@@ -256,6 +256,8 @@ impl Desk {
             // Only a guest's: a refusal noted earlier does not stick once the visitor is verified.
             identity_refused: if verified { None } else { profile.identity_refused },
             phone,
+            // Agents' browsers load it: https only (the console's CSP allows no other images).
+            avatar_url: profile.avatar_url.filter(|url| url.starts_with("https://")),
             custom_fields: profile.custom_fields,
             entry: row.entry,
             group: text(profile.group),

@@ -67,8 +67,9 @@ pub struct Desk {
     board_seq: Cell<u64>,
     /// The routing core's records on their way to SQLite (activity-only changes held back).
     records: RefCell<routing_store::Writer>,
-    /// Messages for mini-program users, sent to WeChat at the end of the callback.
-    outbox: RefCell<Vec<protocol::ChatMessage>>,
+    /// Whether the outbox to WeChat (`wechat_outbox`, in SQLite) holds messages: `None` when not
+    /// known since the wake (a Desk that stopped before sending sends them when it next runs).
+    outbox_waiting: Cell<Option<bool>>,
     /// When the callback sending the outbox began, unix ms (0: none; one sender at a time).
     outbox_sending: Cell<u64>,
     /// This callback answers WeChat: it leaves the outbox to an alarm (`outbox_alarm`).
@@ -125,7 +126,7 @@ impl DurableObject for Desk {
             board_sent: RefCell::new(None),
             board_seq: Cell::new(0),
             records: RefCell::new(routing_store::Writer::default()),
-            outbox: RefCell::new(Vec::new()),
+            outbox_waiting: Cell::new(None),
             outbox_sending: Cell::new(0),
             send_later: Cell::new(false),
             outbox_alarm: Cell::new(false),
@@ -179,7 +180,7 @@ impl DurableObject for Desk {
             Some(Route::RevealBegin) => self.reveal_begin(&caller, internal::token_of(&req)),
             Some(Route::RevealFinish) => self.reveal_finish(internal::token_of(&req), &body),
             Some(Route::Wechat) => self.wechat_push(&site, &body),
-            Some(Route::WechatMedia) => self.wechat_media(&body),
+            Some(Route::WechatMedia) => self.wechat_media(&body).await,
             // The stored hashes, so the Worker can tell a resent password from a new one.
             Some(Route::Passwords) => match self.store.get() {
                 Some(store) => store.passwords().and_then(|p| Ok(Response::from_json(&p)?)),
@@ -320,7 +321,7 @@ impl Desk {
         self.push_board();
         if !self.send_later.replace(false) {
             self.send_outbox().await;
-        } else if !self.outbox.borrow().is_empty() || !self.typing_out.borrow().is_empty() {
+        } else if self.outbox_waiting.get() != Some(false) || !self.typing_out.borrow().is_empty() {
             self.outbox_alarm.set(true);
         }
         if let Ok(store) = self.store() {

@@ -156,9 +156,10 @@ impl Desk {
         if delivery == Delivery::WeChat {
             self.note_wechat_message(conversation_id, !to_visitor);
             if to_visitor {
-                // The WeChat send is an outbound call: it runs at the end of the callback.
-                if let ServerFrame::Message { message } = frame {
-                    self.outbox.borrow_mut().push(message);
+                // The WeChat send is an outbound call: it runs at the end of the callback, from
+                // the outbox stored with the message.
+                if let ServerFrame::Message { message } = &frame {
+                    self.queue_wechat(conversation_id, message.seq)?;
                 }
             }
             // The reply quota moved (a reply spent one, a user message renewed it): the holder

@@ -41,6 +41,9 @@ pub struct StoredProfile {
     pub plugin: Option<String>,
     /// Where the visitor's connection came from (`country`, `region`, `city`), as the edge saw it.
     pub place: BTreeMap<String, String>,
+    /// The visitor's picture (a mini-program user's avatar, from `session-from`), http(s) only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
 }
 
 impl StoredProfile {

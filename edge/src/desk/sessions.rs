@@ -102,6 +102,7 @@ pub fn open(
             identity_refused: refused.clone(),
             locale: request.locale.clone().filter(|l| l.len() <= 16).or(earlier.locale),
             plugin: plugin.map(|p| p.id.clone()),
+            avatar_url: earlier.avatar_url,
         }
         .to_text()
     };

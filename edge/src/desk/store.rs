@@ -105,6 +105,9 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX IF NOT EXISTS wechat_events_key ON wechat_events (app_id, key)",
     // v16: messages a mini-program user's WeChat did not take, until they are sent again.
     "CREATE TABLE IF NOT EXISTS send_failures (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, reason TEXT NOT NULL, retry INTEGER NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY (conversation_id, seq))",
+    // v17: the outbox to WeChat, written with the message it sends, so a Desk that stops before
+    // sending (evicted, restarted) sends it when it next runs; in the order stored.
+    "CREATE TABLE IF NOT EXISTS wechat_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, queued_ms INTEGER NOT NULL, UNIQUE (conversation_id, seq))",
 ];
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
@@ -737,6 +740,36 @@ impl Store {
             .into_iter()
             .map(|r| SendFailure { seq: r.seq as u64, reason: r.reason, retry: r.retry != 0.0 })
             .collect())
+    }
+
+    /// Puts a stored message in the outbox to WeChat (once, however often it is asked).
+    pub fn queue_wechat_out(&self, conversation_id: &str, seq: u64, now_ms: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "INSERT OR IGNORE INTO wechat_outbox (conversation_id, seq, queued_ms) VALUES (?, ?, ?)",
+            vec![conversation_id.into(), int(seq), int(now_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// The oldest message in the outbox to WeChat: its conversation and `seq`.
+    pub fn next_wechat_out(&self) -> EdgeResult<Option<(String, u64)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            conversation_id: String,
+            seq: f64,
+        }
+        let rows: Vec<Row> =
+            self.sql.exec("SELECT conversation_id, seq FROM wechat_outbox ORDER BY id LIMIT 1", None)?.to_array()?;
+        Ok(rows.into_iter().next().map(|r| (r.conversation_id, r.seq as u64)))
+    }
+
+    /// Takes a message out of the outbox to WeChat (sent, or noted as failed).
+    pub fn done_wechat_out(&self, conversation_id: &str, seq: u64) -> EdgeResult<()> {
+        self.sql.exec(
+            "DELETE FROM wechat_outbox WHERE conversation_id = ? AND seq = ?",
+            vec![conversation_id.into(), int(seq)],
+        )?;
+        Ok(())
     }
 
     /// One stored message by its `seq`.

@@ -72,7 +72,7 @@ impl Desk {
         let body = match push.kind {
             PushKind::Text { content, .. } => MessageBody::Text { text: content },
             PushKind::Card { title, page_path, thumb_url, .. } => MessageBody::Card {
-                list: "miniprogrampage".into(),
+                list: super::wechat_out::CARD_LIST_PAGE.into(),
                 id: page_path.chars().take(200).collect(),
                 title: title.chars().take(200).collect(),
                 image: if protocol::checks::is_web_url(&thumb_url) { thumb_url } else { String::new() },
@@ -80,7 +80,7 @@ impl Desk {
                 status: "小程序页面".into(),
                 url: String::new(),
             },
-            PushKind::Image { pic_url, .. } => {
+            PushKind::Image { pic_url, media_id, .. } => {
                 // A retry while the image is on its way is not fetched again; one after
                 // MEDIA_JOB_MS (the Worker's fetch died) is: nothing the user sent is lost, and
                 // the pipeline stores the message once if both arrive.
@@ -99,6 +99,8 @@ impl Desk {
                     visitor_id,
                     client_id: key,
                     pic_url,
+                    app_id: program.app_id.clone(),
+                    media_id,
                     upload_id,
                     max_bytes: self.config()?.uploads.max_image_bytes,
                 }));
@@ -119,13 +121,17 @@ impl Desk {
         Ok(None)
     }
 
-    /// `POST /wechat/media`: a user's image is in R2 (or could not be fetched): its upload is
-    /// recorded and the user's message goes through the pipeline, as an image, or as WeChat's link
-    /// when the image could not be had.
-    pub(super) fn wechat_media(&self, body: &[u8]) -> EdgeResult<Response> {
+    /// `POST /wechat/media`: a user's image is in R2 (or its link failed, and WeChat's own copy is
+    /// asked for by its `MediaId`): its upload is recorded and the user's message goes through the
+    /// pipeline, as an image, or as WeChat's link when the image could not be had at all.
+    pub(super) async fn wechat_media(&self, body: &[u8]) -> EdgeResult<Response> {
         let done: MediaDone = serde_json::from_slice(body)?;
         let job = done.job;
-        let body = match done.stored {
+        let stored = match done.stored {
+            Some(stored) => Some(stored),
+            None => self.image_from_wechat(&job).await,
+        };
+        let body = match stored {
             Some((size, content_type)) => {
                 let extension = content_type.strip_prefix("image/").unwrap_or("img").replace("jpeg", "jpg");
                 self.store()?.insert_upload(&UploadRow {
@@ -151,6 +157,54 @@ impl Desk {
         let source = Source::MiniProgram { visitor_id: &job.visitor_id };
         self.pipeline(source, &job.conversation_id, &job.client_id, body)?;
         Ok(Response::empty()?)
+    }
+
+    /// WeChat's own copy of a user's image (`cgi-bin/media/get` by the push's `MediaId`, with the
+    /// mini-program's token, renewed once if WeChat no longer takes it), put in R2; `None` when
+    /// it cannot be had.
+    async fn image_from_wechat(&self, job: &MediaJob) -> Option<(u64, String)> {
+        if job.media_id.is_empty() {
+            return None;
+        }
+        let config = self.config().ok()?;
+        let program = config.mini_programs.iter().find(|m| m.app_id == job.app_id)?;
+        let media_id = String::from(js_sys::encode_uri_component(&job.media_id));
+        for force in [false, true] {
+            let token = match self.wechat_token(program, force).await {
+                Ok(token) => token,
+                Err(err) => {
+                    worker::console_error!("wechat media/get for {}: no token: {err:?}", job.client_id);
+                    return None;
+                }
+            };
+            let url = format!("{}/cgi-bin/media/get?access_token={token}&media_id={media_id}", self.wechat_base());
+            // WeChat answers an error as JSON, which is no image.
+            let fetched = match crate::wechat_media::fetch(&url, job.max_bytes).await {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    worker::console_error!("wechat media/get for {} failed: {err:?}", job.client_id);
+                    return None;
+                }
+            };
+            let code = serde_json::from_slice::<serde_json::Value>(&fetched)
+                .ok()
+                .and_then(|v| v.get("errcode").and_then(serde_json::Value::as_i64));
+            if matches!(code, Some(40001 | 42001 | 40014)) && !force {
+                continue;
+            }
+            let Some(content_type) = crate::wechat_media::image_type(&fetched) else {
+                worker::console_error!("wechat media/get for {} gave no image ({code:?})", job.client_id);
+                return None;
+            };
+            return match crate::wechat_media::put_image(&self.env, job, fetched, content_type).await {
+                Ok(stored) => Some(stored),
+                Err(err) => {
+                    worker::console_error!("wechat media/get for {}: not stored: {err:?}", job.client_id);
+                    None
+                }
+            };
+        }
+        None
     }
 
     fn visitor_of(&self, conversation_id: &str) -> EdgeResult<String> {
@@ -194,10 +248,11 @@ impl Desk {
         if let Some(row) = store.profile_of(conversation_id)? {
             let mut profile = StoredProfile::read(&row.profile);
             profile.custom_fields.extend(from.fields.clone());
-            for (k, v) in [("source", &from.source), ("avatar", &from.avatar_url)] {
-                if let Some(v) = v {
-                    profile.custom_fields.insert(k.to_string(), v.clone());
-                }
+            if let Some(source) = &from.source {
+                profile.custom_fields.insert("source".to_string(), source.clone());
+            }
+            if from.avatar_url.is_some() {
+                profile.avatar_url = from.avatar_url.clone();
             }
             let name = from.nickname.clone().unwrap_or(row.name.clone());
             store.update_visitor(&row.visitor_id, &name, &profile.to_text(), None)?;

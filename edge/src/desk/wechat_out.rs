@@ -1,8 +1,10 @@
 //! The WeChat mini-program channel in the Desk, outbound: what agents (and the Desk's own
 //! prompts) write to a mini-program user goes out through WeChat's customer-service API
-//! (`cgi-bin/message/custom/send`) at the end of the callback that stored it; an image is uploaded
-//! as temporary media first (`cgi-bin/media/upload`, its id reused while WeChat keeps it; cards and
-//! files go as a text line with their title or name). The access token
+//! (`cgi-bin/message/custom/send`) at the end of the callback that stored it, from an outbox
+//! kept in SQLite with the message (a Desk stopped before sending sends it when it next runs); an image is uploaded
+//! as temporary media first (`cgi-bin/media/upload`, its id reused while WeChat keeps it); a card
+//! with a mini-program page goes as a mini-program card (its picture uploaded the same way), other
+//! cards and files as a text line. The access token
 //! comes from `cgi-bin/stable_token`, once per mini-program while it is valid (refreshed five
 //! minutes before it expires, and once when WeChat says it expired: 40001 / 42001); never per
 //! message. A network failure or WeChat's "system busy" (-1) is tried once more; WeChat's refusals
@@ -86,13 +88,32 @@ impl Drop for Sending<'_> {
 /// Temporary media stay on WeChat three days; an id is reused for two and a half.
 const MEDIA_REUSE_MS: u64 = 60 * 3600 * 1000;
 
-/// An upload's media id on WeChat, for one mini-program.
+/// The list name of a card that is a mini-program page a user shared (its id is the page path).
+pub const CARD_LIST_PAGE: &str = "miniprogrampage";
+
+/// An image sent to WeChat as temporary media: an upload, or a card's picture by its link.
+enum Media<'a> {
+    Upload(&'a str),
+    Link(&'a str),
+}
+
+impl Media<'_> {
+    /// What its media id is remembered by.
+    fn key(&self) -> String {
+        match self {
+            Media::Upload(id) => format!("upload:{id}"),
+            Media::Link(url) => format!("link:{url}"),
+        }
+    }
+}
+
+/// An image's media id on WeChat, for one mini-program.
 #[derive(Debug, Clone)]
 pub struct CachedMedia {
     /// The mini-program.
     pub app_id: String,
-    /// The upload.
-    pub upload_id: String,
+    /// The image ([`Media::key`]).
+    pub key: String,
     /// WeChat's id for it.
     pub media_id: String,
     /// When to upload it again, unix ms.
@@ -132,6 +153,9 @@ impl Desk {
     /// waits on WeChat) leaves its messages to that sender, which sends until the outbox is empty,
     /// so a user gets messages in the order they were stored, and an image is uploaded once.
     pub(super) async fn send_outbox(&self) {
+        if self.outbox_waiting.get() == Some(false) && self.typing_out.borrow().is_empty() {
+            return;
+        }
         // A sender that has not finished within SENDER_STALE_MS is taken to be stuck (a call that
         // never settled): this callback takes over.
         let now = now_ms();
@@ -142,11 +166,15 @@ impl Desk {
         self.outbox_sending.set(now);
         let _done = Sending(&self.outbox_sending);
         loop {
-            let next = {
-                let mut outbox = self.outbox.borrow_mut();
-                (!outbox.is_empty()).then(|| outbox.remove(0))
+            let next = match self.store().and_then(|s| s.next_wechat_out()) {
+                Ok(next) => next,
+                Err(err) => {
+                    worker::console_error!("wechat outbox unreadable: {err:?}");
+                    return;
+                }
             };
-            let Some(message) = next else {
+            self.outbox_waiting.set(Some(next.is_some()));
+            let Some((conversation_id, seq)) = next else {
                 let typing: Vec<(String, &'static str)> = self.typing_out.borrow_mut().drain(..).collect();
                 if typing.is_empty() {
                     break;
@@ -158,14 +186,40 @@ impl Desk {
                 }
                 continue;
             };
-            let Err((reason, retry)) = self.send_to_wechat(&message).await else { continue };
-            worker::console_error!("wechat send of {} #{} failed: {reason}", message.conversation_id, message.seq);
-            let failure = SendFailure { seq: message.seq, reason, retry };
-            let noted = self.store().and_then(|s| s.note_send_failure(&message.conversation_id, &failure, now_ms()));
-            if let Err(err) = noted.and_then(|()| self.push_send_failures(&message.conversation_id)) {
-                worker::console_error!("wechat send failure not noted: {err:?}");
+            // Out of the outbox once tried, whatever came of it: sent, or noted as failed (a Desk
+            // that stops meanwhile sends it again when it next runs: at least once, never lost).
+            let outcome = match self.store().and_then(|s| s.message_at(&conversation_id, seq)) {
+                Ok(Some(message)) => self.send_to_wechat(&message).await,
+                Ok(None) => Ok(()), // deleted meanwhile (the conversation's data was erased)
+                Err(err) => Err((err.message(), true)),
+            };
+            let failure = outcome.err().map(|(reason, retry)| {
+                worker::console_error!("wechat send of {conversation_id} #{seq} failed: {reason}");
+                SendFailure { seq, reason, retry }
+            });
+            let noted = self.store().and_then(|s| {
+                if let Some(failure) = &failure {
+                    s.note_send_failure(&conversation_id, failure, now_ms())?;
+                }
+                s.done_wechat_out(&conversation_id, seq)
+            });
+            let told = noted.and_then(|()| match failure {
+                Some(_) => self.push_send_failures(&conversation_id),
+                None => Ok(()),
+            });
+            if let Err(err) = told {
+                worker::console_error!("wechat send of {conversation_id} #{seq} not noted: {err:?}");
+                return;
             }
         }
+    }
+
+    /// Puts a stored message of a mini-program conversation in the outbox to WeChat, which the
+    /// end of the callback (or an alarm set for now) sends.
+    pub(super) fn queue_wechat(&self, conversation_id: &str, seq: u64) -> EdgeResult<()> {
+        self.store()?.queue_wechat_out(conversation_id, seq, now_ms())?;
+        self.outbox_waiting.set(Some(true));
+        Ok(())
     }
 
     /// The agent holding a mini-program conversation started or stopped typing: WeChat's typing
@@ -224,9 +278,9 @@ impl Desk {
             Some(f) if !f.retry => return Err(EdgeError::BadRequest(format!("WeChat refused message {seq} for good"))),
             Some(_) => {}
         }
-        let message = store.message_at(conversation_id, seq)?.ok_or(EdgeError::ConversationNotFound)?;
+        store.message_at(conversation_id, seq)?.ok_or(EdgeError::ConversationNotFound)?;
         store.clear_send_failure(conversation_id, seq)?;
-        self.outbox.borrow_mut().push(message);
+        self.queue_wechat(conversation_id, seq)?;
         self.push_send_failures(conversation_id)
     }
 
@@ -267,7 +321,10 @@ impl Desk {
     }
 
     /// What `custom/send` gets for a message: text as text, an image by its media id (uploaded
-    /// to WeChat first, reused while WeChat keeps it), a card or a file as a text line.
+    /// to WeChat first, reused while WeChat keeps it), a card as a mini-program card when it has a
+    /// page (a shared mini-program page; or the mini-program's `card_page` for an order or
+    /// product) and a picture (its cover, uploaded as media), else as a text line; a file as a
+    /// text line.
     async fn payload(
         &self,
         program: &MiniProgramConfig,
@@ -278,44 +335,66 @@ impl Desk {
         let text = |content: String| json!({ "touser": openid, "msgtype": "text", "text": { "content": content } });
         Ok(match body {
             MessageBody::Text { text: words } => text(words.clone()),
-            MessageBody::Card { title, url, .. } => {
-                text(if url.is_empty() { title.clone() } else { format!("{title} {url}") })
+            MessageBody::Card { list, id, title, image, price, status, url } => {
+                let parts = [title.as_str(), price, status, url];
+                let line = parts.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+                let page = if list == CARD_LIST_PAGE { Some(id.clone()) } else { program.card_path(id) };
+                let Some(pagepath) = page.filter(|_| protocol::checks::is_web_url(image)) else {
+                    return Ok(text(line));
+                };
+                let thumb = match self.media_id(program, token, Media::Link(image)).await {
+                    Ok(thumb) => thumb,
+                    // The picture cannot be had: the card goes as text rather than not at all.
+                    Err(Sent::Unsendable(why)) => {
+                        worker::console_log!("card picture {image} not usable ({why}): sent as text");
+                        return Ok(text(line));
+                    }
+                    Err(other) => return Err(other),
+                };
+                let title = if price.is_empty() { title.clone() } else { format!("{title} {price}") };
+                json!({
+                    "touser": openid,
+                    "msgtype": "miniprogrampage",
+                    "miniprogrampage": {
+                        "title": title,
+                        "appid": program.app_id,
+                        "pagepath": pagepath,
+                        "thumb_media_id": thumb,
+                    },
+                })
             }
             MessageBody::File { name, .. } => text(format!("[文件] {name}")),
             MessageBody::Image { upload_id, .. } => {
-                let media_id = self.media_id(program, token, upload_id).await?;
+                let media_id = self.media_id(program, token, Media::Upload(upload_id)).await?;
                 json!({ "touser": openid, "msgtype": "image", "image": { "media_id": media_id } })
             }
         })
     }
 
-    /// The WeChat media id of an upload: the one WeChat gave for it while still valid (temporary
-    /// media live three days; reused for two and a half), else the upload's bytes from R2 sent to
-    /// `cgi-bin/media/upload` (multipart, field `media`).
-    async fn media_id(&self, program: &MiniProgramConfig, token: &str, upload_id: &str) -> Result<String, Sent> {
+    /// The WeChat media id of an image: the one WeChat gave for it while still valid (temporary
+    /// media live three days; reused for two and a half), else its bytes (an upload's from R2, a
+    /// card picture's from its link) sent to `cgi-bin/media/upload` (multipart, field `media`).
+    async fn media_id(&self, program: &MiniProgramConfig, token: &str, media: Media<'_>) -> Result<String, Sent> {
         let now = now_ms();
-        let known =
-            self.wechat_media.borrow().iter().find(|m| m.app_id == program.app_id && m.upload_id == upload_id).cloned();
+        let key = media.key();
+        let known = self.wechat_media.borrow().iter().find(|m| m.app_id == program.app_id && m.key == key).cloned();
         if let Some(m) = known.filter(|m| m.reuse_until_ms > now) {
             return Ok(m.media_id);
         }
-        let refused = Sent::Unsendable;
-        let row = self
-            .store()
-            .and_then(|s| s.upload(upload_id))
-            .map_err(|e| refused(format!("{e:?}")))?
-            .ok_or_else(|| refused(format!("no upload {upload_id}")))?;
-        let bucket = self.env.bucket(crate::upload::BUCKET_BINDING).map_err(|e| refused(format!("{e:?}")))?;
-        let object = bucket.get(row.r2_key.clone()).execute().await.map_err(|e| Sent::Transient(format!("{e:?}")))?;
-        let bytes = match object.as_ref().and_then(|o| o.body()) {
-            Some(body) => body.bytes().await.map_err(|e| Sent::Transient(format!("{e:?}")))?,
-            None => return Err(refused(format!("upload {upload_id} is not in R2"))),
+        let (name, content_type, bytes) = match media {
+            Media::Upload(upload_id) => self.upload_bytes(upload_id).await?,
+            Media::Link(url) => {
+                let cap = self.config().map_err(|e| Sent::Unsendable(e.message()))?.uploads.max_image_bytes;
+                let (bytes, content_type) =
+                    crate::wechat_media::image_at(url, cap).await.map_err(|e| Sent::Unsendable(e.message()))?;
+                let extension = content_type.strip_prefix("image/").unwrap_or("img").replace("jpeg", "jpg");
+                (format!("card.{extension}"), content_type, bytes)
+            }
         };
         let boundary = format!("----wechat{}", crate::secrets::random_hex(12).unwrap_or_default());
         let mut form = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
-            row.name.replace(['"', '\r', '\n'], "_"),
-            row.content_type
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{}\"\r\nContent-Type: {content_type}\r\n\r\n",
+            name.replace(['"', '\r', '\n'], "_"),
         )
         .into_bytes();
         form.extend_from_slice(&bytes);
@@ -332,14 +411,31 @@ impl Desk {
             (_, code) => return Err(Sent::Refused(code, errmsg(&answer))),
         };
         let mut known = self.wechat_media.borrow_mut();
-        known.retain(|m| !(m.app_id == program.app_id && m.upload_id == upload_id) && m.reuse_until_ms > now);
+        known.retain(|m| !(m.app_id == program.app_id && m.key == key) && m.reuse_until_ms > now);
         known.push(CachedMedia {
             app_id: program.app_id.clone(),
-            upload_id: upload_id.to_string(),
+            key,
             media_id: media_id.clone(),
             reuse_until_ms: now + MEDIA_REUSE_MS,
         });
         Ok(media_id)
+    }
+
+    /// An upload's name, type and bytes, from R2.
+    async fn upload_bytes(&self, upload_id: &str) -> Result<(String, String, Vec<u8>), Sent> {
+        let refused = Sent::Unsendable;
+        let row = self
+            .store()
+            .and_then(|s| s.upload(upload_id))
+            .map_err(|e| refused(format!("{e:?}")))?
+            .ok_or_else(|| refused(format!("no upload {upload_id}")))?;
+        let bucket = self.env.bucket(crate::upload::BUCKET_BINDING).map_err(|e| refused(format!("{e:?}")))?;
+        let object = bucket.get(row.r2_key.clone()).execute().await.map_err(|e| Sent::Transient(format!("{e:?}")))?;
+        let bytes = match object.as_ref().and_then(|o| o.body()) {
+            Some(body) => body.bytes().await.map_err(|e| Sent::Transient(format!("{e:?}")))?,
+            None => return Err(refused(format!("upload {upload_id} is not in R2"))),
+        };
+        Ok((row.name, row.content_type, bytes))
     }
 
     async fn custom_send(&self, token: &str, payload: &Value) -> Sent {
@@ -358,7 +454,7 @@ impl Desk {
 
     /// The mini-program's access token: the cached one while it is valid, else a new one from
     /// `stable_token` (`force` asks WeChat for a fresh one after it refused the cached one).
-    async fn wechat_token(&self, program: &MiniProgramConfig, force: bool) -> EdgeResult<String> {
+    pub(super) async fn wechat_token(&self, program: &MiniProgramConfig, force: bool) -> EdgeResult<String> {
         let now = now_ms();
         if !force {
             let cached = self.wechat_tokens.borrow().iter().find(|t| t.app_id == program.app_id).cloned();
@@ -390,7 +486,7 @@ impl Desk {
         Ok(token.to_string())
     }
 
-    fn wechat_base(&self) -> String {
+    pub(super) fn wechat_base(&self) -> String {
         self.env
             .var("WECHAT_API_BASE")
             .map(|v| v.to_string())

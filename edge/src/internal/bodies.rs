@@ -179,6 +179,12 @@ pub struct MediaJob {
     pub client_id: String,
     /// WeChat's link to the image.
     pub pic_url: String,
+    /// The mini-program the user wrote to.
+    #[serde(default)]
+    pub app_id: String,
+    /// WeChat's id of the image (`MediaId`), for `cgi-bin/media/get` when the link fails.
+    #[serde(default)]
+    pub media_id: String,
     /// The upload the image becomes.
     pub upload_id: String,
     /// Its key in R2.

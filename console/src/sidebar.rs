@@ -115,10 +115,11 @@ fn Avatar(src: String, name: String) -> impl IntoView {
     let broken = RwSignal::new(false);
     let initial = name.chars().next().map(String::from).unwrap_or_default();
     view! {
-        <Show when=move || !broken.get() fallback=move || view! { <span class="avatar initial" aria-hidden="true">{initial.clone()}</span> }>
-            <img class="avatar" data-testid="profile-avatar" src=src.clone() alt="" width="32" height="32"
+        <span class="avatar initial">
+            <span aria-hidden="true">{initial}</span>
+            <img class="avatar" class:gone=move || broken.get() data-testid="profile-avatar" src=src alt="" width="32" height="32"
                 referrerpolicy="no-referrer" on:error=move |_| broken.set(true) />
-        </Show>
+        </span>
     }
 }
 

@@ -31,7 +31,9 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// 297 KiB (303,877 bytes) with a mini-program chat's reply quota in its header (+2.4 KB); 298 KiB
 /// (304,251 bytes) with the channel's badge in the lists and its name in the sidebar (+0.4 KB).
 /// 298 -> 302 KiB (308,135 bytes) for messages WeChat did not take: the `send_failures` frame, the
-/// reason on the message and its retry button (+3.9 KB).
+/// reason on the message and its retry button (+3.9 KB). 302 -> 303 KiB (310,129 bytes) for a
+/// mini-program user's avatar in the sidebar, with the name's first letter when it does not load
+/// (+1.9 KB).
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
@@ -49,12 +51,13 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// (325,669 bytes) with a rule's "verified visitors only" and its cap on each agent (+1.1 KB);
 /// 322 KiB (329,489 bytes) with the config's mini-programs and reply quotas (+3.8 KB: their serde).
 /// 322 -> 330 KiB (337,261 bytes) for the mini-programs page (+7.6 KB: each mini-program's keys,
-/// push settings and push URL, the reply quotas, their hints in both languages).
+/// push settings and push URL, the reply quotas, their hints in both languages). 330 -> 331 KiB
+/// (338,272 bytes) for a mini-program's card page and its check (+1.0 KB).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 183 * 1024),
-    ("console_gzip", 302 * 1024),
-    ("settings_gzip", 330 * 1024),
+    ("console_gzip", 303 * 1024),
+    ("settings_gzip", 331 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

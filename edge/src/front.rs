@@ -29,6 +29,8 @@ enum Endpoint {
     /// `GET widget-config`: what the widget shows before (or without) a session: the site's name,
     /// greeting and forms (public display data, no secrets).
     WidgetConfig,
+    /// `GET launcher.js`: the look of the loader's launcher (public display data).
+    Launcher,
     /// `GET ws`: the visitor WebSocket.
     VisitorSocket,
     /// `POST agents/login`.
@@ -103,6 +105,7 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> EdgeResult<Re
             let body = read_json_body(&mut req).await?;
             internal::call(env, &site, Route::Sessions, Call::from(&caller).body(body)).await
         }
+        (Endpoint::Launcher, Method::Get) => crate::facade::launcher(env, &site, &req.url()?).await,
         (Endpoint::WidgetConfig, Method::Get) => {
             internal::call(env, &site, Route::WidgetConfig, Call::from(&caller)).await
         }
@@ -218,6 +221,7 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
     let endpoint = match tail {
         "sessions" => Endpoint::Sessions,
         "widget-config" => Endpoint::WidgetConfig,
+        "launcher.js" => Endpoint::Launcher,
         "ws" => Endpoint::VisitorSocket,
         "agents/login" => Endpoint::AgentLogin,
         "agents/logout" => Endpoint::AgentLogout,
@@ -318,6 +322,7 @@ mod tests {
             |path: &str, endpoint: Endpoint| assert_eq!(parsed(path), Ok(Some(("shop-1".into(), endpoint))), "{path}");
         ok("/api/v1/sites/shop-1/sessions", Endpoint::Sessions);
         ok("/api/v1/sites/shop-1/widget-config", Endpoint::WidgetConfig);
+        ok("/api/v1/sites/shop-1/launcher.js", Endpoint::Launcher);
         ok("/api/v1/sites/shop-1/ws", Endpoint::VisitorSocket);
         ok("/api/v1/sites/shop-1/agents/login", Endpoint::AgentLogin);
         ok("/api/v1/sites/shop-1/agents/logout", Endpoint::AgentLogout);

@@ -13,6 +13,7 @@ mod config_checks;
 mod demo;
 mod desk;
 mod error;
+mod facade;
 mod front;
 mod gate;
 mod internal;

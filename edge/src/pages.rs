@@ -87,7 +87,7 @@ pub async fn serve(req: Request, env: &Env, app: App) -> EdgeResult<Response> {
 }
 
 /// Text made safe inside a double-quoted HTML attribute.
-fn attribute(text: &str) -> String {
+pub(crate) fn attribute(text: &str) -> String {
     text.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
@@ -119,7 +119,7 @@ async fn embed_policy(env: &Env, site: &str, plugin: Option<String>) -> (Option<
 }
 
 /// What the site's Desk says about embedding a plugin; `None` when the site has no config.
-async fn embed(env: &Env, site: &str, plugin: Option<String>) -> EdgeResult<Option<Embed>> {
+pub(crate) async fn embed(env: &Env, site: &str, plugin: Option<String>) -> EdgeResult<Option<Embed>> {
     match crate::sites::ensure_exists(env, site).await {
         Err(crate::error::EdgeError::SiteNotFound) => return Ok(None),
         other => other?,

@@ -16,6 +16,7 @@ pub mod raw;
 pub mod session_from;
 pub mod settings;
 mod states;
+pub mod theme;
 pub mod workbench;
 
 pub use board::{BoardDelta, BoardEntry, BoardList};

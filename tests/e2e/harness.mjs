@@ -177,7 +177,38 @@ export async function launchBrowser() {
 
 /** The widget iframe of a host page. */
 export function widget(page) {
-  return page.frameLocator('iframe[data-testid=cw-frame]');
+  const frame = page.frameLocator('iframe[data-testid=cw-frame]');
+  // Until the shopper reaches for it, the page shows only the loader's launcher (the facade); the
+  // widget's own launcher is in the iframe the loader creates then. A test that acts on the
+  // launcher acts as a shopper does: the pointer goes over the facade first (which loads the
+  // widget), then the action reaches the widget's launcher.
+  const actions = new Set(['click', 'waitFor', 'hover', 'focus', 'press', 'getAttribute', 'textContent', 'innerText', 'isVisible', 'boundingBox', 'screenshot', 'evaluate', 'tap', 'dispatchEvent']);
+  const reach = async () => {
+    if (await page.locator('iframe[data-testid=cw-frame]').count() === 0) await page.locator('chat-widget').getByTestId('cw-launcher').hover();
+  };
+  return new Proxy(frame, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (prop !== 'getByTestId') return typeof value === 'function' ? value.bind(target) : value;
+      return (id) => {
+        const found = target.getByTestId(id);
+        if (id !== 'cw-launcher') return found;
+        return new Proxy(found, {
+          get(inner, name) {
+            const fn = Reflect.get(inner, name);
+            if (typeof fn !== 'function') return fn;
+            if (!actions.has(name)) return fn.bind(inner);
+            return async (...args) => { await reach(); return fn.apply(inner, args); };
+          },
+        });
+      };
+    },
+  });
+}
+
+/** The loader's launcher (the facade) on the host page, before the widget is loaded. */
+export function facade(page) {
+  return page.locator('chat-widget').getByTestId('cw-launcher');
 }
 
 /** Logs an agent into the console in a fresh page; returns the page. */

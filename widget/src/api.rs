@@ -122,6 +122,18 @@ thread_local! {
     /// Counts session starts: an answer to an older start (a guest session still on its way when
     /// `identify` restarted as the verified visitor) is dropped instead of replacing the newer one.
     static STARTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// What the loader was last told by [`keep`].
+    static KEPT: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
+}
+
+/// Tells the loader whether this visitor has a conversation going (`keep`), when that changes: the
+/// loader keeps it as a first-party flag and, on the visitor's next page, loads the widget after
+/// the page's load (unread badges, sound and agents' messages still reach him) instead of waiting
+/// for the visitor to reach for the launcher.
+fn keep(host: &str, on: bool) {
+    if KEPT.with(|k| k.replace(Some(on))) != Some(on) {
+        host::post(host, "keep", Json::obj([("on", on.into())]));
+    }
 }
 
 /// The session token of the running connection, if any.
@@ -455,6 +467,7 @@ impl SocketEvents for Events {
                     // A message in the conversation means the pre-chat form is behind us.
                     client::storage_set(&pre_chat_key(&self.params.site, &conversation_id), "1");
                     chat.pre_chat_done.set(true);
+                    keep(host, true);
                 }
                 if is_new && from_agent {
                     chat.agent_typing.set(false);
@@ -474,7 +487,10 @@ impl SocketEvents for Events {
                     }
                 }
             }
-            ServerFrame::Ack { client_id, seq, .. } => chat.timeline.update(|t| t.ack(&client_id, seq)),
+            ServerFrame::Ack { client_id, seq, .. } => {
+                chat.timeline.update(|t| t.ack(&client_id, seq));
+                keep(host, true);
+            }
             ServerFrame::Rejected { client_id, code, message } => {
                 chat.timeline.update(|t| t.fail(&client_id));
                 chat.notice.set(Some(message.clone()));
@@ -513,6 +529,7 @@ impl SocketEvents for Events {
                         chat.leave_form.set(None);
                     }
                     ConvStatus::Closed => {
+                        keep(host, false);
                         chat.agent_typing.set(false);
                         // Only a conversation an agent served is rated; a left message is not.
                         let served = chat.agent_name.with_untracked(Option::is_some)

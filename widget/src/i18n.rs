@@ -116,7 +116,7 @@ pub struct Strings {
 }
 
 const ZH: Strings = Strings {
-    open_chat: "在线咨询",
+    open_chat: protocol::theme::OPEN_CHAT_ZH,
     close_chat: "关闭对话",
     title: "在线客服",
     placeholder: "输入消息，Enter 发送",
@@ -174,7 +174,7 @@ const ZH: Strings = Strings {
 };
 
 const EN: Strings = Strings {
-    open_chat: "Chat with us",
+    open_chat: protocol::theme::OPEN_CHAT_EN,
     close_chat: "Close chat",
     title: "Support",
     placeholder: "Type a message…",
@@ -233,7 +233,7 @@ const EN: Strings = Strings {
 
 /// The strings for a locale tag (`zh-CN`, `zh`, `en-US`, ...); Chinese unless it starts with `en`.
 pub fn strings(locale: &str) -> &'static Strings {
-    if locale.to_ascii_lowercase().starts_with("en") {
+    if protocol::theme::is_english(locale) {
         &EN
     } else {
         &ZH

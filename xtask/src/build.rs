@@ -87,8 +87,20 @@ fn apps(public: &Path) -> Result<()> {
                 .arg(format!("--outfile={}", out.join(format!("{app}.js")).display())),
         )?;
         copy_dir(&root().join(app).join("static"), &out)?;
+        if app == "widget" {
+            launcher_css(&out)?;
+        }
     }
     Ok(())
+}
+
+/// The launcher's rules (`widget/static/launcher.css`) are shared: the widget's stylesheet starts
+/// with them, and the edge draws the loader's launcher (the facade) with the same rules.
+fn launcher_css(out: &Path) -> Result<()> {
+    let read = |name: &str| fs::read_to_string(out.join(name)).map_err(|e| format!("{name}: {e}"));
+    let joined = format!("{}{}", read("launcher.css")?, read("widget.css")?);
+    fs::write(out.join("widget.css"), joined).map_err(|e| e.to_string())?;
+    fs::remove_file(out.join("launcher.css")).map_err(|e| e.to_string())
 }
 
 fn loader(public: &Path) -> Result<()> {

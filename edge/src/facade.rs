@@ -1,4 +1,4 @@
-//! The loader's launcher (the facade): `GET /api/v1/sites/{site}/launcher.js?plugin=&locale=&theme=`
+//! The loader's launcher (the facade): `GET /api/v1/sites/{site}/launcher.js?plugin=&locale=&theme=&n=`
 //! answers the look of the site's launcher as a script the loader (`/w.js`) asked for, so a host
 //! page shows the consult button without the widget: no iframe, no wasm until the shopper reaches
 //! for it. The look is drawn from the same theme rules as the widget's own launcher
@@ -41,7 +41,9 @@ pub async fn launcher(env: &Env, site: &str, url: &Url) -> EdgeResult<Response> 
     }
     theme.merge(&param("theme").and_then(|t| parse(&t)).unwrap_or_default());
     let locale = param("locale").unwrap_or_default();
-    let look = serde_json::json!({ "css": css(&theme), "html": html(&theme, &locale) });
+    // The loader numbers its asks and draws only the latest answer.
+    let n = param("n").and_then(|n| n.parse::<u32>().ok()).unwrap_or(0);
+    let look = serde_json::json!({ "css": css(&theme), "html": html(&theme, &locale), "n": n });
     let headers = Headers::new();
     headers.set("content-type", "text/javascript; charset=utf-8")?;
     headers.set("cache-control", CACHE_CONTROL)?;

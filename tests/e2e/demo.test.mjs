@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchBrowser, root, seedDemo, startEdge } from './harness.mjs';
+import { facade, launchBrowser, root, seedDemo, startEdge, widget } from './harness.mjs';
 import { agentSocket } from './agent-socket.mjs';
 
 const SHOTS = path.join(root, 'target', 'screenshots');
@@ -98,13 +98,14 @@ test('shop: a shopper logs in, opens the orders, sends an order card, and the ag
   await page.goto(`${edge.base}/`, { waitUntil: 'domcontentloaded' });
   await page.getByTestId('product').nth(3).waitFor();
   assert.equal(await page.getByTestId('product').count(), 4);
-  await page.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-launcher').waitFor();
+  // The loader's launcher: the widget itself waits for the shopper.
+  await facade(page).waitFor();
   await page.screenshot({ path: path.join(SHOTS, 'demo-shop.png') });
 
   // A guest's chat has no order button.
   await page.goto(`${edge.base}/orders`, { waitUntil: 'domcontentloaded' });
   await page.getByTestId('orders-login').waitFor();
-  const w = page.frameLocator('iframe[data-testid=cw-frame]');
+  const w = widget(page);
   await w.getByTestId('cw-launcher').click();
   await w.getByTestId('cw-input').waitFor();
   assert.equal(await w.getByTestId('cw-cards-orders').count(), 0, 'guests never see the card button');
@@ -141,7 +142,7 @@ test('shop: a shopper logs in, opens the orders, sends an order card, and the ag
   // The same shop on a phone.
   const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await phone.goto(`${edge.base}/product?id=watch`, { waitUntil: 'domcontentloaded' });
-  await phone.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-launcher').waitFor();
+  await facade(phone).waitFor();
   assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scrolling at 390 px');
   await phone.screenshot({ path: path.join(SHOTS, 'demo-shop-mobile.png') });
   await Promise.all([...agents.map((a) => a.close()), page.context().close(), phone.context().close()]);
@@ -153,7 +154,7 @@ test('each entry button on the product page reaches its designated group or agen
     const page = await newPage();
     await page.goto(`${edge.base}/product?id=backpack`, { waitUntil: 'domcontentloaded' });
     await page.getByTestId(`entry-${entry}`).click();
-    const w = page.frameLocator('iframe[data-testid=cw-frame]');
+    const w = widget(page);
     await w.getByTestId('cw-window').waitFor();
     const text = `从 ${entry} 入口咨询 ${crypto.randomBytes(3).toString('hex')}`;
     await w.getByTestId('cw-input').fill(text);
@@ -248,7 +249,16 @@ test('playground: every control changes the real widget live; the copied snippet
     const name = `blank-${form}-${crypto.randomBytes(3).toString('hex')}.html`;
     await blank.route(`${edge.base}/t/${name}`, (r) => r.fulfill({ contentType: 'text/html', body: `<!doctype html><html><head><meta charset="utf-8"><title>blank</title></head><body>\n${snippet}\n</body></html>` }));
     await blank.goto(`${edge.base}/t/${name}`, { waitUntil: 'domcontentloaded' });
-    await blank.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-launcher').waitFor();
+    // The loader's launcher first, looking as the widget's will; the pointer over it brings the widget.
+    await blank.waitForFunction((bg) => { const b = document.querySelector('chat-widget')?.shadowRoot?.querySelector('button'); return b && getComputedStyle(b).backgroundColor === bg; }, expected.background);
+    const stand = await blank.evaluate(() => {
+      const launcher = document.querySelector('chat-widget').shadowRoot.querySelector('[data-testid=cw-launcher]');
+      const s = getComputedStyle(launcher);
+      return { lang: launcher.parentElement.getAttribute('lang'), background: s.backgroundColor, text: s.color, radius: s.borderRadius, height: s.height, left: s.left, bottom: s.bottom, label: launcher.innerText.trim(), name: launcher.getAttribute('aria-label'), icon: launcher.querySelector('img')?.getAttribute('src') ?? launcher.querySelector('svg path')?.getAttribute('d') };
+    });
+    const same = Object.fromEntries(Object.keys(stand).map((k) => [k, expected[k]]));
+    assert.deepEqual(stand, same, `the ${form} snippet's launcher before the widget loads`);
+    await widget(blank).getByTestId('cw-launcher').waitFor();
     await widgetFrame(blank).waitForFunction(() => document.querySelector('.cw').classList.contains('cw-left'));
     assert.deepEqual(await look(widgetFrame(blank)), expected, `the ${form} snippet gives the same widget`);
     await blank.context().close();

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { launchBrowser, root, seedDemo, startEdge } from './harness.mjs';
+import { launchBrowser, root, seedDemo, startEdge, widget } from './harness.mjs';
 
 const fixture = JSON.parse(fs.readFileSync(path.join(root, 'identity', 'tests', 'fixtures', 'identity-ecb.json'), 'utf8'));
 const KEY32 = crypto.randomBytes(32).toString('base64');
@@ -304,7 +304,7 @@ test('the widget: data-identity on one device, ChatWidget identify on another, o
   const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
   await phone.route(`${edge.base}/shop.html`, (r) => r.fulfill({ contentType: 'text/html', body: hostPage(`data-identity="${ecb(KEY32, person)}"`) }));
   await phone.goto(`${edge.base}/shop.html`, { waitUntil: 'domcontentloaded' });
-  const w1 = phone.frameLocator('iframe[data-testid=cw-frame]');
+  const w1 = widget(phone);
   await w1.getByTestId('cw-launcher').click();
   await w1.getByTestId('cw-input').fill('我在手机上问的');
   await w1.getByTestId('cw-input').press('Enter');
@@ -314,7 +314,7 @@ test('the widget: data-identity on one device, ChatWidget identify on another, o
   const token = v2(KEY32, { ...person, exp: now() + 600, aud: 'idsite' });
   await laptop.route(`${edge.base}/shop.html`, (r) => r.fulfill({ contentType: 'text/html', body: hostPage('', `ChatWidget('identify', ${JSON.stringify(token)}); ChatWidget('open');`) }));
   await laptop.goto(`${edge.base}/shop.html`, { waitUntil: 'domcontentloaded' });
-  const w2 = laptop.frameLocator('iframe[data-testid=cw-frame]');
+  const w2 = widget(laptop);
   await w2.locator('[data-testid=cw-message][data-author=visitor]', { hasText: '我在手机上问的' }).waitFor();
 
   // A refused identity shows the failure and tells the page through the `error` event.
@@ -323,7 +323,7 @@ test('the widget: data-identity on one device, ChatWidget identify on another, o
   await bad.goto(`${edge.base}/shop.html`, { waitUntil: 'domcontentloaded' });
   // A refused token on a site that does not require identity: the shopper chats on as a guest,
   // and the page still hears why.
-  await bad.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-input').waitFor();
+  await widget(bad).getByTestId('cw-input').waitFor();
   await bad.waitForFunction(() => window.errors.includes('identity_malformed'));
-  assert.equal(await bad.frameLocator('iframe[data-testid=cw-frame]').getByTestId('cw-failed').count(), 0);
+  assert.equal(await widget(bad).getByTestId('cw-failed').count(), 0);
 });

@@ -58,6 +58,7 @@ before(async () => {
     }),
     woff: shopConfig(),
     wtheme: shopConfig(),
+    wkeep: shopConfig(),
     wlimit: shopConfig({ rate_limits: { sessions_per_ip: 60, logins_per_ip: 10, messages_per_visitor: 2 } }),
     wrule: shopConfig({
       pre_chat: [{ name: 'topic', label: '咨询类型', kind: 'select', required: true, options: ['买东西', '退货'] }],
@@ -76,10 +77,11 @@ after(async () => {
 });
 
 /** A shop page with the snippet pasted as a site owner would; `head` runs before the loader. */
-async function shop({ site = 'wshop', attrs = '', head = '', viewport, base = edge.base, options = {}, init } = {}) {
+async function shop({ site = 'wshop', attrs = '', head = '', viewport, base = edge.base, options = {}, init, route } = {}) {
   const context = await browser.newContext({ ...(viewport ? { viewport } : {}), ...options });
   if (init) await context.addInitScript(init);
   const page = await context.newPage();
+  if (route) await page.route(...route);
   const name = `shop-${crypto.randomBytes(4).toString('hex')}.html`;
   await page.route(`${base}/t/${name}`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html>
     <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>测试商城</title></head>
@@ -665,8 +667,16 @@ test('until the shopper reaches for it the page holds only the loader\'s launche
 });
 
 test('a click on the loader\'s launcher opens the chat; calls made before the widget exists reach it in order; setTheme redraws the launcher before it loads', async () => {
-  const { page, w } = await shop({ head: "ChatWidget('setCustomField', { vipNo: 'v-1' }); ChatWidget('setTheme', { shape: 'bar', label: '联系客服' });" });
+  // The first look (before the queued setTheme) answers last: the later one must stay drawn.
+  const { page, w } = await shop({
+    head: "ChatWidget('setCustomField', { vipNo: 'v-1' }); ChatWidget('setTheme', { shape: 'bar', label: '联系客服' });",
+    route: [`${edge.base}/api/v1/sites/wshop/launcher.js?*`, async (route) => {
+      if (new URL(route.request().url()).searchParams.get('n') === '1') await new Promise((r) => setTimeout(r, 700));
+      await route.continue();
+    }],
+  });
   const launcher = facade(page);
+  await new Promise((r) => setTimeout(r, 1000));
   await page.locator('chat-widget .cw-label', { hasText: '联系客服' }).waitFor();
   assert.equal(await launcher.evaluate((el) => getComputedStyle(el).borderRadius), '22px');
   await page.evaluate(() => window.ChatWidget('setTheme', { primary: '#ffcc00' }));
@@ -694,16 +704,16 @@ test('a returning visitor with a conversation going gets the widget after the pa
   const page = await context.newPage();
   const name = `keep-${crypto.randomBytes(4).toString('hex')}.html`;
   await page.route(`${edge.base}/t/${name}`, (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html><html><head><meta charset="utf-8"><title>回访</title></head><body><h1>商品</h1>
-    <script src="${edge.base}/w.js" data-site="wshop" data-locale="zh-CN" async></script></body></html>` }));
+    <script src="${edge.base}/w.js" data-site="wkeep" data-locale="zh-CN" async></script></body></html>` }));
   const visit = async () => { await page.goto(`${edge.base}/t/${name}`, { waitUntil: 'load' }); return widget(page); };
-  const amy = await agentSocket(browser, edge, 'wshop', 'amy', 'amy-password-1');
+  const amy = await agentSocket(browser, edge, 'wkeep', 'amy', 'amy-password-1');
   let w = await visit();
   await facade(page).click();
   await w.getByTestId('cw-input').fill('我先走开一下');
   await w.getByTestId('cw-input').press('Enter');
   await w.locator('[data-testid=cw-message][data-status=sent]', { hasText: '我先走开一下' }).waitFor();
   // A first-party flag on the shop's own origin, not a token.
-  await page.waitForFunction(() => localStorage.getItem('cw:wshop:keep') === '1');
+  await page.waitForFunction(() => localStorage.getItem('cw:wkeep:keep') === '1');
   const got = await amy.waitFor((f) => f.type === 'message' && f.message.body.text === '我先走开一下');
   // The next page: the widget comes by itself after the page's load, and the agent's answer shows.
   w = await visit();
@@ -715,7 +725,7 @@ test('a returning visitor with a conversation going gets the widget after the pa
   await w.getByTestId('cw-unread').filter({ hasText: '1' }).waitFor();
   // The agent ends the conversation: the flag goes, and the next page waits for the shopper again.
   await amy.send({ type: 'close', conversation_id: got.message.conversation_id });
-  await page.waitForFunction(() => localStorage.getItem('cw:wshop:keep') === null);
+  await page.waitForFunction(() => localStorage.getItem('cw:wkeep:keep') === null);
   await visit();
   await facade(page).waitFor();
   await new Promise((r) => setTimeout(r, 800));

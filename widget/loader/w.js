@@ -22,7 +22,7 @@
   var handlers = {};
   var ready = 0, isOpen = 0, outbox = [], layout, box = { w: 92, h: 92, left: 0 }, overflow;
   var vv = w.visualViewport;
-  var frame, host, told, theme = {};
+  var frame, host, told, asked = 0, theme = {};
   try { theme = JSON.parse(ds.theme) || {}; } catch (e) { /* no data-theme, or not JSON */ }
   var base = 'position:fixed;bottom:0;border:0;z-index:2147483000;background:transparent;color-scheme:normal;max-width:100%;';
   function size() {
@@ -57,7 +57,8 @@
   }
   // The launcher's look, asked of the edge (again after a setTheme while there is no widget yet).
   function ask() {
-    var p = new URLSearchParams({ locale: locale }), sc = d.createElement('script');
+    // Numbered: only the answer to the latest ask is drawn (answers may arrive out of order).
+    var p = new URLSearchParams({ locale: locale, n: ++asked }), sc = d.createElement('script');
     if (ds.plugin) p.set('plugin', ds.plugin);
     if (JSON.stringify(theme) != '{}') p.set('theme', JSON.stringify(theme));
     // A site id is letters, digits and dashes (the edge refuses others).
@@ -67,7 +68,7 @@
     de.appendChild(sc);
   }
   function look(l) {
-    if (ready) return;
+    if (ready || l.n != asked) return;
     try {
       var root = (host = host || d.createElement('chat-widget')).shadowRoot || host.attachShadow({ mode: 'open' });
       // A constructed stylesheet: the page's style-src does not govern it. (A browser without
@@ -124,6 +125,8 @@
     }
     if (cmd === 'look') return look(args[0] || {});
     if (cmd === 'setTheme' && !ready && args[0]) { for (var k in args[0]) theme[k] = args[0][k]; ask(); }
+    // `load`: the widget now, without waiting for the shopper (a preview of it, say).
+    if (cmd === 'load') return load();
     if (cmd === 'open' || cmd === 'toggle' || cmd === 'openEntry') load();
     try { post({ type: 'cmd', cmd: String(cmd), args: JSON.parse(JSON.stringify(args)) }); } catch (e) { emit('error', { code: 'bad_call' }); }
   }

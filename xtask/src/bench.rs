@@ -37,22 +37,36 @@ pub fn run() -> Result<()> {
     for (package, bench) in [("routing", "assign"), ("identity", "check"), ("wechat", "decrypt")] {
         forward_bench_lines(package, bench)?;
     }
-    step("bench: launcher visible after the page's load event (median of 10, headless Chromium)");
-    let out = Command::new("node")
-        .args(["--test", "--test-name-pattern=launcher shows", "tests/e2e/widget.test.mjs"])
-        .current_dir(root())
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    for line in text.lines().filter_map(|l| l.trim_start_matches("# ").strip_prefix("bench: ")) {
-        println!("bench: {line}");
-    }
-    if !out.status.success() {
-        return Err(format!("the launcher timing failed:\n{text}"));
-    }
+    lighthouse()?;
+    node_bench(
+        "facade.mjs",
+        "what the snippet costs a host page: bytes before intent and to an open chat, load event, launcher, \
+         click to a ready chat, Lighthouse with and without",
+    )?;
     node_bench("desk.mjs", "the Desk in workerd (relay vs echo latency, messages per second)")?;
     node_bench("attacks.mjs", "a visitor's round trip, quiet and under attack (password guessing, socket flood)")?;
     node_bench("load.mjs", "100, 250 and 500 visitors with 20 agents: latency, losses, board bytes per conversation")
+}
+
+/// Lighthouse for the facade bench, pinned (12.2.3 is the last that runs on Node 20), installed for
+/// the bench only in `target/bench-tools` (the tests do not need it); idempotent.
+fn lighthouse() -> Result<()> {
+    let dir = root().join("target").join("bench-tools");
+    if dir.join("node_modules").join("lighthouse").join("package.json").exists() {
+        return Ok(());
+    }
+    step("bench: npm i -E lighthouse@12.2.3 (into target/bench-tools, for the bench only)");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let status = Command::new("npm")
+        .args(["i", "-E", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg("lighthouse@12.2.3")
+        .status()
+        .map_err(|e| format!("cannot run npm: {e}"))?;
+    match status.success() {
+        true => Ok(()),
+        false => Err(format!("npm i lighthouse failed ({status})")),
+    }
 }
 
 /// Runs one of `tests/bench/*.mjs`, which prints its own `bench:` lines.

@@ -4,8 +4,9 @@
 //! for it. The look is drawn from the same theme rules as the widget's own launcher
 //! (`protocol::theme`: the plugin's theme, then the page's `data-theme`) with the same CSS
 //! (`widget/static/launcher.css`), so the two look the same. The answer calls
-//! `ChatWidget("look", {css, html})`; a script (not a fetch) because every host page already lets
-//! this edge's scripts in, while its `connect-src` may not list the edge. The styles go in through
+//! `ChatWidget("look", {css, html, n})`; a script the loader imports as a module (not a fetch,
+//! and not a `<script>` element, which would hold back the page's load event) because every host
+//! page already lets this edge's scripts in, while its `connect-src` may not list the edge. The styles go in through
 //! a constructed stylesheet, which a page's `style-src` does not govern.
 
 use protocol::lite::parse;
@@ -49,6 +50,8 @@ pub async fn launcher(env: &Env, site: &str, url: &Url) -> EdgeResult<Response> 
     headers.set("cache-control", CACHE_CONTROL)?;
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("cross-origin-resource-policy", "cross-origin")?;
+    // The loader imports it as a module, which any page may: modules are fetched with CORS.
+    headers.set("access-control-allow-origin", "*")?;
     Ok(Response::ok(format!("ChatWidget(\"look\",{look});"))?.with_headers(headers))
 }
 

@@ -42,6 +42,16 @@ const shop = `http://127.0.0.1:${proxy.address().port}`;
 // The demo site must accept the proxy's origin for an opened chat.
 await seedDemo(edge, 'demo', { ...demoConfig, allowed_origins: [...demoConfig.allowed_origins, edge.base, shop] });
 
+// Timings come from the edge's own origin (the shop as it is, and the same page without the
+// snippet, served by the browser's request routing): no proxy in the way.
+async function shopPage(ctx, kind) {
+  const p = await ctx.newPage();
+  await p.route(`${edge.base}/t/without.html`, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: shopHtml.replace(snippet, '') }));
+  await p.route(`${edge.base}/t/with.html`, (r) => r.fulfill({ contentType: 'text/html; charset=utf-8', body: shopHtml }));
+  await p.goto(`${edge.base}/t/${kind}.html`, { waitUntil: 'load' });
+  return p;
+}
+
 try {
   // Bytes: what a fresh browser downloads before intent, and until the chat is ready to type.
   const context = await browser.newContext();
@@ -80,8 +90,7 @@ try {
           if (document.querySelector('chat-widget')) { window.launcherAt = performance.now(); o.disconnect(); }
         }).observe(document, { childList: true, subtree: true });
       });
-      const p = await ctx.newPage();
-      await p.goto(`${shop}/${kind}.html`, { waitUntil: 'load' });
+      const p = await shopPage(ctx, kind);
       if (kind === 'with') await p.waitForFunction(() => window.launcherAt);
       const t = await p.evaluate(() => ({ load: performance.getEntriesByType('navigation')[0].loadEventEnd, launcher: window.launcherAt }));
       loads[kind].push(t.load);
@@ -89,7 +98,10 @@ try {
       await ctx.close();
     }
   }
-  print('host_load_delay_ms', median(loads.with) - median(loads.without), `ms (load event ${median(loads.without).toFixed(1)} ms without the snippet, ${median(loads.with).toFixed(1)} ms with it; medians of ${RUNS})`);
+  // Paired: each run's page with the snippet against the same run's page without it (the loads
+  // themselves swing by tens of ms from run to run on this machine).
+  const delays = loads.with.map((t, i) => t - loads.without[i]);
+  print('host_load_delay_ms', median(delays), `ms (median of ${RUNS} paired differences; load event ${median(loads.without).toFixed(1)} ms without the snippet, ${median(loads.with).toFixed(1)} ms with it)`);
   print('launcher_visible_ms', median(visible), `ms from navigation start (median of ${RUNS}, cold cache)`);
   print('launcher_after_load_ms', median(afterLoad), 'ms after the load event (0: before it)');
 
@@ -99,14 +111,16 @@ try {
   for (let i = 0; i < RUNS; i += 1) {
     for (const kind of ['cold', 'hover']) {
       const ctx = await browser.newContext();
-      const p = await ctx.newPage();
-      await p.goto(`${shop}/with.html`, { waitUntil: 'load' });
+      const p = await shopPage(ctx, 'with');
       const launcher = p.locator('chat-widget').getByTestId('cw-launcher');
       await launcher.waitFor();
       if (kind === 'hover') { await launcher.hover(); await new Promise((r) => setTimeout(r, 150)); }
       const ms = await p.evaluate(() => new Promise((resolve) => {
         const t0 = performance.now();
-        document.querySelector('chat-widget').shadowRoot.querySelector('button').click();
+        // The loader's launcher; after the pointer rested on it the widget may already have taken
+        // its place.
+        const frameDoc = document.querySelector('iframe[data-testid=cw-frame]')?.contentDocument;
+        (document.querySelector('chat-widget')?.shadowRoot.querySelector('button') ?? frameDoc.querySelector('[data-testid=cw-launcher]')).click();
         const poll = () => {
           const doc = document.querySelector('iframe[data-testid=cw-frame]')?.contentDocument;
           const input = doc?.querySelector('[data-testid=cw-input]');

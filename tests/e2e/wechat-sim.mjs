@@ -4,7 +4,8 @@
 // `cgi-bin/message/custom/typing` and `cgi-bin/message/custom/send` (text, an image or a
 // mini-program card only by media ids it handed out), with WeChat's error codes (40001 for a token
 // it no longer accepts, 40007 for an unknown media id, 45015 outside the reply window, 45047 past
-// the replies a user's action allows: the test tells it of each action with `userAction`), and a
+// the replies a user's action allows, 45080 for typing more than 30 s after the user's action and
+// 45081 for typing again while it shows: the test tells it of each action with `userAction`), and a
 // record of everything it received; and the links of users' images (PicUrl), which expire.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -20,6 +21,7 @@ export async function startWechatSim(apps) {
     media: new Map(), // media_id -> { appid, bytes, type }: what media/upload received
     busy: 0, // how many custom/send calls answer -1 (system busy) next
     typing: [], // { appid, touser, command }: what custom/typing received
+    typingRefused: [], // { touser, errcode }: typing commands it refused (45080, 45081)
     hold: 0, // how many custom/send calls are held unanswered next (as a send a crash cut short)
     held: [], // { appid, body }: the calls held
     userMedia: new Map(), // media_id -> bytes: users' images media/get hands out
@@ -86,7 +88,17 @@ export async function startWechatSim(apps) {
     if (req.method === 'POST' && url.pathname === '/cgi-bin/message/custom/typing') {
       const appid = state.tokens.get(url.searchParams.get('access_token'));
       if (!appid) return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
-      if (!['Typing', 'CancelTyping'].includes(body.command)) return json(res, { errcode: 40001, errmsg: 'invalid command' });
+      if (!['Typing', 'CancelTyping'].includes(body.command)) return json(res, { errcode: 45072, errmsg: 'command in data is invalid' });
+      // WeChat's typing rules (for users the test announced): only within 30 s of the user's last
+      // message or entry, and not again while it shows.
+      const action = state.actions.get(body.touser);
+      if (action && body.command === 'Typing') {
+        const refuse = (errcode, errmsg) => { state.typingRefused.push({ touser: body.touser, errcode }); return json(res, { errcode, errmsg }); };
+        if (Date.now() - action.at > 30_000) return refuse(45080, 'has not sent message to user in 30 seconds');
+        if (action.typingUntil > Date.now()) return refuse(45081, 'already in typing status');
+        action.typingUntil = Date.now() + 15_000;
+      }
+      if (action && body.command === 'CancelTyping') action.typingUntil = 0;
       state.typing.push({ appid, touser: body.touser, command: body.command });
       return json(res, { errcode: 0, errmsg: 'ok' });
     }
@@ -115,7 +127,7 @@ export async function startWechatSim(apps) {
         state.held.push({ appid, body });
         return; // never answered
       }
-      if (state.actions.has(body.touser)) state.actions.get(body.touser).used += 1;
+      if (state.actions.has(body.touser)) Object.assign(state.actions.get(body.touser), { used: state.actions.get(body.touser).used + 1, typingUntil: 0 });
       state.sent.push({ appid, body });
       return json(res, { errcode: 0, errmsg: 'ok' });
     }

@@ -281,6 +281,7 @@ test('agents\' replies go out through WeChat with one cached token, renewed when
   await kf.send({ type: 'typing', conversation_id: conversation, typing: false });
   await typingSeen(2);
   assert.deepEqual(typingOf(), ['Typing', 'CancelTyping']);
+  assert.deepEqual(sim.state.typingRefused, [], 'within WeChat\'s typing rules');
   const callsBefore = sim.state.tokenCalls.length;
   await reply('有货的，今天下单明天发', 'r1');
   await reply('还有别的问题吗？', 'r2');

@@ -58,14 +58,13 @@
   // The launcher's look, asked of the edge (again after a setTheme while there is no widget yet).
   function ask() {
     // Numbered: only the answer to the latest ask is drawn (answers may arrive out of order).
-    var p = new URLSearchParams({ locale: locale, n: ++asked }), sc = d.createElement('script');
+    var p = new URLSearchParams({ locale: locale, n: ++asked });
     if (ds.plugin) p.set('plugin', ds.plugin);
     if (JSON.stringify(theme) != '{}') p.set('theme', JSON.stringify(theme));
-    // A site id is letters, digits and dashes (the edge refuses others).
-    sc.src = origin + '/api/v1/sites/' + site + '/launcher.js?' + p;
-    // No look (an old browser, a refused script): the widget draws its own launcher, as before.
-    sc.onerror = load;
-    de.appendChild(sc);
+    // A module import, not a <script> element: it does not hold back the page's load event. A
+    // site id is letters, digits and dashes (the edge refuses others). No look (a refused
+    // script): the widget draws its own launcher, as before.
+    import(origin + '/api/v1/sites/' + site + '/launcher.js?' + p).catch(load);
   }
   function look(l) {
     if (ready || l.n != asked) return;
@@ -133,11 +132,12 @@
   w.ChatWidget = api;
   ask();
   queued.forEach(function (a) { api.apply(null, a); });
-  // A returning visitor with a conversation going: the widget after the page's load, when idle.
-  var keep;
-  try { keep = localStorage.getItem(KEEP); } catch (e) { /* storage off */ }
-  function later() { if (w.requestIdleCallback) requestIdleCallback(load); else setTimeout(load, 200); }
-  if (keep) { if (d.readyState === 'complete') later(); else w.addEventListener('load', later); }
+  // A returning visitor with a conversation going: the widget after the page's load, when idle
+  // (the flag too is read only then: a first read of storage can cost the page's start).
+  function later() {
+    try { if (localStorage.getItem(KEEP)) { if (w.requestIdleCallback) requestIdleCallback(load); else setTimeout(load, 200); } } catch (e) { /* storage off */ }
+  }
+  if (d.readyState === 'complete') later(); else w.addEventListener('load', later);
   // Single-page apps: report navigation, and put the launcher or widget back if a re-render removed it.
   ['pushState', 'replaceState'].forEach(function (k) {
     var orig = history[k];

@@ -108,7 +108,8 @@ fn loader(public: &Path) -> Result<()> {
     exec(
         Command::new(node_bin("esbuild"))
             .arg(root().join("widget").join("loader").join("w.js"))
-            .args(["--minify", "--log-level=warning", "--target=es2019"])
+            // ES2020: the loader imports the launcher's look as a module (`import()`).
+            .args(["--minify", "--log-level=warning", "--target=es2020"])
             .arg(format!("--outfile={}", public.join("w.js").display())),
     )
 }

@@ -11,9 +11,9 @@
 
 use protocol::lite::parse;
 use protocol::theme::{icon_path, is_english, Theme, OPEN_CHAT_EN, OPEN_CHAT_ZH};
-use worker::{Env, Headers, Response, Url};
+use worker::{Env, Headers, Request, Response};
 
-use crate::error::EdgeResult;
+use crate::error::{EdgeError, EdgeResult};
 use crate::pages::{attribute, embed};
 
 /// The launcher's rules, shared with the widget's stylesheet.
@@ -29,16 +29,30 @@ const FACADE_CSS: &str = concat!(
     ":focus-visible{outline:3px solid #1f2329;outline-offset:2px}",
 );
 
-/// How long a browser keeps the look: a theme changed in the settings shows within a minute.
+/// How long a browser keeps the look: a theme changed in the settings shows on the next page
+/// after a minute (an older copy may serve one page view while the new one is fetched).
 const CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=600";
 
-/// The look of `site`'s launcher for the loader.
-pub async fn launcher(env: &Env, site: &str, url: &Url) -> EdgeResult<Response> {
+/// The look of `site`'s launcher for the loader. A page the site does not allow (its origin, which
+/// the module import sends, is not among the plugin's allowed origins) gets `origin_not_allowed`:
+/// the loader then falls back to the widget, which the browser refuses to frame there, as before,
+/// instead of showing a launcher that can never open.
+pub async fn launcher(env: &Env, site: &str, req: &Request) -> EdgeResult<Response> {
+    let url = req.url()?;
     let param = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
     let mut theme = Theme::default();
     // A site whose Desk cannot say gets the default look: the widget says what is wrong once opened.
-    if let Ok(Some(plugin_theme)) = embed(env, site, param("plugin")).await.map(|e| e.and_then(|e| e.theme)) {
-        theme.merge(&parse(&plugin_theme.to_string()).unwrap_or_default());
+    if let Ok(Some(embed)) = embed(env, site, param("plugin")).await {
+        let own = url.origin().ascii_serialization();
+        let allowed = |origin: &str| {
+            origin == own || embed.origins.is_empty() || embed.origins.iter().any(|o| o.trim_end_matches('/') == origin)
+        };
+        if req.headers().get("origin")?.is_some_and(|origin| !allowed(&origin)) {
+            return Err(EdgeError::OriginNotAllowed);
+        }
+        if let Some(plugin_theme) = embed.theme {
+            theme.merge(&parse(&plugin_theme.to_string()).unwrap_or_default());
+        }
     }
     theme.merge(&param("theme").and_then(|t| parse(&t)).unwrap_or_default());
     let locale = param("locale").unwrap_or_default();

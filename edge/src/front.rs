@@ -105,7 +105,7 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> EdgeResult<Re
             let body = read_json_body(&mut req).await?;
             internal::call(env, &site, Route::Sessions, Call::from(&caller).body(body)).await
         }
-        (Endpoint::Launcher, Method::Get) => crate::facade::launcher(env, &site, &req.url()?).await,
+        (Endpoint::Launcher, Method::Get) => crate::facade::launcher(env, &site, &req).await,
         (Endpoint::WidgetConfig, Method::Get) => {
             internal::call(env, &site, Route::WidgetConfig, Call::from(&caller)).await
         }

@@ -82,6 +82,7 @@ try {
   const loads = { with: [], without: [] };
   const visible = [];
   const afterLoad = [];
+  const steps = [];
   for (let i = 0; i < RUNS; i += 1) {
     for (const kind of ['without', 'with']) {
       const ctx = await browser.newContext();
@@ -92,9 +93,18 @@ try {
       });
       const p = await shopPage(ctx, kind);
       if (kind === 'with') await p.waitForFunction(() => window.launcherAt);
-      const t = await p.evaluate(() => ({ load: performance.getEntriesByType('navigation')[0].loadEventEnd, launcher: window.launcherAt }));
+      const t = await p.evaluate(() => {
+        const at = (part) => performance.getEntriesByType('resource').find((e) => e.name.includes(part));
+        const loader = at('/w.js');
+        const look = at('/launcher.js');
+        return {
+          load: performance.getEntriesByType('navigation')[0].loadEventEnd,
+          launcher: window.launcherAt,
+          steps: loader && look ? [loader.startTime, loader.responseEnd, look.startTime, look.responseEnd] : null,
+        };
+      });
       loads[kind].push(t.load);
-      if (kind === 'with') { visible.push(t.launcher); afterLoad.push(Math.max(0, t.launcher - t.load)); }
+      if (kind === 'with') { visible.push(t.launcher); afterLoad.push(Math.max(0, t.launcher - t.load)); steps.push(t.steps); }
       await ctx.close();
     }
   }
@@ -104,6 +114,10 @@ try {
   print('host_load_delay_ms', median(delays), `ms (median of ${RUNS} paired differences; load event ${median(loads.without).toFixed(1)} ms without the snippet, ${median(loads.with).toFixed(1)} ms with it)`);
   print('launcher_visible_ms', median(visible), `ms from navigation start (median of ${RUNS}, cold cache)`);
   print('launcher_after_load_ms', median(afterLoad), 'ms after the load event (0: before it)');
+  // Where the time to the launcher goes: when the page asks for the loader and has it, when the
+  // loader asks for the look and has it (medians, ms from navigation start).
+  const step = (i) => median(steps.filter(Boolean).map((x) => x[i])).toFixed(1);
+  console.log(`bench: launcher_steps loader requested ${step(0)} ms, loaded ${step(1)} ms; look requested ${step(2)} ms, loaded ${step(3)} ms`);
 
   // A click to a chat ready to type: cold (no pointer over the launcher first), and with the
   // pointer resting on it 150 ms before the click.

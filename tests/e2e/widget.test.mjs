@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { facade, launchBrowser, root, seedDemo, startEdge, tempDir, widget } from './harness.mjs';
 import { agentSocket } from './agent-socket.mjs';
@@ -723,15 +724,40 @@ test('a returning visitor with a conversation going gets the widget after the pa
   await w.locator('[data-testid=cw-launcher]').waitFor();
   await amy.send({ type: 'send', conversation_id: got.message.conversation_id, client_id: 'back-1', body: { kind: 'text', text: '您回来啦' } });
   await w.getByTestId('cw-unread').filter({ hasText: '1' }).waitFor();
-  // The agent ends the conversation: the flag goes, and the next page waits for the shopper again.
+  // The shopper leaves; the agent ends the conversation meanwhile. The next page still loads the
+  // widget (the flag is as the shopper left it), which finds nothing going and drops the flag...
+  await page.goto('about:blank');
   await amy.send({ type: 'close', conversation_id: got.message.conversation_id });
+  const id = JSON.stringify(got.message.conversation_id);
+  await amy.waitFor({ toString: () => `(f) => (f.type === 'conversation_removed' && f.conversation_id === ${id}) || (f.type === 'conversation_updated' && f.conversation.conversation_id === ${id} && f.conversation.state === 'closed')` });
+  await visit();
   await page.waitForFunction(() => localStorage.getItem('cw:wkeep:keep') === null);
+  // ...so the page after it waits for the shopper again.
   await visit();
   await facade(page).waitFor();
   await new Promise((r) => setTimeout(r, 800));
   assert.equal(await page.locator('iframe[data-testid=cw-frame]').count(), 0);
   await amy.close();
   await context.close();
+});
+
+test('a page the site does not allow gets no launcher that could never open (the widget is refused there, as before)', async () => {
+  const page = await (await browser.newContext()).newPage();
+  // Another origin: a web server of its own on this machine.
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html><body><h1>别人的网站</h1><script src="${edge.base}/w.js" data-site="wshop" async></script></body></html>`);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const elsewhere = `http://127.0.0.1:${server.address().port}`;
+  const looks = [];
+  page.on('request', (r) => { if (r.url().includes('/launcher.js')) looks.push(r.url()); });
+  await page.goto(`${elsewhere}/t/other.html`, { waitUntil: 'load' });
+  await page.locator('iframe[data-testid=cw-frame]').waitFor({ state: 'attached' });
+  assert.equal(looks.length, 1, 'the look was asked for, and refused (origin_not_allowed)');
+  assert.equal(await page.locator('chat-widget').count(), 0);
+  await page.context().close();
+  server.close();
 });
 
 test('the loader\'s launcher looks like the widget\'s: each shape, closed and under the pointer (pixel comparison)', async () => {

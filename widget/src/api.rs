@@ -448,6 +448,12 @@ impl SocketEvents for Events {
         let host = &self.params.host;
         match frame {
             ServerFrame::Ready { skipped_to, .. } => {
+                // A page that has shown nothing yet: no conversation is going unless the replay
+                // that follows brings messages (each sets the flag again). A conversation closed
+                // while the visitor was away comes back empty, and the flag goes.
+                if chat.timeline.with_untracked(|t| t.lines().is_empty()) {
+                    keep(host, false);
+                }
                 // A resume from far behind replays only the newest page: carry on from there.
                 chat.timeline.update(|t| t.skip_to(skipped_to));
                 chat.phase.set(Phase::Online);
@@ -506,6 +512,7 @@ impl SocketEvents for Events {
                     // The Desk refused the token (unknown, expired, ended): start a fresh session.
                     // Only that: an `internal` error keeps the token and the socket connects again.
                     client::storage_set(&token_key(&self.params.site), "");
+                    keep(host, false);
                     CONNECTION.with(|c| {
                         if let Some(conn) = c.borrow_mut().take() {
                             conn.socket.close();

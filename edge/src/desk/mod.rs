@@ -70,8 +70,11 @@ pub struct Desk {
     /// Whether the outbox to WeChat (`wechat_outbox`, in SQLite) holds messages: `None` when not
     /// known since the wake (a Desk that stopped before sending sends them when it next runs).
     outbox_waiting: Cell<Option<bool>>,
-    /// When the callback sending the outbox began, unix ms (0: none; one sender at a time).
-    outbox_sending: Cell<u64>,
+    /// The outbox's sender (its number; 0: none) and when it began its current message, unix ms:
+    /// one sender at a time.
+    outbox_sender: Cell<(u64, u64)>,
+    /// Senders numbered so far.
+    outbox_senders: Cell<u64>,
     /// This callback answers WeChat: it leaves the outbox to an alarm (`outbox_alarm`).
     send_later: Cell<bool>,
     /// The outbox waits for an alarm set for now.
@@ -127,7 +130,8 @@ impl DurableObject for Desk {
             board_seq: Cell::new(0),
             records: RefCell::new(routing_store::Writer::default()),
             outbox_waiting: Cell::new(None),
-            outbox_sending: Cell::new(0),
+            outbox_sender: Cell::new((0, 0)),
+            outbox_senders: Cell::new(0),
             send_later: Cell::new(false),
             outbox_alarm: Cell::new(false),
             wechat_typing: RefCell::new(HashMap::new()),

@@ -71,17 +71,22 @@ fn forget_quiet(all: &mut std::collections::HashMap<String, Typing>, now: u64) {
     all.retain(|_, t| now < t.shown_until_ms || now.saturating_sub(t.user_at_ms) <= TYPING_WINDOW_MS);
 }
 
-/// A sender busy this long is taken to be stuck, and the next callback sends instead: longer than
-/// any one message can take (a token, an R2 read and an upload, a send, each retried once, at
-/// most 5 s per WeChat call).
+/// A sender that has been on one message this long is taken to be stuck, and the next callback
+/// sends instead: longer than any one message can take (a token, a picture fetched in at most
+/// 10 s, an R2 read and an upload, a send, each WeChat call at most 5 s and retried once).
 const SENDER_STALE_MS: u64 = 60_000;
 
-/// Marks the outbox's sender gone (0) when it ends, however it ends.
-struct Sending<'a>(&'a std::cell::Cell<u64>);
+/// Marks this sender gone when it ends, however it ends, unless another took over meanwhile.
+struct Sending<'a> {
+    current: &'a std::cell::Cell<(u64, u64)>,
+    me: u64,
+}
 
 impl Drop for Sending<'_> {
     fn drop(&mut self) {
-        self.0.set(0);
+        if self.current.get().0 == self.me {
+            self.current.set((0, 0));
+        }
     }
 }
 
@@ -156,16 +161,23 @@ impl Desk {
         if self.outbox_waiting.get() == Some(false) && self.typing_out.borrow().is_empty() {
             return;
         }
-        // A sender that has not finished within SENDER_STALE_MS is taken to be stuck (a call that
-        // never settled): this callback takes over.
+        // A sender on one message for SENDER_STALE_MS is taken to be stuck (a call that never
+        // settled): this callback takes over, and the stuck one stops at its next message, so no
+        // message is sent by two senders.
         let now = now_ms();
-        let since = self.outbox_sending.get();
-        if since != 0 && now.saturating_sub(since) < SENDER_STALE_MS {
+        let (current, beat) = self.outbox_sender.get();
+        if current != 0 && now.saturating_sub(beat) < SENDER_STALE_MS {
             return;
         }
-        self.outbox_sending.set(now);
-        let _done = Sending(&self.outbox_sending);
+        let me = self.outbox_senders.get() + 1;
+        self.outbox_senders.set(me);
+        self.outbox_sender.set((me, now));
+        let _done = Sending { current: &self.outbox_sender, me };
         loop {
+            if self.outbox_sender.get().0 != me {
+                return; // taken over
+            }
+            self.outbox_sender.set((me, now_ms()));
             let next = match self.store().and_then(|s| s.next_wechat_out()) {
                 Ok(next) => next,
                 Err(err) => {

@@ -32,9 +32,13 @@ const proxy = http.createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     return res.end(req.url === '/with.html' ? shopHtml : shopHtml.replace(snippet, ''));
   }
-  const upstream = await fetch(`${edge.base}${req.url}`, { method: req.method, headers: { ...req.headers, host: new URL(edge.base).host } });
-  const headers = Object.fromEntries([...upstream.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k)));
-  res.writeHead(upstream.status, headers);
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const body = ['GET', 'HEAD'].includes(req.method) ? undefined : Buffer.concat(chunks);
+  const hop = ['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade'];
+  const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !hop.includes(k)));
+  const upstream = await fetch(`${edge.base}${req.url}`, { method: req.method, headers, body });
+  res.writeHead(upstream.status, Object.fromEntries([...upstream.headers].filter(([k]) => !['content-encoding', 'content-length', 'transfer-encoding'].includes(k))));
   res.end(Buffer.from(await upstream.arrayBuffer()));
 });
 await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
@@ -56,6 +60,7 @@ try {
   // Bytes: what a fresh browser downloads before intent, and until the chat is ready to type.
   const context = await browser.newContext();
   const page = await context.newPage();
+  if (process.env.FACADE_DEBUG) { page.on('console', (m) => console.log('console:', m.text())); page.on('requestfailed', (r) => console.log('failed:', r.url(), r.failure()?.errorText)); page.on('response', async (r) => { if (r.status() >= 400) console.log('bad:', r.status(), r.url(), (await r.text().catch(() => '')).slice(0, 200)); }); }
   const loaded = [];
   page.on('requestfinished', async (r) => { loaded.push(r.url()); });
   await page.goto(`${shop}/with.html`, { waitUntil: 'load' });

@@ -680,7 +680,8 @@ impl SocketEvents for Events {
                     v.insert(conversation_id, online);
                 });
             }
-            ServerFrame::Status { .. }
+            ServerFrame::Session { .. }
+            | ServerFrame::Status { .. }
             | ServerFrame::LeaveMessageForm { .. }
             | ServerFrame::Typing { .. }
             | ServerFrame::Read { .. }

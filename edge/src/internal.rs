@@ -182,7 +182,8 @@ mod header {
 
 /// Who is calling the Desk: read from the public request by the Worker, carried in the internal
 /// headers, read back by the Desk. Empty for the Worker's own calls.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Caller {
     /// The browser's `Origin` header ("" for non-browser clients).
     pub origin: String,

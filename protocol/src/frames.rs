@@ -156,6 +156,14 @@ pub struct FormFieldInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum VisitorFrame {
+    /// First frame of a page that has no session token yet: opens (or, with `resume_token`,
+    /// resumes) the visitor's session in the socket itself, one connection instead of
+    /// `POST .../sessions` and then the socket. Answered with `session`, then as `auth` from
+    /// `last_seq` 0; a refusal is an `error` frame and the close [`crate::CLOSE_REFUSED`].
+    Open {
+        /// What `POST .../sessions` takes.
+        session: crate::SessionRequest,
+    },
     /// First frame: the session token, and the last `seq` the widget has seen.
     Auth {
         /// Session token from `POST .../sessions`.
@@ -338,6 +346,11 @@ pub enum AgentFrame {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
+    /// The session an `open` frame opened (what `POST .../sessions` answers); `ready` follows.
+    Session {
+        /// The session, with its token for the next connections and uploads.
+        session: crate::SessionResponse,
+    },
     /// Authentication succeeded; replayed messages follow.
     Ready {
         /// Who the socket now speaks for (visitor or agent id).

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::Channel;
 
 /// Body of `POST /api/v1/sites/{site}/sessions`: a visitor opens (or resumes) a chat session.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SessionRequest {
     /// Encrypted identity (`customParams`) from the site owner's server, if any.
@@ -36,7 +36,7 @@ pub struct SessionRequest {
 }
 
 /// Answer to a session request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionResponse {
     /// Stable id of the visitor within the site.
     pub visitor_id: String,
@@ -57,7 +57,7 @@ pub struct SessionResponse {
 }
 
 /// Per-site settings the widget renders with.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WidgetConfig {
     /// Display name of the site, shown in the window title when no theme title is set.

@@ -41,6 +41,11 @@ pub const PONG: &str = "pong";
 /// revoked): reconnecting with the same token cannot help. The only close a client gives up on.
 pub const CLOSE_UNAUTHORIZED: u16 = 4401;
 
+/// Close code of a socket whose `open` frame was refused (identity required or refused, a page the
+/// site does not allow, an unknown entry, too many sessions): the same `open` cannot succeed now,
+/// so a client does not send it again by itself.
+pub const CLOSE_REFUSED: u16 = 4403;
+
 /// Close code of a socket that sent no `auth` frame within [`AUTH_TIMEOUT_MS`]; a client may
 /// connect again.
 pub const CLOSE_AUTH_TIMEOUT: u16 = 4408;
@@ -60,9 +65,9 @@ pub const AUTH_TIMEOUT_MS: u64 = 10_000;
 pub const REPLAY_PAGE: u64 = 100;
 
 /// Whether a client should connect again after its socket closed with `code` (everything but a
-/// refused token).
+/// refused token or a refused `open`).
 pub fn close_is_retryable(code: u16) -> bool {
-    code != CLOSE_UNAUTHORIZED
+    code != CLOSE_UNAUTHORIZED && code != CLOSE_REFUSED
 }
 
 pub use admin::{
@@ -95,6 +100,7 @@ mod close_tests {
     #[test]
     fn only_a_refused_token_is_final() {
         assert!(!close_is_retryable(CLOSE_UNAUTHORIZED));
+        assert!(!close_is_retryable(CLOSE_REFUSED));
         for code in [1000, 1001, 1006, 1011, CLOSE_AUTH_TIMEOUT, CLOSE_TOO_MANY_SOCKETS, CLOSE_INTERNAL] {
             assert!(close_is_retryable(code), "{code} is retried");
         }

@@ -485,6 +485,7 @@ impl FromJson for ServerFrame {
     fn from_json(v: &Json) -> Option<Self> {
         let conversation_id = || v.req("conversation_id");
         Some(match v.get("type").as_str()? {
+            "session" => ServerFrame::Session { session: SessionResponse::from_json(v.get("session"))? },
             "ready" => ServerFrame::Ready {
                 principal: v.req("principal")?,
                 skipped_to: v.get("skipped_to").as_u64().unwrap_or(0),
@@ -538,6 +539,7 @@ impl FromJson for ServerFrame {
 impl ToJson for VisitorFrame {
     fn to_json(&self) -> Json {
         match self {
+            VisitorFrame::Open { session } => Json::obj([("type", "open".into()), ("session", session.to_json())]),
             VisitorFrame::Auth { token, last_seq } => {
                 Json::obj([("type", "auth".into()), ("token", token.as_str().into()), ("last_seq", (*last_seq).into())])
             }

@@ -1,6 +1,7 @@
 // Many visitors and 20 agents over the public protocol, printed as `bench: NAME VALUE UNIT`:
-// for N = 100, 250 and 500 visitors (a fresh site each), every visitor opens its session and
-// socket within about two seconds (the opening burst), then writes every 2-4 s for a few seconds;
+// for N = 100, 250 and 500 visitors (a fresh site each), every visitor opens its socket and its
+// session in the socket's first frame, as the widget does, within about two seconds (the opening
+// burst), then writes every 2-4 s for a few seconds;
 // every agent answers every message it gets. Reported per N: visitor->agent latency p50/p99
 // (including the burst), messages lost (acknowledged to the visitor, never at the agent holding the
 // conversation) and duplicated (at an agent twice), and the bytes each agent received in board
@@ -118,8 +119,8 @@ async function run(n, profiling) {
   const started = performance.now();
   await Promise.all(Array.from({ length: n }, async (_, v) => {
     await wait((v / n) * 2000);
-    const s = await post(site, '/sessions', {});
-    const ws = await openSocket(`${wsBase(site)}/ws`, { type: 'auth', token: s.token, last_seq: 0 }, (f) => {
+    // As the widget opens: the session in the socket's first frame (`open`), one connection.
+    const ws = await openSocket(`${wsBase(site)}/ws`, { type: 'open', session: { page_url: `https://shop.example/p/${v}` } }, (f) => {
       if (f.type === 'ack') acked.add(f.client_id);
     });
     visitors.push(ws);
@@ -147,10 +148,10 @@ async function run(n, profiling) {
 
 // The floor under the same burst: N clients each open a socket to the Desk's durable echo (one
 // SQLite write, the frame sent back) within two seconds, then write every 2-4 s; the round trip of
-// each frame. Twice: with each client first opening a visitor session (the HTTP call a visitor's
-// opening takes, `load_echo_p99_ms_N`), and with the socket alone (`load_socket_echo_p99_ms_N`).
-// Next to the relay's `load_p99_ms_N`, they say what this machine's workerd allows, and how much
-// of the tail the sessions' opening alone makes.
+// each frame. Twice: with each client first opening a visitor session over HTTP (`POST sessions`,
+// how the widget opened before the `open` frame, `load_echo_p99_ms_N`), and with the socket alone
+// (`load_socket_echo_p99_ms_N`). Next to the relay's `load_p99_ms_N`, they say what this machine's
+// workerd allows, and how much of the tail an HTTP opening alone makes.
 async function echoBaseline(n, sessions) {
   const site = `echo${sessions ? 's' : ''}${n}`;
   await seedDemo(edge, site, {

@@ -277,17 +277,28 @@ test('a verified shopper sends an order card; a guest gets no card button and th
 
 test('identify while the guest session is still on its way: the verified session wins, whichever answer lands last', async () => {
   // The shop's page mints the token after the widget has started as a guest (the demo shop does
-  // exactly this). The guest session's answer is held back until after the verified one.
+  // exactly this). The guest session's answer (the `session` frame of its socket's `open`) is held
+  // back until after the verified one, with everything behind it.
   const context = await browser.newContext();
   let guestAnswered;
   const guestDone = new Promise((resolve) => { guestAnswered = resolve; });
-  await context.route('**/api/v1/sites/wshop/sessions', async (route) => {
-    const body = JSON.parse(route.request().postData() || '{}');
-    if (body.identity) return route.continue();
-    await new Promise((r) => setTimeout(r, 1500));
-    const response = await route.fetch();
-    await route.fulfill({ response });
-    guestAnswered();
+  await context.routeWebSocket(/\/api\/v1\/sites\/wshop\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    let guest = false;
+    let behind = Promise.resolve();
+    ws.onMessage((message) => {
+      const f = JSON.parse(message);
+      if (f.type === 'open' && !f.session.identity) guest = true;
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const held = guest && JSON.parse(message).type === 'session';
+      behind = behind.then(async () => {
+        if (held) await new Promise((r) => setTimeout(r, 1500));
+        try { ws.send(message); } catch { /* the page closed this socket meanwhile */ }
+        if (held) guestAnswered();
+      });
+    });
   });
   const page = await context.newPage();
   const name = `race-${crypto.randomBytes(4).toString('hex')}.html`;

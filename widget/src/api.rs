@@ -111,7 +111,7 @@ pub struct Chat {
 
 struct Connection {
     socket: Socket,
-    token: String,
+    events: Rc<Events>,
 }
 
 thread_local! {
@@ -119,9 +119,6 @@ thread_local! {
     /// A profile refresh is wanted / one is on its way (see `Chat::refresh`).
     static REFRESH_WANTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static REFRESH_POSTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// Counts session starts: an answer to an older start (a guest session still on its way when
-    /// `identify` restarted as the verified visitor) is dropped instead of replacing the newer one.
-    static STARTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// What the loader was last told by [`keep`].
     static KEPT: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
 }
@@ -138,7 +135,7 @@ fn keep(host: &str, on: bool) {
 
 /// The session token of the running connection, if any.
 pub(crate) fn session_token() -> Option<String> {
-    CONNECTION.with(|c| c.borrow().as_ref().map(|c| c.token.clone()))
+    CONNECTION.with(|c| c.borrow().as_ref().and_then(|c| c.events.token.borrow().clone()))
 }
 
 fn token_key(site: &str) -> String {
@@ -185,7 +182,10 @@ impl Chat {
         client::storage_get(&token_key(&params.site)).is_some_and(|t| !t.is_empty())
     }
 
-    /// Starts the session and the socket once; later calls do nothing while one is running.
+    /// Starts the session and the socket once; later calls do nothing while one is running. The
+    /// session opens in the socket's first frame (`open`): one connection, not an HTTP call and
+    /// then the socket. An answer can never belong to an older start: a restart closes the old
+    /// socket, whose frames then reach nobody.
     pub fn start(self, params: &Params) {
         if !matches!(self.phase.get_untracked(), Phase::Idle | Phase::Failed(..)) {
             return;
@@ -193,48 +193,30 @@ impl Chat {
         self.phase.set(Phase::Connecting);
         // This session carries the current page and fields: no refresh is owed for them.
         REFRESH_WANTED.with(|w| w.set(false));
-        let params = params.clone();
-        let start = STARTS.with(|n| {
-            n.set(n.get() + 1);
-            n.get()
-        });
+        if !host::framed_by_host(&params.host) {
+            // Another page claims to be the host: no session is opened for it.
+            let (code, message) = ("origin_not_allowed", "the page that embeds the chat is not its host");
+            host::emit(&params.host, "error", Json::obj([("code", code.into()), ("message", message.into())]));
+            self.failed(params, code.to_string(), message.to_string());
+            return;
+        }
+        let opening = self.session_request(params, BTreeMap::new(), None);
+        let events = Rc::new(Events { chat: self, token: RefCell::new(None), opening, params: params.clone() });
+        let url = client::ws_url(&format!("/api/v1/sites/{}/ws", params.site));
+        let socket = Socket::open(url, events.clone());
+        CONNECTION.with(|c| *c.borrow_mut() = Some(Connection { socket, events }));
+    }
+
+    /// The session could not be opened: the window says why, still under the site's name.
+    fn failed(self, params: &Params, code: String, message: String) {
+        self.phase.set(Phase::Failed(code, message));
+        if self.config.with_untracked(Option::is_some) {
+            return;
+        }
+        let path = format!("/api/v1/sites/{}/widget-config", params.site);
         leptos::task::spawn_local(async move {
-            let answer = self.open_session(&params, BTreeMap::new(), None).await;
-            if STARTS.with(std::cell::Cell::get) != start {
-                return;
-            }
-            match answer {
-                Ok(session) => {
-                    if let Some(refused) = &session.identity_refused {
-                        // The chat goes on as a guest; the page still learns its token was refused.
-                        let event =
-                            [("code", refused.code.as_str().into()), ("message", refused.message.as_str().into())];
-                        host::emit(&params.host, "error", Json::obj(event));
-                    }
-                    client::storage_set(&token_key(&params.site), &session.token);
-                    let asks = !session.config.pre_chat.is_empty() || !session.config.groups.is_empty();
-                    let answered = client::storage_get(&pre_chat_key(&params.site, &session.conversation_id)).is_some();
-                    self.pre_chat_done.set(!asks || answered);
-                    self.verified.set(session.verified);
-                    self.config.set(Some(session.config));
-                    let events = Rc::new(Events { chat: self, token: session.token.clone(), params: params.clone() });
-                    let url = client::ws_url(&format!("/api/v1/sites/{}/ws", params.site));
-                    let socket = Socket::open(url, events);
-                    CONNECTION.with(|c| *c.borrow_mut() = Some(Connection { socket, token: session.token }));
-                }
-                Err(err) => {
-                    host::emit(&params.host, "error", Json::obj([("code", err.code().into())]));
-                    self.phase.set(Phase::Failed(err.code().to_string(), err.message()));
-                    // The window still carries the site's name, not a generic "Support".
-                    if self.config.with_untracked(Option::is_none) {
-                        let path = format!("/api/v1/sites/{}/widget-config", params.site);
-                        if let Some(config) =
-                            client::get_text(&path, "").await.ok().and_then(|t| WidgetConfig::from_text(&t))
-                        {
-                            self.config.set(Some(config));
-                        }
-                    }
-                }
+            if let Some(config) = client::get_text(&path, "").await.ok().and_then(|t| WidgetConfig::from_text(&t)) {
+                self.config.set(Some(config));
             }
         });
     }
@@ -401,8 +383,22 @@ impl Chat {
             let (code, message) = ("origin_not_allowed".into(), "the page that embeds the chat is not its host".into());
             return Err(FetchError::Api { status: 403, code, message });
         }
+        let request = self.session_request(params, pre_chat, group);
+        let path = format!("/api/v1/sites/{}/sessions", params.site);
+        let text = client::post_text(&path, &request.to_json().to_text()).await?;
+        SessionResponse::from_text(&text).ok_or(FetchError::Decode)
+    }
+
+    /// What opening the session says: who (identity, stored token), where (page, entry, plugin,
+    /// channel) and what the page and the visitor told (custom fields, pre-chat answers, group).
+    fn session_request(
+        self,
+        params: &Params,
+        pre_chat: BTreeMap<String, String>,
+        group: Option<String>,
+    ) -> SessionRequest {
         let (page_url, page_title) = self.page.get_untracked();
-        let request = SessionRequest {
+        SessionRequest {
             identity: self.identity.get_untracked(),
             resume_token: client::storage_get(&token_key(&params.site)).filter(|t| !t.is_empty()),
             locale: Some(params.locale.clone()),
@@ -415,10 +411,7 @@ impl Chat {
             group,
             channel: Some(if self.narrow.get_untracked() { Channel::MobileWeb } else { Channel::Web }),
             plugin: params.plugin.clone(),
-        };
-        let path = format!("/api/v1/sites/{}/sessions", params.site);
-        let text = client::post_text(&path, &request.to_json().to_text()).await?;
-        SessionResponse::from_text(&text).ok_or(FetchError::Decode)
+        }
     }
 }
 
@@ -429,14 +422,43 @@ pub(crate) fn send_frame(frame: &VisitorFrame) -> bool {
 
 struct Events {
     chat: Chat,
-    token: String,
+    /// The session token, once the Desk answered `open` with the session.
+    token: RefCell<Option<String>>,
+    /// The first frame's session request, until the session is open.
+    opening: SessionRequest,
     params: Params,
 }
 
+impl Events {
+    /// The Desk opened the session (`ready` and the replay follow).
+    fn opened(&self, session: SessionResponse) {
+        let (chat, params) = (self.chat, &self.params);
+        if let Some(refused) = &session.identity_refused {
+            // The chat goes on as a guest; the page still learns its token was refused.
+            let event = [("code", refused.code.as_str().into()), ("message", refused.message.as_str().into())];
+            host::emit(&params.host, "error", Json::obj(event));
+        }
+        client::storage_set(&token_key(&params.site), &session.token);
+        let asks = !session.config.pre_chat.is_empty() || !session.config.groups.is_empty();
+        let answered = client::storage_get(&pre_chat_key(&params.site, &session.conversation_id)).is_some();
+        chat.pre_chat_done.set(!asks || answered);
+        chat.verified.set(session.verified);
+        chat.config.set(Some(session.config));
+        *self.token.borrow_mut() = Some(session.token);
+    }
+}
+
 impl SocketEvents for Events {
+    /// `open` until the session is open (a connection lost before the answer opens it again:
+    /// with the stored token of an earlier visit it resumes), then `auth` with the token.
     fn hello(&self) -> String {
-        let last_seq = self.chat.timeline.with_untracked(Timeline::last_seq);
-        VisitorFrame::Auth { token: self.token.clone(), last_seq }.to_json().to_text()
+        match self.token.borrow().clone() {
+            Some(token) => {
+                let last_seq = self.chat.timeline.with_untracked(Timeline::last_seq);
+                VisitorFrame::Auth { token, last_seq }.to_json().to_text()
+            }
+            None => VisitorFrame::Open { session: self.opening.clone() }.to_json().to_text(),
+        }
     }
 
     fn decode(&self, text: &str) -> Option<ServerFrame> {
@@ -447,6 +469,7 @@ impl SocketEvents for Events {
         let chat = self.chat;
         let host = &self.params.host;
         match frame {
+            ServerFrame::Session { session } => self.opened(session),
             ServerFrame::Ready { skipped_to, .. } => {
                 // A page that has shown nothing yet: no conversation is going unless the replay
                 // that follows brings messages (each sets the flag again). A conversation closed
@@ -519,6 +542,15 @@ impl SocketEvents for Events {
                         }
                     });
                     chat.phase.set(Phase::Failed(code, message));
+                } else if self.token.borrow().is_none() && code != "internal" {
+                    // The Desk refused to open the session (identity required or refused, a page
+                    // it does not allow, too many sessions); it closes the socket for good.
+                    CONNECTION.with(|c| {
+                        if let Some(conn) = c.borrow_mut().take() {
+                            conn.socket.close();
+                        }
+                    });
+                    chat.failed(&self.params, code, message);
                 } else {
                     chat.notice.set(Some(message));
                 }

@@ -18,6 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   setup   install everything the project needs (idempotent)
   build   build widget, console, loader, static pages and the Worker into dist/ and edge/build/
+          (--bench: with the benchmark's echo sockets, as `cargo xtask bench` builds it)
   dev     setup + build, then serve everything on http://127.0.0.1:8787 with a seeded demo site
   test    fmt, tidy, clippy, native tests, wasm tests in Chromium, end-to-end tests against workerd
   tidy    the code-shape rules alone (`//!` headers, the Desk's effects only in their modules)
@@ -37,7 +38,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::run(),
-        Some("build") => setup::run().and_then(|()| build::run()),
+        Some("build") => setup::run().and_then(|()| match args.get(1).map(String::as_str) {
+            Some("--bench") => build::run_with(&["bench"]),
+            _ => build::run(),
+        }),
         Some("dev") => dev::run(),
         Some("test") => test::run(),
         Some("tidy") => tidy::check(),

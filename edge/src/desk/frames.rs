@@ -1,16 +1,24 @@
-//! Frames from the sockets, one handler per role: a socket that has not signed in yet (only `auth`,
-//! or the benchmark's echo), a visitor, an agent. Messages go into the one pipeline
-//! (`pipeline.rs`); the other frames are small: typing and read receipts relayed, left messages
-//! and ratings checked (`protocol::checks`) and handed on, history pages read back.
+//! Frames from the sockets, one handler per role: a socket that has not signed in yet (only
+//! `auth`, a visitor's `open`, or the benchmark's echo), a visitor, an agent. Messages go into the
+//! one pipeline (`pipeline.rs`); the other frames are small: typing and read receipts relayed, left
+//! messages and ratings checked (`protocol::checks`) and handed on, history pages read back.
 
-use protocol::{AgentFrame, ConsoleFrame, Presence, ServerFrame, Side, VisitorFrame};
+use protocol::{AgentFrame, ConsoleFrame, Presence, ServerFrame, SessionRequest, Side, VisitorFrame};
 use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use worker::WebSocket;
 
 use super::pipeline::{refusal, refused, Delivery, Source};
-use super::sockets::{self, Role, Who};
+use super::sockets::{self, Opener, Role, Who};
 use super::{now_ms, parse_frame, Desk};
 use crate::error::{EdgeError, EdgeResult};
+
+/// A socket waiting for its first frame, as its attachment says.
+struct Pending {
+    role: Role,
+    sid: String,
+    ip: String,
+    opener: Option<Box<Opener>>,
+}
 
 /// A signed-in visitor socket, as its attachment says.
 struct Visitor<'a> {
@@ -24,7 +32,9 @@ impl Desk {
     /// Handles one frame of a socket, by who the socket speaks for.
     pub(super) fn on_frame(&self, ws: &WebSocket, who: Who, text: &str) -> EdgeResult<()> {
         match who {
-            Who::Pending { role, sid, ip, .. } => self.pending_frame(ws, role, sid, ip, text),
+            Who::Pending { role, sid, ip, opener, .. } => {
+                self.pending_frame(ws, Pending { role, sid, ip, opener }, text)
+            }
             Who::Visitor { conversation_id, visitor_id, verified, .. } => {
                 let frame = self.throttled(parse_frame(text)?, &visitor_id)?;
                 self.visitor_frame(Visitor { ws, visitor_id, conversation_id, verified }, frame)
@@ -38,15 +48,22 @@ impl Desk {
         }
     }
 
-    /// Before `auth`: the only frame a socket may send (the benchmark's echo sockets excepted).
-    fn pending_frame(&self, ws: &WebSocket, role: Role, sid: String, ip: String, text: &str) -> EdgeResult<()> {
+    /// Before `auth`: the only frame a socket may send (the benchmark's echo sockets excepted); a
+    /// visitor's may instead be `open`, which opens the session first.
+    fn pending_frame(&self, ws: &WebSocket, pending: Pending, text: &str) -> EdgeResult<()> {
+        let Pending { role, sid, ip, opener } = pending;
         match role {
             Role::Visitor => match parse_frame::<VisitorFrame>(text)? {
                 VisitorFrame::Auth { token, last_seq } => {
                     let signed_in = self.auth_visitor(ws, sid, ip, &token, last_seq);
                     self.unless_internal(ws, signed_in)
                 }
-                _ => Err(EdgeError::BadRequest("the first frame is auth".into())),
+                VisitorFrame::Open { session } => {
+                    let opener =
+                        opener.ok_or_else(|| EdgeError::BadRequest("this socket cannot open a session".into()))?;
+                    self.open_frame(ws, sid, ip, &opener, session)
+                }
+                _ => Err(EdgeError::BadRequest("the first frame is auth or open".into())),
             },
             Role::Agent => match parse_frame::<AgentFrame>(text)? {
                 AgentFrame::Auth { token } => {
@@ -67,6 +84,34 @@ impl Desk {
                 Ok(())
             }
         }
+    }
+
+    /// `open`: the session is opened as `POST sessions` opens it, answered with `session`, and the
+    /// socket signs in with its token. A refusal (identity, origin, entry, limit) is the `error`
+    /// frame and the close [`protocol::CLOSE_REFUSED`]; a storage failure closes with
+    /// [`protocol::CLOSE_INTERNAL`] and the widget opens again.
+    fn open_frame(
+        &self,
+        ws: &WebSocket,
+        sid: String,
+        ip: String,
+        opener: &Opener,
+        request: SessionRequest,
+    ) -> EdgeResult<()> {
+        let session = match self.open_visitor(&opener.site, &opener.caller, request) {
+            Ok(session) => session,
+            Err(err @ EdgeError::Internal(_)) => return self.unless_internal(ws, Err(err)),
+            Err(err) => {
+                sockets::send(ws, &super::error_frame(&err));
+                sockets::close(ws, protocol::CLOSE_REFUSED, err.code());
+                self.forget(ws);
+                return Ok(());
+            }
+        };
+        let token = session.token.clone();
+        sockets::send(ws, &ServerFrame::Session { session });
+        let signed_in = self.auth_visitor(ws, sid, ip, &token, 0);
+        self.unless_internal(ws, signed_in)
     }
 
     /// Takes a token of the visitor's frame limit for every frame but messages (limited on their
@@ -121,7 +166,9 @@ impl Desk {
                 }
                 Ok(())
             }
-            VisitorFrame::Auth { .. } => Err(EdgeError::BadRequest("already authenticated".into())),
+            VisitorFrame::Auth { .. } | VisitorFrame::Open { .. } => {
+                Err(EdgeError::BadRequest("already authenticated".into()))
+            }
         }
     }
 

@@ -23,7 +23,9 @@ use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use protocol::{AgentLogoutRequest, ContactImport, ServerFrame, SessionRequest, SessionSettings, SiteConfig};
+use protocol::{
+    AgentLogoutRequest, ContactImport, ServerFrame, SessionRequest, SessionResponse, SessionSettings, SiteConfig,
+};
 use routing::{AgentId, AgentStatus, Event, MINUTE};
 use serde::de::DeserializeOwned;
 use worker::{
@@ -165,12 +167,12 @@ impl DurableObject for Desk {
             Some(Route::LoginBegin) => self.login_begin(&caller, &body),
             Some(Route::LoginFinish) => self.login_finish(&body),
             Some(Route::Logout) => self.agent_logout(&body),
-            Some(Route::VisitorSocket) => self.accept_socket(Role::Visitor, &caller),
-            Some(Route::AgentSocket) => self.accept_socket(Role::Agent, &caller),
+            Some(Route::VisitorSocket) => self.accept_socket(Role::Visitor, &caller, &site),
+            Some(Route::AgentSocket) => self.accept_socket(Role::Agent, &caller, &site),
             #[cfg(feature = "bench")]
-            Some(Route::EchoSocket) => self.accept_socket(Role::Echo, &caller),
+            Some(Route::EchoSocket) => self.accept_socket(Role::Echo, &caller, &site),
             #[cfg(feature = "bench")]
-            Some(Route::EchoDurableSocket) => self.accept_socket(Role::EchoDurable, &caller),
+            Some(Route::EchoDurableSocket) => self.accept_socket(Role::EchoDurable, &caller, &site),
             Some(Route::PutConfig) => self.put_config(&body),
             Some(Route::CreateSite) => self.create_site(&body),
             Some(Route::GetConfig) => self.get_config(),
@@ -399,7 +401,12 @@ impl Desk {
     }
 
     fn open_session(&self, site: &str, caller: &Caller, body: &[u8]) -> EdgeResult<Response> {
-        let request: SessionRequest = parse_json(body)?;
+        Ok(Response::from_json(&self.open_visitor(site, caller, parse_json(body)?)?)?)
+    }
+
+    /// Opens (or resumes) a visitor's session, for `POST sessions` and a socket's `open` frame
+    /// alike: the page's origin, the entry, the address's session limit, then the identity check.
+    fn open_visitor(&self, site: &str, caller: &Caller, request: SessionRequest) -> EdgeResult<SessionResponse> {
         let config = self.config()?;
         sessions::check_origin(
             &config,
@@ -423,7 +430,7 @@ impl Desk {
         if let Err(err) = self.push_profile(&answer.conversation_id) {
             worker::console_error!("profile update failed: {err:?}");
         }
-        Ok(Response::from_json(&answer)?)
+        Ok(answer)
     }
 
     fn put_contacts(&self, body: &[u8]) -> EdgeResult<Response> {
@@ -490,7 +497,7 @@ impl Desk {
         Ok(alive)
     }
 
-    fn accept_socket(&self, role: Role, caller: &Caller) -> EdgeResult<Response> {
+    fn accept_socket(&self, role: Role, caller: &Caller, site: &str) -> EdgeResult<Response> {
         let config = self.config()?;
         // Widget and console pages live on our own origin; a site may also allow its own pages.
         if !caller.origin.is_empty()
@@ -507,7 +514,9 @@ impl Desk {
         }
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[role.tag()]);
-        let who = Who::Pending { role, sid: secrets::random_hex(8)?, at: now_ms(), ip };
+        let opener = (role == Role::Visitor)
+            .then(|| Box::new(sockets::Opener { site: site.to_string(), caller: caller.clone() }));
+        let who = Who::Pending { role, sid: secrets::random_hex(8)?, at: now_ms(), ip, opener };
         who.attach(&pair.server)?;
         if counted {
             // Closed by the alarm unless it authenticates in time.

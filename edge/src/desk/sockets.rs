@@ -53,6 +53,9 @@ pub enum Who {
         /// The client's address key ([`crate::internal::ip_key`]).
         #[serde(default)]
         ip: String,
+        /// A visitor socket's site and caller, for a session opened by its first frame (`open`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opener: Option<Box<Opener>>,
     },
     /// An authenticated visitor.
     Visitor {
@@ -85,6 +88,16 @@ pub enum Who {
         #[serde(default)]
         session: String,
     },
+}
+
+/// What opening a session in a visitor socket's first frame needs of the upgrade request, kept
+/// with the waiting socket (so it survives hibernation too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opener {
+    /// The site id (a v2 identity token names it).
+    pub site: String,
+    /// Who called: the page's origin (checked as for `POST sessions`), address, browser, place.
+    pub caller: crate::internal::Caller,
 }
 
 impl Who {

@@ -44,8 +44,52 @@ fn samples_body() -> Vec<MessageBody> {
     ]
 }
 
+fn sample_request() -> SessionRequest {
+    SessionRequest {
+        identity: Some("AB12".into()),
+        resume_token: None,
+        locale: Some("zh-CN".into()),
+        entry: Some("after-sale".into()),
+        page_url: Some("http://127.0.0.1:8787/shop/?q=\"耳机\"".into()),
+        page_title: Some(TRICKY.into()),
+        host_origin: Some("http://127.0.0.1:8787".into()),
+        custom_fields: [("vipNo".to_string(), "vip12138".to_string())].into(),
+        pre_chat: [("topic".to_string(), "售后".to_string())].into(),
+        group: Some("aftersale".into()),
+        channel: Some(Channel::MobileWeb),
+        plugin: Some("outlet".into()),
+    }
+}
+
+fn sample_response() -> SessionResponse {
+    SessionResponse {
+        visitor_id: "v1".into(),
+        conversation_id: "c1".into(),
+        token: "v_x".into(),
+        verified: true,
+        visitor_name: "张三".into(),
+        config: WidgetConfig {
+            site_name: "Demo 商城".into(),
+            greeting: TRICKY.into(),
+            pre_chat: vec![PreChatField {
+                name: "topic".into(),
+                label: "咨询类型".into(),
+                kind: PreChatKind::Select,
+                required: true,
+                options: vec!["售前".into(), "售后".into()],
+            }],
+            groups: vec![GroupChoice { id: "presale".into(), name: "售前".into() }],
+            card_buttons: vec![CardButton { list: "orders".into(), name: "我的订单".into(), icon: "order".into() }],
+            max_image_bytes: 10 * 1024 * 1024,
+            max_file_bytes: 20 * 1024 * 1024,
+        },
+        identity_refused: None,
+    }
+}
+
 fn samples_server() -> Vec<ServerFrame> {
     let mut frames = vec![
+        ServerFrame::Session { session: sample_response() },
         ServerFrame::Ready { principal: "v123".into(), skipped_to: 0 },
         ServerFrame::Ready { principal: "v123".into(), skipped_to: 150 },
         ServerFrame::Ack { client_id: "c-1".into(), conversation_id: "c9".into(), seq: 9_007_199_254_740_991 },
@@ -100,6 +144,8 @@ fn samples_server() -> Vec<ServerFrame> {
 
 fn samples_visitor() -> Vec<VisitorFrame> {
     let mut frames = vec![
+        VisitorFrame::Open { session: sample_request() },
+        VisitorFrame::Open { session: SessionRequest::default() },
         VisitorFrame::Auth { token: "v_abc".into(), last_seq: 12 },
         VisitorFrame::LeaveMessage {
             fields: [("name".to_string(), "张三".to_string()), ("message".into(), TRICKY.into())].into(),
@@ -143,46 +189,11 @@ fn visitor_frames_write_what_serde_reads() {
 
 #[test]
 fn session_bodies_agree_with_serde() {
-    let request = SessionRequest {
-        identity: Some("AB12".into()),
-        resume_token: None,
-        locale: Some("zh-CN".into()),
-        entry: Some("after-sale".into()),
-        page_url: Some("http://127.0.0.1:8787/shop/?q=\"耳机\"".into()),
-        page_title: Some(TRICKY.into()),
-        host_origin: Some("http://127.0.0.1:8787".into()),
-        custom_fields: [("vipNo".to_string(), "vip12138".to_string())].into(),
-        pre_chat: [("topic".to_string(), "售后".to_string())].into(),
-        group: Some("aftersale".into()),
-        channel: Some(Channel::MobileWeb),
-        plugin: Some("outlet".into()),
-    };
+    let request = sample_request();
     let back: SessionRequest = serde_json::from_str(&request.to_json().to_text()).expect("serde reads it");
     assert_eq!(back, request);
 
-    let response = SessionResponse {
-        visitor_id: "v1".into(),
-        conversation_id: "c1".into(),
-        token: "v_x".into(),
-        verified: true,
-        visitor_name: "张三".into(),
-        config: WidgetConfig {
-            site_name: "Demo 商城".into(),
-            greeting: TRICKY.into(),
-            pre_chat: vec![PreChatField {
-                name: "topic".into(),
-                label: "咨询类型".into(),
-                kind: PreChatKind::Select,
-                required: true,
-                options: vec!["售前".into(), "售后".into()],
-            }],
-            groups: vec![GroupChoice { id: "presale".into(), name: "售前".into() }],
-            card_buttons: vec![CardButton { list: "orders".into(), name: "我的订单".into(), icon: "order".into() }],
-            max_image_bytes: 10 * 1024 * 1024,
-            max_file_bytes: 20 * 1024 * 1024,
-        },
-        identity_refused: None,
-    };
+    let response = sample_response();
     let text = serde_json::to_string(&response).expect("encodes");
     assert_eq!(SessionResponse::from_text(&text), Some(response.clone()));
     // A refused identity token: the guest session says why.

@@ -680,8 +680,7 @@ impl SocketEvents for Events {
                     v.insert(conversation_id, online);
                 });
             }
-            ServerFrame::Session { .. }
-            | ServerFrame::Status { .. }
+            ServerFrame::Status { .. }
             | ServerFrame::LeaveMessageForm { .. }
             | ServerFrame::Typing { .. }
             | ServerFrame::Read { .. }

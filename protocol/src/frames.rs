@@ -342,15 +342,21 @@ pub enum AgentFrame {
     },
 }
 
+/// The answer to a visitor's `open` frame: the session it opened (what `POST .../sessions`
+/// answers), as `{"type":"session","session":{...}}`; `ready` follows. A frame of its own, not a
+/// [`ServerFrame`], so the console (which decodes `ServerFrame` with serde) carries no decoder of
+/// the session's shapes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "session")]
+pub struct SessionOpened {
+    /// The session, with its token for the next connections and uploads.
+    pub session: crate::SessionResponse,
+}
+
 /// Frames the Desk sends to visitors and agents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    /// The session an `open` frame opened (what `POST .../sessions` answers); `ready` follows.
-    Session {
-        /// The session, with its token for the next connections and uploads.
-        session: crate::SessionResponse,
-    },
     /// Authentication succeeded; replayed messages follow.
     Ready {
         /// Who the socket now speaks for (visitor or agent id).

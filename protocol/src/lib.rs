@@ -83,7 +83,7 @@ pub use console::{
 };
 pub use frames::{
     AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LeftMessage, MessageBody, Presence,
-    ReplyQuota, ServerFrame, VisitorFrame,
+    ReplyQuota, ServerFrame, SessionOpened, VisitorFrame,
 };
 pub use http::{
     AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, ApiError, ErrorBody, GroupChoice, SessionRequest,

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use crate::admin::{CardButton, PreChatField, PreChatKind};
-use crate::frames::{Author, ChatMessage, FormFieldInfo, MessageBody, ServerFrame, VisitorFrame};
+use crate::frames::{Author, ChatMessage, FormFieldInfo, MessageBody, ServerFrame, SessionOpened, VisitorFrame};
 use crate::http::WidgetConfig;
 use crate::http::{ApiError, ErrorBody, GroupChoice, SessionRequest, SessionResponse, UploadKind, UploadResponse};
 use crate::{ConvStatus, Side, WaitReason};
@@ -485,7 +485,6 @@ impl FromJson for ServerFrame {
     fn from_json(v: &Json) -> Option<Self> {
         let conversation_id = || v.req("conversation_id");
         Some(match v.get("type").as_str()? {
-            "session" => ServerFrame::Session { session: SessionResponse::from_json(v.get("session"))? },
             "ready" => ServerFrame::Ready {
                 principal: v.req("principal")?,
                 skipped_to: v.get("skipped_to").as_u64().unwrap_or(0),
@@ -533,6 +532,13 @@ impl FromJson for ServerFrame {
             },
             _ => return None,
         })
+    }
+}
+
+impl FromJson for SessionOpened {
+    fn from_json(v: &Json) -> Option<Self> {
+        (v.get("type").as_str()? == "session")
+            .then(|| Some(SessionOpened { session: SessionResponse::from_json(v.get("session"))? }))?
     }
 }
 

@@ -12,8 +12,8 @@ use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::lite::{FromJson, Json, ToJson};
 use protocol::{
-    Author, Channel, ConvStatus, FormFieldInfo, MessageBody, ServerFrame, SessionRequest, SessionResponse, Side,
-    VisitorFrame, WaitReason, WidgetConfig,
+    Author, Channel, ConvStatus, FormFieldInfo, MessageBody, ServerFrame, SessionOpened, SessionRequest,
+    SessionResponse, Side, VisitorFrame, WaitReason, WidgetConfig,
 };
 
 use crate::host::{self, Params};
@@ -465,11 +465,17 @@ impl SocketEvents for Events {
         ServerFrame::from_text(text)
     }
 
+    /// The answer to `open` (a frame of its own, not a [`ServerFrame`]).
+    fn other(&self, text: &str) {
+        if let Some(SessionOpened { session }) = SessionOpened::from_text(text) {
+            self.opened(session);
+        }
+    }
+
     fn frame(&self, frame: ServerFrame) {
         let chat = self.chat;
         let host = &self.params.host;
         match frame {
-            ServerFrame::Session { session } => self.opened(session),
             ServerFrame::Ready { skipped_to, .. } => {
                 // A page that has shown nothing yet: no conversation is going unless the replay
                 // that follows brings messages (each sets the flag again). A conversation closed

@@ -18,7 +18,9 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// found and replaced) and the first-run fixes (refused identity as a guest, wait reasons,
 /// over-long text, the site's name on a failed window); again 182 -> 183 KiB for web plugins
 /// (+0.4 KB: the plugin's theme from the page the edge serves, `data-plugin` in the session;
-/// 186,234 -> 186,610 bytes on 2026-11-30). The facade issue brings it down.
+/// 186,234 -> 186,610 bytes on 2026-11-30); again 183 -> 184 KiB for the session opened in the
+/// socket's first frame (+0.3 KB: the `open` frame's encoder and the `session` frame's reader;
+/// 187,114 -> 187,425 bytes). The facade issue brings it down.
 /// The console (agents load it once a day) has no goal of its own; its budget is the same kind of
 /// ratchet. It moved 284 -> 288 KiB with the closed wire enums (+3.0 KB: serde for `ConvStatus`,
 /// `WaitReason`, `Side`, `Channel`) and the board deltas (+4.5 KB: `BoardDelta` and
@@ -55,7 +57,7 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// (338,272 bytes) for a mini-program's card page and its check (+1.0 KB).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
-    ("widget_open_chat_gzip", 183 * 1024),
+    ("widget_open_chat_gzip", 184 * 1024),
     ("console_gzip", 303 * 1024),
     ("settings_gzip", 331 * 1024),
 ];

@@ -3,7 +3,7 @@
 //! one pipeline (`pipeline.rs`); the other frames are small: typing and read receipts relayed, left
 //! messages and ratings checked (`protocol::checks`) and handed on, history pages read back.
 
-use protocol::{AgentFrame, ConsoleFrame, Presence, ServerFrame, SessionRequest, Side, VisitorFrame};
+use protocol::{AgentFrame, ConsoleFrame, Presence, ServerFrame, SessionOpened, SessionRequest, Side, VisitorFrame};
 use routing::{AgentId, AgentStatus, Closer, ConvId, Event, Target};
 use worker::WebSocket;
 
@@ -109,7 +109,7 @@ impl Desk {
             }
         };
         let token = session.token.clone();
-        sockets::send(ws, &ServerFrame::Session { session });
+        sockets::send(ws, &SessionOpened { session });
         let signed_in = self.auth_visitor(ws, sid, ip, &token, 0);
         self.unless_internal(ws, signed_in)
     }

@@ -89,7 +89,6 @@ fn sample_response() -> SessionResponse {
 
 fn samples_server() -> Vec<ServerFrame> {
     let mut frames = vec![
-        ServerFrame::Session { session: sample_response() },
         ServerFrame::Ready { principal: "v123".into(), skipped_to: 0 },
         ServerFrame::Ready { principal: "v123".into(), skipped_to: 150 },
         ServerFrame::Ack { client_id: "c-1".into(), conversation_id: "c9".into(), seq: 9_007_199_254_740_991 },
@@ -207,6 +206,17 @@ fn session_bodies_agree_with_serde() {
     let old = r#"{"visitor_id":"v","conversation_id":"c","token":"t","verified":false,"visitor_name":"n","config":{"site_name":"s","greeting":"g"}}"#;
     let read = SessionResponse::from_text(old).expect("lite reads it");
     assert_eq!(read.config, serde_json::from_str::<SessionResponse>(old).expect("serde reads it").config);
+}
+
+#[test]
+fn the_session_frame_reads_like_serde_and_is_no_server_frame() {
+    let frame = SessionOpened { session: sample_response() };
+    let text = serde_json::to_string(&frame).expect("encodes");
+    assert!(text.starts_with(r#"{"type":"session","session":{"#), "{text}");
+    assert_eq!(SessionOpened::from_text(&text), Some(frame));
+    assert_eq!(ServerFrame::from_text(&text), None);
+    let ready = r#"{"type":"ready","principal":"v1"}"#;
+    assert_eq!(SessionOpened::from_text(ready), None);
 }
 
 #[test]

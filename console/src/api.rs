@@ -10,8 +10,8 @@ use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
 use protocol::{
     AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, Author, Board, ConsoleFrame,
-    ConvStatus, ConversationSummary, LeftMessage, MessageBody, Phrase, Presence, SendFailure, ServerFrame, Side,
-    UploadResponse, VisitorProfile,
+    ConvStatus, ConversationSummary, LastMessage, LeftMessage, MessageBody, Phrase, Presence, SendFailure, ServerFrame,
+    Side, UploadResponse, VisitorProfile,
 };
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -106,7 +106,12 @@ pub struct Desk {
     pub handed_over: RwSignal<HashMap<String, String>>,
     /// Messages the user's channel (a mini-program user's WeChat) did not take, by conversation.
     pub failures: RwSignal<Vec<(String, Vec<SendFailure>)>>,
+    /// The time the lists' waiting times and dates count from (unix ms), moved every few seconds.
+    pub now: RwSignal<u64>,
 }
+
+/// How often the lists' waiting times move.
+const CLOCK_TICK: std::time::Duration = std::time::Duration::from_secs(5);
 
 thread_local! {
     static SOCKET: RefCell<Option<Socket>> = const { RefCell::new(None) };
@@ -141,7 +146,9 @@ impl Desk {
             alert: RwSignal::new(None),
             handed_over: RwSignal::new(HashMap::new()),
             failures: RwSignal::new(Vec::new()),
+            now: RwSignal::new(client::now_ms()),
         };
+        set_interval(move || desk.now.set(client::now_ms()), CLOCK_TICK);
         if let Some(presence) =
             client::session_get(PRESENCE_KEY).and_then(|p| serde_json::from_str::<Presence>(&p).ok())
         {
@@ -593,7 +600,18 @@ impl SocketEvents for Events {
                     send(&AgentFrame::Send { conversation_id, client_id, body });
                 }
             }
-            ServerFrame::Conversations { conversations } => desk.conversations.set(conversations),
+            ServerFrame::Conversations { conversations } => {
+                // The Desk counts what the agents have not read (after a reload, too).
+                let selected = desk.selected.get_untracked();
+                desk.unread.update(|u| {
+                    for c in conversations.iter().filter(|c| c.unread > 0) {
+                        if selected.as_deref() != Some(c.conversation_id.as_str()) {
+                            u.insert(c.conversation_id.clone(), c.unread);
+                        }
+                    }
+                });
+                desk.conversations.set(conversations);
+            }
             ServerFrame::ConversationUpdated { conversation } => {
                 let known = desk.conversations.with_untracked(|l| {
                     l.iter().any(|c| c.conversation_id == conversation.conversation_id && c.state == conversation.state)
@@ -612,6 +630,7 @@ impl SocketEvents for Events {
             ServerFrame::Message { message } => {
                 let conversation_id = message.conversation_id.clone();
                 let from_visitor = matches!(message.author, Author::Visitor);
+                let news = LastMessage::of(&message);
                 let is_new = desk
                     .timelines
                     .try_update(|t| t.entry(conversation_id.clone()).or_default().apply(message))
@@ -627,6 +646,20 @@ impl SocketEvents for Events {
                 }
                 if selected && from_visitor {
                     desk.mark_read(&conversation_id);
+                }
+                // The list item's newest line and waiting time follow (a replay applies in order).
+                if let Some(news) = news.filter(|_| is_new) {
+                    desk.conversations.update(|list| {
+                        if let Some(c) = list.iter_mut().find(|c| c.conversation_id == conversation_id) {
+                            if c.last.as_ref().is_none_or(|l| l.at_ms <= news.at_ms) {
+                                match news.from {
+                                    Side::Visitor => _ = c.waiting_since_ms.get_or_insert(news.at_ms),
+                                    Side::Agent => c.waiting_since_ms = None,
+                                }
+                                c.last = Some(news);
+                            }
+                        }
+                    });
                 }
             }
             ServerFrame::Ack { client_id, conversation_id, seq } => {

@@ -123,6 +123,15 @@ strings! {
     channel_mobile_web: "手机网页", "Mobile web";
     channel_app: "App", "App";
     channel_mini_program: "小程序", "Mini program";
+    waiting: "等待 ", "waiting ";
+    typing_now: "正在输入…", "typing…";
+    me_prefix: "客服：", "Agent: ";
+    kind_image: "[图片] ", "[Image] ";
+    kind_file: "[文件] ", "[File] ";
+    kind_card: "[卡片] ", "[Card] ";
+    unit_s: "秒", "s";
+    unit_m: "分", "m";
+    unit_h: "小时", "h ";
 }
 
 impl Strings {
@@ -138,6 +147,30 @@ impl Strings {
             ConvStatus::Expired => self.state_expired,
             ConvStatus::Closed => self.state_closed,
         }
+    }
+}
+
+impl Strings {
+    /// How long, in the largest two units: `45秒`, `3分`, `1小时5分` (`45s`, `3m`, `1h 5m`).
+    pub fn duration(&self, secs: u64) -> String {
+        match secs {
+            0..60 => format!("{secs}{}", self.unit_s),
+            60..3600 => format!("{}{}", secs / 60, self.unit_m),
+            _ => format!("{}{}{}{}", secs / 3600, self.unit_h, secs % 3600 / 60, self.unit_m),
+        }
+    }
+
+    /// A list's line of a conversation's newest message: who (when it was the agent), what kind
+    /// (an upload or a card), and its text.
+    pub fn last_line(&self, last: &protocol::LastMessage) -> String {
+        let who = if last.from == protocol::Side::Agent { self.me_prefix } else { "" };
+        let kind = match last.kind {
+            protocol::MessageKind::Text => "",
+            protocol::MessageKind::Image => self.kind_image,
+            protocol::MessageKind::File => self.kind_file,
+            protocol::MessageKind::Card => self.kind_card,
+        };
+        format!("{who}{kind}{}", last.text)
     }
 }
 

@@ -105,12 +105,17 @@ fn Filters(filter: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// One list of conversations with its count.
+/// One list of conversations with its count. Each item: the visitor's name, the time and one line
+/// of the newest message, the unread count, then its channel, plugin and session groups and, while
+/// the visitor waits for an answer in a queue or a pending list, for how long (amber, then red at
+/// the site's thresholds).
 #[component]
 fn Section(name: &'static str, title: &'static str, items: Signal<Vec<ConversationSummary>>) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let strings = expect_context::<&'static Strings>();
     let count = move || items.with(Vec::len);
+    // A row is made once per conversation and state; what changes inside it is read from the list.
+    let current = move |id: &str| items.with(|l| l.iter().find(|c| c.conversation_id == id).cloned());
     view! {
         <section class="list" data-list=name data-testid=format!("list-{name}")>
             <h2>{title}<span class="count" data-testid="count">{count}</span></h2>
@@ -119,12 +124,20 @@ fn Section(name: &'static str, title: &'static str, items: Signal<Vec<Conversati
                     {
                         let id = conv.conversation_id.clone();
                         let id_selected = id.clone();
-                        let id_unread = id.clone();
-                        let id_typing = id.clone();
+                        let (id_when, id_line, id_unread, id_wait) = (id.clone(), id.clone(), id.clone(), id.clone());
+                        // A visitor waits for a person; the bot answers at once.
+                        let waits = !matches!(conv.state, ConvStatus::Bot | ConvStatus::Expired);
+                        let group_names: Vec<String> = desk.board.with_untracked(|b| {
+                            conv.session_groups
+                                .iter()
+                                .filter_map(|g| b.session_groups.iter().find(|i| &i.id == g).map(|i| i.name.clone()))
+                                .collect()
+                        });
                         view! {
                             <li
                                 role="option"
                                 tabindex="0"
+                                class="conv"
                                 data-testid="conversation"
                                 data-conversation=id.clone()
                                 data-state=conv.state.as_str()
@@ -143,18 +156,55 @@ fn Section(name: &'static str, title: &'static str, items: Signal<Vec<Conversati
                                     {conv.visitor_name.clone()}
                                     {conv.verified.then(|| view! { <span class="tick" title="verified">"✓"</span> })}
                                 </span>
-                                {(conv.channel != Channel::Web).then(|| view! {
-                                    <small class="channel" data-testid="channel" data-channel=conv.channel.as_str()>{strings.channel_name(conv.channel)}</small>
-                                })}
-                                {conv.plugin.clone().map(|p| view! { <small class="plugin" data-testid="plugin">{p}</small> })}
-                                {move || desk.typing.with(|t| t.contains(&id_typing)).then(|| view! { <span class="typing-dot">"…"</span> })}
+                                <time class="when" data-testid="when">
+                                    {move || current(&id_when).and_then(|c| c.last).map(|l| stamp(l.at_ms, desk.now.get()))}
+                                </time>
+                                <span class="preview" data-testid="preview">
+                                    {move || {
+                                        if desk.typing.with(|t| t.contains(&id_line)) {
+                                            return view! { <span class="typing-dot">{strings.typing_now}</span> }.into_any();
+                                        }
+                                        let line = current(&id_line).and_then(|c| c.last).map(|l| strings.last_line(&l));
+                                        line.unwrap_or_default().into_any()
+                                    }}
+                                </span>
                                 {move || desk.unread.with(|u| u.get(&id_unread).copied()).map(|n| view! { <span class="badge" data-testid="unread">{n}</span> })}
+                                <span class="tags">
+                                    {(conv.channel != Channel::Web).then(|| view! {
+                                        <small class="channel" data-testid="channel" data-channel=conv.channel.as_str()>{strings.channel_name(conv.channel)}</small>
+                                    })}
+                                    {conv.plugin.clone().map(|p| view! { <small class="plugin" data-testid="plugin">{p}</small> })}
+                                    {group_names.into_iter().map(|g| view! { <small class="group" data-testid="group">{g}</small> }).collect_view()}
+                                    {move || {
+                                        let since = current(&id_wait).and_then(|c| c.waiting_since_ms).filter(|_| waits)?;
+                                        let secs = desk.now.get().saturating_sub(since) / 1000;
+                                        let (warn, alert) = desk.board.with(|b| b.wait_thresholds);
+                                        let level = if secs >= u64::from(alert) { "alert" } else if secs >= u64::from(warn) { "warn" } else { "ok" };
+                                        Some(view! {
+                                            <small class="wait" data-testid="waiting" data-level=level>{strings.waiting}{strings.duration(secs)}</small>
+                                        })
+                                    }}
+                                </span>
                             </li>
                         }
                     }
                 </For>
             </ul>
         </section>
+    }
+}
+
+/// When a message was sent, as a list shows it: the time today, the date before today.
+fn stamp(at_ms: u64, now_ms: u64) -> String {
+    let day = |ms: u64| {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        (d.get_full_year(), d.get_month(), d.get_date())
+    };
+    let (_, month, date) = day(at_ms);
+    if day(at_ms) == day(now_ms) {
+        client::clock(at_ms)
+    } else {
+        format!("{:02}-{:02}", month + 1, date)
     }
 }
 

@@ -452,6 +452,15 @@ pub fn check_workbench(config: &crate::SiteConfig) -> Result<(), (String, String
             check_condition(c).map_err(|why| (format!("{at}.conditions[{j}]"), why))?;
         }
     }
+    for (field, secs) in [("wait_warn_secs", w.wait_warn_secs), ("wait_alert_secs", w.wait_alert_secs)] {
+        if secs > crate::workbench::MAX_WAIT_SECS {
+            return Err((format!("workbench.{field}"), "at most 86400 seconds (a day)".into()));
+        }
+    }
+    let (warn, alert) = w.wait_thresholds();
+    if alert <= warn {
+        return Err(("workbench.wait_alert_secs".into(), format!("more than the amber threshold ({warn} s)")));
+    }
     if w.sidebar_fields.len() > MAX_SIDEBAR_FIELDS {
         return Err(("workbench.sidebar_fields".into(), format!("at most {MAX_SIDEBAR_FIELDS} rows")));
     }

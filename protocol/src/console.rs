@@ -88,6 +88,9 @@ pub struct Board {
     /// [`ConversationSummary::session_groups`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub session_groups: Vec<crate::workbench::SessionGroupInfo>,
+    /// After how many seconds of waiting a list shows a visitor's wait in amber, then in red
+    /// (the site's [`crate::WorkbenchSettings::wait_thresholds`]).
+    pub wait_thresholds: (u32, u32),
 }
 
 /// A conversation closed today.

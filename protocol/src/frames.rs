@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Channel, ConvStatus, Side, WaitReason};
+use crate::{Channel, ConvStatus, MessageKind, Side, WaitReason};
 
 /// Who wrote a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +129,61 @@ pub struct ConversationSummary {
     /// A mini-program conversation's reply quota: what WeChat still allows, until when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota: Option<ReplyQuota>,
+    /// The newest message of the visitor or an agent (system prompts left out), for the lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<LastMessage>,
+    /// When the oldest visitor message no agent has answered yet was sent (unix ms): the visitor
+    /// has waited since then. `None` when the last word is an agent's (or nobody wrote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since_ms: Option<u64>,
+    /// Visitor messages after what the agents have read (at most [`MAX_UNREAD_COUNTED`]).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub unread: u32,
+}
+
+/// Most unread messages a summary counts (the lists show more as this many).
+pub const MAX_UNREAD_COUNTED: u32 = 99;
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
+}
+
+/// Most characters of a message a list shows.
+pub const LAST_MESSAGE_CHARS: usize = 60;
+
+/// A conversation's newest message as its list item shows it: one line, text only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastMessage {
+    /// Who wrote it.
+    pub from: Side,
+    /// What it is.
+    pub kind: MessageKind,
+    /// One line of it: a text's first line, an upload's file name, a card's title (at most
+    /// [`LAST_MESSAGE_CHARS`] characters).
+    pub text: String,
+    /// When it was stored, unix milliseconds.
+    pub at_ms: u64,
+}
+
+impl LastMessage {
+    /// The list line of a stored message; `None` for the system's (prompts are not the news).
+    #[must_use]
+    pub fn of(message: &ChatMessage) -> Option<Self> {
+        let from = match message.author {
+            Author::Visitor => Side::Visitor,
+            Author::Agent { .. } => Side::Agent,
+            Author::System => return None,
+        };
+        let (kind, text) = match &message.body {
+            MessageBody::Text { text } => (MessageKind::Text, text.as_str()),
+            MessageBody::Image { name, .. } => (MessageKind::Image, name.as_str()),
+            MessageBody::File { name, .. } => (MessageKind::File, name.as_str()),
+            MessageBody::Card { title, .. } => (MessageKind::Card, title.as_str()),
+        };
+        let line = text.split(['\n', '\r']).map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+        let text = line.chars().take(LAST_MESSAGE_CHARS).collect();
+        Some(Self { from, kind, text, at_ms: message.at_ms })
+    }
 }
 
 /// The replies WeChat still allows in a mini-program conversation.

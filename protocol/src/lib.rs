@@ -20,7 +20,7 @@ pub mod theme;
 pub mod workbench;
 
 pub use board::{BoardDelta, BoardEntry, BoardList};
-pub use states::{AgentRole, Channel, ColorScheme, ConvStatus, Prompt, Side, WaitReason};
+pub use states::{AgentRole, Channel, ColorScheme, ConvStatus, MessageKind, Prompt, Side, WaitReason};
 
 /// Version of the wire protocol; it is also the `/api/v1` path segment.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -82,8 +82,8 @@ pub use console::{
     SendFailure, TeamMember, VisitorProfile,
 };
 pub use frames::{
-    AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LeftMessage, MessageBody, Presence,
-    ReplyQuota, ServerFrame, SessionOpened, VisitorFrame,
+    AgentFrame, Author, ChatMessage, ConversationSummary, FormFieldInfo, LastMessage, LeftMessage, MessageBody,
+    Presence, ReplyQuota, ServerFrame, SessionOpened, VisitorFrame, LAST_MESSAGE_CHARS, MAX_UNREAD_COUNTED,
 };
 pub use http::{
     AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, ApiError, ErrorBody, GroupChoice, SessionRequest,

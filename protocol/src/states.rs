@@ -81,6 +81,20 @@ wire_words! {
 }
 
 wire_words! {
+    /// What a message is, as [`crate::MessageBody`]'s `kind` names it.
+    pub enum MessageKind {
+        /// Text.
+        Text = "text",
+        /// An image.
+        Image = "image",
+        /// A file.
+        File = "file",
+        /// An order or product card.
+        Card = "card",
+    }
+}
+
+wire_words! {
     /// Which side of a conversation typed or read.
     pub enum Side {
         /// The visitor.

@@ -20,13 +20,43 @@ pub struct WorkbenchSettings {
     /// The sidebar's rows, in order; empty: the built-in layout.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sidebar_fields: Vec<SidebarField>,
+    /// After this many seconds a waiting visitor's time turns amber in the lists (0: the built-in
+    /// [`WAIT_WARN_SECS`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub wait_warn_secs: u32,
+    /// After this many seconds it turns red (0: the built-in [`WAIT_ALERT_SECS`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub wait_alert_secs: u32,
+}
+
+/// Seconds of waiting after which the lists show a visitor's wait in amber, unless the site says.
+pub const WAIT_WARN_SECS: u32 = 60;
+
+/// Seconds of waiting after which the lists show it in red, unless the site says.
+pub const WAIT_ALERT_SECS: u32 = 180;
+
+/// Longest wait threshold a site may set: a day.
+pub const MAX_WAIT_SECS: u32 = 86_400;
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl WorkbenchSettings {
     /// Nothing set: the built-in workbench.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.session_groups.is_empty() && self.sidebar_fields.is_empty()
+        self.session_groups.is_empty()
+            && self.sidebar_fields.is_empty()
+            && self.wait_warn_secs == 0
+            && self.wait_alert_secs == 0
+    }
+
+    /// The wait thresholds in effect, amber then red (seconds).
+    #[must_use]
+    pub fn wait_thresholds(&self) -> (u32, u32) {
+        let pick = |set: u32, default: u32| if set == 0 { default } else { set };
+        (pick(self.wait_warn_secs, WAIT_WARN_SECS), pick(self.wait_alert_secs, WAIT_ALERT_SECS))
     }
 }
 

@@ -46,7 +46,40 @@ pub fn Workbench() -> impl IntoView {
                 {lang.t("＋ 添加会话分组", "+ Add a session group")}
             </button>
         </fieldset>
+        <WaitThresholds />
         <SidebarFields />
+    }
+}
+
+/// When a waiting visitor's time turns amber, then red, in the agents' lists.
+#[component]
+fn WaitThresholds() -> impl IntoView {
+    let settings = expect_context::<Settings>();
+    let lang = expect_context::<Lang>();
+    let thresholds = move || settings.draft.with(|d| d.workbench.wait_thresholds());
+    let problem = move || {
+        settings
+            .draft
+            .with(|d| protocol::checks::check_workbench(d).err().filter(|(field, _)| field.contains(".wait_")))
+    };
+    let secs = |ev: &leptos::ev::Event| event_target_value(ev).trim().parse::<u32>().unwrap_or(0);
+    view! {
+        <fieldset class="card" data-testid="wait-thresholds">
+            <legend>{lang.t("等待时长提醒", "Waiting time")}</legend>
+            <p class="hint">{lang.t(
+                "访客发消息后没有客服回复，会话列表上显示已等待多久；超过第一个时长变为橙色，超过第二个变为红色。",
+                "While a visitor's message has no answer, the lists show how long they have waited: amber past the first time, red past the second."
+            )}</p>
+            <label class="line">{lang.t("橙色提醒（秒）", "Amber after (seconds)")}
+                <input type="number" min="1" max="86400" class="narrow" data-testid="wait-warn" prop:value=move || thresholds().0.to_string()
+                    on:change=move |ev| { let n = secs(&ev); settings.edit(|d| d.workbench.wait_warn_secs = n) } />
+            </label>
+            <label class="line">{lang.t("红色告警（秒）", "Red after (seconds)")}
+                <input type="number" min="1" max="86400" class="narrow" data-testid="wait-alert" prop:value=move || thresholds().1.to_string()
+                    on:change=move |ev| { let n = secs(&ev); settings.edit(|d| d.workbench.wait_alert_secs = n) } />
+            </label>
+            {move || problem().map(|(field, why)| view! { <p class="field-error" role="alert" data-testid="wait-thresholds-error">{field} ": " {why}</p> })}
+        </fieldset>
     }
 }
 

@@ -35,7 +35,9 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// 298 -> 302 KiB (308,135 bytes) for messages WeChat did not take: the `send_failures` frame, the
 /// reason on the message and its retry button (+3.9 KB). 302 -> 303 KiB (310,129 bytes) for a
 /// mini-program user's avatar in the sidebar, with the name's first letter when it does not load
-/// (+1.9 KB).
+/// (+1.9 KB). 303 -> 310 KiB (316,925 bytes) for the work list (+6.8 KB: each item's newest line
+/// and its time, the unread count from the Desk, the session-group badges, the waiting time
+/// against the site's thresholds with its clock, and serde for `LastMessage`).
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
@@ -54,12 +56,13 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// 322 KiB (329,489 bytes) with the config's mini-programs and reply quotas (+3.8 KB: their serde).
 /// 322 -> 330 KiB (337,261 bytes) for the mini-programs page (+7.6 KB: each mini-program's keys,
 /// push settings and push URL, the reply quotas, their hints in both languages). 330 -> 331 KiB
-/// (338,272 bytes) for a mini-program's card page and its check (+1.0 KB).
+/// (338,272 bytes) for a mini-program's card page and its check (+1.0 KB); 331 -> 332 KiB
+/// (339,882 bytes) for the waiting-time thresholds on the workbench page (+1.6 KB).
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 184 * 1024),
-    ("console_gzip", 303 * 1024),
-    ("settings_gzip", 331 * 1024),
+    ("console_gzip", 310 * 1024),
+    ("settings_gzip", 332 * 1024),
 ];
 
 /// Entry point of `cargo xtask test`.

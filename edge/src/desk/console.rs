@@ -216,6 +216,7 @@ impl Desk {
                 .iter()
                 .map(|g| SessionGroupInfo { id: g.id.clone(), name: g.name.clone() })
                 .collect(),
+            wait_thresholds: config.workbench.wait_thresholds(),
         })
     }
 

@@ -251,6 +251,19 @@ impl Desk {
         Ok(Some(summary))
     }
 
+    /// Whether a conversation is on the site-wide lists (queued, with the bot, expired, dormant).
+    pub(super) fn on_board(&self, conversation_id: &str) -> EdgeResult<bool> {
+        let conv = ConvId(conversation_id.to_string());
+        self.with_core(|core| {
+            core.conversation(&conv).is_some_and(|c| {
+                matches!(
+                    c.state,
+                    ConvState::Queued { .. } | ConvState::Bot | ConvState::Expired | ConvState::Dormant { .. }
+                )
+            })
+        })
+    }
+
     /// The name agents see for a plugin id (only on sites with more than one plugin).
     pub(super) fn plugin_name(&self, id: Option<&str>) -> EdgeResult<Option<String>> {
         let config = self.config()?;

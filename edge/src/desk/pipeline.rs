@@ -169,6 +169,11 @@ impl Desk {
                 self.with_sockets(|index| index.to_agent(&agent, &update));
             }
         }
+        // A conversation on the site-wide lists (nobody holds it) shows its news there: the board
+        // is compared at the end of the callback. Held ones: their agents have the message.
+        if self.on_board(conversation_id)? {
+            self.lists_changed();
+        }
         Ok(true)
     }
 

@@ -15,6 +15,17 @@ use crate::secrets::StoredPassword;
 /// however many conversations a Desk sees between two evictions).
 const MAX_CACHED_SEQS: usize = 20_000;
 
+/// How many of a conversation's newest messages its list item is read from ([`Store::list_news`]).
+const NEWS_WINDOW: u64 = 100;
+
+/// What a list item says of a conversation's messages.
+#[derive(Debug, Default)]
+struct ListNews {
+    last: Option<protocol::LastMessage>,
+    waiting_since_ms: Option<u64>,
+    unread: u32,
+}
+
 /// Schema migrations, applied in order; the index + 1 is the schema version.
 const MIGRATIONS: &[&str] = &[
     // v1: site config, agents, visitors, conversations, messages.
@@ -1023,13 +1034,16 @@ impl Store {
             plugin: Option<String>,
             channel: Option<String>,
             profile: Option<String>,
+            agent_read_seq: f64,
         }
         let whole = if profile { "v.profile" } else { "NULL" };
         let query = format!(
-            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id, json_extract(v.profile, '$.plugin') AS plugin, json_extract(v.profile, '$.channel') AS channel, {whole} AS profile FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?"
+            "SELECT c.id AS conversation_id, c.visitor_id, v.name AS visitor_name, {LAST_SEQ} AS last_seq, v.verified, v.contact_id, json_extract(v.profile, '$.plugin') AS plugin, json_extract(v.profile, '$.channel') AS channel, {whole} AS profile, c.agent_read_seq FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = ?"
         );
         let rows: Vec<Row> = self.sql.exec(&query, vec![conversation_id.into()])?.to_array()?;
-        Ok(rows.into_iter().next().map(|r| {
+        let Some(r) = rows.into_iter().next() else { return Ok(None) };
+        let news = self.list_news(conversation_id, r.agent_read_seq as u64)?;
+        Ok(Some(r).map(|r| {
             let summary = ConversationSummary {
                 conversation_id: r.conversation_id,
                 visitor_id: r.visitor_id,
@@ -1044,9 +1058,67 @@ impl Store {
                 channel: r.channel.as_deref().and_then(protocol::Channel::parse).unwrap_or_default(),
                 session_groups: Vec::new(),
                 quota: None,
+                last: news.last,
+                waiting_since_ms: news.waiting_since_ms,
+                unread: news.unread,
             };
             (summary, r.profile)
         }))
+    }
+
+    /// What a conversation's list item says of its messages: the newest (not a prompt), since
+    /// when the visitor waits for an answer, and how many visitor messages the agents have not
+    /// read (after `agent_read_seq`). Read from the newest [`NEWS_WINDOW`] messages, one index
+    /// range: a visitor who wrote more than that without an answer waits since the oldest of them.
+    fn list_news(&self, conversation_id: &str, agent_read_seq: u64) -> EdgeResult<ListNews> {
+        #[derive(Deserialize)]
+        struct Row {
+            seq: f64,
+            role: Option<String>,
+            at_ms: f64,
+            author: Option<String>,
+            body: Option<String>,
+        }
+        // The body only of the newest message that is not a prompt (a text can be 5,000 characters).
+        let rows: Vec<Row> = self
+            .sql
+            .exec(
+                "WITH newest AS (SELECT seq, json_extract(author, '$.role') AS role, at_ms, author, body FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?)
+                 SELECT seq, role, at_ms,
+                   CASE WHEN seq = (SELECT MAX(seq) FROM newest WHERE role != 'system') THEN author END AS author,
+                   CASE WHEN seq = (SELECT MAX(seq) FROM newest WHERE role != 'system') THEN body END AS body
+                 FROM newest ORDER BY seq DESC",
+                vec![conversation_id.into(), int(NEWS_WINDOW)],
+            )?
+            .to_array()?;
+        let mut news = ListNews::default();
+        let mut answered = false;
+        for row in &rows {
+            if let (Some(author), Some(body), None) = (&row.author, &row.body, &news.last) {
+                let message = ChatMessage {
+                    conversation_id: conversation_id.to_string(),
+                    seq: row.seq as u64,
+                    client_id: String::new(),
+                    author: serde_json::from_str(author)?,
+                    body: serde_json::from_str(body)?,
+                    at_ms: row.at_ms as u64,
+                };
+                news.last = protocol::LastMessage::of(&message);
+            }
+            match row.role.as_deref() {
+                Some("agent") => answered = true,
+                Some("visitor") => {
+                    if !answered {
+                        news.waiting_since_ms = Some(row.at_ms as u64);
+                    }
+                    if row.seq as u64 > agent_read_seq {
+                        news.unread = (news.unread + 1).min(protocol::MAX_UNREAD_COUNTED);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(news)
     }
 
     /// Stores a new message with the next `seq`, or returns `None` when this client id is already

@@ -218,3 +218,24 @@ fn the_workbench_check_names_the_bad_session_group_or_sidebar_row() {
     unlabelled.workbench.sidebar_fields[0].label = " ".into();
     assert_eq!(field(&unlabelled).as_deref(), Some("workbench.sidebar_fields[0].label"));
 }
+
+#[test]
+fn wait_thresholds_default_and_must_rise() {
+    use crate::SiteConfig;
+    let mut config = SiteConfig::default();
+    assert_eq!(config.workbench.wait_thresholds(), (60, 180), "built in");
+    assert_eq!(check_workbench(&config), Ok(()));
+    let field = |c: &SiteConfig| check_workbench(c).err().map(|(f, _)| f);
+    config.workbench.wait_warn_secs = 30;
+    config.workbench.wait_alert_secs = 120;
+    assert_eq!((config.workbench.wait_thresholds(), check_workbench(&config)), ((30, 120), Ok(())));
+    // Red before amber, or the same moment: refused on the red one.
+    config.workbench.wait_alert_secs = 30;
+    assert_eq!(field(&config).as_deref(), Some("workbench.wait_alert_secs"));
+    // Amber set past the built-in red, red left to its default: refused too.
+    config.workbench.wait_alert_secs = 0;
+    config.workbench.wait_warn_secs = 600;
+    assert_eq!(field(&config).as_deref(), Some("workbench.wait_alert_secs"));
+    config.workbench.wait_alert_secs = 86_401;
+    assert_eq!(field(&config).as_deref(), Some("workbench.wait_alert_secs"));
+}

@@ -49,3 +49,44 @@ fn image_and_file_bodies_are_tagged_by_kind() {
     .expect("parse");
     assert!(matches!(file, MessageBody::File { size: 9, .. }));
 }
+
+#[test]
+fn a_list_shows_one_line_of_the_newest_message_and_never_a_prompt() {
+    let message = |author: Author, body: MessageBody| ChatMessage {
+        conversation_id: "c1".into(),
+        seq: 3,
+        client_id: "k".into(),
+        author,
+        body,
+        at_ms: 1_700_000_000_000,
+    };
+    let text = |t: &str| MessageBody::Text { text: t.into() };
+    let line = |m: &ChatMessage| LastMessage::of(m).map(|l| (l.from, l.kind, l.text));
+    assert_eq!(
+        line(&message(Author::Visitor, text("\n  请问这款耳机有货吗？  \n第二行"))),
+        Some((Side::Visitor, MessageKind::Text, "请问这款耳机有货吗？".into()))
+    );
+    let long = "长".repeat(LAST_MESSAGE_CHARS + 10);
+    assert_eq!(line(&message(Author::Visitor, text(&long))).map(|l| l.2.chars().count()), Some(LAST_MESSAGE_CHARS));
+    let agent = Author::Agent { id: "amy".into(), name: "Amy".into() };
+    let image = MessageBody::Image {
+        upload_id: "u".into(),
+        name: "photo.png".into(),
+        size: 9,
+        content_type: "image/png".into(),
+    };
+    assert_eq!(line(&message(agent, image)), Some((Side::Agent, MessageKind::Image, "photo.png".into())));
+    let card = MessageBody::Card {
+        list: "orders".into(),
+        id: "A1".into(),
+        title: "订单 A1".into(),
+        image: String::new(),
+        price: String::new(),
+        status: String::new(),
+        url: String::new(),
+    };
+    assert_eq!(line(&message(Author::Visitor, card)), Some((Side::Visitor, MessageKind::Card, "订单 A1".into())));
+    assert_eq!(line(&message(Author::System, text("客服繁忙，请稍候"))), None);
+    let json = serde_json::to_string(&LastMessage::of(&message(Author::Visitor, text("hi")))).expect("serialize");
+    assert_eq!(json, r#"{"from":"visitor","kind":"text","text":"hi","at_ms":1700000000000}"#);
+}

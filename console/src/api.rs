@@ -8,6 +8,7 @@ use std::rc::Rc;
 use client::timeline::Timeline;
 use client::{FetchError, Socket, SocketEvents};
 use leptos::prelude::*;
+use protocol::search::{SearchHit, SearchQuery};
 use protocol::{
     AgentDayStats, AgentFrame, AgentLoginRequest, AgentLoginResponse, AgentLogoutRequest, Author, Board, ConsoleFrame,
     ConvStatus, ConversationSummary, LastMessage, LeftMessage, MessageBody, Phrase, Presence, SendFailure, ServerFrame,
@@ -106,12 +107,27 @@ pub struct Desk {
     pub handed_over: RwSignal<HashMap<String, String>>,
     /// Messages the user's channel (a mini-program user's WeChat) did not take, by conversation.
     pub failures: RwSignal<Vec<(String, Vec<SendFailure>)>>,
-    /// The time the lists' waiting times and dates count from (unix ms), moved every few seconds.
+    /// The time the lists' waiting times and dates count from (unix ms), moved every second.
     pub now: RwSignal<u64>,
+    /// The search on screen instead of the lists, if any.
+    pub search: RwSignal<Option<Search>>,
+}
+
+/// A search and what it found so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Search {
+    /// What was asked (its `n` numbers the newest ask).
+    pub query: SearchQuery,
+    /// The hits of every page asked so far.
+    pub hits: Vec<SearchHit>,
+    /// Whether a next page has more.
+    pub more: bool,
+    /// Whether an answer is on its way.
+    pub waiting: bool,
 }
 
 /// How often the lists' waiting times move.
-const CLOCK_TICK: std::time::Duration = std::time::Duration::from_secs(5);
+const CLOCK_TICK: std::time::Duration = std::time::Duration::from_secs(1);
 
 thread_local! {
     static SOCKET: RefCell<Option<Socket>> = const { RefCell::new(None) };
@@ -147,6 +163,7 @@ impl Desk {
             handed_over: RwSignal::new(HashMap::new()),
             failures: RwSignal::new(Vec::new()),
             now: RwSignal::new(client::now_ms()),
+            search: RwSignal::new(None),
         };
         set_interval(move || desk.now.set(client::now_ms()), CLOCK_TICK);
         if let Some(presence) =
@@ -245,6 +262,20 @@ impl Desk {
         self.selected.set(Some(conversation_id.clone()));
         self.sync(&conversation_id);
         send(&AgentFrame::Profile { conversation_id });
+    }
+
+    /// Searches the site's conversations (`offset` 0: a new search; else the next page of it).
+    pub fn search(self, mut query: SearchQuery) {
+        let before = self.search.get_untracked();
+        query.n = before.as_ref().map_or(0, |s| s.query.n).wrapping_add(1);
+        let keep = query.offset > 0;
+        self.search.set(Some(Search {
+            hits: before.filter(|_| keep).map(|s| s.hits).unwrap_or_default(),
+            query: query.clone(),
+            more: false,
+            waiting: true,
+        }));
+        send(&AgentFrame::Search { query });
     }
 
     /// Selects the next (`step` 1) or previous (`step` -1) conversation of the agent's own lists.
@@ -619,6 +650,16 @@ impl SocketEvents for Events {
                 if !known && matches!(conversation.state, ConvStatus::Offered | ConvStatus::Active) {
                     desk.alert_new_chat(&conversation);
                 }
+                // New to the agent's lists: the Desk's count of what the agents have not read.
+                let listed = desk
+                    .conversations
+                    .with_untracked(|l| l.iter().any(|c| c.conversation_id == conversation.conversation_id));
+                let selected = desk.selected.get_untracked().as_deref() == Some(conversation.conversation_id.as_str());
+                if !listed && !selected && conversation.unread > 0 {
+                    desk.unread.update(|u| {
+                        u.insert(conversation.conversation_id.clone(), conversation.unread);
+                    });
+                }
                 desk.handed_over.update(|h| {
                     h.remove(&conversation.conversation_id);
                 });
@@ -631,6 +672,11 @@ impl SocketEvents for Events {
                 let conversation_id = message.conversation_id.clone();
                 let from_visitor = matches!(message.author, Author::Visitor);
                 let news = LastMessage::of(&message);
+                let seq = message.seq;
+                // A message the conversation's summary already counted (its `unread`) is not counted again.
+                let counted = desk.conversations.with_untracked(|l| {
+                    l.iter().find(|c| c.conversation_id == conversation_id).is_some_and(|c| seq <= c.last_seq)
+                });
                 let is_new = desk
                     .timelines
                     .try_update(|t| t.entry(conversation_id.clone()).or_default().apply(message))
@@ -641,16 +687,18 @@ impl SocketEvents for Events {
                     });
                 }
                 let selected = desk.selected.get_untracked().as_deref() == Some(conversation_id.as_str());
-                if is_new && from_visitor && !selected {
+                if is_new && from_visitor && !selected && !counted {
                     desk.unread.update(|u| *u.entry(conversation_id.clone()).or_default() += 1);
                 }
                 if selected && from_visitor {
                     desk.mark_read(&conversation_id);
                 }
-                // The list item's newest line and waiting time follow (a replay applies in order).
-                if let Some(news) = news.filter(|_| is_new) {
+                // The list item's newest line and waiting time follow (the agent's own replies
+                // too, which come back as known lines; an older message never overrides a newer).
+                if let Some(news) = news {
                     desk.conversations.update(|list| {
                         if let Some(c) = list.iter_mut().find(|c| c.conversation_id == conversation_id) {
+                            c.last_seq = c.last_seq.max(seq);
                             if c.last.as_ref().is_none_or(|l| l.at_ms <= news.at_ms) {
                                 match news.from {
                                     Side::Visitor => _ = c.waiting_since_ms.get_or_insert(news.at_ms),
@@ -763,6 +811,14 @@ impl SocketEvents for Events {
                 });
             }
             ConsoleFrame::Stats { agents } => desk.stats.set(agents),
+            ConsoleFrame::SearchResults { n, hits, more } => desk.search.update(|s| {
+                // Only the newest ask's answer counts (an older one may arrive after it).
+                if let Some(s) = s.as_mut().filter(|s| s.query.n == n) {
+                    s.hits.extend(hits);
+                    s.more = more;
+                    s.waiting = false;
+                }
+            }),
             ConsoleFrame::Phrases { items } => desk.phrases.set(items),
             ConsoleFrame::SendFailures { conversation_id, failures } => desk.failures.update(|all| {
                 all.retain(|(id, _)| *id != conversation_id);

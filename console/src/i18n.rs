@@ -132,6 +132,17 @@ strings! {
     unit_s: "秒", "s";
     unit_m: "分", "m";
     unit_h: "小时", "h ";
+    search: "搜索会话", "Search conversations";
+    search_hint: "姓名、电话或消息", "Name, phone or message";
+    filters: "筛选", "Filters";
+    by_agent: "客服", "Agent";
+    from_date: "开始日期", "From";
+    to_date: "结束日期", "To";
+    rating: "评价", "Rating";
+    search_results: "搜索结果", "Search results";
+    back_to_lists: "返回列表", "Back to lists";
+    nothing_found: "没有找到相关会话", "No conversation found";
+    more: "加载更多", "More";
 }
 
 impl Strings {

@@ -1,7 +1,8 @@
 //! The agent workbench at `/console`: log in, see the site's conversations live, answer them.
 //!
 //! `api` holds all network code and the reactive state; `login` and `workbench` are the screens,
-//! `lists`, `conversation` (with `message` and `composer`), `sidebar` and `stats` its parts.
+//! `lists` (with `search`), `conversation` (with `message` and `composer`), `sidebar` and `stats`
+//! its parts.
 
 mod api;
 mod app;
@@ -11,6 +12,7 @@ mod i18n;
 mod lists;
 mod login;
 mod message;
+mod search;
 mod sidebar;
 mod stats;
 mod workbench;

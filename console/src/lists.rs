@@ -6,6 +6,7 @@ use protocol::{Channel, ConvStatus, ConversationSummary};
 
 use crate::api::Desk;
 use crate::i18n::Strings;
+use crate::search::{SearchBox, SearchResults};
 
 /// Every list, live.
 #[component]
@@ -44,17 +45,25 @@ pub fn Lists() -> impl IntoView {
     let board = move |pick: fn(&protocol::Board) -> &Vec<ConversationSummary>| {
         Signal::derive(move || desk.board.with(|b| pick(b).iter().filter(|c| shown(c)).cloned().collect()))
     };
+    let searching = move || desk.search.with(Option::is_some);
     view! {
         <nav class="lists" aria-label=strings.conversations>
-            <Filters filter />
-            <Section name="pending" title=strings.pending items=mine_in(ConvStatus::Offered) />
-            <Section name="mine" title=strings.mine items=mine_in(ConvStatus::Active) />
-            <Section name="dormant" title=strings.dormant items=dormant />
-            <Section name="queued" title=strings.queued items=board(|b| &b.queued) />
-            <Section name="bot" title=strings.bot items=board(|b| &b.bot) />
-            <Section name="expired" title=strings.expired items=board(|b| &b.expired) />
-            <LeftMessages />
-            <ClosedToday />
+            <SearchBox />
+            <Show when=searching>
+                <SearchResults />
+            </Show>
+            // Hidden, not dropped, during a search: the lists keep their state underneath.
+            <div class="all-lists" hidden=searching>
+                <Filters filter />
+                <Section name="pending" title=strings.pending items=mine_in(ConvStatus::Offered) />
+                <Section name="mine" title=strings.mine items=mine_in(ConvStatus::Active) />
+                <Section name="dormant" title=strings.dormant items=dormant />
+                <Section name="queued" title=strings.queued items=board(|b| &b.queued) />
+                <Section name="bot" title=strings.bot items=board(|b| &b.bot) />
+                <Section name="expired" title=strings.expired items=board(|b| &b.expired) />
+                <LeftMessages />
+                <ClosedToday />
+            </div>
         </nav>
     }
 }

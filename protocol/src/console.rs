@@ -39,6 +39,15 @@ pub enum ConsoleFrame {
         /// Shared phrases first, then the agent's own.
         items: Vec<Phrase>,
     },
+    /// The conversations a `search` found, newest first.
+    SearchResults {
+        /// The search's number (`SearchQuery::n`).
+        n: u32,
+        /// The hits of this page.
+        hits: Vec<crate::search::SearchHit>,
+        /// Whether a next page has more.
+        more: bool,
+    },
     /// The messages of a conversation that did not reach the user's channel (a mini-program
     /// user's WeChat), all of them: after a `sync`, and whenever one fails or is retried.
     SendFailures {

@@ -377,6 +377,11 @@ pub enum AgentFrame {
     },
     /// Ask for today's figures: the agent's own, or every agent's for an admin.
     Stats,
+    /// Search the site's conversations (answered with [`crate::ConsoleFrame::SearchResults`]).
+    Search {
+        /// What to find.
+        query: crate::search::SearchQuery,
+    },
     /// Ask for the quick phrases (the site's shared ones and the agent's own).
     Phrases,
     /// Add a quick phrase, or change one (`id` given).

@@ -618,9 +618,13 @@ test('headers: with the CSP on, the widget on an allowed page and the console st
   await page.route(`${edge.base}/t/atkframe.html`, (r) => r.fulfill({ contentType: 'text/html', body: `<!doctype html><html><body>
     <script>window.ChatWidget=function(){(ChatWidget.q=ChatWidget.q||[]).push(arguments)};ChatWidget('open');</script>
     <script src="/w.js" data-site="atkframe" data-locale="en" async></script></body></html>` }));
-  const answered = page.waitForResponse((r) => r.url().endsWith('/sites/atkframe/sessions'));
+  // The widget opens its session in its socket's first frame; the Desk answers with `session`.
+  const opened = new Promise((resolve) => page.on('websocket', (ws) => {
+    if (!ws.url().endsWith('/sites/atkframe/ws')) return;
+    ws.on('framereceived', ({ payload }) => { if (String(payload).startsWith('{"type":"session"')) resolve(true); });
+  }));
   await page.goto(`${edge.base}/t/atkframe.html`, { waitUntil: 'domcontentloaded' });
-  assert.equal((await answered).status(), 200, 'the widget on an allowed page opens its session');
+  assert.equal(await opened, true, 'the widget on an allowed page opens its session');
   const w = page.frameLocator('iframe[data-testid=cw-frame]');
   await w.getByTestId('cw-window').waitFor();
   const workbench = await context.newPage();

@@ -281,7 +281,10 @@ test('identify while the guest session is still on its way: the verified session
   // back until after the verified one, with everything behind it.
   const context = await browser.newContext();
   let guestAnswered;
+  let guestOpening;
   const guestDone = new Promise((resolve) => { guestAnswered = resolve; });
+  // The identity comes only once the guest's `open` has gone out (else there is no race to test).
+  const guestSent = new Promise((resolve) => { guestOpening = resolve; });
   await context.routeWebSocket(/\/api\/v1\/sites\/wshop\/ws$/, (ws) => {
     const server = ws.connectToServer();
     let guest = false;
@@ -290,6 +293,7 @@ test('identify while the guest session is still on its way: the verified session
       const f = JSON.parse(message);
       if (f.type === 'open' && !f.session.identity) guest = true;
       server.send(message);
+      if (guest) guestOpening();
     });
     server.onMessage((message) => {
       const held = guest && JSON.parse(message).type === 'session';
@@ -311,6 +315,7 @@ test('identify while the guest session is still on its way: the verified session
   const w = widget(page);
   await w.getByTestId('cw-launcher').click();
   await w.getByTestId('cw-window').waitFor();
+  await guestSent;
   await page.evaluate((t) => window.ChatWidget('identify', t), ecb({ full_name: '赵六', phone: '13800000006' }));
   await guestDone;
   await w.getByTestId('cw-cards-orders').waitFor();

@@ -159,7 +159,8 @@ fn e2e() -> Result<()> {
     files.sort();
     step(&format!("test: end-to-end ({} files) against wrangler dev + headless Chromium", files.len()));
     let out = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        // A test that hangs fails after five minutes instead of holding the run forever.
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-timeout=300000"])
         .args(&files)
         .current_dir(root())
         .env("WRANGLER_BIN", node_bin("wrangler"))

@@ -44,6 +44,14 @@ impl Desk {
                 sockets::send(ws, &ConsoleFrame::Stats { agents: self.day_stats(agent_id)? });
                 Ok(())
             }
+            AgentFrame::Search { query } => {
+                if query.text.chars().count() > protocol::search::MAX_QUERY_CHARS {
+                    return Err(EdgeError::BadRequest("a search is at most 100 characters".into()));
+                }
+                let (hits, more) = self.store()?.search(&query)?;
+                sockets::send(ws, &ConsoleFrame::SearchResults { n: query.n, hits, more });
+                Ok(())
+            }
             AgentFrame::Phrases => self.send_phrases(ws, agent_id),
             AgentFrame::SavePhrase { id, text, shared } => {
                 self.save_phrase(agent_id, id.as_deref(), &text, shared)?;

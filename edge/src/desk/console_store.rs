@@ -1,7 +1,9 @@
 //! The console's queries (schema v6): quick phrases, the closed-today list, visitor profiles,
-//! ratings per agent. Part of the store: the only other code that touches SQLite.
+//! ratings per agent, and the search over conversations with its full-text index (v18). Part of
+//! the store: the only other code that touches SQLite.
 
-use protocol::{ClosedConversation, ContactInfo, PastConversation, Phrase};
+use protocol::search::{index_words, match_expression, snippet, SearchHit, SearchQuery, SEARCH_PAGE};
+use protocol::{Author, ClosedConversation, ContactInfo, MessageBody, PastConversation, Phrase};
 use serde::Deserialize;
 
 use super::store::{int, Store, LAST_SEQ};
@@ -237,5 +239,200 @@ impl Store {
     pub fn delete_phrase(&self, id: &str) -> EdgeResult<()> {
         self.sql().exec("DELETE FROM phrases WHERE id = ?", vec![id.into()])?;
         Ok(())
+    }
+}
+
+/// The text of a message the search finds it by: a text, an upload's file name, a card's title
+/// and id. Prompts and other system messages are not indexed.
+fn searchable(author: &Author, body: &MessageBody) -> Option<String> {
+    if matches!(author, Author::System) {
+        return None;
+    }
+    Some(match body {
+        MessageBody::Text { text } => text.clone(),
+        MessageBody::Image { name, .. } | MessageBody::File { name, .. } => name.clone(),
+        MessageBody::Card { title, id, .. } => format!("{title} {id}"),
+    })
+}
+
+/// A `LIKE` pattern that finds `text` anywhere, its `%`, `_` and backslash taken literally (the
+/// query says `ESCAPE` with a backslash).
+fn like_pattern(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+impl Store {
+    /// Adds a stored message to the search index (in the same storage transaction as the message).
+    pub(super) fn index_message(
+        &self,
+        conversation_id: &str,
+        seq: u64,
+        author: &Author,
+        body: &MessageBody,
+    ) -> EdgeResult<()> {
+        let words = searchable(author, body).map(|t| index_words(&t)).unwrap_or_default();
+        if !words.is_empty() {
+            self.sql().exec(
+                "INSERT INTO message_search (words, conversation_id, seq) VALUES (?, ?, ?)",
+                vec![words.into(), conversation_id.into(), int(seq)],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Indexes every message stored before the index existed, a page at a time.
+    pub(super) fn index_stored_messages(&self) -> EdgeResult<()> {
+        #[derive(Deserialize)]
+        struct Row {
+            rowid: f64,
+            conversation_id: String,
+            seq: f64,
+            author: String,
+            body: String,
+        }
+        let mut after = 0u64;
+        loop {
+            let rows: Vec<Row> = self
+                .sql()
+                .exec(
+                    "SELECT rowid, conversation_id, seq, author, body FROM messages WHERE rowid > ? ORDER BY rowid LIMIT 500",
+                    vec![int(after)],
+                )?
+                .to_array()?;
+            let Some(last) = rows.last() else { return Ok(()) };
+            after = last.rowid as u64;
+            for row in &rows {
+                // A row that does not read (written by a much older version) is left out, not fatal.
+                let (Ok(author), Ok(body)) = (serde_json::from_str(&row.author), serde_json::from_str(&row.body))
+                else {
+                    continue;
+                };
+                self.index_message(&row.conversation_id, row.seq as u64, &author, &body)?;
+            }
+        }
+    }
+
+    /// The conversations a search finds, newest first: those with a message matching the text,
+    /// or whose visitor's name or phone contains it, narrowed by the filters; a page of
+    /// [`SEARCH_PAGE`], and whether there are more.
+    pub fn search(&self, query: &SearchQuery) -> EdgeResult<(Vec<SearchHit>, bool)> {
+        #[derive(Deserialize)]
+        struct Row {
+            conversation_id: String,
+            visitor_name: String,
+            status: String,
+            created_ms: f64,
+            agent: Option<String>,
+            channel: Option<String>,
+            score: Option<f64>,
+            hit_seq: Option<f64>,
+        }
+        let text = query.text.trim();
+        let expression = match_expression(text);
+        let mut params: Vec<worker::SqlStorageValue> = Vec::new();
+        let mut sql = String::from(
+            "SELECT c.id AS conversation_id, v.name AS visitor_name, c.status, c.created_ms, c.last_agent AS agent,
+               json_extract(v.profile, '$.channel') AS channel, r.score, h.seq AS hit_seq
+             FROM conversations c JOIN visitors v ON v.id = c.visitor_id
+             LEFT JOIN ratings r ON r.conversation_id = c.id ",
+        );
+        match &expression {
+            Some(expression) => {
+                sql.push_str(
+                    "LEFT JOIN (SELECT conversation_id, MAX(seq) AS seq FROM message_search WHERE message_search MATCH ? GROUP BY conversation_id) h ON h.conversation_id = c.id ",
+                );
+                params.push(expression.as_str().into());
+            }
+            None => sql.push_str("LEFT JOIN (SELECT NULL AS conversation_id, NULL AS seq) h ON 0 "),
+        }
+        sql.push_str("WHERE 1 ");
+        if !text.is_empty() {
+            let like = like_pattern(text);
+            sql.push_str(
+                "AND (h.seq IS NOT NULL OR v.name LIKE ? ESCAPE '\\' OR json_extract(v.profile, '$.identity.phone') LIKE ? ESCAPE '\\') ",
+            );
+            params.push(like.as_str().into());
+            params.push(like.as_str().into());
+        }
+        if let Some(from) = query.from_ms {
+            sql.push_str("AND c.created_ms >= ? ");
+            params.push(int(from));
+        }
+        if let Some(to) = query.to_ms {
+            sql.push_str("AND c.created_ms < ? ");
+            params.push(int(to));
+        }
+        if let Some(agent) = &query.agent {
+            sql.push_str("AND c.last_agent = ? ");
+            params.push(agent.as_str().into());
+        }
+        if let Some(channel) = query.channel {
+            sql.push_str("AND COALESCE(json_extract(v.profile, '$.channel'), 'web') = ? ");
+            params.push(channel.as_str().into());
+        }
+        if let Some(plugin) = &query.plugin {
+            sql.push_str("AND json_extract(v.profile, '$.plugin') = ? ");
+            params.push(plugin.as_str().into());
+        }
+        if let Some(rating) = query.rating {
+            sql.push_str("AND r.score = ? ");
+            params.push(int(u64::from(rating)));
+        }
+        sql.push_str("ORDER BY c.created_ms DESC, c.id LIMIT ? OFFSET ?");
+        params.push(int(u64::from(SEARCH_PAGE) + 1));
+        params.push(int(u64::from(query.offset)));
+        let mut rows: Vec<Row> = self.sql().exec(&sql, params)?.to_array()?;
+        let more = rows.len() > SEARCH_PAGE as usize;
+        rows.truncate(SEARCH_PAGE as usize);
+        let mut hits = Vec::with_capacity(rows.len());
+        for row in rows {
+            let snippet = match row.hit_seq {
+                Some(seq) => self.search_snippet(&row.conversation_id, seq as u64, text)?,
+                None => String::new(),
+            };
+            hits.push(SearchHit {
+                conversation_id: row.conversation_id,
+                visitor_name: row.visitor_name,
+                status: row.status,
+                created_ms: row.created_ms as u64,
+                agent: row.agent,
+                channel: row.channel.as_deref().and_then(protocol::Channel::parse).unwrap_or_default(),
+                score: row.score.map(|s| s as u8),
+                snippet,
+            });
+        }
+        Ok((hits, more))
+    }
+
+    /// The piece of a matched message a hit shows.
+    fn search_snippet(&self, conversation_id: &str, seq: u64, query: &str) -> EdgeResult<String> {
+        #[derive(Deserialize)]
+        struct Row {
+            author: String,
+            body: String,
+        }
+        let rows: Vec<Row> = self
+            .sql()
+            .exec(
+                "SELECT author, body FROM messages WHERE conversation_id = ? AND seq = ?",
+                vec![conversation_id.into(), int(seq)],
+            )?
+            .to_array()?;
+        Ok(rows
+            .first()
+            .and_then(|r| {
+                let author: Author = serde_json::from_str(&r.author).ok()?;
+                let body: MessageBody = serde_json::from_str(&r.body).ok()?;
+                searchable(&author, &body)
+            })
+            .map(|text| snippet(&text, query))
+            .unwrap_or_default())
     }
 }

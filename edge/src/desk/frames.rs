@@ -253,6 +253,7 @@ impl Desk {
             | AgentFrame::Board
             | AgentFrame::Profile { .. }
             | AgentFrame::Stats
+            | AgentFrame::Search { .. }
             | AgentFrame::Phrases
             | AgentFrame::SavePhrase { .. }
             | AgentFrame::DeletePhrase { .. }) => self.console_frame(ws, &agent_id, frame),

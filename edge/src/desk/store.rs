@@ -119,7 +119,14 @@ const MIGRATIONS: &[&str] = &[
     // v17: the outbox to WeChat, written with the message it sends, so a Desk that stops before
     // sending (evicted, restarted) sends it when it next runs; in the order stored.
     "CREATE TABLE IF NOT EXISTS wechat_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, queued_ms INTEGER NOT NULL, UNIQUE (conversation_id, seq))",
+    // v18: full-text search over the visitors' and agents' messages (SQLite's FTS5; a CJK
+    // character is a word of its own, `protocol::search`), filled from the messages already
+    // stored when it is made (`Store::index_stored_messages`).
+    "CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(words, conversation_id UNINDEXED, seq UNINDEXED)",
 ];
+
+/// The schema version that made the search index: migrating to it indexes the stored messages.
+const SEARCH_INDEX_VERSION: usize = 18;
 
 /// The statements of a migration, split at `;` except inside a trigger's `BEGIN ... END`.
 fn statements(migration: &str) -> Vec<String> {
@@ -426,6 +433,9 @@ impl Store {
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(current) {
             for statement in statements(migration) {
                 self.sql.exec(&statement, None)?;
+            }
+            if i + 1 == SEARCH_INDEX_VERSION {
+                self.index_stored_messages()?;
             }
             self.sql.exec("INSERT INTO schema_version (version) VALUES (?)", vec![int(i as u64 + 1)])?;
         }
@@ -1171,6 +1181,7 @@ impl Store {
         }
         seqs.insert(conversation_id.to_string(), seq);
         drop(seqs);
+        self.index_message(conversation_id, seq, author, body)?;
         Ok(Some(ChatMessage {
             conversation_id: conversation_id.to_string(),
             seq,

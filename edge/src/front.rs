@@ -46,6 +46,10 @@ enum Endpoint {
     /// `GET echo-durable`: the same, with one SQLite write per frame (`bench` feature only).
     #[cfg(feature = "bench")]
     EchoDurableSocket,
+    /// `POST bench-fill`: stores a made-up history for the search benchmark (admin token; `bench`
+    /// feature only).
+    #[cfg(feature = "bench")]
+    BenchFill,
     /// `GET|PUT config`: the site configuration (admin token).
     Config,
     /// `POST /api/v1/sites/{site}`: create the site with its first owner (admin token).
@@ -120,6 +124,12 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> EdgeResult<Re
         (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, Route::AgentSocket, &req).await,
         #[cfg(feature = "bench")]
         (Endpoint::EchoSocket, Method::Get) => upgrade(env, &site, &caller, Route::EchoSocket, &req).await,
+        #[cfg(feature = "bench")]
+        (Endpoint::BenchFill, Method::Post) => {
+            check_admin(&req, env)?;
+            let body = read_json_body(&mut req).await?;
+            internal::call(env, &site, Route::BenchFill, Call::from(&caller).body(body)).await
+        }
         #[cfg(feature = "bench")]
         (Endpoint::EchoDurableSocket, Method::Get) => {
             upgrade(env, &site, &caller, Route::EchoDurableSocket, &req).await
@@ -230,6 +240,8 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "echo" => Endpoint::EchoSocket,
         #[cfg(feature = "bench")]
         "echo-durable" => Endpoint::EchoDurableSocket,
+        #[cfg(feature = "bench")]
+        "bench-fill" => Endpoint::BenchFill,
         "" => Endpoint::Site,
         "config" => Endpoint::Config,
         "settings" => Endpoint::Settings,

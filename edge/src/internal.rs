@@ -43,6 +43,8 @@ pub enum Route {
     EchoSocket,
     /// `GET /echo-durable/ws`: the benchmark's echo socket with one SQLite write per frame.
     EchoDurableSocket,
+    /// `POST /bench/fill`: the benchmark's stored history (conversations and messages).
+    BenchFill,
     /// `PUT /admin/config`: the site config, passwords hashed.
     PutConfig,
     /// `GET /admin/config`: the site config as stored.
@@ -85,7 +87,7 @@ pub enum Route {
 }
 
 /// Every route.
-const ROUTES: [Route; 29] = [
+const ROUTES: [Route; 30] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -96,6 +98,7 @@ const ROUTES: [Route; 29] = [
     Route::AgentSocket,
     Route::EchoSocket,
     Route::EchoDurableSocket,
+    Route::BenchFill,
     Route::PutConfig,
     Route::GetConfig,
     Route::Passwords,
@@ -132,6 +135,7 @@ impl Route {
             Self::AgentSocket => (Get, "/agent/ws"),
             Self::EchoSocket => (Get, "/echo/ws"),
             Self::EchoDurableSocket => (Get, "/echo-durable/ws"),
+            Self::BenchFill => (Post, "/bench/fill"),
             Self::PutConfig => (Put, "/admin/config"),
             Self::GetConfig => (Get, "/admin/config"),
             Self::Passwords => (Get, "/admin/passwords"),

@@ -283,7 +283,8 @@ test('identify while the guest session is still on its way: the verified session
   let guestAnswered;
   let guestOpening;
   const guestDone = new Promise((resolve) => { guestAnswered = resolve; });
-  // The identity comes only once the guest's `open` has gone out (else there is no race to test).
+  // The identity comes only once the guest's answer is being held (else there is no race to
+  // test, and a guest socket closed before the Desk read its `open` would never be answered).
   const guestSent = new Promise((resolve) => { guestOpening = resolve; });
   await context.routeWebSocket(/\/api\/v1\/sites\/wshop\/ws$/, (ws) => {
     const server = ws.connectToServer();
@@ -293,10 +294,10 @@ test('identify while the guest session is still on its way: the verified session
       const f = JSON.parse(message);
       if (f.type === 'open' && !f.session.identity) guest = true;
       server.send(message);
-      if (guest) guestOpening();
     });
     server.onMessage((message) => {
       const held = guest && JSON.parse(message).type === 'session';
+      if (held) guestOpening();
       behind = behind.then(async () => {
         if (held) await new Promise((r) => setTimeout(r, 1500));
         try { ws.send(message); } catch { /* the page closed this socket meanwhile */ }

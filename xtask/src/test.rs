@@ -37,7 +37,10 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// mini-program user's avatar in the sidebar, with the name's first letter when it does not load
 /// (+1.9 KB). 303 -> 310 KiB (316,925 bytes) for the work list (+6.8 KB: each item's newest line
 /// and its time, the unread count from the Desk, the session-group badges, the waiting time
-/// against the site's thresholds with its clock, and serde for `LastMessage`).
+/// against the site's thresholds with its clock, and serde for `LastMessage`). 310 -> 326 KiB
+/// (333,172 bytes) for the search over every conversation (+16.2 KB: the box, its five filters,
+/// the hits with their snippets, paging, serde for `SearchQuery` and `SearchHit`); not measured
+/// apart yet: where those bytes go is the next cut.
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
@@ -61,7 +64,7 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 184 * 1024),
-    ("console_gzip", 310 * 1024),
+    ("console_gzip", 326 * 1024),
     ("settings_gzip", 332 * 1024),
 ];
 

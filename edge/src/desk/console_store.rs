@@ -435,4 +435,59 @@ impl Store {
             .map(|text| snippet(&text, query))
             .unwrap_or_default())
     }
+
+    /// The search benchmark's history: `conversations` made-up conversations numbered from `from`
+    /// (a visitor each, created a minute apart going back from `now_ms`), each with `messages`
+    /// messages alternating visitor and agent, in Chinese and English, indexed as the pipeline
+    /// indexes them. Returns how many messages it stored.
+    #[cfg(feature = "bench")]
+    pub fn bench_fill(&self, from: u64, conversations: u64, messages: u64, now_ms: u64) -> EdgeResult<u64> {
+        const LINES: [&str; 12] = [
+            "请问这款蓝牙耳机有货吗？",
+            "我想退货，订单号 A{n}",
+            "发票怎么开？公司抬头要写全称吗",
+            "快递到哪里了，三天还没到",
+            "Do you ship to Singapore? How long does it take?",
+            "尺码偏大还是偏小，我平时穿 42 码",
+            "优惠券用不了，提示已过期",
+            "The blue shoes in size 42, are they back in stock?",
+            "能便宜一点吗，买两件有折扣吗",
+            "收到的商品有划痕，可以换货吗",
+            "会员积分怎么兑换",
+            "好的，谢谢！",
+        ];
+        let agent = Author::Agent { id: "a0".into(), name: "Agent".into() };
+        let mut written = 0;
+        for c in from..from + conversations {
+            let (conv, visitor) = (format!("bench-c{c}"), format!("bench-v{c}"));
+            let created = now_ms.saturating_sub(c * 60_000);
+            self.sql().exec(
+                "INSERT OR IGNORE INTO visitors (id, token_hash, name, created_ms) VALUES (?, ?, ?, ?)",
+                vec![visitor.as_str().into(), format!("bench-{c}").into(), format!("访客 {c}").into(), int(created)],
+            )?;
+            self.sql().exec(
+                "INSERT OR IGNORE INTO conversations (id, visitor_id, status, last_seq, created_ms, updated_ms, last_agent) VALUES (?, ?, 'closed', 0, ?, ?, 'a0')",
+                vec![conv.as_str().into(), visitor.as_str().into(), int(created), int(created)],
+            )?;
+            for seq in 1..=messages {
+                let line = LINES[((c * 7 + seq * 3) % LINES.len() as u64) as usize].replace("{n}", &c.to_string());
+                let author = if seq % 2 == 1 { Author::Visitor } else { agent.clone() };
+                let body = MessageBody::Text { text: line };
+                self.sql().exec(
+                    "INSERT OR IGNORE INTO messages (conversation_id, seq, client_id, author, body, at_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                    vec![
+                        conv.as_str().into(),
+                        int(seq),
+                        format!("b{seq}").into(),
+                        serde_json::to_string(&author)?.into(),
+                        serde_json::to_string(&body)?.into(),
+                        int(created + seq * 1000),
+                    ],
+                )?;
+                self.index_message(&conv, seq, &author, &body)?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
 }

@@ -196,8 +196,10 @@ impl DurableObject for Desk {
             Some(Route::UploadAuthorize) => self.authorize_upload(&site, &caller, internal::token_of(&req), &body),
             Some(Route::UploadRecord) => self.record_upload(&site, &body),
             Some(Route::UploadAccess) => self.access_upload(&site, internal::token_of(&req), &body),
+            #[cfg(feature = "bench")]
+            Some(Route::BenchFill) => self.bench_fill(&body),
             #[cfg(not(feature = "bench"))]
-            Some(Route::EchoSocket | Route::EchoDurableSocket) => Err(EdgeError::NotFound),
+            Some(Route::EchoSocket | Route::EchoDurableSocket | Route::BenchFill) => Err(EdgeError::NotFound),
             None => Err(EdgeError::NotFound),
         };
         if matches!(route, Some(Route::Sessions | Route::UploadAuthorize)) {
@@ -431,6 +433,21 @@ impl Desk {
             worker::console_error!("profile update failed: {err:?}");
         }
         Ok(answer)
+    }
+
+    /// `POST /bench/fill` (`bench` builds only): `{from, conversations, messages}` stores that many
+    /// made-up conversations, numbered from `from`, each with `messages` messages, indexed for search.
+    #[cfg(feature = "bench")]
+    fn bench_fill(&self, body: &[u8]) -> EdgeResult<Response> {
+        #[derive(serde::Deserialize)]
+        struct Fill {
+            from: u64,
+            conversations: u64,
+            messages: u64,
+        }
+        let fill: Fill = parse_json(body)?;
+        let written = self.store()?.bench_fill(fill.from, fill.conversations, fill.messages, now_ms())?;
+        Ok(Response::from_json(&serde_json::json!({ "messages": written }))?)
     }
 
     fn put_contacts(&self, body: &[u8]) -> EdgeResult<Response> {

@@ -6,7 +6,7 @@ use protocol::search::{index_words, match_expression, snippet, SearchHit, Search
 use protocol::{Author, ClosedConversation, ContactInfo, MessageBody, PastConversation, Phrase};
 use serde::Deserialize;
 
-use super::store::{int, Store, LAST_SEQ};
+use super::store::{int, like_pattern, Store, LAST_SEQ};
 use crate::error::EdgeResult;
 
 /// Facts about a conversation's visitor, for the sidebar.
@@ -253,19 +253,6 @@ fn searchable(author: &Author, body: &MessageBody) -> Option<String> {
         MessageBody::Image { name, .. } | MessageBody::File { name, .. } => name.clone(),
         MessageBody::Card { title, id, .. } => format!("{title} {id}"),
     })
-}
-
-/// A `LIKE` pattern that finds `text` anywhere, its `%`, `_` and backslash taken literally (the
-/// query says `ESCAPE` with a backslash).
-fn like_pattern(text: &str) -> String {
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("%{escaped}%")
 }
 
 impl Store {

@@ -270,6 +270,19 @@ pub fn digits(phone: &str) -> String {
         .collect()
 }
 
+/// A `LIKE` pattern that finds `text` anywhere, its `%`, `_` and backslash taken literally (the
+/// query says `ESCAPE` with a backslash).
+pub(super) fn like_pattern(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
 pub(super) fn int(v: u64) -> SqlStorageValue {
     SqlStorageValue::Integer(i64::try_from(v).unwrap_or(i64::MAX))
 }
@@ -958,23 +971,13 @@ impl Store {
         struct Count {
             n: u32,
         }
-        // `q` is matched as text: LIKE's wildcards in it are escaped.
-        let like = |text: &str| {
-            let escaped: String = text
-                .chars()
-                .flat_map(|c| match c {
-                    '%' | '_' | '\\' => vec!['\\', c],
-                    c => vec![c],
-                })
-                .collect();
-            format!("%{escaped}%")
-        };
         let q = q.trim();
         // A query that is a phone number (digits and phone punctuation, three digits or more) also
         // matches phones; "客户1" must not match every phone with a 1 in it.
         let phone_like = q.chars().all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c) || " +-()".contains(c));
         let phone = Some(digits(q)).filter(|d| phone_like && d.len() >= 3).unwrap_or_default();
-        let (text, phone) = (like(q), if phone.is_empty() { String::new() } else { like(&phone) });
+        // `q` is matched as text: LIKE's wildcards in it are escaped.
+        let (text, phone) = (like_pattern(q), if phone.is_empty() { String::new() } else { like_pattern(&phone) });
         let filter =
             "(id LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\' OR (?2 <> '' AND phone_digits LIKE ?2 ESCAPE '\\'))";
         let rows: Vec<Row> = self

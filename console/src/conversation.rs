@@ -83,6 +83,8 @@ pub fn Conversation() -> impl IntoView {
                         view! { <span class="quota" class:none={left == 0} data-testid="quota" data-left=left>{text}</span> }
                     })}
                     <span class="spacer"></span>
+                    <button type="button" class="ghost" data-testid="export" title=strings.export
+                        on:click=move |_| crate::export::export_selected(desk, strings)>{strings.export}</button>
                     <Actions transfer_open=transfer_open />
                 </header>
                 {move || desk.notice.get().map(|n| view! { <p class="notice" role="alert" data-testid="notice">{n}</p> })}

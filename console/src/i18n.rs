@@ -143,6 +143,10 @@ strings! {
     back_to_lists: "返回列表", "Back to lists";
     nothing_found: "没有找到相关会话", "No conversation found";
     more: "加载更多", "More";
+    export: "导出记录", "Export";
+    transcript_of: "会话记录", "Transcript of conversation";
+    agent_prefix: "客服 ", "Agent ";
+    system_name: "系统", "System";
 }
 
 impl Strings {

@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod composer;
 mod conversation;
+mod export;
 mod i18n;
 mod lists;
 mod login;

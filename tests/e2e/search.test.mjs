@@ -181,6 +181,13 @@ test('filters narrow a search; a hit opens the transcript, read-only when someon
   await page.locator('[data-testid=message][data-author=visitor]', { hasText: 'Do you have Blue Shoes in size 42?' }).waitFor();
   await page.locator('[data-testid=message][data-author=agent]', { hasText: 'Yes, we do.' }).waitFor();
   assert.equal(await page.getByTestId('reply-input').count(), 0, 'no reply box in a chat Ben holds');
+  // Its transcript downloads as text: who wrote what, and when.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+  assert.equal(download.suggestedFilename(), `chat-${convs.shoes}.txt`);
+  const text = fs.readFileSync(await download.path(), 'utf8');
+  assert.match(text, new RegExp(`^会话记录 ${convs.shoes} · 访客 `));
+  assert.match(text, /\n\[\d{4}-\d\d-\d\d \d\d:\d\d\] 访客 [0-9A-F]{4}: Do you have Blue Shoes in size 42\?\n/);
+  assert.match(text, /\n\[\d{4}-\d\d-\d\d \d\d:\d\d\] 客服 Ben 小本: Yes, we do\.\n/);
   // Back to the lists.
   await page.getByTestId('search-clear').click();
   await page.getByTestId('list-mine').waitFor();

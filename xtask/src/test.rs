@@ -40,7 +40,8 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 /// against the site's thresholds with its clock, and serde for `LastMessage`). 310 -> 326 KiB
 /// (333,172 bytes) for the search over every conversation (+16.2 KB: the box, its five filters,
 /// the hits with their snippets, paging, serde for `SearchQuery` and `SearchHit`); not measured
-/// apart yet: where those bytes go is the next cut.
+/// apart yet: where those bytes go is the next cut. 326 -> 329 KiB (336,037 bytes) for a
+/// conversation's transcript as a text download (+2.9 KB).
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
@@ -64,7 +65,7 @@ const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
 const BUDGETS: [(&str, u64); 4] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 184 * 1024),
-    ("console_gzip", 326 * 1024),
+    ("console_gzip", 329 * 1024),
     ("settings_gzip", 332 * 1024),
 ];
 

@@ -264,6 +264,16 @@ impl Desk {
         send(&AgentFrame::Profile { conversation_id });
     }
 
+    /// Takes the Desk's unread count of a conversation (a summary's), unless it is on screen.
+    fn take_unread(self, summary: &ConversationSummary) {
+        let id = &summary.conversation_id;
+        if summary.unread > 0 && self.selected.with_untracked(|s| s.as_ref() != Some(id)) {
+            self.unread.update(|u| {
+                u.insert(id.clone(), summary.unread);
+            });
+        }
+    }
+
     /// Searches the site's conversations (`offset` 0: a new search; else the next page of it).
     pub fn search(self, mut query: SearchQuery) {
         let before = self.search.get_untracked();
@@ -633,14 +643,7 @@ impl SocketEvents for Events {
             }
             ServerFrame::Conversations { conversations } => {
                 // The Desk counts what the agents have not read (after a reload, too).
-                let selected = desk.selected.get_untracked();
-                desk.unread.update(|u| {
-                    for c in conversations.iter().filter(|c| c.unread > 0) {
-                        if selected.as_deref() != Some(c.conversation_id.as_str()) {
-                            u.insert(c.conversation_id.clone(), c.unread);
-                        }
-                    }
-                });
+                conversations.iter().for_each(|c| desk.take_unread(c));
                 desk.conversations.set(conversations);
             }
             ServerFrame::ConversationUpdated { conversation } => {
@@ -654,11 +657,8 @@ impl SocketEvents for Events {
                 let listed = desk
                     .conversations
                     .with_untracked(|l| l.iter().any(|c| c.conversation_id == conversation.conversation_id));
-                let selected = desk.selected.get_untracked().as_deref() == Some(conversation.conversation_id.as_str());
-                if !listed && !selected && conversation.unread > 0 {
-                    desk.unread.update(|u| {
-                        u.insert(conversation.conversation_id.clone(), conversation.unread);
-                    });
+                if !listed {
+                    desk.take_unread(&conversation);
                 }
                 desk.handed_over.update(|h| {
                     h.remove(&conversation.conversation_id);

@@ -133,6 +133,15 @@ fn keep(host: &str, on: bool) {
     }
 }
 
+/// Closes the running connection, if any (its frames then reach nobody).
+fn drop_connection() {
+    CONNECTION.with(|c| {
+        if let Some(conn) = c.borrow_mut().take() {
+            conn.socket.close();
+        }
+    });
+}
+
 /// The session token of the running connection, if any.
 pub(crate) fn session_token() -> Option<String> {
     CONNECTION.with(|c| c.borrow().as_ref().and_then(|c| c.events.token.borrow().clone()))
@@ -224,11 +233,7 @@ impl Chat {
     /// Ends the current connection and starts over (a new identity, a new entry, a new
     /// conversation after a close).
     pub fn restart(self, params: &Params) {
-        CONNECTION.with(|c| {
-            if let Some(conn) = c.borrow_mut().take() {
-                conn.socket.close();
-            }
-        });
+        drop_connection();
         self.timeline.set(Timeline::default());
         // Whoever the new session turns out to be, it is not verified until its answer says so
         // (after a logout the card buttons must go at once, not when the guest session lands).
@@ -542,20 +547,12 @@ impl SocketEvents for Events {
                     // Only that: an `internal` error keeps the token and the socket connects again.
                     client::storage_set(&token_key(&self.params.site), "");
                     keep(host, false);
-                    CONNECTION.with(|c| {
-                        if let Some(conn) = c.borrow_mut().take() {
-                            conn.socket.close();
-                        }
-                    });
+                    drop_connection();
                     chat.phase.set(Phase::Failed(code, message));
                 } else if self.token.borrow().is_none() && code != "internal" {
                     // The Desk refused to open the session (identity required or refused, a page
                     // it does not allow, too many sessions); it closes the socket for good.
-                    CONNECTION.with(|c| {
-                        if let Some(conn) = c.borrow_mut().take() {
-                            conn.socket.close();
-                        }
-                    });
+                    drop_connection();
                     chat.failed(&self.params, code, message);
                 } else {
                     chat.notice.set(Some(message));

@@ -108,9 +108,10 @@ impl Desk {
                 return Ok(());
             }
         };
-        let token = session.token.clone();
+        // Signed in with the session just opened (no second look-up of its token).
+        let visitor = (session.visitor_id.clone(), session.conversation_id.clone(), session.verified);
         sockets::send(ws, &SessionOpened { session });
-        let signed_in = self.auth_visitor(ws, sid, ip, &token, 0);
+        let signed_in = self.sign_in_visitor(ws, sid, ip, visitor, 0, None);
         self.unless_internal(ws, signed_in)
     }
 

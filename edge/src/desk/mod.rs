@@ -575,30 +575,51 @@ impl Desk {
         let Some(found) = store.visitor_by_token(&hash, alive_since(now, lifetime))? else {
             return self.refuse(ws);
         };
+        let visitor = (found.visitor_id, found.conversation_id, found.verified != 0.0);
+        self.sign_in_visitor(ws, sid, ip, visitor, last_seq, Some(&hash))
+    }
+
+    /// Signs a visitor socket in for `(visitor_id, conversation_id, verified)`: the visitor's socket
+    /// cap, then (for an `auth`, `touch`: its token's hash) the session's use recorded, `ready`,
+    /// the replay after `last_seq`, and the holder told the visitor is here. An `open` comes here
+    /// with the session it just opened, already recorded.
+    pub(super) fn sign_in_visitor(
+        &self,
+        ws: &WebSocket,
+        sid: String,
+        ip: String,
+        (visitor_id, conversation_id, verified): (String, String, bool),
+        last_seq: u64,
+        touch: Option<&str>,
+    ) -> EdgeResult<()> {
+        let store = self.store()?;
+        let config = self.config()?;
         let cap = usize::try_from(config.rate_limits.sockets_per_visitor.max(1)).unwrap_or(usize::MAX);
-        if self.with_sockets(|index| index.visitor_sockets(&found.visitor_id)) >= cap {
+        if self.with_sockets(|index| index.visitor_sockets(&visitor_id)) >= cap {
             sockets::send(ws, &error_frame(&EdgeError::TooManySockets));
             sockets::close(ws, protocol::CLOSE_TOO_MANY_SOCKETS, "too_many_sockets");
             self.forget(ws);
             return Ok(());
         }
-        store.touch_visitor_session(&hash, now, SessionSettings::touch_every_ms(lifetime))?;
+        if let Some(hash) = touch {
+            let lifetime = config.sessions.visitor_ttl_secs;
+            store.touch_visitor_session(hash, now_ms(), SessionSettings::touch_every_ms(lifetime))?;
+        }
         let who = Who::Visitor {
             sid,
-            visitor_id: found.visitor_id.clone(),
-            conversation_id: found.conversation_id.clone(),
-            verified: found.verified != 0.0,
+            visitor_id: visitor_id.clone(),
+            conversation_id: conversation_id.clone(),
+            verified,
             ip,
         };
         // One auth replays at most a page of the newest messages; older ones come with `history`.
-        let (skipped_to, replay) = store.replay(&found.conversation_id, last_seq)?;
+        let (skipped_to, replay) = store.replay(&conversation_id, last_seq)?;
         who.attach(ws)?;
-        sockets::send(ws, &ServerFrame::Ready { principal: found.visitor_id, skipped_to });
+        sockets::send(ws, &ServerFrame::Ready { principal: visitor_id, skipped_to });
         for message in replay {
             sockets::send(ws, &ServerFrame::Message { message });
         }
         self.with_sockets(|index| index.insert(&who, ws.clone()));
-        let conversation_id = found.conversation_id;
         self.to_holder(
             &conversation_id,
             &ServerFrame::VisitorPresence { conversation_id: conversation_id.clone(), online: true },

@@ -1,4 +1,4 @@
-//! Small browser helpers: storage, clock, ids and URLs.
+//! Small browser helpers: storage, clock, ids, URLs and saving a file.
 
 use wasm_bindgen::JsCast;
 
@@ -91,4 +91,23 @@ pub fn is_send_key(ev: &web_sys::KeyboardEvent) -> bool {
         ev.prevent_default();
     }
     send
+}
+
+/// Saves `text` as a file named `name` of type `mime` (a link to a blob, clicked).
+pub fn download(name: &str, text: &str, mime: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let anchor = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(a) = anchor {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
 }

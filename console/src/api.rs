@@ -76,6 +76,9 @@ pub struct Desk {
     pub unread: RwSignal<HashMap<String, u32>>,
     /// Whether the socket is live.
     pub online: RwSignal<bool>,
+    /// Whether the lists are current: the agent's own list and the site's board have arrived
+    /// since the socket signed in (until then the lists say they are loading, not "0").
+    pub loaded: RwSignal<bool>,
     /// The agent's chosen presence.
     pub presence: RwSignal<Presence>,
     /// Visitor sidebars by conversation.
@@ -147,6 +150,7 @@ impl Desk {
             timelines: RwSignal::new(HashMap::new()),
             unread: RwSignal::new(HashMap::new()),
             online: RwSignal::new(false),
+            loaded: RwSignal::new(false),
             presence: RwSignal::new(Presence::Online),
             profiles: RwSignal::new(HashMap::new()),
             phrases: RwSignal::new(Vec::new()),
@@ -166,6 +170,7 @@ impl Desk {
             search: RwSignal::new(None),
         };
         set_interval(move || desk.now.set(client::now_ms()), CLOCK_TICK);
+        listen_for_opens(desk);
         if let Some(presence) =
             client::session_get(PRESENCE_KEY).and_then(|p| serde_json::from_str::<Presence>(&p).ok())
         {
@@ -228,6 +233,7 @@ impl Desk {
             }
         });
         self.session.set(None);
+        self.loaded.set(false);
         self.conversations.set(Vec::new());
         self.timelines.set(HashMap::new());
         self.selected.set(None);
@@ -620,6 +626,9 @@ impl SocketEvents for Events {
         match frame {
             ServerFrame::Ready { .. } => {
                 desk.online.set(true);
+                // The Desk sends the agent's own list before it reads this socket's board request,
+                // so the board's answer is the last of the two.
+                desk.loaded.set(false);
                 let presence = desk.presence.get_untracked();
                 if presence != Presence::Online {
                     send(&AgentFrame::Presence { status: presence });
@@ -787,6 +796,7 @@ impl SocketEvents for Events {
     fn connected(&self, up: bool) {
         if !up {
             self.desk.online.set(false);
+            self.desk.loaded.set(false);
         }
     }
 
@@ -804,7 +814,10 @@ impl SocketEvents for Events {
                 board.apply(&delta);
                 desk.board_changed(board);
             }
-            ConsoleFrame::Board { board } => desk.board_changed(board),
+            ConsoleFrame::Board { board } => {
+                desk.board_changed(board);
+                desk.loaded.set(true);
+            }
             ConsoleFrame::Profile { profile } => {
                 desk.profiles.update(|p| {
                     p.insert(profile.conversation_id.clone(), *profile);
@@ -826,4 +839,27 @@ impl SocketEvents for Events {
             }),
         }
     }
+}
+
+/// The channel on which the reports page (a tab of this origin) names a conversation to open.
+const OPEN_CHANNEL: &str = "console:open";
+
+/// Opens here, read-only unless the agent holds it, a conversation the reports page names (a hot
+/// question's conversations): the workbench is where transcripts are read.
+fn listen_for_opens(desk: Desk) {
+    let Ok(channel) = web_sys::BroadcastChannel::new(OPEN_CHANNEL) else { return };
+    let on = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let Some(id) = ev.data().as_string() else { return };
+        let plausible = !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if plausible && desk.session.with_untracked(Option::is_some) {
+            desk.select(id);
+            if let Some(w) = web_sys::window() {
+                let _ = w.focus();
+            }
+        }
+    });
+    channel.set_onmessage(Some(on.as_ref().unchecked_ref()));
+    // Both live as long as the page.
+    on.forget();
+    std::mem::forget(channel);
 }

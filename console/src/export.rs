@@ -5,7 +5,6 @@
 use client::timeline::Line;
 use leptos::prelude::*;
 use protocol::{Author, MessageBody};
-use wasm_bindgen::JsCast;
 
 use crate::api::Desk;
 use crate::i18n::Strings;
@@ -35,7 +34,7 @@ pub fn export_selected(desk: Desk, strings: &Strings) {
         }
     };
     let text = transcript(strings, &id, &name, &lines, link);
-    download(&format!("chat-{id}.txt"), &text);
+    client::download(&format!("chat-{id}.txt"), &text, "text/plain;charset=utf-8");
 }
 
 /// The transcript's text: a heading, then one line per message, `[YYYY-MM-DD HH:MM] who: what`.
@@ -65,23 +64,4 @@ fn transcript(strings: &Strings, id: &str, name: &str, lines: &[Line], link: imp
 fn date_time(at_ms: u64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
     format!("{}-{:02}-{:02} {}", d.get_full_year(), d.get_month() + 1, d.get_date(), client::clock(at_ms))
-}
-
-/// Saves `text` as a file named `name` (a link to a blob, clicked).
-fn download(name: &str, text: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/plain;charset=utf-8");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-    let anchor = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-    if let Some(a) = anchor {
-        a.set_href(&url);
-        a.set_download(name);
-        a.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }

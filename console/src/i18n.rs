@@ -2,19 +2,7 @@
 
 use protocol::{Channel, ConvStatus};
 
-macro_rules! strings {
-    ($($key:ident: $zh:expr, $en:expr;)*) => {
-        /// The console's strings in one language (each field's doc is its English text).
-        #[derive(Debug)]
-        pub struct Strings {
-            $(#[doc = $en] pub $key: &'static str,)*
-        }
-        const ZH: Strings = Strings { $($key: $zh,)* };
-        const EN: Strings = Strings { $($key: $en,)* };
-    };
-}
-
-strings! {
+client::strings! {
     title: "客服工作台", "Agent workbench";
     site: "站点", "Site";
     agent: "客服账号", "Agent";
@@ -147,6 +135,7 @@ strings! {
     transcript_of: "会话记录", "Transcript of conversation";
     agent_prefix: "客服 ", "Agent ";
     system_name: "系统", "System";
+    reports: "报表", "Reports";
 }
 
 impl Strings {
@@ -198,14 +187,5 @@ impl Strings {
             Channel::App => self.channel_app,
             Channel::MiniProgram => self.channel_mini_program,
         }
-    }
-}
-
-/// The strings for a locale tag; Chinese unless it starts with `en`.
-pub fn strings(locale: &str) -> &'static Strings {
-    if locale.to_ascii_lowercase().starts_with("en") {
-        &EN
-    } else {
-        &ZH
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! `api` holds all network code and the reactive state; `login` and `workbench` are the screens,
 //! `lists` (with `search`), `conversation` (with `message` and `composer`), `sidebar` and `stats`
-//! its parts.
+//! its parts. The 报表 page is an app of its own (`reports`, at `/console/reports/`).
 
 mod api;
 mod app;

@@ -53,7 +53,7 @@ pub fn Lists() -> impl IntoView {
                 <SearchResults />
             </Show>
             // Hidden, not dropped, during a search: the lists keep their state underneath.
-            <div class="all-lists" hidden=searching>
+            <div class="all-lists" hidden=searching data-testid="lists" aria-busy=move || (!desk.loaded.get()).to_string()>
                 <Filters filter />
                 <Section name="pending" title=strings.pending items=mine_in(ConvStatus::Offered) />
                 <Section name="mine" title=strings.mine items=mine_in(ConvStatus::Active) />
@@ -127,7 +127,7 @@ fn Section(name: &'static str, title: &'static str, items: Signal<Vec<Conversati
     let current = move |id: &str| items.with(|l| l.iter().find(|c| c.conversation_id == id).cloned());
     view! {
         <section class="list" data-list=name data-testid=format!("list-{name}")>
-            <h2>{title}<span class="count" data-testid="count">{count}</span></h2>
+            <h2>{title}<span class="count" data-testid="count">{move || if desk.loaded.get() { count().to_string() } else { "…".to_string() }}</span></h2>
             <ul role="listbox" aria-label=title>
                 <For each=move || items.get() key=|c| (c.conversation_id.clone(), c.state) let:conv>
                     {

@@ -1,4 +1,4 @@
-//! The workbench: the top bar (presence, figures, logout), the lists, the open conversation and
+//! The workbench: the top bar (presence, figures, reports, logout), the lists, the open conversation and
 //! the visitor sidebar; keyboard shortcuts for the next and previous conversation.
 
 use leptos::prelude::*;
@@ -90,6 +90,9 @@ pub fn Workbench() -> impl IntoView {
                 >
                     {strings.stats}
                 </button>
+                // The reports are a page of their own, in a tab (the workbench stays online); a
+                // conversation opened there comes back here (`api::listen_for_opens`).
+                <a class="settings-link" href="/console/reports/" target="_blank" rel="opener" data-testid="open-reports">{strings.reports}</a>
                 <button type="button" class="ghost" data-testid="logout" on:click=move |_| desk.logout()>{strings.logout}</button>
             </header>
             <Lists />

@@ -50,6 +50,10 @@ enum Endpoint {
     /// feature only).
     #[cfg(feature = "bench")]
     BenchFill,
+    /// `POST .../test-clock`: pin the site's Desk clock (end-to-end tests; `TEST_CLOCK` only).
+    TestClock,
+    /// `POST reports`: a report's figures (agent token: an admin's of the site, an agent's own).
+    Reports,
     /// `GET|PUT config`: the site configuration (admin token).
     Config,
     /// `POST /api/v1/sites/{site}`: create the site with its first owner (admin token).
@@ -124,6 +128,17 @@ pub async fn handle(mut req: Request, env: &Env, ctx: &Context) -> EdgeResult<Re
         (Endpoint::AgentSocket, Method::Get) => upgrade(env, &site, &caller, Route::AgentSocket, &req).await,
         #[cfg(feature = "bench")]
         (Endpoint::EchoSocket, Method::Get) => upgrade(env, &site, &caller, Route::EchoSocket, &req).await,
+        (Endpoint::Reports, Method::Post) => {
+            let token = internal::bearer(&req).ok_or(EdgeError::Unauthorized)?;
+            let body = read_json_body(&mut req).await?;
+            internal::call(env, &site, Route::Report, Call { token: Some(&token), ..Call::from(&caller) }.body(body))
+                .await
+        }
+        (Endpoint::TestClock, Method::Post) => {
+            check_admin(&req, env)?;
+            let body = read_json_body(&mut req).await?;
+            internal::call(env, &site, Route::TestClock, Call::from(&caller).body(body)).await
+        }
         #[cfg(feature = "bench")]
         (Endpoint::BenchFill, Method::Post) => {
             check_admin(&req, env)?;
@@ -236,6 +251,8 @@ fn parse_path(path: &str) -> EdgeResult<Option<(String, Endpoint)>> {
         "agents/login" => Endpoint::AgentLogin,
         "agents/logout" => Endpoint::AgentLogout,
         "agents/ws" => Endpoint::AgentSocket,
+        "test-clock" => Endpoint::TestClock,
+        "reports" => Endpoint::Reports,
         #[cfg(feature = "bench")]
         "echo" => Endpoint::EchoSocket,
         #[cfg(feature = "bench")]

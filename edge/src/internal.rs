@@ -45,6 +45,10 @@ pub enum Route {
     EchoDurableSocket,
     /// `POST /bench/fill`: the benchmark's stored history (conversations and messages).
     BenchFill,
+    /// `POST /test/clock`: pin the Desk's clock (end-to-end tests, `TEST_CLOCK` only).
+    TestClock,
+    /// `POST /reports`: a report (agent token).
+    Report,
     /// `PUT /admin/config`: the site config, passwords hashed.
     PutConfig,
     /// `GET /admin/config`: the site config as stored.
@@ -87,7 +91,7 @@ pub enum Route {
 }
 
 /// Every route.
-const ROUTES: [Route; 30] = [
+const ROUTES: [Route; 32] = [
     Route::Sessions,
     Route::WidgetConfig,
     Route::Embed,
@@ -99,6 +103,8 @@ const ROUTES: [Route; 30] = [
     Route::EchoSocket,
     Route::EchoDurableSocket,
     Route::BenchFill,
+    Route::TestClock,
+    Route::Report,
     Route::PutConfig,
     Route::GetConfig,
     Route::Passwords,
@@ -136,6 +142,8 @@ impl Route {
             Self::EchoSocket => (Get, "/echo/ws"),
             Self::EchoDurableSocket => (Get, "/echo-durable/ws"),
             Self::BenchFill => (Post, "/bench/fill"),
+            Self::TestClock => (Post, "/test/clock"),
+            Self::Report => (Post, "/reports"),
             Self::PutConfig => (Put, "/admin/config"),
             Self::GetConfig => (Get, "/admin/config"),
             Self::Passwords => (Get, "/admin/passwords"),

@@ -20,6 +20,12 @@ pub struct SessionRequest {
     pub page_url: Option<String>,
     /// Title of the host page.
     pub page_title: Option<String>,
+    /// The referrer of the visit's first page (the loader keeps it for the visit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    /// The visit's first page (its `utm_*` parameters name the source and campaign).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing_url: Option<String>,
     /// Origin of the host page that embeds the widget (checked against the site's allow-list).
     pub host_origin: Option<String>,
     /// `setCustomField` data: shown to agents, never used to decide who the visitor is.

@@ -13,6 +13,7 @@ pub mod http;
 pub mod lite;
 pub mod mini_program;
 pub mod raw;
+pub mod report;
 pub mod search;
 pub mod session_from;
 pub mod settings;

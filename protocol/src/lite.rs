@@ -578,6 +578,8 @@ impl ToJson for SessionRequest {
             ("entry", self.entry.clone().into()),
             ("page_url", self.page_url.clone().into()),
             ("page_title", self.page_title.clone().into()),
+            ("referrer", self.referrer.clone().into()),
+            ("landing_url", self.landing_url.clone().into()),
             ("host_origin", self.host_origin.clone().into()),
             ("custom_fields", (&self.custom_fields).into()),
             ("pre_chat", (&self.pre_chat).into()),

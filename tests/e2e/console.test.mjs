@@ -77,6 +77,8 @@ async function agentPage(siteId, agent, { viewport = { width: 1440, height: 900 
   await page.getByTestId('login-password').fill(a.password);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('me').waitFor();
+  // The lists are current (the agent's own and the site's board), not a "0" still loading.
+  await page.locator('[data-testid=lists][aria-busy=false]').waitFor({ state: 'attached' });
   await page.locator('[data-testid=online]', { hasText: '●' }).waitFor();
   return page;
 }

@@ -220,5 +220,7 @@ export async function agentLogin(browser, edge, agent = 'alice', password = 'ali
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('me').waitFor();
+  // The lists are current (the agent's own and the site's board), not a "0" still loading.
+  await page.locator('[data-testid=lists][aria-busy=false]').waitFor({ state: 'attached' });
   return page;
 }

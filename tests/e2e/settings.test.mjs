@@ -50,6 +50,8 @@ async function consolePage(agent, password, { viewport = { width: 1280, height: 
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('me').waitFor();
+  // The lists are current (the agent's own and the site's board), not a "0" still loading.
+  await page.locator('[data-testid=lists][aria-busy=false]').waitFor({ state: 'attached' });
   return page;
 }
 

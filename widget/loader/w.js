@@ -24,6 +24,10 @@
   var vv = w.visualViewport;
   var frame, host, told, asked = 0, theme = {};
   try { theme = JSON.parse(ds.theme) || {}; } catch (e) { /* no data-theme, or not JSON */ }
+  // Where the visit came from (the reports' sources and campaigns): its first page's referrer and
+  // address, kept for the tab's visit.
+  var visit = d.referrer + ' ' + location.href;
+  try { visit = sessionStorage['cw:visit'] = sessionStorage['cw:visit'] || visit; } catch (e) { /* storage off */ }
   var base = 'position:fixed;bottom:0;border:0;z-index:2147483000;background:transparent;color-scheme:normal;max-width:100%;';
   function size() {
     if (!frame) return;
@@ -92,7 +96,7 @@
   function emit(name, data) {
     (handlers[name] || []).forEach(function (fn) { try { fn(data); } catch (e) { setTimeout(function () { throw e; }); } });
   }
-  function page() { if (ready) post({ type: 'cmd', cmd: 'page', args: [{ url: location.href, title: d.title }] }); }
+  function page() { if (ready) post({ type: 'cmd', cmd: 'page', args: [{ url: location.href, title: d.title, visit: visit }] }); }
   w.addEventListener('message', function (e) {
     var m = e.data;
     if (!frame || e.origin !== origin || e.source !== frame.contentWindow || !m || m.ns !== NS) return;

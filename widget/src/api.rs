@@ -83,6 +83,8 @@ pub struct Chat {
     pub cards: RwSignal<BTreeMap<String, Vec<MessageBody>>>,
     /// The host page's URL and title.
     pub page: RwSignal<(String, String)>,
+    /// Where the visit came from: `referrer landing-url` (see [`crate::host::Command::Page`]).
+    pub visit: RwSignal<String>,
     /// Whether the host viewport is phone-narrow.
     pub narrow: RwSignal<bool>,
     /// Name of the agent serving the conversation.
@@ -171,6 +173,7 @@ impl Chat {
             custom_fields: RwSignal::new(BTreeMap::new()),
             cards: RwSignal::new(BTreeMap::new()),
             page: RwSignal::new((String::new(), String::new())),
+            visit: RwSignal::new(String::new()),
             narrow: RwSignal::new(false),
             agent_name: RwSignal::new(None),
             queue_position: RwSignal::new(None),
@@ -403,6 +406,8 @@ impl Chat {
         group: Option<String>,
     ) -> SessionRequest {
         let (page_url, page_title) = self.page.get_untracked();
+        let visit = self.visit.get_untracked();
+        let visit = visit.split_once(' ').map(|(r, l)| (Some(r.to_string()), Some(l.to_string()))).unwrap_or_default();
         SessionRequest {
             identity: self.identity.get_untracked(),
             resume_token: client::storage_get(&token_key(&params.site)).filter(|t| !t.is_empty()),
@@ -410,6 +415,8 @@ impl Chat {
             entry: self.entry.get_untracked(),
             page_url: Some(page_url).filter(|u| !u.is_empty()),
             page_title: Some(page_title).filter(|t| !t.is_empty()),
+            referrer: visit.0.filter(|r| !r.is_empty()),
+            landing_url: visit.1.filter(|l| !l.is_empty()),
             host_origin: Some(params.host.clone()).filter(|h| !h.is_empty()),
             custom_fields: self.custom_fields.get_untracked(),
             pre_chat,

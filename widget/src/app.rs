@@ -37,9 +37,12 @@ pub fn App() -> impl IntoView {
                 chat.start(&p);
             }
         }
-        Command::Page { url, title } => {
+        Command::Page { url, title, visit } => {
             let changed = chat.page.with_untracked(|(u, _)| !u.is_empty() && *u != url);
             chat.page.set((url, title));
+            if !visit.is_empty() {
+                chat.visit.set(visit);
+            }
             if changed {
                 chat.refresh(&p);
             }

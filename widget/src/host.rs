@@ -78,6 +78,9 @@ pub enum Command {
         url: String,
         /// `document.title`.
         title: String,
+        /// Where the visit came from: the referrer of its first page, a space, that page's URL
+        /// (the loader keeps it for the visit).
+        visit: String,
     },
     /// `ChatWidget('identify', token)`: the page learned who the visitor is.
     Identify(String),
@@ -163,7 +166,7 @@ fn command(value: &Json) -> Option<Command> {
         "toggle" => Command::Toggle,
         "layout" => Command::Layout(text(0).as_deref() == Some("narrow")),
         "init" => Command::Init { identity: arg(0).get("identity").as_str().map(str::to_string) },
-        "page" => Command::Page { url: arg(0).text("url"), title: arg(0).text("title") },
+        "page" => Command::Page { url: arg(0).text("url"), title: arg(0).text("title"), visit: arg(0).text("visit") },
         "identify" => Command::Identify(text(0)?),
         "logout" => Command::Logout,
         "setTheme" => Command::SetTheme(arg(0)),

@@ -92,6 +92,8 @@ pub fn sizes() -> Result<Vec<Figure>> {
         ["index.html", "console.js", "console_bg.wasm", "console.css"].map(|f| public.join("console").join(f));
     let settings = ["index.html", "settings.js", "settings_bg.wasm", "settings.css"]
         .map(|f| public.join("console").join("settings").join(f));
+    let reports = ["index.html", "reports.js", "reports_bg.wasm", "reports.css"]
+        .map(|f| public.join("console").join("reports").join(f));
     let loader = [public.join("w.js")];
     let worker = [root().join("edge").join("build").join("index_bg.wasm")];
     Ok(vec![
@@ -103,6 +105,7 @@ pub fn sizes() -> Result<Vec<Figure>> {
         Figure { name: "widget_open_chat_brotli", value: total(&widget, Encoding::Brotli)?, unit: "bytes" },
         Figure { name: "console_gzip", value: total(&console, Encoding::Gzip)?, unit: "bytes" },
         Figure { name: "settings_gzip", value: total(&settings, Encoding::Gzip)?, unit: "bytes" },
+        Figure { name: "reports_gzip", value: total(&reports, Encoding::Gzip)?, unit: "bytes" },
         Figure { name: "worker_wasm_raw", value: total(&worker, Encoding::Raw)?, unit: "bytes" },
         Figure { name: "worker_wasm_gzip", value: total(&worker, Encoding::Gzip)?, unit: "bytes" },
     ])

@@ -1,4 +1,4 @@
-//! `cargo xtask build`: the wasm apps (widget, console, settings), the loader, the static pages and
+//! `cargo xtask build`: the wasm apps (widget, console, settings, reports), the loader, the static pages and
 //! the Worker.
 
 use std::fs;
@@ -7,9 +7,11 @@ use std::process::Command;
 
 use crate::util::{cargo_bin, exec, node_bin, root, step, target_dir, Result};
 
-/// The Leptos apps built to wasm and the folder each is served from (the settings live under the
-/// console's path, so they get its headers, but are a wasm of their own that only admins load).
-pub const APPS: [(&str, &str); 3] = [("widget", "widget"), ("console", "console"), ("settings", "console/settings")];
+/// The Leptos apps built to wasm and the folder each is served from (the settings and the reports
+/// live under the console's path, so they get its headers, but are wasm apps of their own that
+/// only those who open them load).
+pub const APPS: [(&str, &str); 4] =
+    [("widget", "widget"), ("console", "console"), ("settings", "console/settings"), ("reports", "console/reports")];
 
 /// Where the Worker's static assets are assembled.
 pub fn public_dir() -> std::path::PathBuf {
@@ -45,7 +47,7 @@ pub fn run_with(features: &[&str]) -> Result<()> {
 }
 
 fn apps(public: &Path) -> Result<()> {
-    step("build: widget + console + settings (cargo build --release --target wasm32-unknown-unknown)");
+    step("build: widget + console + settings + reports (cargo build --release --target wasm32-unknown-unknown)");
     exec(Command::new("cargo").args([
         "build",
         "--release",
@@ -57,6 +59,8 @@ fn apps(public: &Path) -> Result<()> {
         "console",
         "-p",
         "settings",
+        "-p",
+        "reports",
     ]))?;
     let release = target_dir().join("wasm32-unknown-unknown").join("release");
     for (app, dir) in APPS {

@@ -7,7 +7,7 @@ use crate::util::{cargo_bin, exec, node_bin, root, step, target_dir, Result};
 use crate::{bench, build, deploy, setup, tidy};
 
 /// Crates that only make sense on wasm32 (they are checked and tested for that target).
-const WASM_CRATES: [&str; 4] = ["edge", "widget", "console", "settings"];
+const WASM_CRATES: [&str; 5] = ["edge", "widget", "console", "settings", "reports"];
 
 /// Size budgets in bytes (gzip), enforced here and printed by `cargo xtask bench`.
 ///
@@ -105,6 +105,8 @@ pub fn run() -> Result<()> {
                 "-p",
                 "settings",
                 "-p",
+                "reports",
+                "-p",
                 "client",
             ])
             .args(["--", "-D", "warnings"]),
@@ -116,6 +118,11 @@ pub fn run() -> Result<()> {
     // hashing) is plain Rust and runs natively too.
     step("test: native tests of the Worker's logic (edge)");
     exec(Command::new("cargo").args(["test", "-p", "edge", "--lib"]))?;
+
+    // The apps' pure parts (figures, CSV, chart scales, durations) do not touch the browser: their
+    // unit tests run natively as well.
+    step("test: native tests of the apps' logic (console, settings, reports)");
+    exec(Command::new("cargo").args(["test", "-p", "console", "-p", "settings", "-p", "reports", "--lib"]))?;
 
     step("test: wasm tests in headless Chromium (wasm-bindgen-test)");
     let tmp = target_dir().join("tmp-chromium");

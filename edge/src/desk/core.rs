@@ -6,6 +6,7 @@ use routing::{AgentId, Command, ConvId, ConvState, Event, Millis, Party, PromptK
 
 use super::pipeline::Source;
 use super::profile::StoredProfile;
+use super::report::ChatStart;
 use super::{now_ms, routing_config, routing_store, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
@@ -45,9 +46,29 @@ impl Desk {
         }
     }
 
-    /// Feeds one event to the core and applies what it returns.
+    /// Feeds one event to the core and applies what it returns. An agent's presence that changed
+    /// is recorded (the reports' online and away time).
     pub(super) fn route(&self, event: Event) -> EdgeResult<Outcome> {
-        let commands = self.with_core(|core| core.handle(Millis(now_ms()), event))?;
+        let now = now_ms();
+        let agent = match &event {
+            Event::AgentLogin { agent } | Event::AgentStatus { agent, .. } | Event::AgentLogout { agent } => {
+                Some(agent.clone())
+            }
+            _ => None,
+        };
+        let (before, commands, after) = self.with_core(|core| {
+            let before = agent.as_ref().and_then(|a| core.agent_status(a));
+            let commands = core.handle(Millis(now), event);
+            (before, commands, agent.as_ref().and_then(|a| core.agent_status(a)))
+        })?;
+        if let Some(agent) = agent.filter(|_| before != after) {
+            let status = match after {
+                Some(routing::AgentStatus::Online) => "online",
+                Some(routing::AgentStatus::Away) => "away",
+                _ => "offline",
+            };
+            self.store()?.log_presence(&agent.0, status, now)?;
+        }
         self.apply(commands)
     }
 
@@ -63,6 +84,7 @@ impl Desk {
                 Command::SetAlarm { at } => self.wanted_alarm.set(Some(at.map(|m| m.0))),
                 Command::Assigned { conv, agent, .. } => self.connected(&conv, &agent)?,
                 Command::Transferred { conv, from, to, .. } => {
+                    self.store()?.chat_transferred(&conv.0)?;
                     // The agent who handed it over keeps it open, read-only, as "transferred to ...".
                     let frame = ServerFrame::ConversationRemoved {
                         conversation_id: conv.0.clone(),
@@ -71,7 +93,8 @@ impl Desk {
                     self.with_sockets(|s| s.to_agent(&from.0, &frame));
                     self.connected(&conv, &to)?;
                 }
-                Command::Offered { conv, agent, .. } => {
+                Command::Offered { conv, agent, group, .. } => {
+                    self.store()?.chat_waited(&conv.0, &group.0)?;
                     if let Some(summary) = self.summary(&conv.0)? {
                         self.with_sockets(|s| {
                             s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary })
@@ -80,7 +103,8 @@ impl Desk {
                     self.to_visitor(&conv, status(&conv, ConvStatus::Offered, None, None, None));
                 }
                 Command::Withdrawn { conv, agent } => self.with_sockets(|s| s.to_agent(&agent.0, &removed(&conv))),
-                Command::Enqueued { conv, position, reason, .. } => {
+                Command::Enqueued { conv, group, position, reason } => {
+                    self.store()?.chat_waited(&conv.0, &group.0)?;
                     let position = u32::try_from(position).unwrap_or(u32::MAX);
                     self.to_visitor(
                         &conv,
@@ -134,9 +158,13 @@ impl Desk {
                     }
                     self.to_visitor(&conv, status(&conv, ConvStatus::Dormant, None, None, None));
                 }
-                Command::MessageLeft { conv, fields } => self.store()?.add_left_message(&conv.0, &fields, now_ms())?,
+                Command::MessageLeft { conv, fields } => {
+                    self.store()?.add_left_message(&conv.0, &fields, now_ms())?;
+                    self.store()?.chat_left_message(&conv.0)?;
+                }
                 Command::Closed { conv, .. } => {
                     self.store()?.set_conversation_status(&conv.0, "closed", now_ms())?;
+                    self.store()?.chat_closed(&conv.0, now_ms())?;
                     self.to_visitor(&conv, status(&conv, ConvStatus::Closed, None, None, None));
                     self.with_sockets(|s| s.to_agents(&removed(&conv)));
                 }
@@ -155,6 +183,8 @@ impl Desk {
     /// A conversation got its agent: the agent's list and the visitor's window learn it.
     fn connected(&self, conv: &ConvId, agent: &AgentId) -> EdgeResult<()> {
         self.store()?.set_last_agent(&conv.0, &agent.0)?;
+        let group = self.with_core(|core| core.conversation(conv).map(|c| c.group.0.clone()))?;
+        self.store()?.chat_connected(&conv.0, &agent.0, group.as_deref(), now_ms())?;
         if let Some(summary) = self.summary(&conv.0)? {
             self.with_sockets(|s| s.to_agent(&agent.0, &ServerFrame::ConversationUpdated { conversation: summary }));
         }
@@ -273,15 +303,19 @@ impl Desk {
         Ok(id.and_then(|id| config.plugins.iter().find(|p| p.id == id)).map(|p| p.name.clone()))
     }
 
-    /// Tells the core about a conversation's first message (or its first after it was closed).
-    pub(super) fn open_in_core(&self, conversation_id: &str) -> EdgeResult<Outcome> {
+    /// Tells the core about a conversation's first message (or its first after it was closed),
+    /// `first_seq` (the seq its messages start at), and records the opening for the reports.
+    pub(super) fn open_in_core(&self, conversation_id: &str, first_seq: u64) -> EdgeResult<Outcome> {
         let store = self.store()?;
         let context = store.open_context(conversation_id)?.ok_or(EdgeError::ConversationNotFound)?;
         if context.status != "open" {
             store.set_conversation_status(conversation_id, "open", now_ms())?;
         }
-        let mut open = StoredProfile::read(&context.profile).facts(conversation_id);
-        open.verified = context.verified != 0.0;
+        let profile = StoredProfile::read(&context.profile);
+        let verified = context.verified != 0.0;
+        store.open_chat(&ChatStart::of(conversation_id, &profile, verified), first_seq, now_ms())?;
+        let mut open = profile.facts(conversation_id);
+        open.verified = verified;
         open.entry = context.entry.map(Into::into);
         open.contact_owner = context.owner_agent.map(Into::into);
         open.customer_owner = context.customer_owner.map(Into::into);

@@ -135,7 +135,9 @@ impl Desk {
             }
             VisitorFrame::LeaveMessage { fields } => {
                 protocol::checks::check_left_message(&fields).map_err(|why| EdgeError::BadRequest(why.into()))?;
-                self.ensure_routed(&conversation_id)?;
+                // The opening's messages are those after the newest one now.
+                let next_seq = self.store()?.newest_seq(&conversation_id)? + 1;
+                self.ensure_routed(&conversation_id, next_seq)?;
                 refusal(&self.route(Event::LeaveMessage { conv: ConvId(conversation_id), fields })?)
             }
             VisitorFrame::Typing { typing } => self.to_holder(

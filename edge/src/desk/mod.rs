@@ -9,12 +9,16 @@ mod limits;
 mod logins;
 mod pipeline;
 mod profile;
+mod report;
+mod report_store;
+mod reports;
 mod routing_config;
 mod routing_store;
 mod sessions;
 mod settings;
 mod sockets;
 mod store;
+mod topics;
 mod uploads;
 mod wechat;
 mod wechat_out;
@@ -111,6 +115,10 @@ impl DurableObject for Desk {
                 true
             }
         };
+        if test_clock_on(&env) {
+            let pinned = store.get().and_then(|s: &Store| s.meta(TEST_CLOCK_KEY).ok().flatten());
+            PINNED_MS.with(|p| p.set(pinned.and_then(|v| v.parse().ok())));
+        }
         // The clients' heartbeat is answered by the runtime on every socket of the object, signed
         // in or not, without waking it.
         match WebSocketRequestResponsePair::new(protocol::PING, protocol::PONG) {
@@ -196,6 +204,8 @@ impl DurableObject for Desk {
             Some(Route::UploadAuthorize) => self.authorize_upload(&site, &caller, internal::token_of(&req), &body),
             Some(Route::UploadRecord) => self.record_upload(&site, &body),
             Some(Route::UploadAccess) => self.access_upload(&site, internal::token_of(&req), &body),
+            Some(Route::TestClock) => self.test_clock(&body),
+            Some(Route::Report) => self.report_for(internal::token_of(&req), &body),
             #[cfg(feature = "bench")]
             Some(Route::BenchFill) => self.bench_fill(&body),
             #[cfg(not(feature = "bench"))]
@@ -433,6 +443,24 @@ impl Desk {
             worker::console_error!("profile update failed: {err:?}");
         }
         Ok(answer)
+    }
+
+    /// `POST /test/clock` (only where the Worker runs with `TEST_CLOCK` = `"1"`): `{"at_ms": n}`
+    /// pins this Desk's clock at `n` (routing, storage, reports all read it), `{"at_ms": null}`
+    /// lets it run again. End-to-end tests replay a known month through the Desk with it. The
+    /// alarm stays right: it is set as a delay from the pinned time.
+    fn test_clock(&self, body: &[u8]) -> EdgeResult<Response> {
+        #[derive(serde::Deserialize)]
+        struct Pin {
+            at_ms: Option<u64>,
+        }
+        if !test_clock_on(&self.env) {
+            return Err(EdgeError::NotFound);
+        }
+        let pin: Pin = parse_json(body)?;
+        self.store()?.set_meta(TEST_CLOCK_KEY, pin.at_ms.map(|v| v.to_string()).as_deref())?;
+        PINNED_MS.with(|p| p.set(pin.at_ms));
+        Ok(Response::from_json(&serde_json::json!({ "now_ms": now_ms() }))?)
     }
 
     /// `POST /bench/fill` (`bench` builds only): `{from, conversations, messages}` stores that many
@@ -732,7 +760,20 @@ fn alive_since(now: u64, lifetime_secs: u64) -> u64 {
     now.saturating_sub(lifetime_secs.saturating_mul(1000))
 }
 
+thread_local! {
+    /// The test clock's time, when a test has pinned it (see [`Desk::test_clock`]).
+    static PINNED_MS: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// The meta key the test clock's pin is kept under (it outlives an eviction of the object).
+const TEST_CLOCK_KEY: &str = "test_clock_ms";
+
+/// Whether the Worker runs with the test clock (`TEST_CLOCK` = `"1"`: end-to-end tests only).
+fn test_clock_on(env: &Env) -> bool {
+    env.var("TEST_CLOCK").map(|v| v.to_string() == "1").unwrap_or(false)
+}
+
 fn now_ms() -> u64 {
     // `Date.now()`, without making a Date object (read several times per frame).
-    js_sys::Date::now() as u64
+    PINNED_MS.with(Cell::get).unwrap_or_else(|| js_sys::Date::now() as u64)
 }

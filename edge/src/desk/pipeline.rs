@@ -129,7 +129,7 @@ impl Desk {
             Source::Agent { id, .. } => vec![id.clone()],
             Source::System => self.holder(conversation_id)?.into_iter().collect(),
             Source::Visitor { .. } | Source::MiniProgram { .. } => {
-                self.ensure_routed(conversation_id)?;
+                self.ensure_routed(conversation_id, message.seq)?;
                 self.route(Event::VisitorMessage { conv, text })?.deliver_to_agents
             }
         };
@@ -223,13 +223,13 @@ impl Desk {
     }
 
     /// Makes sure the routing core knows the conversation (its first message, or the first after it
-    /// was closed, opens it there).
-    pub(super) fn ensure_routed(&self, conversation_id: &str) -> EdgeResult<()> {
+    /// was closed, opens it there); `first_seq` is where the opening's messages start.
+    pub(super) fn ensure_routed(&self, conversation_id: &str, first_seq: u64) -> EdgeResult<()> {
         let conv = ConvId(conversation_id.to_string());
         if self.with_core(|core| core.conversation(&conv).is_some())? {
             return Ok(());
         }
-        refusal(&self.open_in_core(conversation_id)?)
+        refusal(&self.open_in_core(conversation_id, first_seq)?)
     }
 }
 

@@ -23,6 +23,12 @@ pub struct StoredProfile {
     pub page_url: Option<String>,
     /// That page's title.
     pub page_title: Option<String>,
+    /// The page that sent the visitor to the site (the visit's first page's `document.referrer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    /// The visit's first page on the site (its `utm_*` parameters name the campaign).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landing_url: Option<String>,
     /// The origin the widget was embedded on (the page's own claim).
     pub host_origin: Option<String>,
     /// The channel the visitor came through.

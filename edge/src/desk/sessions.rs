@@ -89,6 +89,9 @@ pub fn open(
             custom_fields: custom_fields.clone(),
             page_url: request.page_url.clone(),
             page_title: request.page_title.clone(),
+            // A later session of the same visit keeps where the visit came from.
+            referrer: request.referrer.clone().filter(|r| r.len() <= 2048).or(earlier.referrer),
+            landing_url: request.landing_url.clone().filter(|l| l.len() <= 2048).or(earlier.landing_url),
             host_origin: request.host_origin.clone(),
             // A browser is web or mobile web; the other channels are never a browser's own claim.
             channel: match request.channel {

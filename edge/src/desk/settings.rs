@@ -224,6 +224,16 @@ impl Desk {
     /// The agent behind a settings call's token, when its role manages the settings: no token, an
     /// ended one or a disabled account is `unauthorized`; an agent without the role `forbidden`.
     fn settings_agent(&self, token: Option<String>) -> EdgeResult<(String, AgentRole)> {
+        let (id, role) = self.signed_in_agent(token)?;
+        if !role.manages_settings() {
+            return Err(EdgeError::Forbidden);
+        }
+        Ok((id, role))
+    }
+
+    /// The agent an HTTP call's token belongs to, with its role (a session that is alive, of an
+    /// account that is not disabled).
+    pub(super) fn signed_in_agent(&self, token: Option<String>) -> EdgeResult<(String, AgentRole)> {
         let token = token.filter(|t| t.starts_with("a_")).ok_or(EdgeError::Unauthorized)?;
         let hash = secrets::token_hash(&token);
         let config = self.config()?;
@@ -233,9 +243,6 @@ impl Desk {
             return Err(EdgeError::Unauthorized);
         }
         let account = config.agents.iter().find(|a| a.id == agent.id && !a.disabled).ok_or(EdgeError::Unauthorized)?;
-        if !account.role.manages_settings() {
-            return Err(EdgeError::Forbidden);
-        }
         Ok((agent.id, account.role))
     }
 

@@ -123,6 +123,19 @@ const MIGRATIONS: &[&str] = &[
     // character is a word of its own, `protocol::search`), filled from the messages already
     // stored when it is made (`Store::index_stored_messages`).
     "CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(words, conversation_id UNINDEXED, seq UNINDEXED)",
+    // v19: the reports' records (`report_store`). A chat is one opening of a conversation (its
+    // first message, or the first after it was closed): where the visitor came from, then what
+    // routing did with it (group, agent, waited, connected, transfers, left message, closed) and
+    // its rating, written as each happens. Messages stay in `messages`; the reports read both.
+    // Agents' presence changes, for their online and away time.
+    "CREATE TABLE IF NOT EXISTS chats (conversation_id TEXT NOT NULL, opened_ms INTEGER NOT NULL, channel TEXT NOT NULL,
+       plugin TEXT, page TEXT, product TEXT, source TEXT NOT NULL, campaign TEXT, verified INTEGER NOT NULL,
+       first_seq INTEGER NOT NULL, last_seq INTEGER, grp TEXT, agent TEXT, waited INTEGER NOT NULL DEFAULT 0,
+       connected_ms INTEGER, closed_ms INTEGER, transfers INTEGER NOT NULL DEFAULT 0,
+       left_message INTEGER NOT NULL DEFAULT 0, score INTEGER, PRIMARY KEY (conversation_id, opened_ms));
+     CREATE INDEX IF NOT EXISTS chats_by_opening ON chats (opened_ms);
+     CREATE TABLE IF NOT EXISTS presence_log (agent_id TEXT NOT NULL, at_ms INTEGER NOT NULL, status TEXT NOT NULL);
+     CREATE INDEX IF NOT EXISTS presence_log_by_time ON presence_log (at_ms)",
 ];
 
 /// The schema version that made the search index: migrating to it indexes the stored messages.
@@ -378,7 +391,7 @@ impl Store {
              ON CONFLICT(conversation_id) DO UPDATE SET score = excluded.score, comment = excluded.comment, created_ms = excluded.created_ms",
             vec![conversation_id.into(), SqlStorageValue::Integer(i64::from(score)), comment.into(), int(now_ms)],
         )?;
-        Ok(())
+        self.chat_rated(conversation_id, score)
     }
 
     /// The newest leave-message submissions.
@@ -1196,7 +1209,7 @@ impl Store {
     }
 
     /// The newest stored `seq` of a conversation (0 before its first message).
-    fn newest_seq(&self, conversation_id: &str) -> EdgeResult<u64> {
+    pub fn newest_seq(&self, conversation_id: &str) -> EdgeResult<u64> {
         let cursor = self.sql.exec(
             "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?",
             vec![conversation_id.into()],
@@ -1306,6 +1319,28 @@ pub struct UploadRow {
 }
 
 impl Store {
+    /// A value the Desk keeps for itself (`meta`), if set.
+    pub fn meta(&self, name: &str) -> EdgeResult<Option<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let rows: Vec<Row> = self.sql.exec("SELECT value FROM meta WHERE key = ?", vec![name.into()])?.to_array()?;
+        Ok(rows.into_iter().next().map(|r| r.value))
+    }
+
+    /// Sets (or, with `None`, removes) a value the Desk keeps for itself.
+    pub fn set_meta(&self, name: &str, value: Option<&str>) -> EdgeResult<()> {
+        match value {
+            Some(value) => self.sql.exec(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                vec![name.into(), value.into()],
+            )?,
+            None => self.sql.exec("DELETE FROM meta WHERE key = ?", vec![name.into()])?,
+        };
+        Ok(())
+    }
+
     /// A named secret of this Desk (hex), created with `make` on first use.
     pub fn secret(&self, name: &str, make: impl FnOnce() -> EdgeResult<String>) -> EdgeResult<String> {
         #[derive(Deserialize)]

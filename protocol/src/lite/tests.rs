@@ -52,6 +52,8 @@ fn sample_request() -> SessionRequest {
         entry: Some("after-sale".into()),
         page_url: Some("http://127.0.0.1:8787/shop/?q=\"耳机\"".into()),
         page_title: Some(TRICKY.into()),
+        referrer: Some("https://www.baidu.com/s?wd=耳机".into()),
+        landing_url: Some("http://127.0.0.1:8787/shop/?utm_source=baidu&utm_campaign=双11".into()),
         host_origin: Some("http://127.0.0.1:8787".into()),
         custom_fields: [("vipNo".to_string(), "vip12138".to_string())].into(),
         pre_chat: [("topic".to_string(), "售后".to_string())].into(),

@@ -83,6 +83,7 @@ client::strings! {
     device: "设备 / 浏览器", "Device / browser";
     pre_chat: "咨询前问卷", "Pre-chat answers";
     past: "历史会话", "Past conversations";
+    messages_unit: " 条消息", " messages";
     none: "无", "None";
     stats: "今日数据", "Today";
     site_stats: "全站客服数据", "Site, per agent";
@@ -136,6 +137,7 @@ client::strings! {
     agent_prefix: "客服 ", "Agent ";
     system_name: "系统", "System";
     reports: "报表", "Reports";
+    came_from: "访问来源", "Came from";
 }
 
 impl Strings {

@@ -167,7 +167,7 @@ fn Hit(hit: SearchHit) -> impl IntoView {
 }
 
 /// `MM-DD HH:MM` in local time.
-fn date_time(at_ms: u64) -> String {
+pub fn date_time(at_ms: u64) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms as f64));
     format!("{:02}-{:02} {}", d.get_month() + 1, d.get_date(), client::clock(at_ms))
 }

@@ -9,6 +9,7 @@ use protocol::VisitorProfile;
 
 use crate::api::Desk;
 use crate::i18n::Strings;
+use crate::search::date_time;
 
 /// The right column.
 #[component]
@@ -97,8 +98,15 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
                         .map(|c| {
                             let id = c.conversation_id.clone();
                             let stars = c.score.map(|s| "★".repeat(usize::from(s))).unwrap_or_default();
-                            let label = format!("{} · {} · {} msgs {stars}", client::clock(c.created_ms), c.status, c.last_seq);
-                            view! { <li><button type="button" class="ghost" on:click=move |_| desk.select(id.clone())>{label}</button></li> }
+                            let status = if c.status == "closed" { strings.state_closed } else { strings.state_active };
+                            let label = format!("{} · {status} · {}{} {stars}", date_time(c.created_ms), c.last_seq, strings.messages_unit);
+                            let about = c.first.as_ref().map(|f| strings.last_line(f));
+                            view! {
+                                <li><button type="button" class="ghost" data-testid="past-conversation" on:click=move |_| desk.select(id.clone())>
+                                    <span>{label}</span>
+                                    {about.map(|a| view! { <small class="about">{a}</small> })}
+                                </button></li>
+                            }
                         })
                         .collect_view()
                         .into_any()
@@ -139,12 +147,22 @@ fn Builtin(p: VisitorProfile) -> impl IntoView {
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
+    // The visit's source and campaign, then the pages it was read from (the reports' 来源).
+    let came_from = p.came_from.clone().map(|c| {
+        let pages = [p.referrer.as_deref(), p.landing_url.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+        if pages.is_empty() {
+            c
+        } else {
+            format!("{c} ({})", pages.join(" → "))
+        }
+    });
     view! {
         <dl>
             {row(strings.verified_by, "profile-verified-by", verified_by)}
             {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
             {row(strings.phone, "profile-phone", p.phone.clone())}
             {row(strings.source, "profile-source", Some(source))}
+            {row(strings.came_from, "profile-came-from", came_from)}
             {row(strings.channel, "profile-channel", Some(strings.channel_name(p.channel).to_string()))}
             {row(strings.plugin, "profile-plugin", p.plugin.clone())}
             {row(strings.place, "profile-place", p.place.clone())}

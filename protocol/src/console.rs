@@ -203,6 +203,16 @@ pub struct VisitorProfile {
     pub pre_chat: BTreeMap<String, String>,
     /// The visitor's other conversations, newest first.
     pub past: Vec<PastConversation>,
+    /// Where the visit came from, as the reports count it: `baidu / 双11`, `www.google.com`,
+    /// `direct` (absent when the page did not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub came_from: Option<String>,
+    /// The page that sent the visitor to the site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    /// The visit's first page on the site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing_url: Option<String>,
     /// The site's sidebar layout applied to this profile (工作台拓展信息); empty: the console
     /// shows its built-in layout.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -239,6 +249,9 @@ pub struct PastConversation {
     pub last_seq: u64,
     /// Its satisfaction rating, if given.
     pub score: Option<u8>,
+    /// The visitor's first message in it (one line), what it was about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<crate::LastMessage>,
 }
 
 /// A quick phrase (canned reply).

@@ -140,7 +140,7 @@ after(async () => {
  * October, by hand (local times):
  * - 10-01 09:00 alice signs in. c1 09:10 (from Baidu's 双11 campaign, 蓝牙耳机): alice gets it at
  *   09:10, answers 09:10:30 (30 s), they write twice more, she closes it 09:20 (600 s); ★5.
- * - c2 10:00 (from Google, 蓝牙耳机): alice gets it at 10:00, answers 10:01 (60 s); bob signs in
+ * - c2 10:00 (the same shopper, back from Google, 蓝牙耳机): alice gets it at 10:00, answers 10:01 (60 s); bob signs in
  *   10:05; alice hands it to bob 10:06; bob answers 10:07, the shopper 10:08; bob closes 10:15
  *   (900 s from 10:00); ★3. alice away 12:00-13:00; both sign out 18:00.
  * - 10-02 bob signs in 09:00. c3 14:00 on /orders (售后): bob answers 14:00:10 (10 s), closes 14:30
@@ -172,7 +172,10 @@ async function replayOctober() {
   await v1.next((f) => f.type === 'rated', 'rated');
 
   await clock(at(1, 10));
-  const v2 = await shopper(page('/p/earbuds', { referrer: 'https://www.google.com/', landing_url: 'https://shop.example/p/earbuds', custom_fields: { product: '蓝牙耳机' } }));
+  // The same shopper again (his browser kept the token), this time from Google.
+  const token = v1.frames.find((f) => f.type === 'session').session.token;
+  const v2 = await shopper(page('/p/earbuds', { resume_token: token, referrer: 'https://www.google.com/', landing_url: 'https://shop.example/p/earbuds', custom_fields: { product: '蓝牙耳机' } }));
+  assert.notEqual(v2.conversation, v1.conversation);
   await v2.say('蓝牙耳机怎么退货');
   await alice.holds(v2.conversation);
   await clock(at(1, 10, 1));
@@ -338,6 +341,19 @@ test('each table saves as CSV with what it shows; a hot question opens its conve
   assert.deepEqual(ids, [conversations[2], conversations[1]]);
   await row.getByTestId('topic-conversation').first().click();
   await desk.locator('[data-testid=message]', { hasText: '我想退货' }).waitFor();
+
+  // c2's shopper came back from Google; the sidebar says so, and lists his first chat (c1) with
+  // what it was about.
+  const earbuds = p.locator('[data-testid=topic][data-word=蓝牙耳机]');
+  await earbuds.locator('summary').click();
+  await earbuds.locator(`[data-testid=topic-conversation][data-conversation="${conversations[1]}"]`).click();
+  await desk.locator('[data-testid=message]', { hasText: '蓝牙耳机怎么退货' }).waitFor();
+  assert.equal(await desk.locator('[data-testid=profile-came-from] dd').textContent(),
+    'www.google.com (https://www.google.com/ → https://shop.example/p/earbuds)');
+  const past = desk.getByTestId('past-conversation');
+  assert.equal(await past.count(), 1);
+  assert.match(await past.textContent(), /已结束 · \d+ 条消息 ★★★★★这款蓝牙耳机有货吗/);
+  await desk.screenshot({ path: path.join(SHOT_DIR, 'reports-opened-in-workbench.png') });
   await p.context().close();
 });
 

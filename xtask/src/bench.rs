@@ -46,6 +46,7 @@ pub fn run() -> Result<()> {
     node_bench("desk.mjs", "the Desk in workerd (relay vs echo latency, messages per second)")?;
     node_bench("attacks.mjs", "a visitor's round trip, quiet and under attack (password guessing, socket flood)")?;
     node_bench("search.mjs", "search over 100,000 stored messages (10,000 conversations) from the workbench")?;
+    node_bench("report.mjs", "reports over 30 days x 10,000 conversations (100,000 messages)")?;
     node_bench("load.mjs", "100, 250 and 500 visitors with 20 agents: latency, losses, board bytes per conversation")
 }
 

@@ -253,6 +253,15 @@ impl Desk {
         let phone = identity.iter().find(|(k, _)| identity::is_phone_field(k)).map(|(_, v)| v.clone());
         let text = |value: Option<String>| value.filter(|s| !s.is_empty());
         let place = profile.place_text();
+        // The visit's source, as the reports count it (when the page said where it came from).
+        let came_from = (profile.referrer.is_some() || profile.landing_url.is_some()).then(|| {
+            let landing = profile.landing_url.as_deref().or(profile.page_url.as_deref());
+            match super::report::source_of(landing, profile.referrer.as_deref()) {
+                (source, Some(campaign)) => format!("{source} / {campaign}"),
+                (source, None) => source,
+            }
+        });
+        let (referrer, landing_url) = (text(profile.referrer.clone()), text(profile.landing_url.clone()));
         let mut out = VisitorProfile {
             conversation_id: conversation_id.to_string(),
             past: store.past_conversations(&row.visitor_id, conversation_id)?,
@@ -278,6 +287,9 @@ impl Desk {
             host_origin: text(profile.host_origin),
             user_agent: profile.user_agent,
             pre_chat: profile.pre_chat,
+            came_from,
+            referrer,
+            landing_url,
             fields: Vec::new(),
         };
         out.fields = protocol::workbench::lay_out(&config.workbench.sidebar_fields, &out);

@@ -137,12 +137,17 @@ impl Store {
             created_ms: f64,
             last_seq: f64,
             score: Option<f64>,
+            first_body: Option<String>,
+            first_at: Option<f64>,
         }
         let rows: Vec<Row> = self
             .sql()
             .exec(
                 &format!(
-                    "SELECT c.id, c.status, c.created_ms, {LAST_SEQ} AS last_seq, r.score FROM conversations c
+                    "SELECT c.id, c.status, c.created_ms, {LAST_SEQ} AS last_seq, r.score,
+                       (SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.author = '{{\"role\":\"visitor\"}}' ORDER BY m.seq LIMIT 1) AS first_body,
+                       (SELECT m.at_ms FROM messages m WHERE m.conversation_id = c.id AND m.author = '{{\"role\":\"visitor\"}}' ORDER BY m.seq LIMIT 1) AS first_at
+                 FROM conversations c
                  LEFT JOIN ratings r ON r.conversation_id = c.id
                  WHERE c.visitor_id = ? AND c.id != ? ORDER BY c.created_ms DESC LIMIT 20"
                 ),
@@ -157,6 +162,18 @@ impl Store {
                 created_ms: r.created_ms as u64,
                 last_seq: r.last_seq as u64,
                 score: score(r.score),
+                first: r.first_body.and_then(|body| serde_json::from_str::<MessageBody>(&body).ok()).and_then(|body| {
+                    let at_ms = r.first_at.map_or(0, |a| a as u64);
+                    let message = protocol::ChatMessage {
+                        conversation_id: String::new(),
+                        seq: 0,
+                        client_id: String::new(),
+                        author: Author::Visitor,
+                        body,
+                        at_ms,
+                    };
+                    protocol::LastMessage::of(&message)
+                }),
             })
             .collect())
     }
@@ -428,7 +445,14 @@ impl Store {
     /// messages alternating visitor and agent, in Chinese and English, indexed as the pipeline
     /// indexes them. Returns how many messages it stored.
     #[cfg(feature = "bench")]
-    pub fn bench_fill(&self, from: u64, conversations: u64, messages: u64, now_ms: u64) -> EdgeResult<u64> {
+    pub fn bench_fill(
+        &self,
+        from: u64,
+        conversations: u64,
+        messages: u64,
+        spread_ms: u64,
+        now_ms: u64,
+    ) -> EdgeResult<u64> {
         const LINES: [&str; 12] = [
             "请问这款蓝牙耳机有货吗？",
             "我想退货，订单号 A{n}",
@@ -447,7 +471,7 @@ impl Store {
         let mut written = 0;
         for c in from..from + conversations {
             let (conv, visitor) = (format!("bench-c{c}"), format!("bench-v{c}"));
-            let created = now_ms.saturating_sub(c * 60_000);
+            let created = now_ms.saturating_sub(c * spread_ms);
             self.sql().exec(
                 "INSERT OR IGNORE INTO visitors (id, token_hash, name, created_ms) VALUES (?, ?, ?, ?)",
                 vec![visitor.as_str().into(), format!("bench-{c}").into(), format!("访客 {c}").into(), int(created)],
@@ -474,7 +498,63 @@ impl Store {
                 self.index_message(&conv, seq, &author, &body)?;
                 written += 1;
             }
+            self.bench_chat(c, &conv, created, messages)?;
+        }
+        if from == 0 {
+            self.bench_presence(now_ms.saturating_sub(conversations.max(1) * spread_ms), now_ms)?;
         }
         Ok(written)
+    }
+
+    /// The report's record of a made-up conversation: eight agents, two groups, three channels,
+    /// fifty pages, twenty products, four sources; some waited, some were missed, transferred,
+    /// rated.
+    #[cfg(feature = "bench")]
+    fn bench_chat(&self, c: u64, conv: &str, created: u64, messages: u64) -> EdgeResult<()> {
+        let missed = c.is_multiple_of(23);
+        let channel = ["web", "mobile_web", "mini_program"][(c % 3) as usize];
+        let source = ["direct", "baidu", "www.google.com", "wechat"][(c % 4) as usize];
+        let connected = (!missed).then(|| int(created + 5_000 + (c % 7) * 1_000));
+        self.sql().exec(
+            "INSERT OR IGNORE INTO chats (conversation_id, opened_ms, channel, plugin, page, product, source, campaign, verified,
+               first_seq, last_seq, grp, agent, waited, connected_ms, closed_ms, transfers, left_message, score)
+             VALUES (?, ?, ?, 'main', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                conv.into(),
+                int(created),
+                channel.into(),
+                format!("/p/{}", c % 50).into(),
+                format!("商品 {}", c % 20).into(),
+                source.into(),
+                (c % 4 == 1).then(|| "双11".to_string()).into(),
+                int(u64::from(c.is_multiple_of(5))),
+                int(messages),
+                (if c.is_multiple_of(2) { "presale" } else { "aftersale" }).into(),
+                (!missed).then(|| format!("a{}", c % 8)).into(),
+                int(u64::from(c.is_multiple_of(3) || missed)),
+                connected.unwrap_or(worker::SqlStorageValue::Null),
+                int(created + 600_000),
+                int(u64::from(c.is_multiple_of(11))),
+                int(u64::from(missed)),
+                if c.is_multiple_of(2) { int(1 + c % 5) } else { worker::SqlStorageValue::Null },
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Eight agents' days over the bench's span: online at nine, away at noon for an hour, off at six.
+    #[cfg(feature = "bench")]
+    fn bench_presence(&self, from_ms: u64, to_ms: u64) -> EdgeResult<()> {
+        const HOUR: u64 = 3_600_000;
+        let mut day = from_ms - from_ms % (24 * HOUR);
+        while day < to_ms {
+            for agent in 0..8 {
+                for (at, status) in [(9, "online"), (12, "away"), (13, "online"), (18, "offline")] {
+                    self.log_presence(&format!("a{agent}"), status, day + at * HOUR)?;
+                }
+            }
+            day += 24 * HOUR;
+        }
+        Ok(())
     }
 }

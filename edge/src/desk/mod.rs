@@ -463,8 +463,9 @@ impl Desk {
         Ok(Response::from_json(&serde_json::json!({ "now_ms": now_ms() }))?)
     }
 
-    /// `POST /bench/fill` (`bench` builds only): `{from, conversations, messages}` stores that many
-    /// made-up conversations, numbered from `from`, each with `messages` messages, indexed for search.
+    /// `POST /bench/fill` (`bench` builds only): `{from, conversations, messages, spread_ms?}` stores
+    /// that many made-up conversations, numbered from `from` and started `spread_ms` apart, each with
+    /// `messages` messages, indexed for search, with the reports' records.
     #[cfg(feature = "bench")]
     fn bench_fill(&self, body: &[u8]) -> EdgeResult<Response> {
         #[derive(serde::Deserialize)]
@@ -472,9 +473,12 @@ impl Desk {
             from: u64,
             conversations: u64,
             messages: u64,
+            /// Time between two conversations' starts (default a minute).
+            spread_ms: Option<u64>,
         }
         let fill: Fill = parse_json(body)?;
-        let written = self.store()?.bench_fill(fill.from, fill.conversations, fill.messages, now_ms())?;
+        let spread = fill.spread_ms.unwrap_or(60_000);
+        let written = self.store()?.bench_fill(fill.from, fill.conversations, fill.messages, spread, now_ms())?;
         Ok(Response::from_json(&serde_json::json!({ "messages": written }))?)
     }
 

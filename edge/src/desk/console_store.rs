@@ -517,8 +517,8 @@ impl Store {
         let connected = (!missed).then(|| int(created + 5_000 + (c % 7) * 1_000));
         self.sql().exec(
             "INSERT OR IGNORE INTO chats (conversation_id, opened_ms, channel, plugin, page, product, source, campaign, verified,
-               first_seq, last_seq, grp, agent, waited, connected_ms, closed_ms, transfers, left_message, score)
-             VALUES (?, ?, ?, 'main', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               first_seq, last_seq, grp, agent, waited, connected_ms, closed_ms, messages, first_reply_ms, transfers, left_message, score)
+             VALUES (?, ?, ?, 'main', ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 conv.into(),
                 int(created),
@@ -534,6 +534,10 @@ impl Store {
                 int(u64::from(c.is_multiple_of(3) || missed)),
                 connected.unwrap_or(worker::SqlStorageValue::Null),
                 int(created + 600_000),
+                // Closed: what `chat_closed` reads from its messages (every other one an agent's,
+                // a second apart).
+                int(messages),
+                if missed { worker::SqlStorageValue::Null } else { int(created + 2_000) },
                 int(u64::from(c.is_multiple_of(11))),
                 int(u64::from(missed)),
                 if c.is_multiple_of(2) { int(1 + c % 5) } else { worker::SqlStorageValue::Null },

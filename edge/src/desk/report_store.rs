@@ -8,9 +8,18 @@ use super::report::{ChatFact, ChatStart, PresenceChange};
 use super::store::{int, Store};
 use crate::error::EdgeResult;
 
-/// The newest chat of a conversation (what an update applies to).
+/// The newest chat of a conversation (what an update applies to; it names the table, so the
+/// messages' subqueries can too).
 const NEWEST: &str =
     "conversation_id = ?1 AND opened_ms = (SELECT MAX(opened_ms) FROM chats WHERE conversation_id = ?1)";
+
+/// A chat's count of visitors' and agents' messages (prompts not counted), for `chats c`.
+const MESSAGES: &str = r#"(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = chats.conversation_id
+    AND m.seq >= chats.first_seq AND m.author != '{"role":"system"}')"#;
+
+/// When an agent first wrote in a chat, for `chats c`.
+const FIRST_REPLY: &str = r#"(SELECT MIN(m.at_ms) FROM messages m WHERE m.conversation_id = chats.conversation_id
+    AND m.seq >= chats.first_seq AND m.author LIKE '{"role":"agent"%')"#;
 
 /// A chat as stored, with what its messages say.
 #[derive(Debug, Deserialize)]
@@ -101,11 +110,13 @@ impl Store {
         Ok(())
     }
 
-    /// The chat ended: its messages are those up to the newest now.
+    /// The chat ended: its messages are those up to the newest now; their count and the first
+    /// agent message's time are read from them once, here (a report then reads one row).
     pub fn chat_closed(&self, conversation_id: &str, now_ms: u64) -> EdgeResult<()> {
         self.sql().exec(
             &format!(
-                "UPDATE chats SET closed_ms = ?2, last_seq = (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?1) WHERE {NEWEST}"
+                "UPDATE chats SET closed_ms = ?2, last_seq = (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = ?1),
+                   messages = {MESSAGES}, first_reply_ms = {FIRST_REPLY} WHERE {NEWEST}"
             ),
             vec![conversation_id.into(), int(now_ms)],
         )?;
@@ -136,17 +147,15 @@ impl Store {
         let rows: Vec<ChatRow> = self
             .sql()
             .exec(
-                r#"SELECT c.conversation_id, c.opened_ms, c.channel, c.plugin, c.page, c.product, c.source, c.campaign,
-                     c.verified, c.grp, c.agent, c.waited, c.connected_ms, c.closed_ms, c.transfers, c.left_message, c.score,
-                     COUNT(m.seq) - COUNT(CASE WHEN m.author = '{"role":"system"}' THEN 1 END) AS messages,
-                     MIN(CASE WHEN m.author LIKE '{"role":"agent"%' THEN m.at_ms END) AS first_reply_ms,
-                     (SELECT json_extract(f.body, '$.text') FROM messages f
-                        WHERE f.conversation_id = c.conversation_id AND f.seq = c.first_seq AND f.author = '{"role":"visitor"}') AS first_text
-                   FROM chats c
-                   LEFT JOIN messages m ON m.conversation_id = c.conversation_id AND m.seq >= c.first_seq
-                     AND m.seq <= COALESCE(c.last_seq, 9223372036854775807)
-                   WHERE c.opened_ms >= ? AND c.opened_ms < ?
-                   GROUP BY c.conversation_id, c.opened_ms"#,
+                &format!(
+                    r#"SELECT conversation_id, opened_ms, channel, plugin, page, product, source, campaign, verified, grp,
+                         agent, waited, connected_ms, closed_ms, transfers, left_message, score,
+                         CASE WHEN closed_ms IS NULL THEN {MESSAGES} ELSE messages END AS messages,
+                         CASE WHEN closed_ms IS NULL THEN {FIRST_REPLY} ELSE first_reply_ms END AS first_reply_ms,
+                         (SELECT json_extract(f.body, '$.text') FROM messages f WHERE f.conversation_id = chats.conversation_id
+                            AND f.seq = chats.first_seq AND f.author = '{{"role":"visitor"}}') AS first_text
+                       FROM chats WHERE opened_ms >= ? AND opened_ms < ?"#
+                ),
                 vec![int(from_ms), int(to_ms)],
             )?
             .to_array()?;

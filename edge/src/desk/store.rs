@@ -126,12 +126,13 @@ const MIGRATIONS: &[&str] = &[
     // v19: the reports' records (`report_store`). A chat is one opening of a conversation (its
     // first message, or the first after it was closed): where the visitor came from, then what
     // routing did with it (group, agent, waited, connected, transfers, left message, closed) and
-    // its rating, written as each happens. Messages stay in `messages`; the reports read both.
+    // its rating, written as each happens. Messages stay in `messages`: a chat's count of them and
+    // its first agent message are read from there when it closes (and live while it is open).
     // Agents' presence changes, for their online and away time.
     "CREATE TABLE IF NOT EXISTS chats (conversation_id TEXT NOT NULL, opened_ms INTEGER NOT NULL, channel TEXT NOT NULL,
        plugin TEXT, page TEXT, product TEXT, source TEXT NOT NULL, campaign TEXT, verified INTEGER NOT NULL,
        first_seq INTEGER NOT NULL, last_seq INTEGER, grp TEXT, agent TEXT, waited INTEGER NOT NULL DEFAULT 0,
-       connected_ms INTEGER, closed_ms INTEGER, transfers INTEGER NOT NULL DEFAULT 0,
+       connected_ms INTEGER, closed_ms INTEGER, messages INTEGER, first_reply_ms INTEGER, transfers INTEGER NOT NULL DEFAULT 0,
        left_message INTEGER NOT NULL DEFAULT 0, score INTEGER, PRIMARY KEY (conversation_id, opened_ms));
      CREATE INDEX IF NOT EXISTS chats_by_opening ON chats (opened_ms);
      CREATE TABLE IF NOT EXISTS presence_log (agent_id TEXT NOT NULL, at_ms INTEGER NOT NULL, status TEXT NOT NULL);

@@ -100,7 +100,7 @@ fn Profile(profile: VisitorProfile) -> impl IntoView {
                             let stars = c.score.map(|s| "★".repeat(usize::from(s))).unwrap_or_default();
                             let status = if c.status == "closed" { strings.state_closed } else { strings.state_active };
                             let label = format!("{} · {status} · {}{} {stars}", date_time(c.created_ms), c.last_seq, strings.messages_unit);
-                            let about = c.first.as_ref().map(|f| strings.last_line(f));
+                            let about = c.first_line.clone();
                             view! {
                                 <li><button type="button" class="ghost" data-testid="past-conversation" on:click=move |_| desk.select(id.clone())>
                                     <span>{label}</span>
@@ -147,22 +147,13 @@ fn Builtin(p: VisitorProfile) -> impl IntoView {
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    // The visit's source and campaign, then the pages it was read from (the reports' 来源).
-    let came_from = p.came_from.clone().map(|c| {
-        let pages = [p.referrer.as_deref(), p.landing_url.as_deref()].into_iter().flatten().collect::<Vec<_>>();
-        if pages.is_empty() {
-            c
-        } else {
-            format!("{c} ({})", pages.join(" → "))
-        }
-    });
     view! {
         <dl>
             {row(strings.verified_by, "profile-verified-by", verified_by)}
             {row(strings.name, "profile-full-name", p.identity.get("full_name").or(p.identity.get("name")).cloned())}
             {row(strings.phone, "profile-phone", p.phone.clone())}
             {row(strings.source, "profile-source", Some(source))}
-            {row(strings.came_from, "profile-came-from", came_from)}
+            {row(strings.came_from, "profile-came-from", p.came_from.clone())}
             {row(strings.channel, "profile-channel", Some(strings.channel_name(p.channel).to_string()))}
             {row(strings.plugin, "profile-plugin", p.plugin.clone())}
             {row(strings.place, "profile-place", p.place.clone())}

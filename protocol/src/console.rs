@@ -203,16 +203,11 @@ pub struct VisitorProfile {
     pub pre_chat: BTreeMap<String, String>,
     /// The visitor's other conversations, newest first.
     pub past: Vec<PastConversation>,
-    /// Where the visit came from, as the reports count it: `baidu / 双11`, `www.google.com`,
-    /// `direct` (absent when the page did not say).
+    /// Where the visit came from, as the reports count it (`baidu / 双11`, `www.google.com`,
+    /// `direct`), then the referrer and the landing page: `www.google.com (https://www.google.com/
+    /// → https://shop.example/p/1)`. Absent when the page did not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub came_from: Option<String>,
-    /// The page that sent the visitor to the site.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub referrer: Option<String>,
-    /// The visit's first page on the site.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub landing_url: Option<String>,
     /// The site's sidebar layout applied to this profile (工作台拓展信息); empty: the console
     /// shows its built-in layout.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -249,9 +244,10 @@ pub struct PastConversation {
     pub last_seq: u64,
     /// Its satisfaction rating, if given.
     pub score: Option<u8>,
-    /// The visitor's first message in it (one line), what it was about.
+    /// The first line of the visitor's first message in it (an upload's name, a card's title):
+    /// what it was about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first: Option<crate::LastMessage>,
+    pub first_line: Option<String>,
 }
 
 /// A quick phrase (canned reply).

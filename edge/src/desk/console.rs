@@ -253,15 +253,16 @@ impl Desk {
         let phone = identity.iter().find(|(k, _)| identity::is_phone_field(k)).map(|(_, v)| v.clone());
         let text = |value: Option<String>| value.filter(|s| !s.is_empty());
         let place = profile.place_text();
-        // The visit's source, as the reports count it (when the page said where it came from).
+        // The visit's source, as the reports count it, and the pages it was read from.
         let came_from = (profile.referrer.is_some() || profile.landing_url.is_some()).then(|| {
             let landing = profile.landing_url.as_deref().or(profile.page_url.as_deref());
-            match super::report::source_of(landing, profile.referrer.as_deref()) {
+            let source = match super::report::source_of(landing, profile.referrer.as_deref()) {
                 (source, Some(campaign)) => format!("{source} / {campaign}"),
                 (source, None) => source,
-            }
+            };
+            let pages = [profile.referrer.as_deref(), profile.landing_url.as_deref()];
+            format!("{source} ({})", pages.into_iter().flatten().collect::<Vec<_>>().join(" → "))
         });
-        let (referrer, landing_url) = (text(profile.referrer.clone()), text(profile.landing_url.clone()));
         let mut out = VisitorProfile {
             conversation_id: conversation_id.to_string(),
             past: store.past_conversations(&row.visitor_id, conversation_id)?,
@@ -288,8 +289,6 @@ impl Desk {
             user_agent: profile.user_agent,
             pre_chat: profile.pre_chat,
             came_from,
-            referrer,
-            landing_url,
             fields: Vec::new(),
         };
         out.fields = protocol::workbench::lay_out(&config.workbench.sidebar_fields, &out);

@@ -162,18 +162,20 @@ impl Store {
                 created_ms: r.created_ms as u64,
                 last_seq: r.last_seq as u64,
                 score: score(r.score),
-                first: r.first_body.and_then(|body| serde_json::from_str::<MessageBody>(&body).ok()).and_then(|body| {
-                    let at_ms = r.first_at.map_or(0, |a| a as u64);
-                    let message = protocol::ChatMessage {
-                        conversation_id: String::new(),
-                        seq: 0,
-                        client_id: String::new(),
-                        author: Author::Visitor,
-                        body,
-                        at_ms,
-                    };
-                    protocol::LastMessage::of(&message)
-                }),
+                first_line: r.first_body.and_then(|body| serde_json::from_str::<MessageBody>(&body).ok()).and_then(
+                    |body| {
+                        let at_ms = r.first_at.map_or(0, |a| a as u64);
+                        let message = protocol::ChatMessage {
+                            conversation_id: String::new(),
+                            seq: 0,
+                            client_id: String::new(),
+                            author: Author::Visitor,
+                            body,
+                            at_ms,
+                        };
+                        protocol::LastMessage::of(&message).map(|line| line.text)
+                    },
+                ),
             })
             .collect())
     }

@@ -160,3 +160,25 @@ test('the waiting thresholds are site settings, checked where they are set', asy
   assert.equal(put.status, 400, JSON.stringify(body));
   assert.match(body.error.message, /wait_alert_secs/);
 });
+
+test('a Worker run without TEST_CLOCK has no test clock, even for the admin token', async () => {
+  const pin = (token) => fetch(`${edge.base}/api/v1/sites/${SITE}/test-clock`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ at_ms: 0 }),
+  });
+  assert.equal((await pin('not-the-admin-token')).status, 401);
+  const res = await pin(edge.adminToken);
+  assert.equal(res.status, 404);
+  assert.equal((await res.json()).error.code, 'not_found');
+  // The Desk's clock still runs: a new conversation's time is now, not 1970.
+  const ws = await shopper({ page_url: 'https://shop.example/clock', locale: 'zh-CN' });
+  const before = Date.now();
+  await ws.say('现在几点');
+  const stamp = await new Promise((resolve) => {
+    ws.on('message', (data) => { const f = JSON.parse(String(data)); if (f.type === 'message') resolve(f.message.at_ms); });
+    ws.send(JSON.stringify({ type: 'history', before_seq: 1_000_000 }));
+  });
+  assert.ok(Math.abs(stamp - before) < 60_000, `stamped ${stamp}, now ${before}`);
+  ws.close();
+});

@@ -122,27 +122,13 @@ fn decode(value: &str) -> String {
     String::from_utf8_lossy(&out).trim().chars().take(100).collect()
 }
 
-/// A chat as the reports read it.
+/// A chat as the reports read it: where it came from, then what happened to it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChatFact {
-    /// Conversation id.
-    pub conversation_id: String,
+    /// Where it came from (its conversation id with it).
+    pub start: ChatStart,
     /// When it opened (unix ms).
     pub opened_ms: u64,
-    /// Its channel.
-    pub channel: String,
-    /// Its web plugin.
-    pub plugin: Option<String>,
-    /// The path it started on.
-    pub page: Option<String>,
-    /// The product it was about.
-    pub product: Option<String>,
-    /// Where the visit came from.
-    pub source: String,
-    /// The visit's campaign.
-    pub campaign: Option<String>,
-    /// An identified visitor's.
-    pub verified: bool,
     /// The group that served it last.
     pub group: Option<String>,
     /// The agent who served it last.
@@ -270,7 +256,7 @@ impl Tally {
         f.messages += chat.messages;
         f.transfers += chat.transfers;
         f.left_messages += u32::from(chat.left_message);
-        f.identified += u32::from(chat.verified);
+        f.identified += u32::from(chat.start.verified);
         if let Some(score @ 1..=5) = chat.score {
             f.ratings[usize::from(score - 1)] += 1;
         }
@@ -307,8 +293,8 @@ impl Tally {
 fn wanted(query: &ReportQuery, chat: &ChatFact) -> bool {
     query.group.as_ref().is_none_or(|g| chat.group.as_ref() == Some(g))
         && query.agent.as_ref().is_none_or(|a| chat.agent.as_ref() == Some(a))
-        && query.channel.is_none_or(|c| chat.channel == c.as_str())
-        && query.plugin.as_ref().is_none_or(|p| chat.plugin.as_ref() == Some(p))
+        && query.channel.is_none_or(|c| chat.start.channel == c.as_str())
+        && query.plugin.as_ref().is_none_or(|p| chat.start.plugin.as_ref() == Some(p))
 }
 
 /// The split's key of a chat.
@@ -316,8 +302,8 @@ fn split_key(split: Split, chat: &ChatFact) -> String {
     match split {
         Split::Agent => chat.agent.clone(),
         Split::Group => chat.group.clone(),
-        Split::Channel => Some(chat.channel.clone()),
-        Split::Plugin => chat.plugin.clone(),
+        Split::Channel => Some(chat.start.channel.clone()),
+        Split::Plugin => chat.start.plugin.clone(),
     }
     .unwrap_or_default()
 }
@@ -372,24 +358,24 @@ pub fn build(query: ReportQuery, span: &Span, inputs: &Inputs<'_>, names: &Names
                 let d = table.entry(key.clone()).or_insert_with(|| Demand { key, ..Demand::default() });
                 d.conversations += 1;
                 d.left_messages += u32::from(chat.left_message);
-                d.identified += u32::from(chat.verified);
+                d.identified += u32::from(chat.start.verified);
                 if let Some(score @ 1..=5) = chat.score {
                     d.ratings[usize::from(score - 1)] += 1;
                 }
             }
         };
-        demand(&mut pages, chat.page.clone());
-        demand(&mut products, chat.product.clone());
-        let source = match &chat.campaign {
-            Some(campaign) => format!("{} / {campaign}", chat.source),
-            None => chat.source.clone(),
+        demand(&mut pages, chat.start.page.clone());
+        demand(&mut products, chat.start.product.clone());
+        let source = match &chat.start.campaign {
+            Some(campaign) => format!("{} / {campaign}", chat.start.source),
+            None => chat.start.source.clone(),
         };
         demand(&mut sources, Some(source));
         for word in inputs.words.get(i).into_iter().flatten() {
             let t = topics.entry(word).or_insert_with(|| Topic { word: word.clone(), ..Topic::default() });
             t.count += 1;
             if t.conversations.len() < TOPIC_CONVERSATIONS {
-                t.conversations.push(chat.conversation_id.clone());
+                t.conversations.push(chat.start.conversation_id.clone());
             }
         }
     }

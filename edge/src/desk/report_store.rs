@@ -165,15 +165,17 @@ impl Store {
                 let opened_ms = r.opened_ms as u64;
                 let connected_ms = r.connected_ms.map(|v| v as u64);
                 ChatFact {
-                    conversation_id: r.conversation_id,
+                    start: ChatStart {
+                        conversation_id: r.conversation_id,
+                        channel: r.channel,
+                        plugin: r.plugin,
+                        page: r.page,
+                        product: r.product,
+                        source: r.source,
+                        campaign: r.campaign,
+                        verified: r.verified != 0.0,
+                    },
                     opened_ms,
-                    channel: r.channel,
-                    plugin: r.plugin,
-                    page: r.page,
-                    product: r.product,
-                    source: r.source,
-                    campaign: r.campaign,
-                    verified: r.verified != 0.0,
                     group: r.grp,
                     agent: r.agent,
                     waited: r.waited != 0.0,

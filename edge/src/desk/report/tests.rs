@@ -26,11 +26,14 @@ fn chat(
     closed: Option<u64>,
 ) -> ChatFact {
     ChatFact {
-        conversation_id: id.into(),
+        start: ChatStart {
+            conversation_id: id.into(),
+            channel: channel.into(),
+            plugin: Some("main".into()),
+            source: "direct".into(),
+            ..ChatStart::default()
+        },
         opened_ms: opened,
-        channel: channel.into(),
-        plugin: Some("main".into()),
-        source: "direct".into(),
         group: Some(group.into()),
         agent: agent.map(Into::into),
         connected_ms: connected,
@@ -41,84 +44,74 @@ fn chat(
 }
 
 fn october() -> Vec<ChatFact> {
-    let c1 = ChatFact {
-        page: Some("/p/earbuds".into()),
-        product: Some("蓝牙耳机".into()),
-        source: "baidu".into(),
-        campaign: Some("双11".into()),
-        verified: true,
-        score: Some(5),
-        messages: 6,
-        ..chat(
-            "c1",
-            at(10, 1, 9, 0, 0),
-            "web",
-            Some("alice"),
-            "presale",
-            Some(at(10, 1, 9, 0, 5)),
-            Some(at(10, 1, 9, 0, 35)),
-            Some(at(10, 1, 9, 10, 5)),
-        )
-    };
-    let c2 = ChatFact {
-        page: Some("/p/earbuds".into()),
-        product: Some("蓝牙耳机".into()),
-        waited: true,
-        transfers: 1,
-        score: Some(3),
-        messages: 8,
-        ..chat(
-            "c2",
-            at(10, 1, 10, 0, 0),
-            "mobile_web",
-            Some("bob"),
-            "presale",
-            Some(at(10, 1, 10, 2, 0)),
-            Some(at(10, 1, 10, 3, 0)),
-            Some(at(10, 1, 10, 20, 0)),
-        )
-    };
-    let c3 = ChatFact {
-        page: Some("/orders".into()),
-        verified: true,
-        score: Some(4),
-        messages: 4,
-        ..chat(
-            "c3",
-            at(10, 2, 14, 0, 0),
-            "web",
-            Some("alice"),
-            "aftersale",
-            Some(at(10, 2, 14, 0, 1)),
-            Some(at(10, 2, 14, 0, 11)),
-            Some(at(10, 2, 14, 30, 1)),
-        )
-    };
+    let mut c1 = chat(
+        "c1",
+        at(10, 1, 9, 0, 0),
+        "web",
+        Some("alice"),
+        "presale",
+        Some(at(10, 1, 9, 0, 5)),
+        Some(at(10, 1, 9, 0, 35)),
+        Some(at(10, 1, 9, 10, 5)),
+    );
+    c1.start.page = Some("/p/earbuds".into());
+    c1.start.product = Some("蓝牙耳机".into());
+    c1.start.source = "baidu".into();
+    c1.start.campaign = Some("双11".into());
+    c1.start.verified = true;
+    c1.score = Some(5);
+    c1.messages = 6;
+    let mut c2 = chat(
+        "c2",
+        at(10, 1, 10, 0, 0),
+        "mobile_web",
+        Some("bob"),
+        "presale",
+        Some(at(10, 1, 10, 2, 0)),
+        Some(at(10, 1, 10, 3, 0)),
+        Some(at(10, 1, 10, 20, 0)),
+    );
+    c2.start.page = Some("/p/earbuds".into());
+    c2.start.product = Some("蓝牙耳机".into());
+    c2.waited = true;
+    c2.transfers = 1;
+    c2.score = Some(3);
+    c2.messages = 8;
+    let mut c3 = chat(
+        "c3",
+        at(10, 2, 14, 0, 0),
+        "web",
+        Some("alice"),
+        "aftersale",
+        Some(at(10, 2, 14, 0, 1)),
+        Some(at(10, 2, 14, 0, 11)),
+        Some(at(10, 2, 14, 30, 1)),
+    );
+    c3.start.page = Some("/orders".into());
+    c3.start.verified = true;
+    c3.score = Some(4);
+    c3.messages = 4;
     // Waited, nobody took it, the shopper left a message: missed.
-    let c4 = ChatFact {
-        page: Some("/p/shoes".into()),
-        product: Some("跑鞋".into()),
-        source: "google".into(),
-        waited: true,
-        left_message: true,
-        messages: 1,
-        ..chat("c4", at(10, 2, 20, 0, 0), "web", None, "presale", None, None, Some(at(10, 2, 20, 5, 0)))
-    };
+    let mut c4 = chat("c4", at(10, 2, 20, 0, 0), "web", None, "presale", None, None, Some(at(10, 2, 20, 5, 0)));
+    c4.start.page = Some("/p/shoes".into());
+    c4.start.product = Some("跑鞋".into());
+    c4.start.source = "google".into();
+    c4.waited = true;
+    c4.left_message = true;
+    c4.messages = 1;
     // Still going at the end of the month.
-    let c5 = ChatFact {
-        plugin: None,
-        messages: 3,
-        ..chat(
-            "c5",
-            at(10, 15, 11, 0, 0),
-            "mini_program",
-            Some("carol"),
-            "aftersale",
-            Some(at(10, 15, 11, 0, 0)),
-            Some(at(10, 15, 11, 2, 0)),
-            None,
-        )
-    };
+    let mut c5 = chat(
+        "c5",
+        at(10, 15, 11, 0, 0),
+        "mini_program",
+        Some("carol"),
+        "aftersale",
+        Some(at(10, 15, 11, 0, 0)),
+        Some(at(10, 15, 11, 2, 0)),
+        None,
+    );
+    c5.start.plugin = None;
+    c5.messages = 3;
     // Outside the month on either side.
     let before = chat("c0", at(9, 30, 23, 30, 0), "web", Some("alice"), "presale", None, None, None);
     let after = chat("c6", at(11, 1, 0, 0, 0), "web", Some("alice"), "presale", None, None, None);

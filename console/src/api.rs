@@ -114,6 +114,8 @@ pub struct Desk {
     pub now: RwSignal<u64>,
     /// The search on screen instead of the lists, if any.
     pub search: RwSignal<Option<Search>>,
+    /// On a phone (one column), the visitor's sidebar in the conversation's place.
+    pub profile_shown: RwSignal<bool>,
 }
 
 /// A search and what it found so far.
@@ -168,6 +170,7 @@ impl Desk {
             failures: RwSignal::new(Vec::new()),
             now: RwSignal::new(client::now_ms()),
             search: RwSignal::new(None),
+            profile_shown: RwSignal::new(false),
         };
         set_interval(move || desk.now.set(client::now_ms()), CLOCK_TICK);
         listen_for_opens(desk);
@@ -265,6 +268,7 @@ impl Desk {
             u.remove(&conversation_id);
         });
         self.notice.set(None);
+        self.profile_shown.set(false);
         self.selected.set(Some(conversation_id.clone()));
         self.sync(&conversation_id);
         send(&AgentFrame::Profile { conversation_id });

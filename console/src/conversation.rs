@@ -57,6 +57,9 @@ pub fn Conversation() -> impl IntoView {
         <section class="conversation" aria-label=strings.conversations>
             <Show when=move || desk.selected.with(Option::is_some) fallback=move || view! { <p class="empty">{strings.pick_one}</p> }>
                 <header class="conv-top">
+                    // Phones only (one column): back to the lists, and the visitor's sidebar.
+                    <button type="button" class="ghost narrow-only" data-testid="back-to-lists" aria-label=strings.back_to_lists
+                        on:click=move |_| { desk.profile_shown.set(false); desk.selected.set(None); }>"‹"</button>
                     <strong data-testid="conv-title">
                         {move || {
                             let id = desk.selected.get().unwrap_or_default();
@@ -83,6 +86,9 @@ pub fn Conversation() -> impl IntoView {
                         view! { <span class="quota" class:none={left == 0} data-testid="quota" data-left=left>{text}</span> }
                     })}
                     <span class="spacer"></span>
+                    <button type="button" class="ghost narrow-only" data-testid="show-profile" on:click=move |_| desk.profile_shown.set(true)>
+                        {strings.visitor}
+                    </button>
                     <button type="button" class="ghost" data-testid="export" title=strings.export
                         on:click=move |_| crate::export::export_selected(desk, strings)>{strings.export}</button>
                     <Actions transfer_open=transfer_open />

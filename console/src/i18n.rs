@@ -138,6 +138,7 @@ client::strings! {
     system_name: "系统", "System";
     reports: "报表", "Reports";
     came_from: "访问来源", "Came from";
+    back_to_chat: "返回会话", "Back to the conversation";
 }
 
 impl Strings {

@@ -19,7 +19,11 @@ pub fn Sidebar() -> impl IntoView {
     let profile = move || desk.selected.get().and_then(|id| desk.profiles.with(|p| p.get(&id).cloned()));
     view! {
         <aside class="sidebar" aria-label=strings.visitor data-testid="sidebar">
-            <h2>{strings.visitor}</h2>
+            <h2>
+                <button type="button" class="ghost narrow-only" data-testid="hide-profile" aria-label=strings.back_to_chat
+                    on:click=move |_| desk.profile_shown.set(false)>"‹"</button>
+                {strings.visitor}
+            </h2>
             {move || match profile() {
                 Some(p) => view! { <Profile profile=p /> }.into_any(),
                 None => view! { <p class="empty">{strings.none}</p> }.into_any(),

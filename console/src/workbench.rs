@@ -50,7 +50,8 @@ pub fn Workbench() -> impl IntoView {
         desk.set_presence(status);
     };
     view! {
-        <div class="bench">
+        // One column on a phone: the lists, or the picked conversation (or its visitor's sidebar).
+        <div class="bench" class:picked=move || desk.selected.with(Option::is_some) class:profile-shown=move || desk.profile_shown.get()>
             <header class="bench-top">
                 <h1>{strings.title}</h1>
                 <small class="hint">{strings.shortcuts}</small>

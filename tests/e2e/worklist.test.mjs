@@ -138,10 +138,28 @@ test('each list item says who, what and when, how many unread, and how long the 
   assert.equal(await item(page, 'mine', a).getByTestId('unread').count(), 0);
   assert.equal(await item(page, 'mine', a).getByTestId('waiting').count(), 0);
 
-  // A phone-sized console shows the same items.
+  // A phone-sized console shows the same items, in one column that fits the screen: the lists,
+  // then the picked conversation, its visitor's sidebar on demand, and back.
   const phone = await console_({ width: 390, height: 844 });
   await item(phone, 'queued', b).getByTestId('preview').filter({ hasText: '在吗？' }).waitFor();
+  const width = () => phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(await width() <= 390, `the lists fit the phone (${await width()} px)`);
   await phone.screenshot({ path: path.join(SHOT_DIR, 'console-worklist-phone.png'), fullPage: true });
+  await item(phone, 'queued', b).click();
+  await phone.locator('[data-testid=message]', { hasText: '在吗？' }).waitFor();
+  assert.equal(await phone.getByTestId('list-queued').isVisible(), false, 'the conversation takes the lists\' place');
+  assert.ok(await width() <= 390, `the conversation fits the phone (${await width()} px)`);
+  await phone.screenshot({ path: path.join(SHOT_DIR, 'console-conversation-phone.png') });
+  await phone.getByTestId('show-profile').click();
+  await phone.getByTestId('profile-name').waitFor();
+  assert.equal(await phone.getByTestId('log').isVisible(), false);
+  await phone.screenshot({ path: path.join(SHOT_DIR, 'console-sidebar-phone.png') });
+  await phone.getByTestId('hide-profile').click();
+  await phone.getByTestId('log').waitFor();
+  await phone.getByTestId('back-to-lists').click();
+  await phone.getByTestId('list-queued').waitFor();
+  // On a desktop none of the phone's buttons show.
+  assert.equal(await page.getByTestId('back-to-lists').isVisible(), false);
   vip.close();
   other.close();
   await phone.context().close();

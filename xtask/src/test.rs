@@ -44,7 +44,9 @@ const WASM_CRATES: [&str; 5] = ["edge", "widget", "console", "settings", "report
 /// conversation's transcript as a text download (+2.9 KB). 329 -> 330 KiB (337,613 bytes) for the
 /// sidebar's visit source and its past conversations' first lines, the lists' loading state and
 /// opening a conversation the reports page names (+1.5 KB; the reports themselves are an app of
-/// their own, which kept 35 KB out of the console).
+/// their own, which kept 35 KB out of the console). 330 -> 331 KiB (338,790 bytes) for the phone
+/// layout (one column: the lists, the conversation, the visitor's sidebar, with their buttons;
+/// +1.2 KB).
 /// The settings (only admins load them, from `/console/settings/`) start with the same kind of
 /// ratchet: 240,563 bytes on 2026-11-30 with ten pages (plugins, prompts, hours, agents, groups,
 /// rules, entries, bot, contacts, history; the contacts import alone, with its file reading and
@@ -70,7 +72,7 @@ const WASM_CRATES: [&str; 5] = ["edge", "widget", "console", "settings", "report
 const BUDGETS: [(&str, u64); 5] = [
     ("loader_gzip", 2 * 1024),
     ("widget_open_chat_gzip", 184 * 1024),
-    ("console_gzip", 330 * 1024),
+    ("console_gzip", 331 * 1024),
     ("settings_gzip", 332 * 1024),
     ("reports_gzip", 119 * 1024),
 ];

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 const WIDTH: u64 = 480;
 const HEIGHT: u64 = 200;
 /// Room for the value labels (left) and the bar labels (bottom).
-const LEFT: u64 = 52;
+const LEFT: u64 = 64;
 const BOTTOM: u64 = 24;
 const TOP: u64 = 10;
 
@@ -26,9 +26,10 @@ pub fn axis_top(max: u64) -> u64 {
     }
 }
 
-/// Every how many bars a label is written, so labels do not overlap (about 12 at most).
+/// Every how many bars a label is written, so labels do not overlap (eight at most: they stay
+/// apart in the phone's larger type too).
 pub fn label_step(bars: usize) -> usize {
-    bars.div_ceil(12).max(1)
+    bars.div_ceil(8).max(1)
 }
 
 /// What a chart's values are, for its axis and tooltips.
@@ -113,10 +114,10 @@ mod tests {
     }
 
     #[test]
-    fn about_a_dozen_labels_at_most() {
+    fn eight_labels_at_most() {
         assert_eq!(label_step(7), 1);
-        assert_eq!(label_step(31), 3);
-        assert_eq!(label_step(24), 2);
-        assert_eq!(label_step(168), 14);
+        assert_eq!(label_step(31), 4);
+        assert_eq!(label_step(24), 3);
+        assert_eq!(label_step(168), 21);
     }
 }

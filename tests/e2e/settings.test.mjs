@@ -59,7 +59,14 @@ async function consolePage(agent, password, { viewport = { width: 1280, height: 
  * which opens them in a tab of their own (the workbench stays online); returns that tab. */
 async function openSettings(page) {
   const [settings] = await Promise.all([page.waitForEvent('popup'), page.getByTestId('open-settings').click()]);
-  await settings.getByTestId('tab-prompts').waitFor();
+  try {
+    await settings.getByTestId('tab-prompts').waitFor();
+  } catch (err) {
+    // Seen once in CI (the settings never showed their pages within 30 s): say what the tab showed.
+    await settings.screenshot({ path: path.join(SHOT_DIR, 'settings-open-failed.png') }).catch(() => {});
+    const shown = await settings.locator('body').innerText().catch((e) => `(no text: ${e.message})`);
+    throw new Error(`the settings tab showed no pages at ${settings.url()}: ${JSON.stringify(shown.slice(0, 500))}; ${err.message}`);
+  }
   return settings;
 }
 

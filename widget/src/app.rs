@@ -1,139 +1,75 @@
-//! The widget's root: state, the bridge to the host page, theme, launcher and window.
+//! The widget's start: the state from the iframe's address, the page, the bridge to the host
+//! page, and the first render.
 
-use leptos::prelude::*;
 use protocol::lite::Json;
 
-use crate::api::Chat;
-use crate::chat_window::ChatWindow;
-use crate::host::{self, Command, Params};
-use crate::i18n;
-use crate::launcher::Launcher;
+use crate::api;
+use crate::host::{self, params, Command};
+use crate::state::{self, read, update};
 use crate::theme::Theme;
 
-/// Room around the launcher inside the closed iframe (its shadow and badge), px.
-const LAUNCHER_ROOM: f64 = 16.0;
-
-/// The whole widget.
-#[component]
-pub fn App() -> impl IntoView {
-    let params = Params::from_url();
+/// Starts the widget: builds the page, listens to the visitor and the host page, says `ready`.
+pub fn start() {
+    let params = params();
     let mut theme = Theme::default();
     theme.merge(&params.site_theme);
     theme.merge(&params.theme);
-    let chat = Chat::new(theme, params.entry.clone());
-    let strings = i18n::strings(&params.locale);
-    provide_context(chat);
-    provide_context(params.clone());
-    provide_context(strings);
+    let entry = params.entry.clone();
+    update(|c| {
+        c.theme = theme;
+        c.entry = entry;
+    });
+    let root = crate::view::mount();
+    crate::events::listen(&root);
+    state::set_renderer(crate::view::render);
+    state::render_now();
+    host::listen(params.host.clone(), command);
+    // Opened on its own (no host page), a returning visitor reconnects at once; inside a host page
+    // the loader's `init` does it (it carries the identity).
+    if params.host.is_empty() && api::has_session() {
+        api::start();
+    }
+    host::post(&params.host, "ready", Json::obj([]));
+}
 
-    let p = params.clone();
-    host::listen(params.host.clone(), move |command| match command {
+/// Carries out a command of the host page's `ChatWidget(...)` API.
+fn command(command: Command) {
+    match command {
         Command::Init { identity } => {
             if let Some(token) = identity.filter(|t| !t.is_empty()) {
-                chat.identity.set(Some(token));
+                update(|c| c.identity = Some(token));
             }
             // A returning visitor reconnects at once, so replies that came meanwhile raise the badge.
-            if Chat::has_session(&p) || chat.open.get_untracked() {
-                chat.start(&p);
+            if api::has_session() || read(|c| c.open) {
+                api::start();
             }
         }
         Command::Page { url, title, visit } => {
-            let changed = chat.page.with_untracked(|(u, _)| !u.is_empty() && *u != url);
-            chat.page.set((url, title));
-            if !visit.is_empty() {
-                chat.visit.set(visit);
-            }
+            let changed = read(|c| !c.page.0.is_empty() && c.page.0 != url);
+            update(|c| {
+                c.page = (url, title);
+                if !visit.is_empty() {
+                    c.visit = visit;
+                }
+            });
             if changed {
-                chat.refresh(&p);
+                api::refresh();
             }
         }
-        Command::Identify(token) => chat.identify(&p, token),
-        Command::Logout => chat.logout(&p),
-        Command::Open => chat.open.set(true),
-        Command::Close => chat.open.set(false),
-        Command::Toggle => chat.open.update(|o| *o = !*o),
-        Command::Layout(is_narrow) => chat.narrow.set(is_narrow),
-        Command::SetTheme(tokens) => chat.theme.update(|t| t.merge(&tokens)),
+        Command::Identify(token) => api::identify(token),
+        Command::Logout => api::logout(),
+        Command::Open => api::set_open(true),
+        Command::Close => api::set_open(false),
+        Command::Toggle => api::set_open(!read(|c| c.open)),
+        Command::Layout(narrow) => update(|c| c.narrow = narrow),
+        Command::SetTheme(tokens) => update(|c| c.theme.merge(&tokens)),
         Command::SetCustomFields(fields) => {
-            chat.custom_fields.update(|f| f.extend(fields));
-            chat.refresh(&p);
+            update(|c| c.custom_fields.extend(fields));
+            api::refresh();
         }
-        Command::SetCards(list, cards) => chat.cards.update(|c| {
-            c.insert(list, cards);
+        Command::SetCards(list, cards) => update(|c| {
+            c.cards.insert(list, cards);
         }),
-        Command::OpenEntry(entry) => chat.open_entry(&p, entry),
-    });
-
-    // Sync the open state to the outside world: the loader resizes the iframe, the page hears events.
-    let host_origin = params.host.clone();
-    let start_params = params.clone();
-    Effect::new(move |previous: Option<bool>| {
-        let open = chat.open.get();
-        if previous == Some(open) {
-            return open;
-        }
-        if previous.is_some() {
-            host::emit(&host_origin, if open { "open" } else { "close" }, Json::obj([]));
-        }
-        if open {
-            chat.unread.set(0);
-            chat.start(&start_params);
-            chat.mark_read();
-        }
-        open
-    });
-    // The iframe is as large as the launcher needs while closed, and as the window needs when open.
-    let resize_host = params.host.clone();
-    Effect::new(move |_| {
-        let open = chat.open.get();
-        let theme = chat.theme.get();
-        chat.narrow.track();
-        let (w, h) = launcher_size();
-        host::post(
-            &resize_host,
-            "resize",
-            Json::obj([
-                ("open", open.into()),
-                ("w", ((w + f64::from(theme.offset_x) + LAUNCHER_ROOM).ceil() as u64).into()),
-                ("h", ((h + f64::from(theme.offset_y) + LAUNCHER_ROOM).ceil() as u64).into()),
-                ("left", theme.left.into()),
-                // The open window (380 px) above the launcher, with room for its shadow.
-                ("ow", u64::from(380 + theme.offset_x + 20).into()),
-            ]),
-        );
-    });
-
-    // Opened on its own (no host page), a returning visitor reconnects at once; inside a host page
-    // the loader's `init` does it (it carries the identity).
-    if params.host.is_empty() && Chat::has_session(&params) {
-        chat.start(&params);
+        Command::OpenEntry(entry) => api::open_entry(entry),
     }
-    host::post(&params.host, "ready", Json::obj([]));
-
-    view! {
-        <div
-            class=move || format!("cw {}", chat.theme.with(Theme::classes))
-            class:cw-open=move || chat.open.get()
-            class:cw-narrow=move || chat.narrow.get()
-            style=move || chat.theme.with(Theme::style)
-            lang=i18n::lang(&params.locale)
-        >
-            <Show when=move || chat.open.get()>
-                <ChatWindow />
-            </Show>
-            <Launcher />
-        </div>
-    }
-}
-
-/// The launcher's rendered size, px.
-fn launcher_size() -> (f64, f64) {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector(".cw-launcher").ok().flatten())
-        .map(|el| {
-            let rect = el.get_bounding_client_rect();
-            (rect.width(), rect.height())
-        })
-        .unwrap_or((56.0, 56.0))
 }

@@ -1,6 +1,7 @@
 //! The postMessage bridge to the loader on the host page: origin pinned both ways.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use protocol::checks::check_card;
 use protocol::lite::{map_of, parse, Json};
@@ -56,6 +57,15 @@ impl Params {
                 .unwrap_or_default(),
         }
     }
+}
+
+thread_local! {
+    static PARAMS: Rc<Params> = Rc::new(Params::from_url());
+}
+
+/// What the iframe URL said (read once).
+pub fn params() -> Rc<Params> {
+    PARAMS.with(Rc::clone)
 }
 
 /// A command from the host page's `ChatWidget(...)` API.

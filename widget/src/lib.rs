@@ -1,27 +1,30 @@
-//! The visitor chat widget: launcher and chat window, a Leptos CSR app in the edge-origin iframe
-//! that the loader (`loader/w.js`) puts on the host page.
+//! The visitor chat widget: launcher and chat window, in the edge-origin iframe that the loader
+//! (`loader/w.js`) puts on the host page. Written over the DOM by hand (no UI framework), so an
+//! open chat downloads little.
 //!
-//! `app` holds the state and layout, `api` all network code, `host` the postMessage bridge to the
-//! loader, `theme` the theme tokens, `i18n` every visible string; the window is built from
-//! `chat_window`, `bubble`, `composer` and `forms`.
+//! `state` holds what the widget shows and renders it after each change through `view` (with
+//! `bubble`, `composer` and `forms`); `events` is what the visitor does; `api` is all network
+//! code (`upload` the files); `host` the postMessage bridge to the loader; `theme` the theme
+//! tokens; `i18n` every visible string; `dom` the few helpers the views are written with.
 
 mod api;
 mod app;
 mod bubble;
-mod chat_window;
 mod composer;
+mod dom;
+mod events;
 mod forms;
 mod host;
 mod i18n;
-mod launcher;
+mod state;
 mod theme;
 mod upload;
+mod view;
 
-/// Mounts the widget; wasm-bindgen calls this when the module loads (not in unit tests, which
-/// mount single components themselves).
+/// Starts the widget; wasm-bindgen calls this when the module loads (not in unit tests).
 #[cfg_attr(not(test), wasm_bindgen::prelude::wasm_bindgen(start))]
 pub fn start() {
-    leptos::mount::mount_to_body(app::App);
+    app::start();
 }
 
 #[cfg(test)]

@@ -114,7 +114,13 @@ fn content(line: &Line, link: Option<&str>, strings: &Strings) -> Element {
             want_link(upload_id);
             let thumb = el(
                 "button",
-                &[("type", "button"), ("class", "cw-thumb"), ("data-testid", "cw-image"), ("aria-label", name), ("data-act", "image")],
+                &[
+                    ("type", "button"),
+                    ("class", "cw-thumb"),
+                    ("data-testid", "cw-image"),
+                    ("aria-label", name),
+                    ("data-act", "image"),
+                ],
             );
             let img = el("img", &[("alt", name)]);
             if let Some(src) = link {
@@ -144,8 +150,15 @@ fn content(line: &Line, link: Option<&str>, strings: &Strings) -> Element {
             add(&file, &[&icon("", path), &text_el("span", &[], &label)])
         }
         MessageBody::Card { title, image, price, status, url, .. } => {
-            let card =
-                el("a", &[("class", "cw-card"), ("data-testid", "cw-card"), ("target", "_blank"), ("rel", "noopener noreferrer")]);
+            let card = el(
+                "a",
+                &[
+                    ("class", "cw-card"),
+                    ("data-testid", "cw-card"),
+                    ("target", "_blank"),
+                    ("rel", "noopener noreferrer"),
+                ],
+            );
             if is_web_url(url) {
                 let _ = card.set_attribute("href", url);
             }

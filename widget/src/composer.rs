@@ -74,7 +74,8 @@ impl ComposerUi {
                 ("placeholder", strings.placeholder),
             ],
         );
-        let send = text_el("button", &[("type", "submit"), ("class", "cw-send"), ("data-testid", "cw-send")], strings.send);
+        let send =
+            text_el("button", &[("type", "submit"), ("class", "cw-send"), ("data-testid", "cw-send")], strings.send);
         add(&form, &[&input, &send]);
         add(&wrap, &[&tools, &form]);
         Self { wrap, popup, emoji, card_buttons }
@@ -85,10 +86,9 @@ impl ComposerUi {
         let view = match &chat.popup {
             Popup::None => None,
             Popup::Emoji => Some(PopupView::Emoji),
-            Popup::Cards(list) => Some(PopupView::Cards(
-                button_name(chat, list),
-                chat.cards.get(list).cloned().unwrap_or_default(),
-            )),
+            Popup::Cards(list) => {
+                Some(PopupView::Cards(button_name(chat, list), chat.cards.get(list).cloned().unwrap_or_default()))
+            }
         };
         self.popup.show(view, |view| popup(view, strings));
         set_attr(&self.emoji, "aria-expanded", if chat.popup == Popup::Emoji { "true" } else { "false" });
@@ -141,10 +141,8 @@ fn button_name(chat: &Chat, list: &str) -> String {
 /// An attach button: a label around a hidden file input.
 fn attach(testid: &str, label: &str, path: &str, input_attrs: &[(&str, &str)]) -> Element {
     let tool = el("label", &[("class", "cw-tool"), ("data-testid", testid), ("title", label)]);
-    let input = el(
-        "input",
-        &[("type", "file"), ("class", "cw-visually-hidden"), ("aria-label", label), ("data-act", "files")],
-    );
+    let input =
+        el("input", &[("type", "file"), ("class", "cw-visually-hidden"), ("aria-label", label), ("data-act", "files")]);
     for (name, value) in input_attrs {
         let _ = input.set_attribute(name, value);
     }
@@ -166,7 +164,12 @@ fn popup(view: &PopupView, strings: &Strings) -> Element {
             for e in EMOJI.split(' ') {
                 let option = text_el(
                     "button",
-                    &[("type", "button"), ("aria-label", e), ("data-testid", "cw-emoji-option"), ("data-act", "insert")],
+                    &[
+                        ("type", "button"),
+                        ("aria-label", e),
+                        ("data-testid", "cw-emoji-option"),
+                        ("data-act", "insert"),
+                    ],
                     e,
                 );
                 add(&panel, &[&option]);
@@ -223,7 +226,8 @@ pub fn insert(input: &HtmlTextAreaElement, emoji: &str) {
     let value = input.value();
     let utf16: Vec<u16> = value.encode_utf16().collect();
     let at = input.selection_start().ok().flatten().map_or(utf16.len(), |i| i as usize).min(utf16.len());
-    let updated = format!("{}{emoji}{}", String::from_utf16_lossy(&utf16[..at]), String::from_utf16_lossy(&utf16[at..]));
+    let updated =
+        format!("{}{emoji}{}", String::from_utf16_lossy(&utf16[..at]), String::from_utf16_lossy(&utf16[at..]));
     input.set_value(&updated);
     let cursor = (at + emoji.encode_utf16().count()) as u32;
     let _ = input.set_selection_range(cursor, cursor);

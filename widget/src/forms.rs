@@ -63,7 +63,10 @@ fn field(name: &str, id: &str, label: &str, control: &Element) -> Element {
 
 /// The questions asked before the first message, and the group choice.
 pub fn pre_chat(config: WidgetConfig, strings: &Strings) -> Element {
-    let form = el("form", &[("class", "cw-form"), ("data-testid", "cw-pre-chat"), ("data-form", "prechat"), ("novalidate", "")]);
+    let form = el(
+        "form",
+        &[("class", "cw-form"), ("data-testid", "cw-pre-chat"), ("data-form", "prechat"), ("novalidate", "")],
+    );
     add(&form, &[&text_el("p", &[("class", "cw-form-title")], strings.pre_chat_title)]);
     if !config.groups.is_empty() {
         let groups = el("fieldset", &[("class", "cw-groups"), ("data-testid", "cw-groups"), ("data-for", "group")]);
@@ -119,7 +122,11 @@ pub fn pre_chat(config: WidgetConfig, strings: &Strings) -> Element {
         };
         add(&form, &[&field(&q.name, &id, &label, &control)]);
     }
-    let submit = text_el("button", &[("type", "submit"), ("class", "cw-button"), ("data-testid", "cw-pre-submit")], strings.start);
+    let submit = text_el(
+        "button",
+        &[("type", "submit"), ("class", "cw-button"), ("data-testid", "cw-pre-submit")],
+        strings.start,
+    );
     add(&form, &[&submit])
 }
 
@@ -162,11 +169,20 @@ pub fn submit_pre_chat(form: &Element, strings: &Strings) {
 /// The site's leave-message form, offered when nobody can answer; once sent, a line saying so.
 pub fn leave_message(offer: &LeaveForm, strings: &Strings) -> Element {
     if offer.sent {
-        return text_el("p", &[("class", "cw-done"), ("role", "status"), ("data-testid", "cw-leave-sent")], strings.leave_sent);
+        return text_el(
+            "p",
+            &[("class", "cw-done"), ("role", "status"), ("data-testid", "cw-leave-sent")],
+            strings.leave_sent,
+        );
     }
     let form = el(
         "form",
-        &[("class", "cw-form cw-inline-form"), ("data-testid", "cw-leave-form"), ("data-form", "leave"), ("novalidate", "")],
+        &[
+            ("class", "cw-form cw-inline-form"),
+            ("data-testid", "cw-leave-form"),
+            ("data-form", "leave"),
+            ("novalidate", ""),
+        ],
     );
     add(&form, &[&text_el("p", &[("class", "cw-form-title")], &offer.intro)]);
     for f in &offer.fields {
@@ -184,8 +200,11 @@ pub fn leave_message(offer: &LeaveForm, strings: &Strings) -> Element {
         };
         add(&form, &[&field(&f.name, &id, &label, &control)]);
     }
-    let submit =
-        text_el("button", &[("type", "submit"), ("class", "cw-button"), ("data-testid", "cw-leave-submit")], strings.leave_send);
+    let submit = text_el(
+        "button",
+        &[("type", "submit"), ("class", "cw-button"), ("data-testid", "cw-leave-submit")],
+        strings.leave_send,
+    );
     add(&form, &[&submit])
 }
 
@@ -209,7 +228,10 @@ pub fn rate(rating: Rating, strings: &Strings) -> Element {
     let view = el("div", &[("class", "cw-rate"), ("data-testid", "cw-rate")]);
     add(&view, &[&text_el("p", &[("class", "cw-closed")], strings.closed)]);
     if let Rating::Done(_) = rating {
-        return add(&view, &[&text_el("p", &[("class", "cw-done"), ("role", "status"), ("data-testid", "cw-rated")], strings.rated)]);
+        return add(
+            &view,
+            &[&text_el("p", &[("class", "cw-done"), ("role", "status"), ("data-testid", "cw-rated")], strings.rated)],
+        );
     }
     let form = el("form", &[("class", "cw-form cw-inline-form"), ("data-form", "rate")]);
     let stars = el("div", &[("class", "cw-stars"), ("role", "group"), ("aria-label", strings.rate_title)]);
@@ -231,7 +253,12 @@ pub fn rate(rating: Rating, strings: &Strings) -> Element {
     }
     let comment = el(
         "textarea",
-        &[("rows", "2"), ("placeholder", strings.rate_comment), ("aria-label", strings.rate_comment), ("data-testid", "cw-rate-comment")],
+        &[
+            ("rows", "2"),
+            ("placeholder", strings.rate_comment),
+            ("aria-label", strings.rate_comment),
+            ("data-testid", "cw-rate-comment"),
+        ],
     );
     let submit = text_el(
         "button",

@@ -1,79 +1,75 @@
-//! Browser tests of the widget's components (wasm-bindgen-test in headless Chromium).
+//! Browser tests of the widget's views (wasm-bindgen-test in headless Chromium): the state
+//! drives the launcher, the window and the bubbles, and the visitor's clicks reach the state.
 
-use leptos::prelude::*;
+use client::clock;
+use protocol::{Author, MessageBody};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
 
-use crate::api::Chat;
 use crate::bubble::human_size;
 use crate::i18n;
-use crate::launcher::Launcher;
-use crate::theme::{contrast, luminance, normalize_hex, readable_on, Theme};
-use client::clock;
+use crate::state::{self, read, update};
+use crate::theme::{contrast, luminance, normalize_hex, readable_on};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Lets the scheduled render run (it is queued as a microtask; a timer comes after it).
 async fn tick() {
-    let promise = js_sys::Promise::resolve(&wasm_bindgen::JsValue::NULL);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-fn container() -> web_sys::HtmlElement {
-    let document = web_sys::window().and_then(|w| w.document()).expect("document");
-    let div = document.create_element("div").expect("div");
-    document.body().expect("body").append_child(&div).expect("append");
-    wasm_bindgen::JsCast::unchecked_into(div)
+/// The widget's page, built once for all tests of this run.
+fn root() -> Element {
+    thread_local! {
+        static ROOT: Element = {
+            let root = crate::view::mount();
+            crate::events::listen(&root);
+            state::set_renderer(crate::view::render);
+            state::render_now();
+            root
+        };
+    }
+    ROOT.with(Element::clone)
+}
+
+fn find(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).ok().flatten()
+}
+
+fn count(root: &Element, selector: &str) -> u32 {
+    root.query_selector_all(selector).map(|l| l.length()).unwrap_or(0)
 }
 
 #[wasm_bindgen_test]
-async fn launcher_toggles_and_shows_unread_badge() {
-    let chat = Chat::new(Theme::default(), None);
-    let root = container();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(chat);
-        provide_context(i18n::strings("en"));
-        view! { <Launcher /> }
-    });
+async fn the_launcher_follows_the_state_and_the_theme() {
+    let root = root();
+    update(|c| c.open = false);
     tick().await;
-    let button = root.query_selector("[data-testid=cw-launcher]").expect("query").expect("launcher");
-    assert_eq!(button.get_attribute("aria-label").as_deref(), Some("Chat with us"));
-    assert!(root.query_selector("[data-testid=cw-unread]").expect("query").is_none());
-    chat.unread.set(3);
+    let button = find(&root, "[data-testid=cw-launcher]").expect("launcher");
+    assert_eq!(button.get_attribute("aria-expanded").as_deref(), Some("false"));
+    assert!(find(&root, "[data-testid=cw-unread]").is_none());
+    update(|c| c.unread = 3);
     tick().await;
-    let badge = root.query_selector("[data-testid=cw-unread]").expect("query").expect("badge");
+    let badge = find(&root, "[data-testid=cw-unread]").expect("badge");
     assert_eq!(badge.text_content().as_deref(), Some("3"));
-    wasm_bindgen::JsCast::unchecked_ref::<web_sys::HtmlElement>(&button).click();
-    tick().await;
-    assert!(chat.open.get_untracked());
-    assert_eq!(button.get_attribute("aria-expanded").as_deref(), Some("true"));
-    assert_eq!(button.get_attribute("aria-label").as_deref(), Some("Close chat"));
-}
 
-#[wasm_bindgen_test]
-fn strings_follow_the_locale() {
-    assert_eq!(i18n::strings("zh-CN").send, "发送");
-    assert_eq!(i18n::strings("en-US").send, "Send");
-    assert_eq!(clock(0).len(), 5);
-}
-
-#[wasm_bindgen_test]
-async fn theme_tokens_change_the_launcher_live() {
-    let chat = Chat::new(Theme::default(), None);
-    let root = container();
-    let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(chat);
-        provide_context(i18n::strings("zh-CN"));
-        view! { <div class=move || chat.theme.with(Theme::classes) style=move || chat.theme.with(Theme::style)><Launcher /></div> }
-    });
+    assert!(find(&root, "[data-testid=cw-launcher-label]").is_none());
+    let tokens = protocol::lite::parse(
+        r##"{"primary":"#FC0","shape":"bar","label":"在线咨询","position":"left","offsetX":"32px","icon":"headset","dark":"auto"}"##,
+    )
+    .expect("json");
+    update(|c| c.theme.merge(&tokens));
     tick().await;
-    assert!(root.query_selector("[data-testid=cw-launcher-label]").expect("query").is_none());
-    let tokens = protocol::lite::parse(r##"{"primary":"#FC0","shape":"bar","label":"在线咨询","position":"left","offsetX":"32px","icon":"headset","dark":"auto"}"##).expect("json");
-    chat.theme.update(|t| t.merge(&tokens));
-    tick().await;
-    let label = root.query_selector("[data-testid=cw-launcher-label]").expect("query").expect("label");
+    let label = find(&root, "[data-testid=cw-launcher-label]").expect("label");
     assert_eq!(label.text_content().as_deref(), Some("在线咨询"));
-    let wrapper = root.first_element_child().expect("wrapper");
-    assert_eq!(wrapper.get_attribute("class").as_deref(), Some("cw-left cw-shape-bar cw-auto"));
-    let style = wrapper.get_attribute("style").unwrap_or_default();
+    assert_eq!(root.get_attribute("class").as_deref(), Some("cw cw-left cw-shape-bar cw-auto"));
+    let style = root.get_attribute("style").unwrap_or_default();
     assert!(
         style.contains("--cw-primary:#ffcc00")
             && style.contains("--cw-on-primary:#000000")
@@ -81,11 +77,60 @@ async fn theme_tokens_change_the_launcher_live() {
         "{style}"
     );
     // Malformed tokens leave the theme as it was.
-    let before = chat.theme.get_untracked();
+    let before = read(|c| c.theme.clone());
     let junk =
         protocol::lite::parse(r#"{"primary":"red","icon":"javascript:alert(1)","offsetY":"far"}"#).expect("json");
-    chat.theme.update(|t| t.merge(&junk));
-    assert_eq!(chat.theme.get_untracked(), before);
+    update(|c| c.theme.merge(&junk));
+    assert_eq!(read(|c| c.theme.clone()), before);
+}
+
+#[wasm_bindgen_test]
+async fn lines_show_their_state_and_a_failed_one_can_be_sent_again() {
+    let root = root();
+    update(|c| {
+        c.open = true;
+        c.phase = state::Phase::Online;
+        c.timeline = Default::default();
+        for key in ["a", "b"] {
+            c.timeline.push_local(key.into(), Author::Visitor, MessageBody::Text { text: format!("hi {key}") }, 0);
+        }
+    });
+    tick().await;
+    assert!(find(&root, "[data-testid=cw-window]").is_some());
+    assert_eq!(count(&root, "[data-testid=cw-message][data-status=sending]"), 2);
+    update(|c| {
+        c.timeline.ack("a", 1);
+        c.timeline.fail("b");
+    });
+    tick().await;
+    let lines = root.query_selector_all("[data-testid=cw-message]").expect("lines");
+    assert_eq!(lines.length(), 2);
+    let a = find(&root, "[data-key=a]").expect("line a");
+    assert_eq!(a.get_attribute("data-status").as_deref(), Some("sent"));
+    update(|c| c.agent_read_seq = 1);
+    tick().await;
+    assert_eq!(find(&root, "[data-key=a]").and_then(|a| a.get_attribute("data-status")).as_deref(), Some("read"));
+    let retry = find(&root, "[data-key=b] [data-testid=cw-retry]").expect("retry");
+    retry.unchecked_ref::<HtmlElement>().click();
+    tick().await;
+    assert_eq!(find(&root, "[data-key=b]").and_then(|b| b.get_attribute("data-status")).as_deref(), Some("sending"));
+    assert!(find(&root, "[data-testid=cw-retry]").is_none());
+    // Lines are in the timeline's order.
+    let keys: Vec<String> = (0..lines.length())
+        .filter_map(|i| root.query_selector_all("[data-testid=cw-message]").ok()?.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok()?.get_attribute("data-key"))
+        .collect();
+    assert_eq!(keys, ["a", "b"]);
+    update(|c| c.open = false);
+    tick().await;
+    assert!(find(&root, "[data-testid=cw-window]").is_none());
+}
+
+#[wasm_bindgen_test]
+fn strings_follow_the_locale() {
+    assert_eq!(i18n::strings("zh-CN").send, "发送");
+    assert_eq!(i18n::strings("en-US").send, "Send");
+    assert_eq!(clock(0).len(), 5);
 }
 
 #[wasm_bindgen_test]

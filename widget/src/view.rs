@@ -22,7 +22,8 @@ use crate::theme::{icon_path, Theme};
 /// Room around the launcher inside the closed iframe (its shadow and badge), px.
 const LAUNCHER_ROOM: f64 = 16.0;
 /// The close cross.
-pub const CLOSE_PATH: &str = "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
+pub const CLOSE_PATH: &str =
+    "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z";
 
 /// The widget's strings in the page's language.
 pub fn strings() -> &'static Strings {
@@ -213,7 +214,11 @@ impl LauncherUi {
         });
         self.badge.show((chat.unread > 0).then_some(chat.unread), |n| {
             let aria = format!("{n}{}", strings.unread);
-            text_el("span", &[("class", "cw-badge"), ("data-testid", "cw-unread"), ("aria-label", &aria)], &n.to_string())
+            text_el(
+                "span",
+                &[("class", "cw-badge"), ("data-testid", "cw-unread"), ("aria-label", &aria)],
+                &n.to_string(),
+            )
         });
     }
 }
@@ -306,13 +311,15 @@ impl WindowUi {
         self.greeting.show(greeting, |g| text_el("p", &[("class", "cw-greeting"), ("data-testid", "cw-greeting")], g));
         self.render_lines(chat, strings);
         self.typing.show(chat.agent_typing.then_some(()), |_| {
-            let dots = el("div", &[("class", "cw-typing"), ("data-testid", "cw-typing"), ("aria-label", strings.typing)]);
+            let dots =
+                el("div", &[("class", "cw-typing"), ("data-testid", "cw-typing"), ("aria-label", strings.typing)]);
             add(&dots, &[&el("i", &[]), &el("i", &[]), &el("i", &[])])
         });
         self.leave.show(chat.leave_form.clone(), |form| crate::forms::leave_message(form, strings));
         self.rate.show((chat.rating != Rating::None).then_some(chat.rating), |r| crate::forms::rate(*r, strings));
-        self.notice
-            .show(chat.notice.clone(), |n| text_el("p", &[("class", "cw-notice"), ("role", "alert"), ("data-testid", "cw-notice")], n));
+        self.notice.show(chat.notice.clone(), |n| {
+            text_el("p", &[("class", "cw-notice"), ("role", "alert"), ("data-testid", "cw-notice")], n)
+        });
         self.render_bottom(chat, strings);
         self.lightbox.show(chat.lightbox.clone(), |src| {
             let lightbox = el(
@@ -432,7 +439,8 @@ fn failed_view(code: &str, strings: &Strings) -> Element {
     } else {
         strings.failed
     };
-    let view = el("div", &[("class", "cw-failed"), ("role", "alert"), ("data-testid", "cw-failed"), ("data-code", code)]);
+    let view =
+        el("div", &[("class", "cw-failed"), ("role", "alert"), ("data-testid", "cw-failed"), ("data-code", code)]);
     add(&view, &[&text_el("p", &[], text)]);
     if !final_failure {
         let label = if unknown_entry { strings.general_chat } else { strings.try_again };

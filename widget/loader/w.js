@@ -24,6 +24,8 @@
   var vv = w.visualViewport;
   var frame, host, told, asked = 0, theme = {};
   try { theme = JSON.parse(ds.theme) || {}; } catch (e) { /* no data-theme, or not JSON */ }
+  // The look first: the launcher shows one round trip after the loader runs.
+  ask();
   // Where the visit came from (the reports' sources and campaigns): its first page's referrer and
   // address, kept for the tab's visit.
   var visit = d.referrer + ' ' + location.href;
@@ -134,7 +136,6 @@
     try { post({ type: 'cmd', cmd: String(cmd), args: JSON.parse(JSON.stringify(args)) }); } catch (e) { emit('error', { code: 'bad_call' }); }
   }
   w.ChatWidget = api;
-  ask();
   queued.forEach(function (a) { api.apply(null, a); });
   // A returning visitor with a conversation going: the widget after the page's load, when idle
   // (the flag too is read only then: a first read of storage can cost the page's start).

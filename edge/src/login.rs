@@ -55,7 +55,7 @@ pub async fn check_password(
     // refusals), then is turned away before anything is counted, so a flood of guesses (from any
     // number of addresses) cannot make the real agent wait seconds.
     let mut waited_ms = 0;
-    while crate::gate::in_line() >= crate::gate::MAX_IN_LINE {
+    while crate::gate::in_line(js_sys::Date::now()) >= crate::gate::MAX_IN_LINE {
         if waited_ms >= FULL_LINE_WAIT_MS {
             return Err(EdgeError::RateLimited(1));
         }

@@ -94,12 +94,16 @@ pub struct StoredPassword {
 /// `wrangler dev`) keep moving. Runs in the Worker only.
 pub async fn derive(password: &str, salt_hex: &str, iterations: u32) -> EdgeResult<String> {
     // One derivation at a time per isolate (`gate`), so other work waits behind one slice at most.
-    let ticket = crate::gate::join();
-    while !ticket.is_first() {
+    // Each check and each slice says the request is still running (see `gate`: a cancelled
+    // request's ticket stops saying so and leaves the line).
+    let now = js_sys::Date::now;
+    let ticket = crate::gate::join(now());
+    while !ticket.is_first(now()) {
         worker::Delay::from(std::time::Duration::from_millis(2)).await;
     }
     let mut run = Pbkdf2::new(password.as_bytes(), salt_hex.as_bytes(), iterations)?;
     while !run.step(ITERATIONS_PER_SLICE) {
+        ticket.touch(now());
         worker::Delay::from(std::time::Duration::ZERO).await;
     }
     Ok(hex::encode(run.key()))

@@ -60,14 +60,33 @@ async function consolePage(agent, password, { viewport = { width: 1280, height: 
 async function openSettings(page) {
   const [settings] = await Promise.all([page.waitForEvent('popup'), page.getByTestId('open-settings').click()]);
   try {
+    // The tab's own files first: DOMContentLoaded comes once its HTML is all there and its module
+    // script has run (the app then reads the session and asks for the settings). Seen once in CI
+    // (2026-12-01, the dark tab of the screenshots): wrangler's log shows the tab's HTML and
+    // stylesheet served, then no request at all for settings.js, its wasm or the settings, and
+    // the Worker idle for the 30 s the test waited: a file lost between Chromium and the Worker
+    // under `wrangler dev`, not something the app did. Such a tab never ends loading; it is
+    // reloaded once (the session is in the tab's sessionStorage, which a reload keeps), and said.
+    if (!await settings.waitForLoadState('domcontentloaded', { timeout: 15_000 }).then(() => true, () => false)) {
+      console.log(`openSettings: the settings tab's files did not all arrive in 15 s (${await loading(settings)}); reloading it once`);
+      await settings.reload({ waitUntil: 'domcontentloaded' });
+    }
     await settings.getByTestId('tab-prompts').waitFor();
   } catch (err) {
-    // Seen once in CI (the settings never showed their pages within 30 s): say what the tab showed.
+    // Say what the tab showed and how far its document got.
     await settings.screenshot({ path: path.join(SHOT_DIR, 'settings-open-failed.png') }).catch(() => {});
     const shown = await settings.locator('body').innerText().catch((e) => `(no text: ${e.message})`);
-    throw new Error(`the settings tab showed no pages at ${settings.url()}: ${JSON.stringify(shown.slice(0, 500))}; ${err.message}`);
+    throw new Error(`the settings tab showed no pages at ${settings.url()}: ${JSON.stringify(shown.slice(0, 500))} (${await loading(settings)}); ${err.message}`);
   }
   return settings;
+}
+
+/** How far a tab's document got: its readyState, whether its HTML reached the module script, and
+ * the files it finished loading (a file still on its way is not listed). */
+function loading(tab) {
+  return tab.evaluate(() => `readyState ${document.readyState}, module script ${document.querySelector('script[type=module]') ? 'parsed' : 'not parsed'}, `
+    + `loaded: ${performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).join(' ') || 'nothing'}`)
+    .catch((e) => `(no document state: ${e.message})`);
 }
 
 async function save(page) {

@@ -40,7 +40,7 @@ pub fn send_files(files: Option<web_sys::FileList>) {
 /// Checks a picked, pasted or dropped file against the site's caps and types, then uploads it
 /// with progress and sends it as an image or file message. Refusals are shown, nothing is sent.
 pub fn send_file(file: web_sys::File) {
-    let strings = crate::i18n::strings(&params().locale);
+    let strings = crate::view::strings();
     let content_type = file.type_();
     let is_image = protocol::checks::IMAGE_TYPES.contains(&content_type.as_str());
     let name = file.name();

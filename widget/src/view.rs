@@ -357,14 +357,23 @@ impl WindowUi {
 
     /// The bubbles, in the timeline's order: kept while they show the same, rebuilt when not.
     fn render_lines(&mut self, chat: &Chat, strings: &'static Strings) {
-        let mut old = std::mem::take(&mut self.lines);
+        let mut old: Vec<Option<LineView>> = self.lines.drain(..).map(Some).collect();
+        // Most renders keep every bubble where it was: the next one in order is looked at first,
+        // so a long conversation is not scanned once per line.
+        let mut next_old = 0;
         let mut prev = self.lines_start.clone();
         for line in chat.timeline.lines() {
             let key = crate::bubble::key_of(chat, line);
-            let mut view = match old.iter().position(|v| v.key == key) {
-                Some(i) => old.swap_remove(i),
-                None => LineView::build(line, key, strings),
+            let same = |v: &Option<LineView>| v.as_ref().is_some_and(|v| v.key == key);
+            let found = match old.get(next_old) {
+                Some(v) if same(v) => Some(next_old),
+                _ => old.iter().position(same),
             };
+            let kept = found.and_then(|i| {
+                next_old = i + 1;
+                old[i].take()
+            });
+            let mut view = kept.unwrap_or_else(|| LineView::build(line, key, strings));
             view.update(chat, line, strings);
             let next = prev.next_sibling();
             let node: &Node = view.el.unchecked_ref();
@@ -374,7 +383,7 @@ impl WindowUi {
             prev = node.clone();
             self.lines.push(view);
         }
-        for gone in old {
+        for gone in old.into_iter().flatten() {
             gone.el.remove();
         }
     }

@@ -875,7 +875,9 @@ test('bounds: a body without Content-Length is refused once it passes the cap, n
       const at = sent;
       res.on('data', (d) => { text += d; });
       res.on('end', () => finish({ outcome: `answered ${status}`, status, text, sentBefore: at }));
-      res.on('error', () => finish({ outcome: `answered ${status}`, status, text, sentBefore: at }));
+      // The answer's head came, then the connection was reset under the still-writing client: its
+      // body may be cut short (seen once in CI: a 413 with an empty body).
+      res.on('error', () => finish({ outcome: `answered ${status}, then the connection was reset`, status, text, cut: true, sentBefore: at }));
     });
     req.on('error', (err) => finish({ outcome: `connection ${err.code ?? err.message}`, sentBefore: sent }));
     const watch = setInterval(() => { if (Date.now() - lastProgress > 5_000) finish({ outcome: 'the server stopped reading', sentBefore: sent }); }, 500);
@@ -890,7 +892,7 @@ test('bounds: a body without Content-Length is refused once it passes the cap, n
   });
   const mib = (n) => (n / 1024 / 1024).toFixed(1);
   console.log(`chunked body: ${result.outcome} after the client had sent ${mib(result.sentBefore)} MiB (it would send up to ${mib(MAX_SEND)} MiB)`);
-  if (result.status === 413) assert.equal(JSON.parse(result.text).error.code, 'payload_too_large');
+  if (result.status === 413 && !result.cut) assert.equal(JSON.parse(result.text).error.code, 'payload_too_large');
   else if (result.status !== undefined) assert.equal(result.status, 503, `an answer other than 413 or the dev proxy's reset: ${result.status} ${result.text}`);
   assert.ok(result.sentBefore < 16 * 1024 * 1024, `the Worker read ${mib(result.sentBefore)} MiB before refusing a 64 KiB-capped body`);
   // The site still answers normally afterwards.

@@ -1,10 +1,12 @@
 // Desk benchmarks against real workerd, printed as `bench: NAME VALUE UNIT`:
 // visitor->agent relay latency next to a bare WebSocket echo through the same Desk (the platform's
-// limit), and sustained messages per second into one site's Desk with 100 connected visitors.
+// limit) and a durable one (one SQLite write per frame), the three taking turns; and sustained
+// messages per second into one site's Desk with 100 connected visitors.
 // The clients are Node's (the `ws` package, timed with performance.now() to the microsecond), so
 // the load generator takes little of the machine's two cores from workerd.
 import WebSocket from 'ws';
 import { demoConfig, seedDemo, startEdge } from '../e2e/harness.mjs';
+import { startProfile } from './profile.mjs';
 
 globalThis.WebSocket = WebSocket;
 await import('../e2e/ws-client.js');
@@ -12,6 +14,7 @@ const { DeskClient } = globalThis;
 
 const RELAY_MESSAGES = 1000;
 const RELAY_VISITORS = 40; // 25 messages each, inside the per-visitor limit
+const ROUNDS = 10;
 const LOAD_VISITORS = 100;
 const LOAD_PER_VISITOR = 25;
 
@@ -31,22 +34,6 @@ try {
   const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 
-  // Baselines: a bare echo socket through the same Worker and Desk, one frame at a time, and
-  // the same with one durable SQLite write per frame (what store-then-ack must pay at least).
-  const echoRun = async (path) => {
-    const echo = await open(`${wsBase}/${path}`);
-    const times = [];
-    for (let i = 0; i < RELAY_MESSAGES; i += 1) {
-      const t0 = performance.now();
-      await new Promise((resolve) => { echo.onmessage = resolve; echo.send(JSON.stringify({ type: 'send', client_id: `e${i}`, body: { kind: 'text', text: 'x' } })); });
-      times.push(performance.now() - t0);
-    }
-    echo.close();
-    return times;
-  };
-  const echoTimes = await echoRun('echo');
-  const durableTimes = await echoRun('echo-durable');
-
   // Relay: a visitor sends, the agent's socket receives it; one message in flight at a time.
   const agentWs = await open(`${wsBase}/agents/ws`);
   let onArrive = null;
@@ -59,13 +46,44 @@ try {
   const relayClients = sessions.slice(0, RELAY_VISITORS).map((s) => new DeskClient('bench', s.token, edge.base));
   while (!relayClients.every((c) => c.ready)) await wait(20);
   const relayTimes = [];
-  for (let i = 0; i < RELAY_MESSAGES; i += 1) {
-    const client = relayClients[i % RELAY_VISITORS];
-    const id = `r${i}`;
-    const t0 = performance.now();
-    await new Promise((resolve) => { onArrive = (cid) => { if (cid === id) resolve(); }; client.send(id, 'relay'); });
-    relayTimes.push(performance.now() - t0);
+  let relayed = 0;
+  const relayRun = async (count) => {
+    for (let k = 0; k < count; k += 1, relayed += 1) {
+      const client = relayClients[relayed % RELAY_VISITORS];
+      const id = `r${relayed}`;
+      const t0 = performance.now();
+      await new Promise((resolve) => { onArrive = (cid) => { if (cid === id) resolve(); }; client.send(id, 'relay'); });
+      relayTimes.push(performance.now() - t0);
+    }
+  };
+
+  // Baselines: a bare echo socket through the same Worker and Desk, one frame at a time, and
+  // the same with one durable SQLite write per frame (what store-then-ack must pay at least).
+  const echo = await open(`${wsBase}/echo`);
+  const durable = await open(`${wsBase}/echo-durable`);
+  const echoTimes = [];
+  const durableTimes = [];
+  let echoed = 0;
+  const echoRun = async (socket, times, count) => {
+    for (let k = 0; k < count; k += 1, echoed += 1) {
+      const t0 = performance.now();
+      await new Promise((resolve) => { socket.onmessage = resolve; socket.send(JSON.stringify({ type: 'send', client_id: `e${echoed}`, body: { kind: 'text', text: 'x' } })); });
+      times.push(performance.now() - t0);
+    }
+  };
+
+  // The three take turns, a tenth of the frames at a time, so each sees the same machine (the
+  // runtime's warm-up, the collector, whatever else runs): their ratio is what the Desk adds.
+  // With DESK_PROFILE=FILE, the Worker's CPU profile over all three (see profile.mjs).
+  const profile = process.env.DESK_PROFILE ? await startProfile(edge, 50) : null;
+  for (let round = 0; round < ROUNDS; round += 1) {
+    await echoRun(echo, echoTimes, RELAY_MESSAGES / ROUNDS);
+    await echoRun(durable, durableTimes, RELAY_MESSAGES / ROUNDS);
+    await relayRun(RELAY_MESSAGES / ROUNDS);
   }
+  if (profile) await profile.stop(process.env.DESK_PROFILE, `${RELAY_MESSAGES} frames of each: echo, durable echo, relay`, 45);
+  echo.close();
+  durable.close();
   relayClients.forEach((c) => c.stop());
   agentWs.close();
 

@@ -9,6 +9,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { startEdge, seedDemo } from '../e2e/harness.mjs';
+import { startProfile } from './profile.mjs';
 
 const AGENTS = 20;
 const SIZES = (process.env.LOAD_SIZES ?? '100,250,500').split(',').map(Number);
@@ -39,38 +40,7 @@ const openSocket = (url, auth, onFrame) => new Promise((resolve, reject) => {
 // protocol through wrangler's inspector), from the opening burst to the end (the site's seeding and
 // the agents' logins left out), is written to FILE (.cpuprofile) and its top functions by self
 // time are printed: where the Worker and the Desk spend their time under the load.
-async function inspector() {
-  const [target] = await (await fetch(`http://127.0.0.1:${edge.inspector}/json/list`)).json();
-  const ws = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
-  let id = 0;
-  const pending = new Map();
-  ws.on('message', (data) => {
-    const m = JSON.parse(String(data));
-    if (m.id && pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); }
-  });
-  const call = (method, params = {}) => new Promise((resolve) => {
-    id += 1; pending.set(id, resolve); ws.send(JSON.stringify({ id, method, params }));
-  });
-  return { call, close: () => ws.close() };
-}
-
-function topSelfTime(profile, count) {
-  const self = new Map();
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const dt = new Map();
-  profile.samples.forEach((sample, i) => dt.set(sample, (dt.get(sample) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  let total = 0;
-  for (const [nodeId, us] of dt) {
-    const f = byId.get(nodeId).callFrame;
-    const name = f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`;
-    self.set(name, (self.get(name) ?? 0) + us);
-    total += us;
-  }
-  return { total, top: [...self].sort((a, b) => b[1] - a[1]).slice(0, count) };
-}
-
-async function run(n, profiling) {
+async function run(n, profileFile) {
   const site = `load${n}`;
   const agents = Array.from({ length: AGENTS }, (_, i) => ({ id: `a${i}`, name: `Agent ${i}`, password: `load-agent-pass-${i}`, max_sessions: Math.ceil(n / AGENTS) + 5 }));
   await seedDemo(edge, site, {
@@ -108,11 +78,7 @@ async function run(n, profiling) {
   await wait(300);
   const boardBytesBefore = boardBytes;
 
-  if (profiling) {
-    await profiling.call('Profiler.enable');
-    await profiling.call('Profiler.setSamplingInterval', { interval: 200 });
-    await profiling.call('Profiler.start');
-  }
+  const profile = profileFile ? await startProfile(edge) : null;
   // The opening burst: every visitor within about two seconds, each sending its first message.
   const acked = new Set();
   const visitors = [];
@@ -133,6 +99,7 @@ async function run(n, profiling) {
     }
   }));
   await wait(3000);
+  if (profile) await profile.stop(profileFile, `${n} visitors`);
   const newConversationBytes = (boardBytes - boardBytesBefore) / AGENTS / n;
   const lost = [...acked].filter((id) => !seenAtAgent.has(id)).length;
   const duplicated = [...seenAtAgent.values()].filter((c) => c > 1).length;
@@ -192,17 +159,7 @@ try {
     await echoBaseline(n, true);
   }
   for (const [i, n] of SIZES.entries()) {
-    const profiling = process.env.LOAD_PROFILE && i === SIZES.length - 1 ? await inspector() : null;
-    await run(n, profiling);
-    if (profiling) {
-      const { result } = await profiling.call('Profiler.stop');
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(process.env.LOAD_PROFILE, JSON.stringify(result.profile));
-      const { total, top } = topSelfTime(result.profile, 30);
-      console.error(`profile of ${n} visitors: ${(total / 1000).toFixed(0)} ms sampled; top self time:`);
-      for (const [name, us] of top) console.error(`  ${(us / 1000).toFixed(1).padStart(8)} ms  ${(100 * us / total).toFixed(1).padStart(5)} %  ${name}`);
-      profiling.close();
-    }
+    await run(n, process.env.LOAD_PROFILE && i === SIZES.length - 1 ? process.env.LOAD_PROFILE : null);
   }
 } finally {
   await edge.stop();

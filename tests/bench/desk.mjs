@@ -12,9 +12,9 @@ globalThis.WebSocket = WebSocket;
 await import('../e2e/ws-client.js');
 const { DeskClient } = globalThis;
 
-const RELAY_MESSAGES = 1000;
-const RELAY_VISITORS = 40; // 25 messages each, inside the per-visitor limit
-const ROUNDS = 10;
+const RELAY_MESSAGES = 3000;
+const RELAY_VISITORS = 60; // 50 messages each, inside the per-visitor limit
+const ROUNDS = 30;
 const LOAD_VISITORS = 100;
 const LOAD_PER_VISITOR = 25;
 
@@ -72,14 +72,20 @@ try {
     }
   };
 
-  // The three take turns, a tenth of the frames at a time, so each sees the same machine (the
+  // The three take turns, a hundred frames at a time, so each sees the same machine (the
   // runtime's warm-up, the collector, whatever else runs): their ratio is what the Desk adds.
-  // With DESK_PROFILE=FILE, the Worker's CPU profile over all three (see profile.mjs).
+  // With DESK_PROFILE=FILE, the Worker's CPU profile over all three (see profile.mjs); with
+  // DESK_ROUNDS=1, each round's medians.
   const profile = process.env.DESK_PROFILE ? await startProfile(edge, 50) : null;
   for (let round = 0; round < ROUNDS; round += 1) {
     await echoRun(echo, echoTimes, RELAY_MESSAGES / ROUNDS);
     await echoRun(durable, durableTimes, RELAY_MESSAGES / ROUNDS);
     await relayRun(RELAY_MESSAGES / ROUNDS);
+    if (process.env.DESK_ROUNDS) {
+      // Each round's medians, microseconds: whether the three moved together.
+      const m = (xs) => (pct(xs.slice(-RELAY_MESSAGES / ROUNDS), 0.5) * 1000).toFixed(0);
+      console.error(`round ${round}: echo ${m(echoTimes)} durable ${m(durableTimes)} relay ${m(relayTimes)}`);
+    }
   }
   if (profile) await profile.stop(process.env.DESK_PROFILE, `${RELAY_MESSAGES} frames of each: echo, durable echo, relay`, 45);
   echo.close();

@@ -43,4 +43,12 @@ test('conversation history survives a restart of workerd', async () => {
   await agent.locator('[data-testid=message][data-author=visitor]', { hasText: '重启之前的消息' }).waitFor();
   await agent.locator('[data-testid=message][data-author=visitor]', { hasText: '重启之后的消息' }).waitFor();
   assert.equal(await agent.locator('[data-testid=message][data-author=visitor]').count(), 2);
+
+  // Messages go into the search index in batches, after they are stored: the one stored just
+  // before workerd stopped (no batch written since) is found after the restart.
+  await agent.getByTestId('search-input').fill('重启之前');
+  await agent.getByTestId('search-input').press('Enter');
+  await agent.locator('[data-testid=search-results][aria-busy=false]').waitFor();
+  assert.equal(await agent.locator('[data-testid=search-hit]').count(), 1);
+  assert.match(await agent.getByTestId('snippet').first().textContent(), /重启之前的消息/);
 });

@@ -198,3 +198,17 @@ test('filters narrow a search; a hit opens the transcript, read-only when someon
   await phone.screenshot({ path: path.join(SHOT_DIR, 'console-search-phone.png'), fullPage: true });
   await phone.context().close();
 });
+
+test('a message is found by a search sent the moment it reaches the agent (the index is written in batches, and always before a search)', async () => {
+  const ben = await agentSocket('ben');
+  const { v, conversation } = await chat({ entry: 'to-ben', agent: ben, text: '你好', answer: '您好，请讲' });
+  // Within a second of the chat's first lines: no batch is due, only the search writes one.
+  v.send(JSON.stringify({ type: 'send', client_id: 'v-just-now', body: { kind: 'text', text: '保修卡丢了还能修吗' } }));
+  await until(() => ben.frames.some((f) => f.type === 'message' && f.message.client_id === 'v-just-now'), 'the message at the agent');
+  ben.send(JSON.stringify({ type: 'search', query: { text: '保修卡', offset: 0, n: 41 } }));
+  await until(() => ben.frames.some((f) => f.type === 'search_results' && f.n === 41), 'the results');
+  const results = ben.frames.find((f) => f.type === 'search_results' && f.n === 41);
+  assert.deepEqual(results.hits.map((h) => h.conversation_id), [conversation]);
+  v.close();
+  ben.close();
+});

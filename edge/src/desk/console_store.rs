@@ -274,15 +274,40 @@ fn searchable(author: &Author, body: &MessageBody) -> Option<String> {
     })
 }
 
+/// Messages go into the search index in batches, off the message path: at the end of a callback
+/// once the oldest waiting one has waited this long (unix ms)...
+const INDEX_AFTER_MS: u64 = 1_000;
+/// ... or this many wait; and always before a search runs.
+const INDEX_BATCH: u64 = 64;
+/// `meta` key: the `messages` rowid up to which messages are in the search index.
+const INDEXED_TO: &str = "search_indexed_to";
+
 impl Store {
-    /// Adds a stored message to the search index (in the same storage transaction as the message).
-    pub(super) fn index_message(
-        &self,
-        conversation_id: &str,
-        seq: u64,
-        author: &Author,
-        body: &MessageBody,
-    ) -> EdgeResult<()> {
+    /// Adds the messages stored since the last batch to the search index: all of them when `all`
+    /// (a search is about to run), else only once the oldest has waited [`INDEX_AFTER_MS`] or
+    /// [`INDEX_BATCH`] are waiting. Called at the end of every callback; a batch is one storage
+    /// transaction, written after that callback's own messages.
+    pub fn index_waiting(&self, now_ms: u64, all: bool) -> EdgeResult<()> {
+        let Some((since, count)) = self.unindexed.get() else { return Ok(()) };
+        if !all && count < INDEX_BATCH && now_ms.saturating_sub(since) < INDEX_AFTER_MS {
+            return Ok(());
+        }
+        self.index_new()
+    }
+
+    /// Indexes the messages stored after `meta.search_indexed_to` and moves it on.
+    fn index_new(&self) -> EdgeResult<()> {
+        let from = self.meta(INDEXED_TO)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let to = self.index_stored_messages(from)?;
+        if to != from {
+            self.set_meta(INDEXED_TO, Some(&to.to_string()))?;
+        }
+        self.unindexed.set(None);
+        Ok(())
+    }
+
+    /// Adds one stored message to the search index.
+    fn index_message(&self, conversation_id: &str, seq: u64, author: &Author, body: &MessageBody) -> EdgeResult<()> {
         let words = searchable(author, body).map(|t| index_words(&t)).unwrap_or_default();
         if !words.is_empty() {
             self.sql().exec(
@@ -293,8 +318,9 @@ impl Store {
         Ok(())
     }
 
-    /// Indexes every message stored before the index existed, a page at a time.
-    pub(super) fn index_stored_messages(&self) -> EdgeResult<()> {
+    /// Indexes the stored messages after rowid `after` (all of them when the index is made), a page
+    /// at a time; returns the last rowid it read (`after` when there were none).
+    pub(super) fn index_stored_messages(&self, after: u64) -> EdgeResult<u64> {
         #[derive(Deserialize)]
         struct Row {
             rowid: f64,
@@ -303,7 +329,7 @@ impl Store {
             author: String,
             body: String,
         }
-        let mut after = 0u64;
+        let mut after = after;
         loop {
             let rows: Vec<Row> = self
                 .sql()
@@ -312,7 +338,7 @@ impl Store {
                     vec![int(after)],
                 )?
                 .to_array()?;
-            let Some(last) = rows.last() else { return Ok(()) };
+            let Some(last) = rows.last() else { return Ok(after) };
             after = last.rowid as u64;
             for row in &rows {
                 // A row that does not read (written by a much older version) is left out, not fatal.
@@ -329,6 +355,8 @@ impl Store {
     /// or whose visitor's name or phone contains it, narrowed by the filters; a page of
     /// [`SEARCH_PAGE`], and whether there are more.
     pub fn search(&self, query: &SearchQuery) -> EdgeResult<(Vec<SearchHit>, bool)> {
+        // Whatever waits for the index goes in first: a search finds every stored message.
+        self.index_waiting(0, true)?;
         #[derive(Deserialize)]
         struct Row {
             conversation_id: String,
@@ -444,8 +472,8 @@ impl Store {
 
     /// The search benchmark's history: `conversations` made-up conversations numbered from `from`
     /// (a visitor each, created a minute apart going back from `now_ms`), each with `messages`
-    /// messages alternating visitor and agent, in Chinese and English, indexed as the pipeline
-    /// indexes them. Returns how many messages it stored.
+    /// messages alternating visitor and agent, in Chinese and English, indexed as the Desk indexes
+    /// stored messages. Returns how many messages it stored.
     #[cfg(feature = "bench")]
     pub fn bench_fill(
         &self,
@@ -497,7 +525,6 @@ impl Store {
                         int(created + seq * 1000),
                     ],
                 )?;
-                self.index_message(&conv, seq, &author, &body)?;
                 written += 1;
             }
             self.bench_chat(c, &conv, created, messages)?;
@@ -505,6 +532,7 @@ impl Store {
         if from == 0 {
             self.bench_presence(now_ms.saturating_sub(conversations.max(1) * spread_ms), now_ms)?;
         }
+        self.index_new()?;
         Ok(written)
     }
 

@@ -253,7 +253,7 @@ impl DurableObject for Desk {
             refuse_oversized(&ws, &text);
             return Ok(());
         }
-        let who = match Who::of(&ws) {
+        let who = match self.with_sockets(|index| index.who(&ws)).or_else(|| Who::of(&ws)) {
             Some(who) => who,
             None => {
                 let _ = ws.close(Some(4400), Some("unknown socket"));
@@ -346,6 +346,9 @@ impl Desk {
             if let Err(err) = self.records.borrow_mut().flush(store.sql(), now_ms(), false) {
                 worker::console_error!("writing routing records failed: {err:?}");
             }
+            if let Err(err) = store.index_waiting(now_ms(), false) {
+                worker::console_error!("indexing messages for search failed: {err:?}");
+            }
         }
         if let Err(err) = self.sync_alarm().await {
             worker::console_error!("setting the alarm failed: {err:?}");
@@ -377,7 +380,7 @@ impl Desk {
     /// agent it went away, an agent's last socket makes it `away`. A socket forgotten before (closed
     /// by the Desk, then its close event) changes nothing the second time.
     fn forget(&self, ws: &WebSocket) {
-        let Some(who) = Who::of(ws) else { return };
+        let Some(who) = self.with_sockets(|index| index.who(ws)).or_else(|| Who::of(ws)) else { return };
         let (was_indexed, last) = self.with_sockets(|index| {
             let was_indexed = index.remove(&who);
             let last = match &who {
@@ -567,9 +570,9 @@ impl Desk {
             .then(|| Box::new(sockets::Opener { site: site.to_string(), caller: caller.clone() }));
         let who = Who::Pending { role, sid: secrets::random_hex(8)?, at: now_ms(), ip, opener };
         who.attach(&pair.server)?;
+        self.with_sockets(|index| index.insert(&who, pair.server.clone()));
         if counted {
             // Closed by the alarm unless it authenticates in time.
-            self.with_sockets(|index| index.insert(&who, pair.server.clone()));
             self.auth_alarm.set(true);
         }
         Ok(Response::from_websocket(pair.client)?)

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use protocol::ServerFrame;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
 use worker::{State, WebSocket};
 
 /// Which kind of client a socket was opened for (also its hibernation tag).
@@ -144,6 +145,10 @@ pub struct SocketIndex {
     pending: BTreeMap<(u64, String), WebSocket>,
     /// Every indexed socket by id.
     all: HashMap<String, (Who, WebSocket)>,
+    /// Each indexed socket's id, keyed by the socket object itself (the runtime hands a callback
+    /// the same object while the Desk is awake): a frame finds who sent it without reading and
+    /// parsing the attachment. Made on first use.
+    ids: Option<js_sys::WeakMap>,
     per_ip: HashMap<String, usize>,
     per_visitor: HashMap<String, usize>,
 }
@@ -160,17 +165,26 @@ impl SocketIndex {
         index
     }
 
+    /// Who an indexed socket speaks for, found by the socket object (no attachment read); `None`
+    /// for a socket the index does not hold (then [`Who::of`] reads its attachment).
+    pub fn who(&self, ws: &WebSocket) -> Option<Who> {
+        let sid = self.ids.as_ref()?.get(key(ws)).as_string()?;
+        self.all.get(&sid).map(|(who, _)| who.clone())
+    }
+
     /// Adds a socket, or moves it to its new place (a pending socket that authenticated).
     pub fn insert(&mut self, who: &Who, ws: WebSocket) {
         self.remove(who);
+        self.ids.get_or_insert_with(js_sys::WeakMap::new).set(key(&ws), &JsValue::from_str(who.sid()));
         match who {
             Who::Visitor { sid, conversation_id, visitor_id, .. } => {
                 self.visitors.entry(conversation_id.clone()).or_default().push((sid.clone(), ws.clone()));
                 *self.per_visitor.entry(visitor_id.clone()).or_default() += 1;
             }
             Who::Agent { sid, agent_id, .. } => self.agents.push((sid.clone(), agent_id.clone(), ws.clone())),
+            // The benchmark's echo sockets are only known (as any socket, found by `who`).
             #[cfg(feature = "bench")]
-            Who::Pending { role: Role::Echo | Role::EchoDurable, .. } => return,
+            Who::Pending { role: Role::Echo | Role::EchoDurable, .. } => {}
             Who::Pending { sid, at, .. } => {
                 self.pending.insert((*at, sid.clone()), ws.clone());
             }
@@ -183,7 +197,10 @@ impl SocketIndex {
 
     /// Removes a socket (closed, or moving); false when it was not indexed.
     pub fn remove(&mut self, who: &Who) -> bool {
-        let Some((known, _)) = self.all.remove(who.sid()) else { return false };
+        let Some((known, ws)) = self.all.remove(who.sid()) else { return false };
+        if let Some(ids) = &self.ids {
+            ids.delete(key(&ws));
+        }
         match &known {
             Who::Visitor { sid, conversation_id, visitor_id, .. } => {
                 if let Some(list) = self.visitors.get_mut(conversation_id) {
@@ -296,6 +313,11 @@ impl SocketIndex {
     pub fn agent_sockets(&self, agent_id: &str) -> usize {
         self.agents.iter().filter(|(_, a, _)| a == agent_id).count()
     }
+}
+
+/// The socket as the JS object it is (the key of [`SocketIndex`]'s `ids`).
+fn key(ws: &WebSocket) -> &js_sys::Object {
+    ws.as_ref().unchecked_ref()
 }
 
 fn decrement(counts: &mut HashMap<String, usize>, key: &str) {

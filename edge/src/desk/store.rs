@@ -2,7 +2,7 @@
 
 use protocol::{Author, ChatMessage, ConversationSummary, MessageBody, SendFailure, SiteConfig};
 use serde::Deserialize;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use worker::{SqlStorage, SqlStorageValue};
@@ -137,6 +137,10 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX IF NOT EXISTS chats_by_opening ON chats (opened_ms);
      CREATE TABLE IF NOT EXISTS presence_log (agent_id TEXT NOT NULL, at_ms INTEGER NOT NULL, status TEXT NOT NULL);
      CREATE INDEX IF NOT EXISTS presence_log_by_time ON presence_log (at_ms)",
+    // v20: messages go into the search index in batches (`Store::index_waiting`), no longer with
+    // each insert; `meta.search_indexed_to` says up to which `messages` rowid they are in it
+    // (every message stored before this version is).
+    "INSERT OR REPLACE INTO meta (key, value) SELECT 'search_indexed_to', CAST(COALESCE(MAX(rowid), 0) AS TEXT) FROM messages",
 ];
 
 /// The schema version that made the search index: migrating to it indexes the stored messages.
@@ -169,6 +173,9 @@ pub struct Store {
     /// The newest `seq` of each conversation that stored a message since this object woke (read
     /// from `messages` on first use): a message is then one plain insert.
     last_seqs: RefCell<HashMap<String, u64>>,
+    /// Messages stored and not yet in the search index: since when (unix ms) and how many; `None`
+    /// when there are none.
+    pub(super) unindexed: Cell<Option<(u64, u64)>>,
 }
 
 /// A conversation's newest `seq`, for queries over `conversations c` (the primary key of
@@ -447,7 +454,8 @@ impl Store {
 
     /// Opens (creating when needed) and migrates the storage.
     pub fn open(sql: SqlStorage) -> EdgeResult<Self> {
-        let store = Self { sql, last_seqs: RefCell::new(HashMap::new()) };
+        // Messages stored before a restart may wait for the index: looked for at the first chance.
+        let store = Self { sql, last_seqs: RefCell::new(HashMap::new()), unindexed: Cell::new(Some((0, 0))) };
         store.migrate()?;
         Ok(store)
     }
@@ -462,7 +470,7 @@ impl Store {
                 self.sql.exec(&statement, None)?;
             }
             if i + 1 == SEARCH_INDEX_VERSION {
-                self.index_stored_messages()?;
+                self.index_stored_messages(0)?;
             }
             self.sql.exec("INSERT INTO schema_version (version) VALUES (?)", vec![int(i as u64 + 1)])?;
         }
@@ -1198,7 +1206,10 @@ impl Store {
         }
         seqs.insert(conversation_id.to_string(), seq);
         drop(seqs);
-        self.index_message(conversation_id, seq, author, body)?;
+        self.unindexed.set(Some(match self.unindexed.get() {
+            Some((since, count)) => (since, count + 1),
+            None => (now_ms, 1),
+        }));
         Ok(Some(ChatMessage {
             conversation_id: conversation_id.to_string(),
             seq,

@@ -930,6 +930,8 @@ impl Store {
             "INSERT INTO conversations (id, visitor_id, status, last_seq, created_ms, updated_ms) VALUES (?, ?, 'open', 0, ?, ?)",
             vec![conversation_id.into(), visitor_id.into(), int(now_ms), int(now_ms)],
         )?;
+        // Its first message needs no `MAX(seq)` read.
+        self.remember_seq(conversation_id, 0);
         Ok(())
     }
 
@@ -1195,17 +1197,7 @@ impl Store {
             }
             return Err(EdgeError::ConversationNotFound);
         }
-        let mut seqs = self.last_seqs.borrow_mut();
-        if seqs.len() >= MAX_CACHED_SEQS && !seqs.contains_key(conversation_id) {
-            // A cache (a miss reads the table): bounded by dropping half of it, whichever half.
-            let mut keep = true;
-            seqs.retain(|_, _| {
-                keep = !keep;
-                keep
-            });
-        }
-        seqs.insert(conversation_id.to_string(), seq);
-        drop(seqs);
+        self.remember_seq(conversation_id, seq);
         self.unindexed.set(Some(match self.unindexed.get() {
             Some((since, count)) => (since, count + 1),
             None => (now_ms, 1),
@@ -1218,6 +1210,20 @@ impl Store {
             body: body.clone(),
             at_ms: now_ms,
         }))
+    }
+
+    /// Keeps a conversation's newest `seq` in [`Store::last_seqs`].
+    fn remember_seq(&self, conversation_id: &str, seq: u64) {
+        let mut seqs = self.last_seqs.borrow_mut();
+        if seqs.len() >= MAX_CACHED_SEQS && !seqs.contains_key(conversation_id) {
+            // A cache (a miss reads the table): bounded by dropping half of it, whichever half.
+            let mut keep = true;
+            seqs.retain(|_, _| {
+                keep = !keep;
+                keep
+            });
+        }
+        seqs.insert(conversation_id.to_string(), seq);
     }
 
     /// The newest stored `seq` of a conversation (0 before its first message).

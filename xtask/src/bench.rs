@@ -47,7 +47,8 @@ pub fn run() -> Result<()> {
     node_bench("attacks.mjs", "a visitor's round trip, quiet and under attack (password guessing, socket flood)")?;
     node_bench("search.mjs", "search over 100,000 stored messages (10,000 conversations) from the workbench")?;
     node_bench("report.mjs", "reports over 30 days x 10,000 conversations (100,000 messages)")?;
-    node_bench("load.mjs", "100, 250 and 500 visitors with 20 agents: latency, losses, board bytes per conversation")
+    node_bench("load.mjs", "100, 250 and 500 visitors with 20 agents: latency, losses, board bytes per conversation")?;
+    node_bench("queue.mjs", "500 visitors opening at once, with room for all and with 480 left waiting in the queue")
 }
 
 /// Lighthouse for the facade bench, pinned (12.2.3 is the last that runs on Node 20), installed for

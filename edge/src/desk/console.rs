@@ -18,6 +18,9 @@ use crate::secrets;
 /// Most conversations a board list carries.
 const MAX_LIST: usize = 100;
 
+/// The least time between two boards pushed to the agents, milliseconds.
+pub(super) const BOARD_EVERY_MS: u64 = 250;
+
 /// Longest quick phrase, in characters.
 const MAX_PHRASE_CHARS: usize = 500;
 
@@ -69,18 +72,30 @@ impl Desk {
         }
     }
 
-    /// Tells every agent what changed on the board if a list changed in this callback: a
-    /// [`protocol::BoardDelta`] against the board they have (the one last sent), or the whole
-    /// board when a delta cannot say it. With no agent connected the last board is forgotten; the
-    /// next agent asks for the whole board anyway.
+    /// Tells every agent what changed on the board if a list changed: a [`protocol::BoardDelta`]
+    /// against the board they have (the one last sent), or the whole board when a delta cannot say
+    /// it. At most one board is built every [`BOARD_EVERY_MS`]: a change within that time waits
+    /// for the end of a later callback (the alarm makes one), so a burst of new conversations
+    /// costs the Desk a few boards a second, not one (every list's summaries read again) each.
+    /// With no agent connected the last board is forgotten; the next agent asks for the whole
+    /// board anyway.
     pub(super) fn push_board(&self) {
-        if !self.board_dirty.replace(false) {
+        if !self.board_dirty.get() {
             return;
         }
         if self.with_sockets(|s| s.agent_count()) == 0 {
+            self.board_dirty.set(false);
             *self.board_sent.borrow_mut() = None;
             return;
         }
+        // The runtime's clock, not the site's test clock (which may stand still).
+        let now = js_sys::Date::now() as u64;
+        if now < self.board_pushed_at.get().saturating_add(BOARD_EVERY_MS) {
+            self.board_alarm.set(true);
+            return;
+        }
+        self.board_dirty.set(false);
+        self.board_pushed_at.set(now);
         let mut board = match self.board() {
             Ok(board) => board,
             Err(err) => return worker::console_error!("board update failed: {err:?}"),

@@ -7,7 +7,7 @@ use routing::{AgentId, Command, ConvId, ConvState, Event, Millis, Party, PromptK
 use super::pipeline::Source;
 use super::profile::StoredProfile;
 use super::report::ChatStart;
-use super::{now_ms, routing_config, routing_store, Desk};
+use super::{console, now_ms, routing_config, routing_store, Desk};
 use crate::error::{EdgeError, EdgeResult};
 use crate::secrets;
 
@@ -335,9 +335,14 @@ impl Desk {
         let core_wanted = self.wanted_alarm.take();
         let pending_changed = self.auth_alarm.replace(false);
         // The outbox a WeChat push left: sent from an alarm for now (the alarm asks the core for
-        // its own deadline again when it fires).
+        // its own deadline again when it fires). A board update that waits: when it may go out.
         let outbox_due = self.outbox_alarm.replace(false).then(now_ms);
-        if core_wanted.is_none() && !pending_changed && outbox_due.is_none() {
+        let board_due = self.board_alarm.replace(false).then(|| now_ms().saturating_add(console::BOARD_EVERY_MS));
+        let soon = match (outbox_due, board_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if core_wanted.is_none() && !pending_changed && soon.is_none() {
             return Ok(());
         }
         let auth = self.with_sockets(|index| index.auth_deadline()).map(|at| at.saturating_add(AUTH_SWEEP_SLACK_MS));
@@ -345,10 +350,10 @@ impl Desk {
             (Some(Some(core)), Some(auth)) => Some(core.min(auth)),
             (Some(core), None) => core,
             (Some(None) | None, Some(auth)) => Some(auth),
-            (None, None) if outbox_due.is_none() => return Ok(()),
+            (None, None) if soon.is_none() => return Ok(()),
             (None, None) => None,
         };
-        let wanted = match (wanted, outbox_due) {
+        let wanted = match (wanted, soon) {
             (Some(at), Some(now)) => Some(at.min(now)),
             (at, now) => at.or(now),
         };

@@ -65,8 +65,13 @@ pub struct Desk {
     wanted_alarm: Cell<Option<Option<u64>>>,
     /// The alarm as last set (`None`: not known since the wake).
     alarm_at: Cell<Option<Option<u64>>>,
-    /// A site-wide list changed in this callback; agents get the board's changes at its end.
+    /// A site-wide list changed; agents get the board's changes at the end of this callback, or
+    /// of a later one when a board went out less than [`console::BOARD_EVERY_MS`] ago.
     board_dirty: Cell<bool>,
+    /// When the board last went out (the runtime's clock, unix ms; 0: not since the wake).
+    board_pushed_at: Cell<u64>,
+    /// A board update waits: the alarm fires when it may go out.
+    board_alarm: Cell<bool>,
     /// The board as last sent to the agents (deltas are made against it).
     board_sent: RefCell<Option<protocol::Board>>,
     /// The last board number handed out.
@@ -136,6 +141,8 @@ impl DurableObject for Desk {
             wanted_alarm: Cell::new(None),
             alarm_at: Cell::new(None),
             board_dirty: Cell::new(false),
+            board_pushed_at: Cell::new(0),
+            board_alarm: Cell::new(false),
             board_sent: RefCell::new(None),
             board_seq: Cell::new(0),
             records: RefCell::new(routing_store::Writer::default()),

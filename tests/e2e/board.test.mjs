@@ -1,11 +1,10 @@
 // The agents' board under a burst: list changes close together go out as one update (at most one
 // board is built every 250 ms, so a burst costs the Desk a few boards a second, not one per new
-// conversation; `load.mjs` measures what that saves), and a change that had to wait still reaches
-// the agents when nothing else happens on the site (the Desk's alarm sends it).
+// conversation; `tests/bench/queue.mjs` measures what that saves), and a change that had to wait
+// still reaches the agents when nothing else happens on the site (the Desk's alarm sends it).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { seedDemo, startEdge } from './harness.mjs';
+import { frameSocket, seedDemo, startEdge, until } from './harness.mjs';
 
 const SITE = 'board-burst';
 const AGENT = { id: 'amy', name: 'Amy', password: 'amy-password-1', max_sessions: 1 };
@@ -25,26 +24,7 @@ after(async () => {
   await edge?.stop();
 });
 
-/** A socket that sends `first` once open and keeps every frame it gets (with when it came). */
-function socket(path, first) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${SITE}/${path}`);
-    ws.frames = [];
-    ws.on('error', reject);
-    ws.on('open', () => ws.send(JSON.stringify(first)));
-    ws.on('message', (data) => {
-      const f = JSON.parse(String(data));
-      ws.frames.push(f);
-      if (f.type === 'ready') resolve(ws);
-    });
-  });
-}
-
-const until = async (check, what) => {
-  for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() - t0 > 10_000) throw new Error(`not within 10 s: ${what}`);
-  }
-};
+const socket = (p, first) => frameSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${SITE}/${p}`, first);
 
 test('a burst of queued conversations reaches the board, the last of them with no traffic after it', async () => {
   const res = await fetch(`${edge.base}/api/v1/sites/${SITE}/agents/login`, {

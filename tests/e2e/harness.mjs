@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const wrangler = process.env.WRANGLER_BIN || path.join(root, 'node_modules', '.bin', 'wrangler');
@@ -230,4 +231,27 @@ export async function agentLogin(browser, edge, agent = 'alice', password = 'ali
   // The lists are current (the agent's own and the site's board), not a "0" still loading.
   await page.locator('[data-testid=lists][aria-busy=false]').waitFor({ state: 'attached' });
   return page;
+}
+
+/** A socket to `url` (ws:) that sends `first` once open, keeps every frame it gets in `ws.frames`,
+ * and resolves once the Desk answered `ready`. */
+export function frameSocket(url, first) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.frames = [];
+    ws.on('error', reject);
+    ws.on('open', () => ws.send(JSON.stringify(first)));
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      ws.frames.push(f);
+      if (f.type === 'ready') resolve(ws);
+    });
+  });
+}
+
+/** Waits until `check()` holds, looking every 20 ms for at most 10 s; `what` names it if not. */
+export async function until(check, what) {
+  for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() - t0 > 10_000) throw new Error(`not within 10 s: ${what}`);
+  }
 }

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
-import { launchBrowser, root, seedDemo, startEdge } from './harness.mjs';
+import { frameSocket, launchBrowser, root, seedDemo, startEdge, until } from './harness.mjs';
 
 const SITE = 'searchshop';
 const SHOT_DIR = path.join(root, 'tests', 'artifacts');
@@ -23,28 +22,7 @@ let edge;
 let browser;
 const convs = {};
 
-const wsUrl = (p) => `${edge.base.replace('http', 'ws')}/api/v1/sites/${SITE}/${p}`;
-
-/** A socket that sends `first`, resolves once `ready`, keeps its frames, and acks sends. */
-function socket(p, first) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl(p));
-    ws.frames = [];
-    ws.on('error', reject);
-    ws.on('open', () => ws.send(JSON.stringify(first)));
-    ws.on('message', (data) => {
-      const f = JSON.parse(String(data));
-      ws.frames.push(f);
-      if (f.type === 'ready') resolve(ws);
-    });
-  });
-}
-
-const until = async (check, what) => {
-  for (const t0 = Date.now(); !check(); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() - t0 > 10_000) throw new Error(`not within 10 s: ${what}`);
-  }
-};
+const socket = (p, first) => frameSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${SITE}/${p}`, first);
 
 async function agentSocket(id) {
   const a = agents.find((x) => x.id === id);

@@ -39,7 +39,7 @@ const openSocket = (url, auth, onFrame) => new Promise((resolve, reject) => {
 // With LOAD_PROFILE=FILE, the Worker's CPU profile over the last size's run (the Chrome DevTools
 // protocol through wrangler's inspector), from the opening burst to the end (the site's seeding and
 // the agents' logins left out), is written to FILE (.cpuprofile) and its top functions by self
-// time are printed: where the Worker and the Desk spend their time under the load.
+// and inclusive time are printed (`profile.mjs`): where the Worker and the Desk spend their time under the load.
 async function run(n, profileFile) {
   const site = `load${n}`;
   const agents = Array.from({ length: AGENTS }, (_, i) => ({ id: `a${i}`, name: `Agent ${i}`, password: `load-agent-pass-${i}`, max_sessions: Math.ceil(n / AGENTS) + 5 }));

@@ -260,7 +260,7 @@ impl DurableObject for Desk {
             refuse_oversized(&ws, &text);
             return Ok(());
         }
-        let who = match self.with_sockets(|index| index.who(&ws)).or_else(|| Who::of(&ws)) {
+        let who = match self.who(&ws) {
             Some(who) => who,
             None => {
                 let _ = ws.close(Some(4400), Some("unknown socket"));
@@ -383,11 +383,17 @@ impl Desk {
         }
     }
 
+    /// Who a socket speaks for: found in the index by the socket object, else read from its
+    /// attachment (a socket the index does not hold).
+    fn who(&self, ws: &WebSocket) -> Option<Who> {
+        self.with_sockets(|index| index.who(ws)).or_else(|| Who::of(ws))
+    }
+
     /// Takes a closed (or closing) socket out of the index: a visitor's last socket going tells the
     /// agent it went away, an agent's last socket makes it `away`. A socket forgotten before (closed
     /// by the Desk, then its close event) changes nothing the second time.
     fn forget(&self, ws: &WebSocket) {
-        let Some(who) = self.with_sockets(|index| index.who(ws)).or_else(|| Who::of(ws)) else { return };
+        let Some(who) = self.who(ws) else { return };
         let (was_indexed, last) = self.with_sockets(|index| {
             let was_indexed = index.remove(&who);
             let last = match &who {

@@ -127,12 +127,16 @@ impl Timeline {
         existing.is_none()
     }
 
-    /// Marks a local line stored (the ack may arrive before or after the message itself).
-    pub fn ack(&mut self, key: &str, seq: u64) {
+    /// Marks a local line stored (the ack may arrive before or after the message itself), at
+    /// the Desk's time `at_ms` (0: an ack that does not say keeps the line's own time).
+    pub fn ack(&mut self, key: &str, seq: u64, at_ms: u64) {
         if let Some(pos) = self.lines.iter().position(|l| l.key == key) {
             let mut line = self.lines.remove(pos);
             line.seq = Some(seq);
             line.status = Status::Sent;
+            if at_ms != 0 {
+                line.at_ms = at_ms;
+            }
             self.place(line);
             self.advance();
         }

@@ -723,11 +723,11 @@ impl SocketEvents for Events {
                     });
                 }
             }
-            ServerFrame::Ack { client_id, conversation_id, seq } => {
+            ServerFrame::Ack { client_id, conversation_id, seq, at_ms } => {
                 let mut box_ = outbox();
                 box_.retain(|o| o.client_id != client_id);
                 save_outbox(&box_);
-                desk.timelines.update(|t| t.entry(conversation_id).or_default().ack(&client_id, seq));
+                desk.timelines.update(|t| t.entry(conversation_id).or_default().ack(&client_id, seq, at_ms));
             }
             ServerFrame::ConversationRemoved { conversation_id, transferred_to } => {
                 desk.handed_over.update(|h| match transferred_to {

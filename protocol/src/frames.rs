@@ -427,7 +427,8 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "is_zero")]
         skipped_to: u64,
     },
-    /// A message was stored (sent to the author as the ack too).
+    /// A message was stored: sent to the conversation's other sockets (a visitor's sending socket
+    /// gets only [`ServerFrame::Ack`] for a text message, which it already shows as written).
     Message {
         /// The stored message.
         message: ChatMessage,
@@ -440,6 +441,9 @@ pub enum ServerFrame {
         conversation_id: String,
         /// The `seq` the message got.
         seq: u64,
+        /// When it was stored (unix ms): the line's time, as the other ends show it.
+        #[serde(default)]
+        at_ms: u64,
     },
     /// The conversations an agent can see (sent after auth and on change).
     Conversations {

@@ -494,6 +494,7 @@ impl FromJson for ServerFrame {
                 client_id: v.req("client_id")?,
                 conversation_id: conversation_id()?,
                 seq: v.get("seq").as_u64()?,
+                at_ms: v.get("at_ms").as_u64().unwrap_or(0),
             },
             "status" => ServerFrame::Status {
                 conversation_id: conversation_id()?,

@@ -1,7 +1,8 @@
 // Desk benchmarks against real workerd, printed as `bench: NAME VALUE UNIT`:
 // visitor->agent relay latency next to a bare WebSocket echo through the same Desk (the platform's
-// limit) and a durable one (one SQLite write per frame), the three taking turns; and sustained
-// messages per second into one site's Desk with 100 connected visitors.
+// limit), a durable one (one SQLite write per frame) and the relay's floor (the durable echo that
+// also delivers the frame to a second socket), the four taking turns; and sustained messages per
+// second into one site's Desk with 100 connected visitors.
 // The clients are Node's (the `ws` package, timed with performance.now() to the microsecond), so
 // the load generator takes little of the machine's two cores from workerd.
 import WebSocket from 'ws';
@@ -71,25 +72,45 @@ try {
       times.push(performance.now() - t0);
     }
   };
+  // The relay's floor: the durable echo, but the frame also goes to a second socket (as a relayed
+  // message is acknowledged to its writer and delivered to the agent), timed where it is
+  // delivered. No Desk logic: one write, two frames out.
+  const receiver = await open(`${wsBase}/echo-durable`);
+  const floorTimes = [];
+  const floorRun = async (count) => {
+    for (let k = 0; k < count; k += 1, echoed += 1) {
+      const t0 = performance.now();
+      let delivered = 0;
+      await new Promise((resolve) => {
+        let left = 2; // the writer's echo and the delivery
+        durable.onmessage = () => { left -= 1; if (!left) resolve(); };
+        receiver.onmessage = () => { delivered = performance.now(); left -= 1; if (!left) resolve(); };
+        durable.send(JSON.stringify({ type: 'send', client_id: `f${echoed}`, bench_relay: true, body: { kind: 'text', text: 'x' } }));
+      });
+      floorTimes.push(delivered - t0);
+    }
+  };
 
-  // The three take turns, a hundred frames at a time, so each sees the same machine (the
+  // The four take turns, a hundred frames at a time, so each sees the same machine (the
   // runtime's warm-up, the collector, whatever else runs): their ratio is what the Desk adds.
-  // With DESK_PROFILE=FILE, the Worker's CPU profile over all three (see profile.mjs); with
+  // With DESK_PROFILE=FILE, the Worker's CPU profile over all four (see profile.mjs); with
   // DESK_ROUNDS=1, each round's medians.
   const profile = process.env.DESK_PROFILE ? await startProfile(edge, 50) : null;
   for (let round = 0; round < ROUNDS; round += 1) {
     await echoRun(echo, echoTimes, RELAY_MESSAGES / ROUNDS);
     await echoRun(durable, durableTimes, RELAY_MESSAGES / ROUNDS);
     await relayRun(RELAY_MESSAGES / ROUNDS);
+    await floorRun(RELAY_MESSAGES / ROUNDS);
     if (process.env.DESK_ROUNDS) {
-      // Each round's medians, microseconds: whether the three moved together.
+      // Each round's medians, microseconds: whether the four moved together.
       const m = (xs) => (pct(xs.slice(-RELAY_MESSAGES / ROUNDS), 0.5) * 1000).toFixed(0);
-      console.error(`round ${round}: echo ${m(echoTimes)} durable ${m(durableTimes)} relay ${m(relayTimes)}`);
+      console.error(`round ${round}: echo ${m(echoTimes)} durable ${m(durableTimes)} relay ${m(relayTimes)} floor ${m(floorTimes)}`);
     }
   }
-  if (profile) await profile.stop(process.env.DESK_PROFILE, `${RELAY_MESSAGES} frames of each: echo, durable echo, relay`, 45);
+  if (profile) await profile.stop(process.env.DESK_PROFILE, `${RELAY_MESSAGES} frames of each: echo, durable echo, relay, floor`, 45);
   echo.close();
   durable.close();
+  receiver.close();
   relayClients.forEach((c) => c.stop());
   agentWs.close();
 
@@ -121,6 +142,7 @@ try {
     echoP50: pct(echoTimes, 0.5), echoP99: pct(echoTimes, 0.99),
     durableP50: pct(durableTimes, 0.5), durableP99: pct(durableTimes, 0.99),
     relayP50: pct(relayTimes, 0.5), relayP99: pct(relayTimes, 0.99),
+    floorP50: pct(floorTimes, 0.5),
     perSecond: ackCount / seconds, lost: total - ackCount, errors: errors.length,
   };
 
@@ -133,6 +155,10 @@ try {
   console.log(`bench: relay_p99_us ${us(result.relayP99)} us`);
   console.log(`bench: relay_to_echo_p50_ratio ${(result.relayP50 / result.echoP50).toFixed(2)} x`);
   console.log(`bench: relay_to_echo_durable_p50_ratio ${(result.relayP50 / result.durableP50).toFixed(2)} x`);
+  // The floor of any store-acknowledge-deliver relay here, and how far the Desk's relay is above it.
+  console.log(`bench: relay_floor_p50_us ${us(result.floorP50)} us`);
+  console.log(`bench: relay_floor_to_echo_durable_p50_ratio ${(result.floorP50 / result.durableP50).toFixed(2)} x`);
+  console.log(`bench: relay_to_floor_p50_ratio ${(result.relayP50 / result.floorP50).toFixed(2)} x`);
   console.log(`bench: desk_msgs_per_s ${Math.round(result.perSecond)} msgs/s`);
   console.log(`bench: desk_msgs_lost ${result.lost} msgs`);
   if (result.errors) console.error(`desk bench: ${result.errors} error frames`);

@@ -508,8 +508,8 @@ impl SocketEvents for Events {
                 }
             }
             ServerFrame::Message { message } => self.message(message),
-            ServerFrame::Ack { client_id, seq, .. } => {
-                update(|c| c.timeline.ack(&client_id, seq));
+            ServerFrame::Ack { client_id, seq, at_ms, .. } => {
+                update(|c| c.timeline.ack(&client_id, seq, at_ms));
                 keep(true);
             }
             ServerFrame::Rejected { client_id, code, message } => {

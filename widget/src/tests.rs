@@ -99,7 +99,7 @@ async fn lines_show_their_state_and_a_failed_one_can_be_sent_again() {
     assert!(find(&root, "[data-testid=cw-window]").is_some());
     assert_eq!(count(&root, "[data-testid=cw-message][data-status=sending]"), 2);
     update(|c| {
-        c.timeline.ack("a", 1);
+        c.timeline.ack("a", 1, 0);
         c.timeline.fail("b");
     });
     tick().await;

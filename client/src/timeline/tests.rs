@@ -25,17 +25,34 @@ fn texts(t: &Timeline) -> Vec<String> {
 fn own_message_is_shown_once_whether_ack_or_echo_comes_first() {
     let mut a = Timeline::default();
     a.push_local("k1".into(), Author::Visitor, text("你好"), 1);
-    a.ack("k1", 1);
+    a.ack("k1", 1, 10);
     assert!(!a.apply(stored(1, "k1", Author::Visitor, "你好")));
     let mut b = Timeline::default();
     b.push_local("k1".into(), Author::Visitor, text("你好"), 1);
     assert!(!b.apply(stored(1, "k1", Author::Visitor, "你好")));
-    b.ack("k1", 1);
+    b.ack("k1", 1, 10);
     for t in [&a, &b] {
         assert_eq!(texts(t), ["你好"]);
         assert_eq!(t.lines()[0].status, Status::Sent);
         assert_eq!(t.last_seq(), 1);
     }
+}
+
+#[test]
+fn an_acked_line_takes_the_desks_time_without_an_echo() {
+    // A visitor's sending socket gets only the ack for a text message: the line is stored, in
+    // order, at the time the other ends show.
+    let mut t = Timeline::default();
+    t.apply(stored(1, "a", Author::Agent { id: "a".into(), name: "A".into() }, "hello"));
+    t.push_local("k2".into(), Author::Visitor, text("mine"), 5);
+    t.ack("k2", 2, 1_700_000_000_000);
+    assert_eq!(texts(&t), ["hello", "mine"]);
+    assert_eq!((t.lines()[1].status, t.lines()[1].seq, t.lines()[1].at_ms), (Status::Sent, Some(2), 1_700_000_000_000));
+    assert_eq!(t.last_seq(), 2);
+    // An ack that does not say when keeps the line's own time.
+    t.push_local("k3".into(), Author::Visitor, text("more"), 7);
+    t.ack("k3", 3, 0);
+    assert_eq!(t.lines()[2].at_ms, 7);
 }
 
 #[test]
@@ -67,7 +84,7 @@ fn pending_lines_are_resent_in_the_order_they_were_written() {
     t.push_local("2".into(), Author::Visitor, text("b"), 2);
     let keys: Vec<String> = t.pending().into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, ["1", "2"]);
-    t.ack("1", 1);
+    t.ack("1", 1, 0);
     assert_eq!(t.pending().len(), 1);
     assert_eq!(t.last_seq(), 1);
 }
@@ -120,7 +137,7 @@ fn a_refused_line_waits_for_retry_and_an_upload_waits_for_its_id() {
     assert_eq!(t.retry("k1"), Some(text("太长了")));
     assert_eq!(t.retry("k1"), None, "only a failed line can be retried");
     assert_eq!(t.pending().len(), 2);
-    t.ack("k1", 1);
+    t.ack("k1", 1, 0);
     t.fail("k1");
     assert_eq!(t.lines()[0].status, Status::Sent, "a stored line never turns failed");
 }

@@ -23,6 +23,7 @@ struct Pending {
 /// A signed-in visitor socket, as its attachment says.
 struct Visitor<'a> {
     ws: &'a WebSocket,
+    sid: String,
     visitor_id: String,
     conversation_id: String,
     verified: bool,
@@ -35,9 +36,9 @@ impl Desk {
             Who::Pending { role, sid, ip, opener, .. } => {
                 self.pending_frame(ws, Pending { role, sid, ip, opener }, text)
             }
-            Who::Visitor { conversation_id, visitor_id, verified, .. } => {
+            Who::Visitor { sid, conversation_id, visitor_id, verified, .. } => {
                 let frame = self.throttled(parse_frame(text)?, &visitor_id)?;
-                self.visitor_frame(Visitor { ws, visitor_id, conversation_id, verified }, frame)
+                self.visitor_frame(Visitor { ws, sid, visitor_id, conversation_id, verified }, frame)
             }
             Who::Agent { session, .. } if !self.agent_session_alive(&session)? => {
                 // Ended for inactivity while the socket stayed open.
@@ -81,6 +82,9 @@ impl Desk {
             Role::EchoDurable => {
                 self.store()?.bench_write(text)?;
                 sockets::echo(ws, text);
+                if text.contains(sockets::BENCH_RELAY_MARK) {
+                    sockets::bench_forward(&self.state, ws, text);
+                }
                 Ok(())
             }
         }
@@ -126,10 +130,10 @@ impl Desk {
 
     /// A signed-in visitor's frame.
     fn visitor_frame(&self, v: Visitor<'_>, frame: VisitorFrame) -> EdgeResult<()> {
-        let Visitor { ws, visitor_id, conversation_id, verified } = v;
+        let Visitor { ws, sid, visitor_id, conversation_id, verified } = v;
         match frame {
             VisitorFrame::Send { client_id, body } => {
-                let source = Source::Visitor { ws, visitor_id: &visitor_id, verified };
+                let source = Source::Visitor { ws, sid: &sid, visitor_id: &visitor_id, verified };
                 let sent = self.pipeline(source, &conversation_id, &client_id, body);
                 refused(ws, client_id, sent)
             }

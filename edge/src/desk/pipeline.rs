@@ -5,8 +5,9 @@
 //! 2. store: one insert with the next `seq`; a client id already stored is a resend and stops
 //!    here with the original's acknowledgement (nothing stored, routed or delivered twice);
 //! 3. acknowledge: the sender's socket gets `ack{client_id, seq}`;
-//! 4. deliver: the conversation's visitor through its channel's [`Delivery`], and the agents the
-//!    routing core names.
+//! 4. deliver: the conversation's visitor through its channel's [`Delivery`] (a visitor's text
+//!    does not go back to the socket it came on: the ack told it all), and the agents the routing
+//!    core names.
 //!
 //! A channel adds a [`Delivery`], not a path. Loop prevention lives here once: a message never goes
 //! back out through the channel it came in on (the web socket is the exception that proves the
@@ -25,6 +26,8 @@ pub enum Source<'a> {
     Visitor {
         /// The socket the message came on (it gets the acknowledgement).
         ws: &'a WebSocket,
+        /// That socket's id in the socket index.
+        sid: &'a str,
         /// The visitor's id (its message rate is limited).
         visitor_id: &'a str,
         /// Whether the visitor proved its identity (only verified visitors send cards).
@@ -97,7 +100,9 @@ impl Desk {
         client_id: &str,
         body: MessageBody,
     ) -> EdgeResult<bool> {
-        // 1. Check.
+        // 1. Check. (A text is stored as written; other bodies may change: an upload resolved,
+        // a card's image dropped.)
+        let as_written = matches!(body, MessageBody::Text { .. });
         let body = self.check(&source, conversation_id, client_id, body)?;
         let store = self.store()?;
         let conv = ConvId(conversation_id.to_string());
@@ -139,13 +144,18 @@ impl Desk {
             sockets::send(ws, &ack(&message));
         }
 
-        // 4. Deliver.
+        // 4. Deliver. The visitor's sending socket has the ack: it shows the message as written,
+        // so it gets it again only when the Desk stored something else.
         let frame = ServerFrame::Message { message };
         let delivery = self.delivery(conversation_id);
         let to_visitor = delivery.carries(&source);
+        let except = match &source {
+            Source::Visitor { sid, .. } if as_written => Some(*sid),
+            _ => None,
+        };
         self.with_sockets(|index| match (delivery, to_visitor) {
             (Delivery::WebSocket, true) => {
-                index.to_conversation_and_agents(conversation_id, agents.iter().map(String::as_str), &frame)
+                index.to_conversation_and_agents(conversation_id, except, agents.iter().map(String::as_str), &frame)
             }
             (Delivery::WebSocket | Delivery::WeChat, _) => {
                 for agent in &agents {
@@ -262,6 +272,7 @@ fn ack(message: &ChatMessage) -> ServerFrame {
         client_id: message.client_id.clone(),
         conversation_id: message.conversation_id.clone(),
         seq: message.seq,
+        at_ms: message.at_ms,
     }
 }
 

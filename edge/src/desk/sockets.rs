@@ -273,16 +273,20 @@ impl SocketIndex {
         }
     }
 
-    /// Sends one frame (encoded once) to a conversation's visitor sockets and to these agents.
+    /// Sends one frame (encoded once) to a conversation's visitor sockets but `except` (a socket
+    /// id) and to these agents.
     pub fn to_conversation_and_agents<'a>(
         &self,
         conversation_id: &str,
+        except: Option<&str>,
         agents: impl IntoIterator<Item = &'a str>,
         frame: &ServerFrame,
     ) {
         let text = encode(frame);
-        for (_, ws) in self.visitors.get(conversation_id).into_iter().flatten() {
-            send_text(ws, &text);
+        for (sid, ws) in self.visitors.get(conversation_id).into_iter().flatten() {
+            if except != Some(sid.as_str()) {
+                send_text(ws, &text);
+            }
         }
         for agent in agents {
             for (_, _, ws) in self.agents.iter().filter(|(_, a, _)| a == agent) {
@@ -356,6 +360,22 @@ pub fn pong(ws: &WebSocket) {
 #[cfg(feature = "bench")]
 pub fn echo(ws: &WebSocket, text: &str) {
     send_text(ws, text);
+}
+
+/// What marks a durable-echo frame as the relay's floor: besides its echo (the sender's ack), it
+/// goes to the site's other durable-echo sockets (the delivery), as a relayed message goes to the
+/// agent.
+#[cfg(feature = "bench")]
+pub const BENCH_RELAY_MARK: &str = "\"bench_relay\":true";
+
+/// Sends the relay floor's frame to every durable-echo socket but the one it came on.
+#[cfg(feature = "bench")]
+pub fn bench_forward(state: &State, from: &WebSocket, text: &str) {
+    for ws in state.get_websockets_with_tag(Role::EchoDurable.tag()) {
+        if !js_sys::Object::is(ws.as_ref(), from.as_ref()) {
+            send_text(&ws, text);
+        }
+    }
 }
 
 fn send_text(ws: &WebSocket, text: &str) {

@@ -93,7 +93,12 @@ fn samples_server() -> Vec<ServerFrame> {
     let mut frames = vec![
         ServerFrame::Ready { principal: "v123".into(), skipped_to: 0 },
         ServerFrame::Ready { principal: "v123".into(), skipped_to: 150 },
-        ServerFrame::Ack { client_id: "c-1".into(), conversation_id: "c9".into(), seq: 9_007_199_254_740_991 },
+        ServerFrame::Ack {
+            client_id: "c-1".into(),
+            conversation_id: "c9".into(),
+            seq: 9_007_199_254_740_991,
+            at_ms: 1_700_000_000_123,
+        },
         ServerFrame::Status {
             conversation_id: "c9".into(),
             state: ConvStatus::Queued,
@@ -176,6 +181,15 @@ fn agent_only_frames_are_ignored_not_misread() {
     let frame = ServerFrame::ConversationRemoved { conversation_id: "c1".into(), transferred_to: None };
     assert_eq!(ServerFrame::from_text(&serde_json::to_string(&frame).expect("encodes")), None);
     assert_eq!(ServerFrame::from_text(r#"{"type":"ack","client_id":"x"}"#), None);
+}
+
+#[test]
+fn an_ack_without_its_time_reads_as_time_zero_both_ways() {
+    // A Desk from before `at_ms` was added: the line keeps its own time.
+    let old = r#"{"type":"ack","client_id":"c-1","conversation_id":"c9","seq":4}"#;
+    let want = ServerFrame::Ack { client_id: "c-1".into(), conversation_id: "c9".into(), seq: 4, at_ms: 0 };
+    assert_eq!(ServerFrame::from_text(old), Some(want.clone()));
+    assert_eq!(serde_json::from_str::<ServerFrame>(old).expect("serde reads it"), want);
 }
 
 #[test]

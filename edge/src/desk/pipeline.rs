@@ -4,7 +4,7 @@
 //! 1. check: the sender may write here and the body is well formed ([`Source`] says who);
 //! 2. store: one insert with the next `seq`; a client id already stored is a resend and stops
 //!    here with the original's acknowledgement (nothing stored, routed or delivered twice);
-//! 3. acknowledge: the sender's socket gets `ack{client_id, seq}`;
+//! 3. acknowledge: the sender's socket gets `ack{client_id, seq, at_ms}`;
 //! 4. deliver: the conversation's visitor through its channel's [`Delivery`] (a visitor's text
 //!    does not go back to the socket it came on: the ack told it all), and the agents the routing
 //!    core names.

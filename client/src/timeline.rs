@@ -128,18 +128,19 @@ impl Timeline {
     }
 
     /// Marks a local line stored (the ack may arrive before or after the message itself), at
-    /// the Desk's time `at_ms` (0: an ack that does not say keeps the line's own time).
-    pub fn ack(&mut self, key: &str, seq: u64, at_ms: u64) {
-        if let Some(pos) = self.lines.iter().position(|l| l.key == key) {
-            let mut line = self.lines.remove(pos);
-            line.seq = Some(seq);
-            line.status = Status::Sent;
-            if at_ms != 0 {
-                line.at_ms = at_ms;
-            }
-            self.place(line);
-            self.advance();
+    /// the Desk's time `at_ms` (0: an ack that does not say keeps the line's own time). Returns
+    /// the line as stored, `None` for a key this timeline does not hold.
+    pub fn ack(&mut self, key: &str, seq: u64, at_ms: u64) -> Option<&Line> {
+        let pos = self.lines.iter().position(|l| l.key == key)?;
+        let mut line = self.lines.remove(pos);
+        line.seq = Some(seq);
+        line.status = Status::Sent;
+        if at_ms != 0 {
+            line.at_ms = at_ms;
         }
+        self.place(line);
+        self.advance();
+        self.lines.iter().find(|l| l.key == key)
     }
 
     /// Lines still waiting to be stored, oldest first: resent after a reconnect. An upload whose

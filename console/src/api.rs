@@ -615,6 +615,24 @@ fn notify(visitor: &str) {
     let _ = web_sys::Notification::new_with_options("新会话 · New chat", &options);
 }
 
+/// A conversation's list item follows its newest line and waiting time: a message from the
+/// visitor or another of the agent's tabs, or the agent's own line once acknowledged. An older
+/// message never overrides a newer.
+fn list_news(desk: Desk, conversation_id: &str, seq: u64, news: LastMessage) {
+    desk.conversations.update(|list| {
+        if let Some(c) = list.iter_mut().find(|c| c.conversation_id == conversation_id) {
+            c.last_seq = c.last_seq.max(seq);
+            if c.last.as_ref().is_none_or(|l| l.at_ms <= news.at_ms) {
+                match news.from {
+                    Side::Visitor => _ = c.waiting_since_ms.get_or_insert(news.at_ms),
+                    Side::Agent => c.waiting_since_ms = None,
+                }
+                c.last = Some(news);
+            }
+        }
+    });
+}
+
 struct Events {
     desk: Desk,
     token: String,
@@ -706,28 +724,25 @@ impl SocketEvents for Events {
                 if selected && from_visitor {
                     desk.mark_read(&conversation_id);
                 }
-                // The list item's newest line and waiting time follow (the agent's own replies
-                // too, which come back as known lines; an older message never overrides a newer).
                 if let Some(news) = news {
-                    desk.conversations.update(|list| {
-                        if let Some(c) = list.iter_mut().find(|c| c.conversation_id == conversation_id) {
-                            c.last_seq = c.last_seq.max(seq);
-                            if c.last.as_ref().is_none_or(|l| l.at_ms <= news.at_ms) {
-                                match news.from {
-                                    Side::Visitor => _ = c.waiting_since_ms.get_or_insert(news.at_ms),
-                                    Side::Agent => c.waiting_since_ms = None,
-                                }
-                                c.last = Some(news);
-                            }
-                        }
-                    });
+                    list_news(desk, &conversation_id, seq, news);
                 }
             }
             ServerFrame::Ack { client_id, conversation_id, seq, at_ms } => {
                 let mut box_ = outbox();
                 box_.retain(|o| o.client_id != client_id);
                 save_outbox(&box_);
-                desk.timelines.update(|t| t.entry(conversation_id).or_default().ack(&client_id, seq, at_ms));
+                // The socket that wrote a text gets only the ack: the line it shows is the news.
+                let news = desk
+                    .timelines
+                    .try_update(|t| {
+                        let line = t.entry(conversation_id.clone()).or_default().ack(&client_id, seq, at_ms)?;
+                        LastMessage::written(&line.author, &line.body, line.at_ms)
+                    })
+                    .flatten();
+                if let Some(news) = news {
+                    list_news(desk, &conversation_id, seq, news);
+                }
             }
             ServerFrame::ConversationRemoved { conversation_id, transferred_to } => {
                 desk.handed_over.update(|h| match transferred_to {

@@ -169,12 +169,19 @@ impl LastMessage {
     /// The list line of a stored message; `None` for the system's (prompts are not the news).
     #[must_use]
     pub fn of(message: &ChatMessage) -> Option<Self> {
-        let from = match message.author {
+        Self::written(&message.author, &message.body, message.at_ms)
+    }
+
+    /// The list line of what `author` wrote at `at_ms` (a line the writer's own app shows,
+    /// acknowledged but not sent back); `None` for the system's.
+    #[must_use]
+    pub fn written(author: &Author, body: &MessageBody, at_ms: u64) -> Option<Self> {
+        let from = match author {
             Author::Visitor => Side::Visitor,
             Author::Agent { .. } => Side::Agent,
             Author::System => return None,
         };
-        let (kind, text) = match &message.body {
+        let (kind, text) = match body {
             MessageBody::Text { text } => (MessageKind::Text, text.as_str()),
             MessageBody::Image { name, .. } => (MessageKind::Image, name.as_str()),
             MessageBody::File { name, .. } => (MessageKind::File, name.as_str()),
@@ -182,7 +189,7 @@ impl LastMessage {
         };
         let line = text.split(['\n', '\r']).map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
         let text = line.chars().take(LAST_MESSAGE_CHARS).collect();
-        Some(Self { from, kind, text, at_ms: message.at_ms })
+        Some(Self { from, kind, text, at_ms })
     }
 }
 

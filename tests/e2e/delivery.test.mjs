@@ -1,7 +1,8 @@
 // Who gets which frame for one message, over the public socket protocol: a visitor's text is
 // acknowledged to the socket that wrote it (with the time it was stored) and reaches the visitor's
 // other tabs and the agent once each; the tab that wrote it does not get it a second time. An
-// agent's answer reaches every tab of the visitor.
+// agent's answer reaches every tab of the visitor, and the agent's other tabs, likewise not the
+// agent's tab that wrote it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { frameSocket, seedDemo, startEdge, until } from './harness.mjs';
@@ -26,11 +27,15 @@ after(async () => {
 const socket = (p, first) => frameSocket(`${edge.base.replace('http', 'ws')}/api/v1/sites/${SITE}/${p}`, first);
 const messages = (ws, clientId) => ws.frames.filter((f) => f.type === 'message' && f.message.client_id === clientId);
 
-test('a visitor text is acked to the tab that wrote it, shown in the other tab and to the agent once each', async () => {
+async function agentToken() {
   const res = await fetch(`${edge.base}/api/v1/sites/${SITE}/agents/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent: 'amy', password: AGENT.password }),
   });
-  const amy = await socket('agents/ws', { type: 'auth', token: (await res.json()).token });
+  return (await res.json()).token;
+}
+
+test('a visitor text is acked to the tab that wrote it, shown in the other tab and to the agent once each', async () => {
+  const amy = await socket('agents/ws', { type: 'auth', token: await agentToken() });
 
   // One visitor, two tabs: the first opens the session, the second signs in with its token.
   const tab1 = await socket('ws', { type: 'open', session: {} });
@@ -60,4 +65,27 @@ test('a visitor text is acked to the tab that wrote it, shown in the other tab a
   await until(() => messages(tab3, 'a-1').length === 1, 'the replay');
   assert.deepEqual(messages(tab3, 'v-1').map((f) => [f.message.seq, f.message.body.text]), [[ack.seq, '有货吗？']]);
   [amy, tab1, tab2, tab3].forEach((ws) => ws.close());
+});
+
+test("an agent's text is acked to the tab that wrote it and shown in the agent's other tab and to the visitor", async () => {
+  const token = await agentToken();
+  const desk1 = await socket('agents/ws', { type: 'auth', token });
+  const desk2 = await socket('agents/ws', { type: 'auth', token });
+  const visitor = await socket('ws', { type: 'open', session: {} });
+  const conversation = visitor.frames.find((f) => f.type === 'session').session.conversation_id;
+  visitor.send(JSON.stringify({ type: 'send', client_id: 'v-2', body: { kind: 'text', text: '在吗？' } }));
+  await until(() => messages(desk1, 'v-2').length === 1 && messages(desk2, 'v-2').length === 1, 'the question in both agent tabs');
+
+  desk1.send(JSON.stringify({ type: 'send', conversation_id: conversation, client_id: 'a-2', body: { kind: 'text', text: '在的' } }));
+  await until(() => messages(visitor, 'a-2').length === 1 && messages(desk2, 'a-2').length === 1, 'the answer at the visitor and in the other agent tab');
+  await until(() => desk1.frames.some((f) => f.type === 'ack' && f.client_id === 'a-2'), 'the ack');
+  const ack = desk1.frames.find((f) => f.type === 'ack' && f.client_id === 'a-2');
+  const stored = messages(visitor, 'a-2')[0].message;
+  assert.deepEqual([ack.seq, ack.at_ms], [stored.seq, stored.at_ms], 'the ack carries what was stored');
+  // A later frame to the writing tab shows nothing was queued behind the ack: a second question.
+  visitor.send(JSON.stringify({ type: 'send', client_id: 'v-3', body: { kind: 'text', text: '好的' } }));
+  await until(() => messages(desk1, 'v-3').length === 1, 'the next question in the writing tab');
+  assert.deepEqual(messages(desk1, 'a-2'), [], "the agent's writing tab got the ack only");
+  assert.equal(messages(desk2, 'a-2').length, 1);
+  [desk1, desk2, visitor].forEach((ws) => ws.close());
 });

@@ -509,7 +509,7 @@ impl SocketEvents for Events {
             }
             ServerFrame::Message { message } => self.message(message),
             ServerFrame::Ack { client_id, seq, at_ms, .. } => {
-                update(|c| c.timeline.ack(&client_id, seq, at_ms));
+                update(|c| _ = c.timeline.ack(&client_id, seq, at_ms));
                 keep(true);
             }
             ServerFrame::Rejected { client_id, code, message } => {

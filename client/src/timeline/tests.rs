@@ -56,6 +56,19 @@ fn an_acked_line_takes_the_desks_time_without_an_echo() {
 }
 
 #[test]
+fn an_ack_hands_back_the_line_as_stored_for_the_lists() {
+    // The console's list shows an agent's own reply from the ack (no echo comes): the line, as
+    // stored; an ack for a line this timeline does not hold hands back nothing.
+    let mut t = Timeline::default();
+    let amy = Author::Agent { id: "amy".into(), name: "Amy".into() };
+    t.push_local("r1".into(), amy.clone(), text("有货的"), 5);
+    let line = t.ack("r1", 4, 1_700_000_000_123).expect("the acked line");
+    assert_eq!((line.key.as_str(), line.seq, line.at_ms, &line.author), ("r1", Some(4), 1_700_000_000_123, &amy));
+    assert_eq!(line.body, text("有货的"));
+    assert!(t.ack("elsewhere", 5, 1).is_none());
+}
+
+#[test]
 fn replayed_messages_after_reconnect_are_not_doubled() {
     let mut t = Timeline::default();
     let agent = Author::Agent { id: "a".into(), name: "A".into() };

@@ -45,7 +45,7 @@ impl Desk {
                 self.end_sockets(|who| matches!(who, Who::Agent { session: s, .. } if *s == session));
                 Ok(())
             }
-            Who::Agent { agent_id, name, .. } => self.agent_frame(ws, agent_id, name, parse_frame(text)?),
+            Who::Agent { sid, agent_id, name, .. } => self.agent_frame(ws, &sid, agent_id, name, parse_frame(text)?),
         }
     }
 
@@ -180,10 +180,18 @@ impl Desk {
     }
 
     /// A signed-in agent's frame.
-    fn agent_frame(&self, ws: &WebSocket, agent_id: String, name: String, frame: AgentFrame) -> EdgeResult<()> {
+    fn agent_frame(
+        &self,
+        ws: &WebSocket,
+        sid: &str,
+        agent_id: String,
+        name: String,
+        frame: AgentFrame,
+    ) -> EdgeResult<()> {
         match frame {
             AgentFrame::Send { conversation_id, client_id, body } => {
-                let sent = self.pipeline(Source::Agent { ws, id: agent_id, name }, &conversation_id, &client_id, body);
+                let sent =
+                    self.pipeline(Source::Agent { ws, sid, id: agent_id, name }, &conversation_id, &client_id, body);
                 refused(ws, client_id, sent)
             }
             AgentFrame::Sync { conversation_id, after_seq } => {

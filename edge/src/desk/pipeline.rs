@@ -35,8 +35,10 @@ pub enum Source<'a> {
     },
     /// An agent, on its socket.
     Agent {
-        /// The socket the message came on.
+        /// The socket the message came on (it gets the acknowledgement).
         ws: &'a WebSocket,
+        /// That socket's id in the socket index.
+        sid: &'a str,
         /// The agent's id.
         id: String,
         /// Its display name.
@@ -144,13 +146,13 @@ impl Desk {
             sockets::send(ws, &ack(&message));
         }
 
-        // 4. Deliver. The visitor's sending socket has the ack: it shows the message as written,
-        // so it gets it again only when the Desk stored something else.
+        // 4. Deliver. The sending socket (a visitor's or an agent's) has the ack: it shows the
+        // message as written, so it gets it again only when the Desk stored something else.
         let frame = ServerFrame::Message { message };
         let delivery = self.delivery(conversation_id);
         let to_visitor = delivery.carries(&source);
         let except = match &source {
-            Source::Visitor { sid, .. } if as_written => Some(*sid),
+            Source::Visitor { sid, .. } | Source::Agent { sid, .. } if as_written => Some(*sid),
             _ => None,
         };
         self.with_sockets(|index| match (delivery, to_visitor) {
@@ -159,7 +161,7 @@ impl Desk {
             }
             (Delivery::WebSocket | Delivery::WeChat, _) => {
                 for agent in &agents {
-                    index.to_agent(agent, &frame);
+                    index.to_agent_except(agent, except, &frame);
                 }
             }
         });

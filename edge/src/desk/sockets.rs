@@ -273,8 +273,8 @@ impl SocketIndex {
         }
     }
 
-    /// Sends one frame (encoded once) to a conversation's visitor sockets but `except` (a socket
-    /// id) and to these agents.
+    /// Sends one frame (encoded once) to a conversation's visitor sockets and to these agents'
+    /// sockets, all but `except` (the socket id of the one that wrote it).
     pub fn to_conversation_and_agents<'a>(
         &self,
         conversation_id: &str,
@@ -289,17 +289,23 @@ impl SocketIndex {
             }
         }
         for agent in agents {
-            for (_, _, ws) in self.agents.iter().filter(|(_, a, _)| a == agent) {
-                send_text(ws, &text);
-            }
+            self.send_to_agent(agent, except, &text);
         }
     }
 
     /// Sends a frame (a `ServerFrame` or a `ConsoleFrame`) to every socket of one agent.
     pub fn to_agent(&self, agent_id: &str, frame: &impl Serialize) {
-        let text = encode(frame);
-        for (_, _, ws) in self.agents.iter().filter(|(_, a, _)| a == agent_id) {
-            send_text(ws, &text);
+        self.send_to_agent(agent_id, None, &encode(frame));
+    }
+
+    /// Sends a frame to every socket of one agent but `except` (the socket that wrote it).
+    pub fn to_agent_except(&self, agent_id: &str, except: Option<&str>, frame: &impl Serialize) {
+        self.send_to_agent(agent_id, except, &encode(frame));
+    }
+
+    fn send_to_agent(&self, agent_id: &str, except: Option<&str>, text: &str) {
+        for (_, _, ws) in self.agents.iter().filter(|(sid, a, _)| a == agent_id && except != Some(sid.as_str())) {
+            send_text(ws, text);
         }
     }
 

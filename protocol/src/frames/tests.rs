@@ -87,6 +87,10 @@ fn a_list_shows_one_line_of_the_newest_message_and_never_a_prompt() {
     };
     assert_eq!(line(&message(Author::Visitor, card)), Some((Side::Visitor, MessageKind::Card, "订单 A1".into())));
     assert_eq!(line(&message(Author::System, text("客服繁忙，请稍候"))), None);
+    // What a writer's own line makes (an acked line, no message frame) is what its message makes.
+    let agent = Author::Agent { id: "amy".into(), name: "Amy".into() };
+    let reply = message(agent.clone(), text("有货的\n白色也有"));
+    assert_eq!(LastMessage::written(&agent, &reply.body, reply.at_ms), LastMessage::of(&reply));
     let json = serde_json::to_string(&LastMessage::of(&message(Author::Visitor, text("hi")))).expect("serialize");
     assert_eq!(json, r#"{"from":"visitor","kind":"text","text":"hi","at_ms":1700000000000}"#);
 }

@@ -4,9 +4,11 @@
 // also delivers the frame to a second socket), the four taking turns; and sustained messages per
 // second into one site's Desk with 100 connected visitors.
 // The clients are Node's (the `ws` package, timed with performance.now() to the microsecond), so
-// the load generator takes little of the machine's two cores from workerd.
+// the load generator takes little of the machine's two cores from workerd. They talk to the
+// runtime that runs the Worker, without `wrangler dev`'s developer tools (see load.mjs);
+// `DESK_DEVTOOLS=1` measures through its proxy as until 2026-12-01 (`DESK_PROFILE` needs them).
 import WebSocket from 'ws';
-import { demoConfig, seedDemo, startEdge } from '../e2e/harness.mjs';
+import { demoConfig, runtimeBase, seedDemo, startEdge } from '../e2e/harness.mjs';
 import { startProfile } from './profile.mjs';
 
 globalThis.WebSocket = WebSocket;
@@ -19,18 +21,19 @@ const ROUNDS = 30;
 const LOAD_VISITORS = 100;
 const LOAD_PER_VISITOR = 25;
 
-const edge = await startEdge({});
+const edge = await startEdge({ devtools: Boolean(process.env.DESK_PROFILE || process.env.DESK_DEVTOOLS) });
+const base = process.env.DESK_DEVTOOLS ? edge.base : await runtimeBase(edge);
 try {
   const limits = { sessions_per_ip: 500, logins_per_ip: 10, messages_per_visitor: 100 };
   // One agent takes every relay conversation, so the relay measures delivery, not queueing.
   const agents = demoConfig.agents.map((a) => (a.id === 'alice' ? { ...a, max_sessions: 200 } : a));
   await seedDemo(edge, 'bench', { ...demoConfig, agents, rate_limits: limits });
-  const post = async (url, body) => (await fetch(`${edge.base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+  const post = async (url, body) => (await fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
   const sessions = [];
   for (let i = 0; i < LOAD_VISITORS; i += 1) sessions.push(await post('/api/v1/sites/bench/sessions', {}));
   const agent = await post('/api/v1/sites/bench/agents/login', { agent: 'alice', password: 'alice-demo-pass' });
 
-  const wsBase = `${edge.base.replace('http', 'ws')}/api/v1/sites/bench`;
+  const wsBase = `${base.replace('http', 'ws')}/api/v1/sites/bench`;
   const open = (url) => new Promise((resolve, reject) => { const ws = new WebSocket(url); ws.onopen = () => resolve(ws); ws.onerror = reject; });
   const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
   const wait = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +47,7 @@ try {
   };
   agentWs.send(JSON.stringify({ type: 'auth', token: agent.token }));
   await wait(300);
-  const relayClients = sessions.slice(0, RELAY_VISITORS).map((s) => new DeskClient('bench', s.token, edge.base));
+  const relayClients = sessions.slice(0, RELAY_VISITORS).map((s) => new DeskClient('bench', s.token, base));
   while (!relayClients.every((c) => c.ready)) await wait(20);
   const relayTimes = [];
   let relayed = 0;
@@ -115,7 +118,7 @@ try {
   agentWs.close();
 
   // Load: 100 connected visitors send as fast as the Desk acknowledges.
-  const loadClients = sessions.map((s) => new DeskClient('bench', s.token, edge.base));
+  const loadClients = sessions.map((s) => new DeskClient('bench', s.token, base));
   while (!loadClients.every((c) => c.ready)) await wait(20);
   const total = loadClients.length * LOAD_PER_VISITOR;
   let ackCount = 0;

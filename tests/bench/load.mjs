@@ -4,23 +4,43 @@
 // burst), then writes every 2-4 s for a few seconds;
 // every agent answers every message it gets. Reported per N: visitor->agent latency p50/p99
 // (including the burst), messages lost (acknowledged to the visitor, never at the agent holding the
-// conversation) and duplicated (at an agent twice), and the bytes each agent received in board
-// frames per new conversation.
+// conversation) and duplicated (at an agent twice), the bytes each agent received in board
+// frames per new conversation, and the runtime's CPU time per opening over the burst.
+//
+// The Worker runs as `wrangler dev` runs it, minus the developer tools, and the clients talk to
+// the runtime that runs it (`runtimeBase`), as production's clients do: `wrangler dev` puts a
+// second workerd in front (a proxy for every request and frame) and an inspector whose network
+// events for every Worker->Desk request wrangler's node process writes to its debug log; on this
+// 2-core machine those took about as much CPU as the Worker itself under the burst.
+// `LOAD_DEVTOOLS=1` measures through all of that, as this benchmark did until 2026-12-01;
+// `LOAD_PROFILE=FILE` needs the inspector, so it turns the developer tools on too.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { startEdge, seedDemo } from '../e2e/harness.mjs';
+import { startEdge, seedDemo, runtimeBase, workerdProcesses } from '../e2e/harness.mjs';
 import { startProfile } from './profile.mjs';
 
 const AGENTS = 20;
 const SIZES = (process.env.LOAD_SIZES ?? '100,250,500').split(',').map(Number);
 const WRITE_SECONDS = Number(process.env.LOAD_SECONDS ?? 8);
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+const cpuMs = () => workerdProcesses(edge).reduce((sum, p) => sum + p.cpuMs, 0);
+// The runtime's CPU time (every workerd process of the edge) over the opening burst, its first
+// 2.5 s, per opening: what one opening with its first messages costs workerd.
+const burstCpu = () => {
+  const before = cpuMs();
+  let spent = null;
+  setTimeout(() => { spent = cpuMs() - before; }, 2500);
+  return (n) => (spent / n).toFixed(2);
+};
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : NaN; };
 
-const edge = await startEdge({});
-const wsBase = (site) => `${edge.base.replace('http', 'ws')}/api/v1/sites/${site}`;
+const devtools = Boolean(process.env.LOAD_PROFILE || process.env.LOAD_DEVTOOLS);
+const edge = await startEdge({ devtools });
+const base = process.env.LOAD_DEVTOOLS ? edge.base : await runtimeBase(edge);
+console.error(`load: ${process.env.LOAD_DEVTOOLS ? 'through wrangler dev (proxy, inspector)' : `the runtime at ${base}${devtools ? ', inspector on' : ''}`}`);
+const wsBase = (site) => `${base.replace('http', 'ws')}/api/v1/sites/${site}`;
 const post = async (site, path, body) => {
-  const res = await fetch(`${edge.base}/api/v1/sites/${site}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/api/v1/sites/${site}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return res.json();
 };
 const openSocket = (url, auth, onFrame) => new Promise((resolve, reject) => {
@@ -83,6 +103,7 @@ async function run(n, profileFile) {
   const acked = new Set();
   const visitors = [];
   const started = performance.now();
+  const cpu = burstCpu();
   await Promise.all(Array.from({ length: n }, async (_, v) => {
     await wait((v / n) * 2000);
     // As the widget opens: the session in the socket's first frame (`open`), one connection.
@@ -110,6 +131,7 @@ async function run(n, profileFile) {
   console.log(`bench: load_lost_${n} ${lost} msgs`);
   console.log(`bench: load_duplicated_${n} ${duplicated} msgs`);
   console.log(`bench: load_agent_bytes_per_conv_${n} ${Math.round(newConversationBytes)} bytes`);
+  console.log(`bench: load_cpu_per_opening_ms_${n} ${cpu(n)} ms`);
   console.error(`load ${n}: ${acked.size} messages acknowledged, ${latencies.length} timed at agents; first messages p50/p99 ${pct(firsts, 0.5).toFixed(1)}/${pct(firsts, 0.99).toFixed(1)} ms; this process's event loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(1)} ms`);
 }
 
@@ -128,6 +150,7 @@ async function echoBaseline(n, sessions) {
   const times = [];
   const sockets = [];
   const started = performance.now();
+  const cpu = burstCpu();
   await Promise.all(Array.from({ length: n }, async (_, v) => {
     await wait((v / n) * 2000);
     if (sessions) await post(site, '/sessions', {});
@@ -151,6 +174,7 @@ async function echoBaseline(n, sessions) {
   const name = sessions ? 'echo' : 'socket_echo';
   console.log(`bench: load_${name}_p50_ms_${n} ${pct(times, 0.5).toFixed(1)} ms`);
   console.log(`bench: load_${name}_p99_ms_${n} ${pct(times, 0.99).toFixed(1)} ms`);
+  console.log(`bench: load_${name}_cpu_per_opening_ms_${n} ${cpu(n)} ms`);
 }
 
 try {

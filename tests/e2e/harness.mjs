@@ -40,7 +40,9 @@ process.on('exit', () => {
 });
 
 /**
- * Starts `wrangler dev`; resolves once /api/v1/health answers. A free port found by `freePort` can
+ * Starts `wrangler dev`; resolves once /api/v1/health answers. With `devtools: false` (benchmarks),
+ * the same Worker starts through wrangler's API without the inspector (`serve.mjs`); `inspector`
+ * is then null. A free port found by `freePort` can
  * be taken by another process before wrangler binds it (the machine may run other servers, and
  * wrangler's own helpers bind ports too): "Address already in use" is retried with fresh ports
  * (the same `port` again, a moment later, when the caller chose it). So is "The Workers runtime
@@ -58,12 +60,15 @@ export async function startEdge(options = {}) {
   }
 }
 
-async function startEdgeOnce({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port, vars = {} } = {}) {
+async function startEdgeOnce({ stateDir = tempDir('cw-state-'), adminToken = 'e2e-admin-token-0123456789', port, vars = {}, devtools = true } = {}) {
   port = port ?? await freePort();
-  const inspector = await freePort();
-  const child = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-    '--persist-to', stateDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--log-level', 'warn',
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])], {
+  const inspector = devtools ? await freePort() : null;
+  const [command, args] = devtools
+    ? [wrangler, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+      '--persist-to', stateDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--log-level', 'warn',
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])]]
+    : [process.execPath, [path.join(root, 'tests', 'e2e', 'serve.mjs'), JSON.stringify({ port, stateDir, vars: { ...vars, ADMIN_TOKEN: adminToken } })]];
+  const child = spawn(command, args, {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,6 +101,7 @@ async function startEdgeOnce({ stateDir = tempDir('cw-state-'), adminToken = 'e2
     base,
     port,
     inspector,
+    pid: child.pid,
     stateDir,
     adminToken,
     log: () => log,
@@ -116,6 +122,53 @@ async function startEdgeOnce({ stateDir = tempDir('cw-state-'), adminToken = 'e2
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
     },
   };
+}
+
+/** The workerd processes of a `startEdge` edge (its process group), each with its CPU time so far in ms (Linux /proc). */
+export function workerdProcesses(edge) {
+  const found = [];
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { continue; }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== edge.pid || !stat.includes('(workerd)')) continue;
+    // utime + stime, in clock ticks (100 a second on Linux).
+    found.push({ pid, cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 });
+  }
+  return found;
+}
+
+/**
+ * The address of the runtime that runs the Worker itself, without `wrangler dev`'s proxy in front.
+ * `wrangler dev` runs two workerd processes: a proxy on the public port (it forwards every request
+ * and every socket frame, and exists only in development) and the user Worker's own runtime on a
+ * port of its own choosing. Found as the listening socket of a workerd process of this edge's
+ * process group (from /proc, Linux only) that answers /api/v1/health; the public port excluded.
+ * Benchmarks use it to measure what production runs, where no such proxy sits between a client
+ * and the Worker.
+ */
+export async function runtimeBase(edge) {
+  const inodes = new Set();
+  for (const { pid } of workerdProcesses(edge)) {
+    for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch { /* closed meanwhile */ }
+    }
+  }
+  const ports = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && inodes.has(f[9]))
+    .map((f) => parseInt(f[1].split(':')[1], 16))
+    .filter((p) => p !== edge.port && p !== edge.inspector);
+  for (const p of ports) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${p}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return `http://127.0.0.1:${p}`;
+    } catch { /* another of workerd's sockets */ }
+  }
+  throw new Error(`no workerd socket of the edge answers /api/v1/health (ports ${ports.join(', ')})`);
 }
 
 /**

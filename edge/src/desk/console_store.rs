@@ -5,6 +5,7 @@
 use protocol::search::{index_words, match_expression, snippet, SearchHit, SearchQuery, SEARCH_PAGE};
 use protocol::{Author, ClosedConversation, ContactInfo, MessageBody, PastConversation, Phrase};
 use serde::Deserialize;
+use worker::SqlStorageValue;
 
 use super::store::{int, like_pattern, Store, LAST_SEQ};
 use crate::error::EdgeResult;
@@ -282,6 +283,9 @@ const INDEX_BATCH: u64 = 64;
 /// `meta` key: the `messages` rowid up to which messages are in the search index.
 const INDEXED_TO: &str = "search_indexed_to";
 
+/// Search rows per insert: three bound values each, under SQLite's 100 a statement.
+const SEARCH_ROWS_PER_STATEMENT: usize = 33;
+
 impl Store {
     /// Adds the messages stored since the last batch to the search index: all of them when `all`
     /// (a search is about to run), else only once the oldest has waited [`INDEX_AFTER_MS`] or
@@ -306,14 +310,19 @@ impl Store {
         Ok(())
     }
 
-    /// Adds one stored message to the search index.
-    fn index_message(&self, conversation_id: &str, seq: u64, author: &Author, body: &MessageBody) -> EdgeResult<()> {
-        let words = searchable(author, body).map(|t| index_words(&t)).unwrap_or_default();
-        if !words.is_empty() {
-            self.sql().exec(
-                "INSERT INTO message_search (words, conversation_id, seq) VALUES (?, ?, ?)",
-                vec![words.into(), conversation_id.into(), int(seq)],
-            )?;
+    /// Adds stored messages to the search index: (conversation, seq, words) rows, as few
+    /// statements as the rows allow (each statement costs the Desk's thread more than its rows).
+    fn index_rows(&self, rows: &[(String, u64, String)]) -> EdgeResult<()> {
+        for chunk in rows.chunks(SEARCH_ROWS_PER_STATEMENT) {
+            let values = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+            let bindings = chunk
+                .iter()
+                .flat_map(|(conversation_id, seq, words)| {
+                    [words.as_str().into(), conversation_id.as_str().into(), int(*seq)]
+                })
+                .collect::<Vec<SqlStorageValue>>();
+            self.sql()
+                .exec(&format!("INSERT INTO message_search (words, conversation_id, seq) VALUES {values}"), bindings)?;
         }
         Ok(())
     }
@@ -340,14 +349,19 @@ impl Store {
                 .to_array()?;
             let Some(last) = rows.last() else { return Ok(after) };
             after = last.rowid as u64;
-            for row in &rows {
+            let mut indexed = Vec::with_capacity(rows.len());
+            for row in rows {
                 // A row that does not read (written by a much older version) is left out, not fatal.
                 let (Ok(author), Ok(body)) = (serde_json::from_str(&row.author), serde_json::from_str(&row.body))
                 else {
                     continue;
                 };
-                self.index_message(&row.conversation_id, row.seq as u64, &author, &body)?;
+                let words = searchable(&author, &body).map(|t| index_words(&t)).unwrap_or_default();
+                if !words.is_empty() {
+                    indexed.push((row.conversation_id, row.seq as u64, words));
+                }
             }
+            self.index_rows(&indexed)?;
         }
     }
 

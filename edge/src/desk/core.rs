@@ -80,7 +80,7 @@ impl Desk {
                 self.lists_changed();
             }
             match command {
-                Command::Persist(record) => self.records.borrow_mut().persist(self.store()?.sql(), &record)?,
+                Command::Persist(record) => self.records.borrow_mut().persist(&record)?,
                 Command::SetAlarm { at } => self.wanted_alarm.set(Some(at.map(|m| m.0))),
                 Command::Assigned { conv, agent, .. } => self.connected(&conv, &agent)?,
                 Command::Transferred { conv, from, to, .. } => {

@@ -10,7 +10,7 @@ use routing::{
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use worker::SqlStorage;
+use worker::{SqlStorage, SqlStorageValue};
 
 use crate::error::EdgeResult;
 
@@ -211,88 +211,104 @@ impl From<AgentRow> for AgentRecord {
 /// How long a conversation record whose only change is its activity time may wait to be written.
 const HOLD_MS: u64 = 1_000;
 
-/// Writes the core's `Persist` records. Every message makes a conversation record whose only
-/// change is its activity time; those are held back and written at most once a second
-/// ([`Writer::flush`] at the end of every callback), so the message path costs one SQL statement
+/// Rows per upsert statement: three bound values each, under SQLite's 100 a statement.
+const ROWS_PER_STATEMENT: usize = 33;
+
+/// Writes the core's `Persist` records at the end of the callback that made them
+/// ([`Writer::flush`], from `finish`), the newest of each record only and in as few statements as
+/// the rows allow: one event (a message, an assignment) makes several records (the conversation,
+/// its agent, the counters), and each statement costs the Desk's thread more than its rows do.
+/// The callback is synchronous, so its writes commit together and its frames wait for them
+/// either way. Every message also makes a conversation record whose only change is its activity
+/// time; those are held back and written at most once a second, so the message path costs one row
 /// less. If the object is evicted meanwhile, a restored conversation is at most a second older
-/// than it was, which moves its 30-minute idle timer by as much. Any other change is written at once.
+/// than it was, which moves its 30-minute idle timer by as much.
 #[derive(Default)]
 pub struct Writer {
     /// Conversation id to its record as last written, without the activity fields.
     shapes: HashMap<String, ConvRow>,
-    /// Conversation id to its newest record not written yet.
+    /// Conversation id to its newest record not written yet, whose only change is its activity.
     held: BTreeMap<String, ConvRow>,
+    /// Records to write at the end of this callback: (kind, id) to its JSON row, `None` to delete.
+    due: BTreeMap<(&'static str, String), Option<String>>,
     /// When held records were last written.
     last_flush: u64,
 }
 
 impl Writer {
-    /// Writes (or holds back) one `Persist` record.
-    pub fn persist(&mut self, sql: &SqlStorage, record: &Record) -> EdgeResult<()> {
-        match record {
+    /// Takes one `Persist` record, to write at the end of the callback (or later, when held).
+    pub fn persist(&mut self, record: &Record) -> EdgeResult<()> {
+        let (key, row) = match record {
             Record::Conversation(c) => {
                 let row = ConvRow::from(c.as_ref());
                 let shape = ConvRow { last_activity: 0, quota: None, ..row.clone() };
-                if self.shapes.get(&c.id.0) == Some(&shape) {
+                if self.shapes.get(&c.id.0) == Some(&shape) && !self.due.contains_key(&("conv", c.id.0.clone())) {
                     self.held.insert(c.id.0.clone(), row);
                     return Ok(());
                 }
                 self.held.remove(&c.id.0);
                 self.shapes.insert(c.id.0.clone(), shape);
-                upsert(sql, "conv", &c.id.0, serde_json::to_string(&row)?)
+                (("conv", c.id.0.clone()), Some(serde_json::to_string(&row)?))
             }
             Record::ConversationClosed(id) => {
                 self.held.remove(&id.0);
                 self.shapes.remove(&id.0);
-                persist(sql, record)
+                (("conv", id.0.clone()), None)
             }
-            other => persist(sql, other),
-        }
+            Record::Agent(a) => (("agent", a.id.0.clone()), Some(serde_json::to_string(&AgentRow::from(a))?)),
+            Record::AgentRemoved(id) => (("agent", id.0.clone()), None),
+            Record::Counters(c) => (
+                ("counters", String::new()),
+                Some(serde_json::to_string(&CountersRow {
+                    next_ticket: c.next_ticket,
+                    assign_seq: c.assign_seq,
+                    round_robin: c.round_robin.iter().map(|(g, a)| (g.0.clone(), a.0.clone())).collect(),
+                })?),
+            ),
+        };
+        self.due.insert(key, row);
+        Ok(())
     }
 
-    /// Writes the held records when a second has passed since the last time (or `now` if `force`).
+    /// Writes this callback's records, and the held ones when a second has passed since they
+    /// were last written (or at once if `force`).
     pub fn flush(&mut self, sql: &SqlStorage, now: u64, force: bool) -> EdgeResult<()> {
-        if self.held.is_empty() || (!force && now < self.last_flush.saturating_add(HOLD_MS)) {
-            return Ok(());
+        let mut upserts: Vec<(&'static str, String, String)> = Vec::new();
+        for ((kind, id), row) in std::mem::take(&mut self.due) {
+            match row {
+                Some(json) => upserts.push((kind, id, json)),
+                None => {
+                    sql.exec("DELETE FROM routing_records WHERE kind = ? AND id = ?", vec![kind.into(), id.into()])?;
+                }
+            }
         }
-        for (id, row) in std::mem::take(&mut self.held) {
-            upsert(sql, "conv", &id, serde_json::to_string(&row)?)?;
+        if !self.held.is_empty() && (force || now >= self.last_flush.saturating_add(HOLD_MS)) {
+            for (id, row) in std::mem::take(&mut self.held) {
+                upserts.push(("conv", id, serde_json::to_string(&row)?));
+            }
+            self.last_flush = now;
         }
-        self.last_flush = now;
+        for chunk in upserts.chunks(ROWS_PER_STATEMENT) {
+            upsert(sql, chunk)?;
+        }
         Ok(())
     }
 }
 
-fn upsert(sql: &SqlStorage, kind: &str, id: &str, json: String) -> EdgeResult<()> {
+/// Writes rows of (kind, id, json) in one statement, each replacing the stored row of its key.
+fn upsert(sql: &SqlStorage, rows: &[(&'static str, String, String)]) -> EdgeResult<()> {
+    let values = vec!["(?, ?, ?)"; rows.len()].join(", ");
+    let bindings = rows
+        .iter()
+        .flat_map(|(kind, id, json)| [(*kind).into(), id.as_str().into(), json.as_str().into()])
+        .collect::<Vec<SqlStorageValue>>();
     sql.exec(
-        "INSERT INTO routing_records (kind, id, json) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json",
-        vec![kind.into(), id.into(), json.into()],
+        &format!(
+            "INSERT INTO routing_records (kind, id, json) VALUES {values} ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json"
+        ),
+        bindings,
     )?;
     Ok(())
-}
-
-/// Writes one `Persist` record at once.
-fn persist(sql: &SqlStorage, record: &Record) -> EdgeResult<()> {
-    let upsert = |kind: &str, id: &str, json: String| upsert(sql, kind, id, json);
-    let delete = |kind: &str, id: &str| -> EdgeResult<()> {
-        sql.exec("DELETE FROM routing_records WHERE kind = ? AND id = ?", vec![kind.into(), id.into()])?;
-        Ok(())
-    };
-    match record {
-        Record::Conversation(c) => upsert("conv", &c.id.0, serde_json::to_string(&ConvRow::from(c.as_ref()))?),
-        Record::ConversationClosed(id) => delete("conv", &id.0),
-        Record::Agent(a) => upsert("agent", &a.id.0, serde_json::to_string(&AgentRow::from(a))?),
-        Record::AgentRemoved(id) => delete("agent", &id.0),
-        Record::Counters(c) => upsert(
-            "counters",
-            "",
-            serde_json::to_string(&CountersRow {
-                next_ticket: c.next_ticket,
-                assign_seq: c.assign_seq,
-                round_robin: c.round_robin.iter().map(|(g, a)| (g.0.clone(), a.0.clone())).collect(),
-            })?,
-        ),
-    }
 }
 
 /// Reads every stored record back into a snapshot.

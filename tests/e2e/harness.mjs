@@ -31,13 +31,17 @@ export function tempDir(prefix) {
 }
 
 // Every Worker still running when this process ends is killed, so a test that failed before its
-// own cleanup never leaves workerd behind or keeps the test file from finishing.
+// own cleanup never leaves workerd behind or keeps the test file from finishing. An uncaught error
+// (a benchmark's top-level await that throws) ends the process through node's test runner, whose
+// handler throws again, and then no 'exit' handler runs: the monitor sees the error first.
 const live = new Set();
-process.on('exit', () => {
+const killLive = () => {
   for (const pid of live) {
     try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
   }
-});
+};
+process.on('exit', killLive);
+process.on('uncaughtExceptionMonitor', killLive);
 
 /**
  * Starts `wrangler dev`; resolves once /api/v1/health answers. With `devtools: false` (benchmarks),

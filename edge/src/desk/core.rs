@@ -177,6 +177,9 @@ impl Desk {
                 Command::EnteredBotList { .. } | Command::Expired { .. } => {}
             }
         }
+        // The records of this event, in as few statements as they allow, before anything awaits:
+        // they commit with the frames these commands sent.
+        self.records.borrow_mut().flush(self.store()?.sql(), now_ms(), false)?;
         Ok(out)
     }
 

@@ -214,12 +214,12 @@ const HOLD_MS: u64 = 1_000;
 /// Rows per upsert statement: three bound values each, under SQLite's 100 a statement.
 const ROWS_PER_STATEMENT: usize = 33;
 
-/// Writes the core's `Persist` records at the end of the callback that made them
-/// ([`Writer::flush`], from `finish`), the newest of each record only and in as few statements as
-/// the rows allow: one event (a message, an assignment) makes several records (the conversation,
-/// its agent, the counters), and each statement costs the Desk's thread more than its rows do.
-/// The callback is synchronous, so its writes commit together and its frames wait for them
-/// either way. Every message also makes a conversation record whose only change is its activity
+/// Writes the core's `Persist` records once the commands of the event that made them have run
+/// ([`Writer::flush`] at the end of `apply`), the newest of each record only and in as few
+/// statements as the rows allow: one event (a message, an assignment) makes several records (the
+/// conversation, its agent, the counters), and each statement costs the Desk's thread more than
+/// its rows do. Nothing awaits in between, so the records commit with the frames those commands
+/// sent. Every message also makes a conversation record whose only change is its activity
 /// time; those are held back and written at most once a second, so the message path costs one row
 /// less. If the object is evicted meanwhile, a restored conversation is at most a second older
 /// than it was, which moves its 30-minute idle timer by as much.
@@ -236,7 +236,7 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Takes one `Persist` record, to write at the end of the callback (or later, when held).
+    /// Takes one `Persist` record, to write at the next flush (or later, when held).
     pub fn persist(&mut self, record: &Record) -> EdgeResult<()> {
         let (key, row) = match record {
             Record::Conversation(c) => {
@@ -270,8 +270,8 @@ impl Writer {
         Ok(())
     }
 
-    /// Writes this callback's records, and the held ones when a second has passed since they
-    /// were last written (or at once if `force`).
+    /// Writes the records taken since the last flush, and the held ones when a second has passed
+    /// since they were last written (or at once if `force`).
     pub fn flush(&mut self, sql: &SqlStorage, now: u64, force: bool) -> EdgeResult<()> {
         let mut upserts: Vec<(&'static str, String, String)> = Vec::new();
         for ((kind, id), row) in std::mem::take(&mut self.due) {

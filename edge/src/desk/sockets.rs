@@ -295,7 +295,7 @@ impl SocketIndex {
 
     /// Sends a frame (a `ServerFrame` or a `ConsoleFrame`) to every socket of one agent.
     pub fn to_agent(&self, agent_id: &str, frame: &impl Serialize) {
-        self.send_to_agent(agent_id, None, &encode(frame));
+        self.to_agent_except(agent_id, None, frame);
     }
 
     /// Sends a frame to every socket of one agent but `except` (the socket that wrote it).
